@@ -1,0 +1,68 @@
+import { loadCoreConfig, type CoreConfig } from '../config/core.config.js';
+import { loadDbConfig } from '../config/db.config.js';
+import { loadDotenv } from '../config/parse-env.js';
+import { loadRedisConfig, type RedisConfig } from '../config/redis.config.js';
+import type { Db } from '../db/db.js';
+import { openDb } from '../db/open-db.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { checkEvictionPolicy, createRedis } from '../redis/connection.js';
+import { type EmbeddedRedis, startEmbeddedRedis } from '../redis/embedded-redis.js';
+import { join } from 'node:path';
+
+/** What a Kith process holds open: configuration, Redis (own or embedded), the database. */
+export interface Runtime {
+  core: CoreConfig;
+  redis: RedisConfig & { url: string; embedded?: EmbeddedRedis };
+  db: Db;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Start an embedded redis-server when REDIS_URL is unset (default true). */
+  embeddedRedis?: boolean;
+  log?: Logger;
+}
+
+export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
+  loadDotenv();
+  const core = loadCoreConfig();
+  const redisConfig = loadRedisConfig();
+  const dbConfig = loadDbConfig(core.dataDir);
+  const log = opts.log ?? createLogger(core.logLevel);
+
+  let embedded: EmbeddedRedis | undefined;
+  let url = redisConfig.url;
+  if (!url) {
+    if (opts.embeddedRedis === false) throw new Error('REDIS_URL is not set and this command does not start its own Redis');
+    embedded = await startEmbeddedRedis({ dir: join(core.dataDir, 'redis'), log });
+    url = embedded.url;
+  }
+  const probe = createRedis(url, { failFast: true, name: 'kith-probe' });
+  try {
+    await probe.ping();
+    await checkEvictionPolicy(probe, log);
+  } catch (err) {
+    await embedded?.stop();
+    throw new Error(`cannot reach Redis at ${redisConfig.url ? 'REDIS_URL' : url}: ${(err as Error).message}`);
+  } finally {
+    probe.disconnect();
+  }
+  let db: Db;
+  try {
+    db = await openDb(dbConfig);
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  return {
+    core,
+    redis: { ...redisConfig, url, embedded },
+    db,
+    log,
+    async close() {
+      await db.close().catch(() => undefined);
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import type { Migration } from '../migration.js';
+import { m001SyncState } from './001-sync-state.js';
+
+/** Every migration, in version order. Add new files here; never edit an applied one. */
+export const MIGRATIONS: readonly Migration[] = [m001SyncState];

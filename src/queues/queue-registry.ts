@@ -1,0 +1,54 @@
+import type { DefaultJobOptions } from 'bullmq';
+
+/**
+ * Every queue Kith uses, declared as data: its name, which worker group serves it by default,
+ * and its job options. Worker processes pick queues by name (`kith worker --queues …`), so one
+ * source can run in its own process; docker-compose does exactly that.
+ */
+export interface QueueSpec {
+  name: string;
+  /** Worker group for deployment: processes are split along these lines in docker-compose. */
+  group: 'sources' | 'pipeline' | 'contacts' | 'system';
+  description: string;
+  concurrency: number;
+  jobOptions?: DefaultJobOptions;
+}
+
+/** Retries with exponential backoff (1 s, 2 s, 4 s, …) and ±50 % jitter, so a thundering herd spreads out. */
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
+};
+
+const SYSTEM_QUEUES: QueueSpec[] = [
+  { name: 'maintenance', group: 'system', description: 'housekeeping jobs (log pruning, health snapshots)', concurrency: 1 },
+];
+
+/** The whole list, in one place. Each area contributes its own array. */
+export const QUEUES: readonly QueueSpec[] = checkNames([...SYSTEM_QUEUES]);
+
+function checkNames(list: QueueSpec[]): QueueSpec[] {
+  const seen = new Set<string>();
+  for (const s of list) {
+    if (seen.has(s.name)) throw new Error(`queue ${s.name} is declared twice`);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(s.name)) throw new Error(`queue name ${s.name} must be lowercase kebab-case`);
+    seen.add(s.name);
+  }
+  return list;
+}
+
+export function allQueues(): readonly QueueSpec[] {
+  return QUEUES;
+}
+
+export function queueSpec(name: string): QueueSpec {
+  const s = QUEUES.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown queue '${name}'; known queues: ${QUEUES.map((x) => x.name).join(', ')}`);
+  return s;
+}
+
+export function jobOptionsFor(name: string): DefaultJobOptions {
+  return { ...DEFAULT_JOB_OPTIONS, ...queueSpec(name).jobOptions };
+}

@@ -1,0 +1,127 @@
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isKithError, RateLimitedError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { recordJob } from '../queues/job-metrics.js';
+import { queueSpec } from '../queues/queue-registry.js';
+import { createRedis } from '../redis/connection.js';
+import type { JobHandler } from './job-handler.js';
+
+export interface WorkerHostOptions {
+  redisUrl: string;
+  prefix: string;
+  handlers: readonly JobHandler[];
+  /** Serve only these queues (default: every queue that has a handler). */
+  queues?: readonly string[];
+  concurrency?: number;
+  log: Logger;
+  /** Override queue specs' concurrency lookups (tests use ad-hoc queues). */
+  concurrencyFor?: (queue: string) => number;
+}
+
+export interface WorkerHost {
+  readonly queues: readonly string[];
+  readonly workers: readonly Worker[];
+  /**
+   * Stop taking jobs, let active ones finish for `graceMs`, then abort them: a handler that
+   * honours its signal is put back on the queue (no attempt consumed); one that does not is
+   * recovered by BullMQ's stalled-job check when its lock expires. Either way nothing is lost.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+const SHUTDOWN = 'kith-shutdown';
+
+function formatZodPath(path: readonly PropertyKey[]): string {
+  return path.length ? path.map(String).join('.') : '(root)';
+}
+
+export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
+  const byQueue = new Map(opts.handlers.map((h) => [h.queue, h]));
+  const names = opts.queues ?? [...byQueue.keys()];
+  for (const q of names) {
+    if (!byQueue.has(q)) throw new Error(`no worker handles queue '${q}'; queues with workers: ${[...byQueue.keys()].join(', ')}`);
+  }
+  const metricsRedis = createRedis(opts.redisUrl, { name: 'kith-metrics' });
+  let shuttingDown = false;
+  const workers: Worker[] = [];
+  const connections: Redis[] = [metricsRedis];
+
+  for (const name of names) {
+    const handler = byQueue.get(name)!;
+    const log = opts.log.child({ queue: name });
+    const connection = createRedis(opts.redisUrl, { name: `kith-worker-${name}` });
+    connections.push(connection);
+    const concurrency = opts.concurrency ?? opts.concurrencyFor?.(name) ?? queueSpec(name).concurrency;
+
+    const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+      const parsed = handler.schema.safeParse(job.data);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new UnrecoverableError(`job data invalid: ${formatZodPath(issue.path)}: ${issue.message}`);
+      }
+      const started = performance.now();
+      const ctl = new AbortController();
+      signal?.addEventListener('abort', () => ctl.abort(signal.reason), { once: true });
+      try {
+        const out = await handler.handle(parsed.data, { job, signal: ctl.signal, log: log.child({ jobId: job.id }) });
+        await recordJob(metricsRedis, opts.prefix, name, 'completed', (performance.now() - started) / 1000).catch(() => undefined);
+        return out;
+      } catch (err) {
+        const seconds = (performance.now() - started) / 1000;
+        if (ctl.signal.aborted && shuttingDown && token) {
+          // Released, not failed: back to the queue for another process, attempt not consumed.
+          await job.moveToDelayed(Date.now(), token);
+          await recordJob(metricsRedis, opts.prefix, name, 'released', seconds).catch(() => undefined);
+          throw new DelayedError();
+        }
+        if (err instanceof RateLimitedError) {
+          log.warn({ retryAfterMs: err.retryAfterMs }, `rate limited: pausing queue for ${err.retryAfterMs} ms`);
+          await worker.rateLimit(err.retryAfterMs);
+          await recordJob(metricsRedis, opts.prefix, name, 'rate_limited', seconds).catch(() => undefined);
+          throw Worker.RateLimitError();
+        }
+        const final = (isKithError(err) && !err.retryable) || err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        await recordJob(metricsRedis, opts.prefix, name, final ? 'failed' : 'retried', seconds).catch(() => undefined);
+        if (isKithError(err) && !err.retryable) {
+          throw new UnrecoverableError(`${err.name}${err.code ? ` [${err.code}]` : ''}: ${err.message}`);
+        }
+        throw err;
+      }
+    };
+
+    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true });
+    worker.on('failed', (job, err) => {
+      if (err.name === 'DelayedError' || err.message === 'bullmq:rateLimitExceeded') return;
+      log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }, 'job failed');
+    });
+    worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+    workers.push(worker);
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  opts.log.info({ queues: names }, `serving ${names.length} queue(s)`);
+
+  return {
+    queues: names,
+    workers,
+    async close(graceMs = 10_000) {
+      shuttingDown = true;
+      const closing = Promise.all(workers.map((w) => w.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        closing.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        opts.log.warn(`active jobs still running after ${graceMs} ms: releasing them back to their queues`);
+        for (const w of workers) w.cancelAllJobs(SHUTDOWN);
+        const released = await Promise.race([closing.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+        if (!released) await Promise.all(workers.map((w) => w.close(true)));
+      }
+      await Promise.all(workers.map((w) => w.disconnect().catch(() => undefined)));
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
+
