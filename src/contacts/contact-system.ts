@@ -1,0 +1,49 @@
+import type { CanonicalContact, ContactFields, SystemName } from './canonical-contact.js';
+
+/**
+ * A contact as one system holds it, mapped into canonical field names. `fields` holds only
+ * what that system stores (Twenty has no llm_context, for example).
+ */
+export interface SystemContact {
+  system: SystemName;
+  /** The system's own id for the record. */
+  externalId: string;
+  /** Kith's contact id when the system stores it (or it equals externalId); else resolved via links. */
+  contactId?: string;
+  fields: Partial<ContactFields>;
+  /** Version carried by the system, when it stores sync metadata. */
+  version?: number;
+  updatedAt: string;
+  updatedBy?: SystemName;
+  deletedAt: string | null;
+}
+
+export interface ChangePage {
+  contacts: SystemContact[];
+  /** Resume point after this page; store it only once the page is fully processed. */
+  cursor: string | undefined;
+  done: boolean;
+}
+
+export interface UpsertOutcome {
+  contactId: string;
+  externalId: string;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+/**
+ * One small interface per external system that holds contacts (BigQuery, Supabase, the local
+ * database, Twenty). Every write is an idempotent upsert keyed by the contact id.
+ */
+export interface ContactSystem {
+  readonly name: SystemName;
+  /** Read one contact by Kith contact id (and/or the system's external id). */
+  get(ref: { contactId?: string; externalId?: string }): Promise<SystemContact | undefined>;
+  /** Contacts changed after `cursor` (undefined = from the beginning), oldest first. */
+  listChanged(cursor: string | undefined, limit: number): Promise<ChangePage>;
+  /** Create or update; safe to repeat with the same input. */
+  upsertMany(contacts: readonly CanonicalContact[], externalIds?: ReadonlyMap<string, string>): Promise<UpsertOutcome[]>;
+  /** Soft-delete (deleted_at / trash): never a hard delete. */
+  softDelete(refs: readonly { contactId: string; externalId?: string }[], at: string): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,84 @@
+/**
+ * What a source parser yields (issue 4). Parsers are streaming, pure with respect to Kith's
+ * state (they read files, nothing else) and know nothing of people ids: participants are
+ * identified by raw identifiers that phase 1 resolves to people and phase 2 links across sources.
+ */
+export type SourceType =
+  | 'mbox'
+  | 'ics'
+  | 'vcard'
+  | 'google-contacts-csv'
+  | 'linkedin'
+  | 'whatsapp'
+  | 'imessage'
+  | 'android-calls'
+  | 'slack-export'
+  | 'vault'
+  | 'drive-export';
+
+/** Interaction source types stored in `interactions.source_type` (seed 001 names). */
+export type InteractionSourceType = 'gmail' | 'calendar' | 'imessage' | 'sms' | 'whatsapp' | 'slack' | 'phone' | 'vault' | 'granola' | 'linkedin';
+
+/** How a participant is known in one source. At least one of the identifiers is set. */
+export interface ParticipantRef {
+  email?: string;
+  phone?: string;
+  /** Source-scoped handle: Slack user id, iMessage handle, LinkedIn profile URL, … */
+  handle?: string;
+  name?: string;
+}
+
+/** One communication: an email, a calendar event, a chat or SMS message, a call, a note. */
+export interface InteractionEvent {
+  kind: 'interaction';
+  sourceType: InteractionSourceType;
+  /** Unique within sourceType and stable across re-imports (Message-ID, UID+recurrence, …). */
+  externalId: string;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  title: string;
+  snippet?: string;
+  /** Thread / event / chat / channel id, for relationship discovery. */
+  conversationKey: string;
+  /** Who sent or organised it (may be self). */
+  from?: ParticipantRef;
+  /** Everyone else involved (To/Cc, attendees, chat members, people mentioned in a note). */
+  participants: ParticipantRef[];
+  /** Set when the parser knows the item came from self (sent mail, outgoing message). */
+  fromSelf?: boolean;
+}
+
+/** A contact card / connection: creates or enriches a person, no interaction. */
+export interface ContactEvent {
+  kind: 'contact';
+  sourceType: SourceType;
+  externalId: string;
+  name?: string;
+  emails: string[];
+  phones: string[];
+  company?: string;
+  jobTitle?: string;
+  handles?: string[];
+  /** When known: LinkedIn "Connected On", a vCard REV, … (epoch ms). */
+  timestamp?: number;
+}
+
+/** A malformed record that was skipped: the rest of the file is still imported. */
+export interface SkippedRecord {
+  kind: 'skipped';
+  file: string;
+  /** 1-based line, when the format has lines. */
+  line?: number;
+  /** Byte offset, when lines are not meaningful. */
+  offset?: number;
+  reason: string;
+}
+
+/** A point the parser may later resume from (files that only grow: mbox, WhatsApp text). */
+export interface CursorMark {
+  kind: 'cursor';
+  file: string;
+  cursor: string;
+}
+
+export type SourceEvent = InteractionEvent | ContactEvent | SkippedRecord | CursorMark;
