@@ -82,3 +82,21 @@ export interface CursorMark {
 }
 
 export type SourceEvent = InteractionEvent | ContactEvent | SkippedRecord | CursorMark;
+
+/** Input to one parse of one configured source. */
+export interface ParseInput {
+  /** File or folder from the config, `~` already expanded. */
+  path: string;
+  /** Resume point from a previous run (a CursorMark's cursor); absent = from the start. */
+  cursor?: string;
+}
+
+/**
+ * Every source type exports one of these from `src/sources/<type>/index.ts`. A missing or
+ * unreadable path throws an error whose message names the path; a malformed record yields a
+ * SkippedRecord and parsing goes on. Files are streamed, never read whole.
+ */
+export interface SourceParser {
+  type: SourceType;
+  parse(input: ParseInput): AsyncIterable<SourceEvent>;
+}
