@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { startCommand } from './start.command.js';
+import { workerCommand } from './worker.command.js';
 
 /**
  * Every `kith` subcommand, one factory per file. Add a line here to add a command.
  */
 export function allCommands(): Command[] {
-  return [];
+  return [startCommand(), workerCommand()];
 }

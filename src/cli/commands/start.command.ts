@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { openRuntime } from '../../app/runtime.js';
+import { coreSchedules, upsertSchedules } from '../../app/schedules.js';
+import { onShutdown } from '../../app/shutdown.js';
+import { loadHttpConfig } from '../../config/http.config.js';
+import { loadDotenv } from '../../config/parse-env.js';
+import { loadWorkerConfig, splitList } from '../../config/worker.config.js';
+import { buildHttpServer } from '../../http/server.js';
+import { allQueues } from '../../queues/queue-registry.js';
+import { buildHandlers } from '../../workers/handlers/index.js';
+import { startWorkerHost, type WorkerHost } from '../../workers/worker-host.js';
+import { BULL_BOARD_PATH } from '../../http/routes/bull-board.route.js';
+
+export function startCommand(): Command {
+  return new Command('start')
+    .description('run Kith: Redis (embedded unless REDIS_URL), the database, all workers and the HTTP server')
+    .option('--queues <list>', 'serve only these queues in this process (comma-separated; default: all, or KITH_WORKER_QUEUES)')
+    .option('--no-workers', 'run only the HTTP server (workers run elsewhere, e.g. `kith worker`)')
+    .action(async (opts: { queues?: string; workers: boolean }) => {
+      loadDotenv();
+      const http = loadHttpConfig();
+      const workerConfig = loadWorkerConfig();
+      const rt = await openRuntime();
+      const { log } = rt;
+      let host: WorkerHost | undefined;
+      let server: Awaited<ReturnType<typeof buildHttpServer>> | undefined;
+      try {
+        if (opts.workers) {
+          host = await startWorkerHost({
+            redisUrl: rt.redis.url,
+            prefix: rt.redis.prefix,
+            handlers: buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log }),
+            queues: splitList(opts.queues) ?? workerConfig.queues,
+            concurrency: workerConfig.concurrency,
+            log,
+          });
+        }
+        await upsertSchedules(rt.redis.url, rt.redis.prefix, coreSchedules());
+        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues(), admin: http.admin, log });
+        const address = await server.app.listen({ host: http.host, port: http.port });
+        const base = address.replace('[::1]', 'localhost');
+        console.log(`Kith is running (database ${rt.db.describe}, Redis ${rt.redis.embedded ? 'embedded' : 'from REDIS_URL'}).`);
+        console.log(`  health:     ${base}/health`);
+        console.log(`  Bull Board: ${base}${BULL_BOARD_PATH}${http.admin ? ' (user ' + http.admin.user + ')' : ' (no login: loopback only)'}`);
+        console.log(`  metrics:    ${base}/metrics`);
+        console.log('Press Ctrl-C to stop.');
+      } catch (err) {
+        await server?.close().catch(() => undefined);
+        await host?.close(0).catch(() => undefined);
+        await rt.close();
+        throw err;
+      }
+      await onShutdown(async (signal) => {
+        log.info(`${signal}: stopping (finishing active jobs for up to ${workerConfig.shutdownGraceMs} ms)`);
+        await server?.close();
+        await host?.close(workerConfig.shutdownGraceMs);
+        await rt.close();
+        console.log('Kith stopped.');
+      });
+    });
+}

@@ -1,0 +1,55 @@
+import { Queue } from 'bullmq';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Db } from '../db/db.js';
+import type { Logger } from '../log/logger.js';
+import { jobOptionsFor, type QueueSpec } from '../queues/queue-registry.js';
+import { createRedis } from '../redis/connection.js';
+import { registerBullBoard } from './routes/bull-board.route.js';
+import { type HealthExtras, registerHealthRoute } from './routes/health.route.js';
+import { type MetricsExtras, registerMetricsRoute } from './routes/metrics.route.js';
+
+export interface HttpServerOptions extends HealthExtras, MetricsExtras {
+  redisUrl: string;
+  prefix: string;
+  db: Db;
+  queues: readonly QueueSpec[];
+  admin?: { user: string; password: string };
+  log: Logger;
+  /** Largest accepted request body; webhooks answer 413 beyond it. */
+  bodyLimit?: number;
+  /** Further routes (webhook producers, …) registered by other areas. */
+  routes?: Array<(app: FastifyInstance, ctx: { redis: Redis; queues: ReadonlyMap<string, Queue> }) => Promise<void> | void>;
+}
+
+export interface HttpServer {
+  app: FastifyInstance;
+  queues: ReadonlyMap<string, Queue>;
+  close(): Promise<void>;
+}
+
+export async function buildHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
+  const app = Fastify({
+    loggerInstance: opts.log.child({ component: 'http' }),
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    disableRequestLogging: true,
+  }) as unknown as FastifyInstance;
+  const redis = createRedis(opts.redisUrl, { failFast: true, name: 'kith-http' });
+  const blocking = createRedis(opts.redisUrl, { name: 'kith-http-queues' });
+  const queues = new Map(opts.queues.map((s) => [s.name, new Queue(s.name, { connection: blocking, prefix: opts.prefix, defaultJobOptions: jobOptionsFor(s.name) })]));
+  const list = [...queues.values()];
+  registerHealthRoute(app, { redis, db: opts.db, sections: opts.sections });
+  registerMetricsRoute(app, { redis, prefix: opts.prefix, queues: list, more: opts.more });
+  await registerBullBoard(app, { queues: list, admin: opts.admin });
+  for (const r of opts.routes ?? []) await r(app, { redis, queues });
+  return {
+    app,
+    queues,
+    async close() {
+      await app.close();
+      await Promise.all(list.map((q) => q.close().catch(() => undefined)));
+      redis.disconnect();
+      await blocking.quit().catch(() => blocking.disconnect());
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Db } from '../../db/db.js';
+import type { Logger } from '../../log/logger.js';
+import type { JobHandler } from '../job-handler.js';
+import { maintenanceHandler } from './maintenance.worker.js';
+
+/** What handlers may use: built once per process. */
+export interface HandlerDeps {
+  db: Db;
+  redisUrl: string;
+  prefix: string;
+  log: Logger;
+}
+
+/** Every queue's handler. A worker process serves a subset of these by queue name. */
+export function buildHandlers(deps: HandlerDeps): JobHandler[] {
+  return [maintenanceHandler(deps.db)];
+}
