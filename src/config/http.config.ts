@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { type Env, parseEnv } from './parse-env.js';
+import { type Env, parseEnv, wholeNumber } from './parse-env.js';
 
 export const httpSchema = z.object({
   KITH_HOST: z.string().default('127.0.0.1'),
-  KITH_PORT: z.coerce.number().int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535').default(3000),
+  KITH_PORT: wholeNumber(0, 65535).default(3000),
   KITH_ADMIN_USER: z.string().optional(),
   KITH_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 
 export type Env = Record<string, string | undefined>;
@@ -46,4 +46,10 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Env = process.en
   const got = input[variable];
   const shown = got === undefined ? 'it is not set' : secrets.includes(variable) ? 'got a value that is not valid' : `got '${got}'`;
   throw new ConfigError(variable, `${issue.message} (${shown})`);
+}
+
+/** A whole-number variable with a readable message for every way it can be wrong. */
+export function wholeNumber(min: number, max: number) {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, range).max(max, range);
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { type Env, parseEnv } from './parse-env.js';
+import { type Env, parseEnv, wholeNumber } from './parse-env.js';
 
 export const workerSchema = z.object({
   KITH_WORKER_QUEUES: z.string().optional(),
-  KITH_WORKER_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').optional(),
-  KITH_SHUTDOWN_GRACE_MS: z.coerce.number().int('must be a whole number').min(0, 'must be ≥ 0').default(10_000),
+  KITH_WORKER_CONCURRENCY: wholeNumber(1, 1000).optional(),
+  KITH_SHUTDOWN_GRACE_MS: wholeNumber(0, 3_600_000).default(10_000),
 });
 
 export interface WorkerConfig {

@@ -30,12 +30,12 @@ export interface HttpServer {
 
 export async function buildHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
-    loggerInstance: opts.log.child({ component: 'http' }),
+    // Requests are not logged one by one (webhooks arrive by the hundred per second); warnings are.
+    loggerInstance: opts.log.child({ component: 'http' }, { level: 'warn' }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: true,
   }) as unknown as FastifyInstance;
-  const redis = createRedis(opts.redisUrl, { failFast: true, name: 'kith-http' });
-  const blocking = createRedis(opts.redisUrl, { name: 'kith-http-queues' });
+  const redis = createRedis(opts.redisUrl, { failFast: true, name: `kith:${opts.prefix}:http` });
+  const blocking = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:http-queues` });
   const queues = new Map(opts.queues.map((s) => [s.name, new Queue(s.name, { connection: blocking, prefix: opts.prefix, defaultJobOptions: jobOptionsFor(s.name) })]));
   const list = [...queues.values()];
   registerHealthRoute(app, { redis, db: opts.db, sections: opts.sections });

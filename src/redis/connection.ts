@@ -8,7 +8,6 @@ import type { Logger } from '../log/logger.js';
 export function createRedis(url: string, opts: { failFast?: boolean; name?: string } = {}): Redis {
   const options: RedisOptions = {
     maxRetriesPerRequest: opts.failFast ? 1 : null,
-    enableOfflineQueue: !opts.failFast,
     connectionName: opts.name,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   };

@@ -58,6 +58,7 @@ async function waitForPing(url: string, child: ChildProcess, timeoutMs: number):
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} during start-up`);
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+    probe.on('error', () => undefined);
     try {
       await probe.connect();
       await probe.ping();

@@ -42,7 +42,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
   for (const q of names) {
     if (!byQueue.has(q)) throw new Error(`no worker handles queue '${q}'; queues with workers: ${[...byQueue.keys()].join(', ')}`);
   }
-  const metricsRedis = createRedis(opts.redisUrl, { name: 'kith-metrics' });
+  const metricsRedis = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:worker-metrics` });
   let shuttingDown = false;
   const workers: Worker[] = [];
   const connections: Redis[] = [metricsRedis];
@@ -50,7 +50,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
   for (const name of names) {
     const handler = byQueue.get(name)!;
     const log = opts.log.child({ queue: name });
-    const connection = createRedis(opts.redisUrl, { name: `kith-worker-${name}` });
+    const connection = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:worker:${name}` });
     connections.push(connection);
     const concurrency = opts.concurrency ?? opts.concurrencyFor?.(name) ?? queueSpec(name).concurrency;
 

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what Kith needs when it is missing, so `npm start` and `npm test` work on a fresh
+# clone: Node dependencies always; redis-server (and, with --postgres, PostgreSQL) through
+# apt-get when running as root on Debian/Ubuntu; elsewhere it says what to install.
+set -euo pipefail
+want_redis=1
+want_pg=0
+for a in "$@"; do
+  case "$a" in
+    --postgres) want_pg=1 ;;
+    --no-redis) want_redis=0 ;;
+  esac
+done
+
+say() { printf 'kith: %s\n' "$*" >&2; }
+
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing $* with apt-get"
+    if [ ! -f /tmp/.kith-apt-updated ]; then apt-get update -qq >/dev/null && touch /tmp/.kith-apt-updated; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    return 1
+  fi
+}
+
+# Node dependencies: install when missing or when package-lock.json changed since.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing Node dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "$want_redis" = 1 ] && ! command -v redis-server >/dev/null 2>&1; then
+  apt_install redis-server || {
+    say "redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),"
+    say "or run 'docker compose up -d redis' and set REDIS_URL=redis://127.0.0.1:6379."
+    exit 1
+  }
+fi
+
+has_pg() { command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; }
+if [ "$want_pg" = 1 ] && ! has_pg; then
+  apt_install postgresql || {
+    say "PostgreSQL server binaries (initdb, pg_ctl) are needed for the tests: install postgresql (Debian/Ubuntu: sudo apt-get install postgresql; macOS: brew install postgresql)."
+    exit 1
+  }
+fi

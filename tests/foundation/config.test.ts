@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadDbConfig } from '../../src/config/db.config.js';
+import { loadHttpConfig } from '../../src/config/http.config.js';
+import { loadRedisConfig } from '../../src/config/redis.config.js';
+import { loadWorkerConfig } from '../../src/config/worker.config.js';
+import { redactUrl } from '../../src/log/logger.js';
+import { runKith } from '../support/cli.js';
+
+describe('configuration', () => {
+  it('uses defaults when nothing is set', () => {
+    expect(loadHttpConfig({})).toEqual({ host: '127.0.0.1', port: 3000, admin: undefined });
+    expect(loadRedisConfig({})).toEqual({ url: undefined, prefix: '{kith}' });
+    expect(loadDbConfig('/data', {})).toEqual({ engine: 'sqlite', path: '/data/kith.db' });
+    expect(loadWorkerConfig({ KITH_WORKER_QUEUES: 'a, b,,c' }).queues).toEqual(['a', 'b', 'c']);
+  });
+
+  it('names the variable and the bad value', () => {
+    expect(() => loadHttpConfig({ KITH_PORT: 'abc' })).toThrow(ConfigError);
+    expect(() => loadHttpConfig({ KITH_PORT: '70000' })).toThrow(/^KITH_PORT: must be a whole number from 0 to 65535 \(got '70000'\)$/);
+    expect(() => loadRedisConfig({ REDIS_URL: 'http://x' })).toThrow(/^REDIS_URL: must start with redis:\/\//);
+    expect(() => loadRedisConfig({ KITH_QUEUE_PREFIX: 'kith' })).toThrow(/^KITH_QUEUE_PREFIX: must be a Redis Cluster hash tag/);
+    expect(() => loadDbConfig('/d', { DATABASE_URL: 'mysql://x' })).toThrow(/^DATABASE_URL: must be postgres/);
+  });
+
+  it('never echoes a secret value', () => {
+    let err: Error | undefined;
+    try {
+      loadHttpConfig({ KITH_ADMIN_USER: 'admin', KITH_ADMIN_PASSWORD: 'short-pw' });
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message).toMatch(/^KITH_ADMIN_PASSWORD: must be at least 12 characters/);
+    expect(err?.message).not.toContain('short-pw');
+    expect(redactUrl('postgres://kith:hunter2@db:5432/kith')).toBe('postgres://kith:***@db:5432/kith');
+  });
+
+  it('refuses a non-loopback bind without admin credentials', () => {
+    expect(() => loadHttpConfig({ KITH_HOST: '0.0.0.0' })).toThrow(/^KITH_HOST: is 0\.0\.0\.0, not a loopback address/);
+    expect(loadHttpConfig({ KITH_HOST: '0.0.0.0', KITH_ADMIN_USER: 'ops', KITH_ADMIN_PASSWORD: 'a-long-password' }).admin).toEqual({
+      user: 'ops',
+      password: 'a-long-password',
+    });
+    expect(() => loadHttpConfig({ KITH_ADMIN_USER: 'ops' })).toThrow(/^KITH_ADMIN_PASSWORD: must be set together/);
+  });
+
+  it('the CLI exits 1 with one line and no stack trace', async () => {
+    const r = await runKith(['start'], { KITH_PORT: 'abc', KITH_DATA_DIR: '/tmp/kith-never-used' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([`kith: configuration error: KITH_PORT: must be a whole number (got 'abc')`]);
+    expect(r.stdout).toBe('');
+  });
+
+  it('every subcommand has --help', async () => {
+    const r = await runKith(['--help']);
+    expect(r.code).toBe(0);
+    const names = [...r.stdout.matchAll(/^\s{2}([a-z-]+)(?: \[options\]| <)/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
+    expect(names).toEqual(expect.arrayContaining(['start', 'worker']));
+    for (const n of names) {
+      const h = await runKith([n, '--help']);
+      expect(h.code, n).toBe(0);
+      expect(h.stdout, n).toMatch(new RegExp(`^Usage: kith ${n}`));
+    }
+  });
+});
