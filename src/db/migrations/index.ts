@@ -1,5 +1,6 @@
 import type { Migration } from '../migration.js';
 import { m001SyncState } from './001-sync-state.js';
+import { m002People } from './002-people.js';
 
 /** Every migration, in version order. Add new files here; never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [m001SyncState];
+export const MIGRATIONS: readonly Migration[] = [m001SyncState, m002People];
