@@ -6,7 +6,7 @@ import type { Db } from '../db/db.js';
 import { openDb } from '../db/open-db.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { checkEvictionPolicy, createRedis } from '../redis/connection.js';
-import { type EmbeddedRedis, startEmbeddedRedis } from '../redis/embedded-redis.js';
+import { attachOrStartEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
 import { join } from 'node:path';
 
 /** What a Kith process holds open: configuration, Redis (own or embedded), the database. */
@@ -35,7 +35,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   let url = redisConfig.url;
   if (!url) {
     if (opts.embeddedRedis === false) throw new Error('REDIS_URL is not set and this command does not start its own Redis');
-    embedded = await startEmbeddedRedis({ dir: join(core.dataDir, 'redis'), log });
+    embedded = await attachOrStartEmbeddedRedis({ dir: join(core.dataDir, 'redis'), log });
     url = embedded.url;
   }
   const probe = createRedis(url, { failFast: true, name: 'kith-probe' });

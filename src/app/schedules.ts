@@ -1,4 +1,6 @@
 import { Queue } from 'bullmq';
+import { z } from 'zod';
+import { type Env, parseEnv } from '../config/parse-env.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
 
@@ -13,8 +15,17 @@ export interface ScheduleSpec {
   data: Record<string, unknown>;
 }
 
-export function coreSchedules(): ScheduleSpec[] {
-  return [{ id: 'maintenance-prune', queue: 'maintenance', pattern: '17 3 * * *', jobName: 'prune', data: { task: 'prune' } }];
+/** KITH_DAILY_SYNC_CRON (default 06:00 every day) starts the unified sync. */
+export const scheduleSchema = z.object({
+  KITH_DAILY_SYNC_CRON: z.string().refine((v) => v.trim().split(/\s+/).length >= 5, 'must be a cron pattern such as "0 6 * * *"').default('0 6 * * *'),
+});
+
+export function coreSchedules(env: Env = process.env): ScheduleSpec[] {
+  const c = parseEnv(scheduleSchema, env);
+  return [
+    { id: 'maintenance-prune', queue: 'maintenance', pattern: '17 3 * * *', jobName: 'prune', data: { task: 'prune' } },
+    { id: 'daily-sync', queue: 'sync-schedule', pattern: c.KITH_DAILY_SYNC_CRON, jobName: 'daily-sync', data: { kind: 'daily' } },
+  ];
 }
 
 export async function upsertSchedules(redisUrl: string, prefix: string, specs: readonly ScheduleSpec[]): Promise<void> {

@@ -10,10 +10,10 @@ const LOCK_KEY = 7_405_311; // pg advisory lock id for Kith migrations
  * second sees the version already applied and skips it.
  */
 export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  checkOrder(migrations);
+  const ordered = sortedUnique(migrations);
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
   const applied: number[] = [];
-  for (const m of migrations) {
+  for (const m of ordered) {
     const done = await db.tx(async (q) => {
       if (q.engine === 'postgres') await q.run('SELECT pg_advisory_xact_lock(?)', [LOCK_KEY]);
       const row = await q.get('SELECT version FROM schema_migrations WHERE version = ?', [m.version]);
@@ -27,8 +27,11 @@ export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATI
   return applied;
 }
 
-function checkOrder(migrations: readonly Migration[]): void {
-  migrations.forEach((m, i) => {
-    if (i > 0 && m.version <= migrations[i - 1]!.version) throw new Error(`migrations out of order at version ${m.version} (${m.name})`);
+/** Areas add migrations independently: apply them by version, refusing duplicate versions. */
+function sortedUnique(migrations: readonly Migration[]): Migration[] {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  ordered.forEach((m, i) => {
+    if (i > 0 && m.version === ordered[i - 1]!.version) throw new Error(`two migrations share version ${m.version}: ${ordered[i - 1]!.name} and ${m.name}`);
   });
+  return ordered;
 }

@@ -22,12 +22,33 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
 };
 
+const SOURCE_QUEUE_TYPES = ['mbox', 'ics', 'vcard', 'google-contacts-csv', 'linkedin', 'whatsapp', 'imessage', 'android-calls', 'slack-export', 'vault'];
+
+/** Phase 1: one queue per source type, so each source can run in a process of its own. */
+const SOURCE_QUEUES: QueueSpec[] = SOURCE_QUEUE_TYPES.map((t) => ({
+  name: `source-${t}`,
+  group: 'sources',
+  description: `phase 1: collect from ${t} exports`,
+  concurrency: 1,
+  jobOptions: { attempts: 3 },
+}));
+
+/** Phases 2–5 and the run's root job. */
+const PIPELINE_QUEUES: QueueSpec[] = [
+  { name: 'sync-run', group: 'pipeline', description: 'root job of a sync run: records the outcome', concurrency: 1 },
+  { name: 'sync-link', group: 'pipeline', description: 'phase 2: link source entities to people', concurrency: 1, jobOptions: { attempts: 3 } },
+  { name: 'sync-relationships', group: 'pipeline', description: 'phase 3: relationship discovery, then strengths', concurrency: 1, jobOptions: { attempts: 3 } },
+  { name: 'sync-verify', group: 'pipeline', description: 'phase 4: verify cached counts against interactions', concurrency: 1, jobOptions: { attempts: 3 } },
+  { name: 'sync-content', group: 'pipeline', description: 'phase 5: content sync (Drive export → vault Markdown)', concurrency: 2, jobOptions: { attempts: 3 } },
+  { name: 'sync-schedule', group: 'pipeline', description: 'daily schedule: starts a sync run', concurrency: 1, jobOptions: { attempts: 1 } },
+];
+
 const SYSTEM_QUEUES: QueueSpec[] = [
   { name: 'maintenance', group: 'system', description: 'housekeeping jobs (log pruning, health snapshots)', concurrency: 1 },
 ];
 
 /** The whole list, in one place. Each area contributes its own array. */
-export const QUEUES: readonly QueueSpec[] = checkNames([...SYSTEM_QUEUES]);
+export const QUEUES: readonly QueueSpec[] = checkNames([...SOURCE_QUEUES, ...PIPELINE_QUEUES, ...SYSTEM_QUEUES]);
 
 function checkNames(list: QueueSpec[]): QueueSpec[] {
   const seen = new Set<string>();

@@ -17,6 +17,8 @@ export class RedisNotInstalledError extends Error {
 
 export interface EmbeddedRedis {
   readonly url: string;
+  /** True when another Kith process owns this server and we only attached to it. */
+  readonly shared?: boolean;
   readonly port: number;
   readonly pid: number | undefined;
   stop(): Promise<void>;
@@ -98,7 +100,10 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   const launch = (): ChildProcess => {
     const c = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     c.stderr?.on('data', (d: Buffer) => opts.log?.warn({ redis: d.toString().trim() }, 'redis-server'));
-    if (c.pid) writeFileSync(pidFile, String(c.pid));
+    if (c.pid) {
+      writeFileSync(pidFile, String(c.pid));
+      writeFileSync(join(opts.dir, OWNER_FILE), JSON.stringify({ url, redisPid: c.pid, ownerPid: process.pid }));
+    }
     c.on('exit', (code, signal) => {
       if (stopping) return;
       opts.log?.error({ code, signal }, 'embedded redis-server exited unexpectedly');
@@ -146,6 +151,46 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
         clearTimeout(timer);
       }
       rmSync(pidFile, { force: true });
+      rmSync(join(opts.dir, OWNER_FILE), { force: true });
     },
   };
+}
+
+const OWNER_FILE = 'kith-redis.json';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Use the embedded server another live Kith process (say `kith start`) runs on this data dir;
+ * otherwise start our own. A server whose owner died is reaped and replaced.
+ */
+export async function attachOrStartEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const file = join(opts.dir, OWNER_FILE);
+  if (existsSync(file)) {
+    try {
+      const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; redisPid: number; ownerPid: number };
+      if (info.ownerPid !== process.pid && processAlive(info.ownerPid) && processAlive(info.redisPid)) {
+        const probe = new Redis(info.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+        probe.on('error', () => undefined);
+        try {
+          await probe.connect();
+          await probe.ping();
+          opts.log?.info({ url: info.url }, 'attached to the embedded redis-server of a running Kith process');
+          return { url: info.url, port: Number(new URL(info.url).port), pid: info.redisPid, shared: true, stop: async () => undefined };
+        } finally {
+          probe.disconnect();
+        }
+      }
+    } catch {
+      /* unreadable or dead: start our own below */
+    }
+  }
+  return startEmbeddedRedis(opts);
 }

@@ -1,4 +1,4 @@
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isKithError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -68,6 +68,8 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
         await recordJob(metricsRedis, opts.prefix, name, 'completed', (performance.now() - started) / 1000).catch(() => undefined);
         return out;
       } catch (err) {
+        // A handler that parked its own job (a dependency gate) is neither failed nor retried.
+        if (err instanceof DelayedError || err instanceof WaitingChildrenError) throw err;
         const seconds = (performance.now() - started) / 1000;
         if (ctl.signal.aborted && shuttingDown && token) {
           // Released, not failed: back to the queue for another process, attempt not consumed.

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { startCommand } from './start.command.js';
+import { statusCommand } from './status.command.js';
+import { syncCommand } from './sync.command.js';
 import { workerCommand } from './worker.command.js';
 
 /**
  * Every `kith` subcommand, one factory per file. Add a line here to add a command.
  */
 export function allCommands(): Command[] {
-  return [startCommand(), workerCommand()];
+  return [startCommand(), workerCommand(), syncCommand(), statusCommand()];
 }

@@ -2,6 +2,8 @@ import type { Db } from '../../db/db.js';
 import type { Logger } from '../../log/logger.js';
 import type { JobHandler } from '../job-handler.js';
 import { maintenanceHandler } from './maintenance.worker.js';
+import { syncScheduleHandler } from './sync-schedule.worker.js';
+import { syncHandlers } from './sync-steps.worker.js';
 
 /** What handlers may use: built once per process. */
 export interface HandlerDeps {
@@ -13,5 +15,5 @@ export interface HandlerDeps {
 
 /** Every queue's handler. A worker process serves a subset of these by queue name. */
 export function buildHandlers(deps: HandlerDeps): JobHandler[] {
-  return [maintenanceHandler(deps.db)];
+  return [maintenanceHandler(deps.db), syncScheduleHandler(deps), ...syncHandlers(deps)];
 }

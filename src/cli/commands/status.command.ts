@@ -1,0 +1,59 @@
+import { Command } from 'commander';
+import { openDbFromEnv } from '../../app/open-db-from-env.js';
+import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
+import { runReport } from '../../sync/run-report.js';
+import { getRun } from '../../sync/run-store.js';
+import { listSyncState } from '../../sync/sync-state-store.js';
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(Number(ms)).toISOString());
+const ago = (ms: number | null) => {
+  if (ms == null) return 'never';
+  const s = Math.round((Date.now() - ms) / 1000);
+  return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : s < 172800 ? `${Math.round(s / 3600)} h ago` : `${Math.round(s / 86400)} days ago`;
+};
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('per source: last success, last error, staleness, records; and the latest sync run')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const db = await openDbFromEnv();
+      try {
+        let configured: string[] = [];
+        try {
+          configured = loadKithConfig(resolveConfigPath().file).sources.map((s) => s.id);
+        } catch {
+          /* status still shows what ran */
+        }
+        const states = await listSyncState(db, 'source:');
+        const ids = [...new Set([...configured, ...states.map((s) => s.key.slice('source:'.length))])];
+        const sources = ids.map((id) => {
+          const s = states.find((x) => x.key === `source:${id}`);
+          return {
+            source: id,
+            lastSuccess: iso(s?.last_success_at),
+            lastError: s?.last_error ?? null,
+            lastErrorAt: iso(s?.last_error_at),
+            stalenessSeconds: s?.last_success_at ? Math.round((Date.now() - Number(s.last_success_at)) / 1000) : null,
+            records: Number(s?.records ?? 0),
+            failures: Number(s?.failure_count ?? 0),
+          };
+        });
+        const last = await db.get<{ id: string }>('SELECT id FROM sync_runs ORDER BY started_at DESC LIMIT 1');
+        const run = last ? await getRun(db, last.id) : undefined;
+        const lastRun = run ? runReport(run.run, run.steps) : null;
+        if (opts.json) {
+          console.log(JSON.stringify({ sources, lastRun }));
+          return;
+        }
+        console.log('source                      last success        records  last error');
+        for (const s of sources) {
+          console.log(`${s.source.padEnd(27)} ${ago(s.lastSuccess ? Date.parse(s.lastSuccess) : null).padEnd(19)} ${String(s.records).padStart(7)}  ${s.lastError ?? ''}`);
+        }
+        if (lastRun) console.log(`\nlast run ${lastRun.runId}: ${lastRun.status}, started ${lastRun.startedAt}; people ${lastRun.people ?? '?'}, interactions ${lastRun.interactions ?? '?'}, relationships ${lastRun.relationships ?? '?'}`);
+        else console.log('\nno sync run yet: run `kith sync`');
+      } finally {
+        await db.close();
+      }
+    });
+}

@@ -1,0 +1,73 @@
+import type { ConfiguredSource } from '../sync/kith-config.js';
+
+/**
+ * The unified sync (seed 000) as data. Each step names its phase, the steps it depends on,
+ * the queue whose workers run it, and what its failure means for the run.
+ */
+export type FailurePolicy = 'continue' | 'fail-run';
+
+export interface DagStep {
+  id: string;
+  phase: 1 | 2 | 3 | 4 | 5;
+  dependsOn: string[];
+  queue: string;
+  failurePolicy: FailurePolicy;
+  /** What the step's worker needs beyond the run id (the source's id, …). */
+  params: Record<string, unknown>;
+}
+
+export const PIPELINE_QUEUE = {
+  run: 'sync-run',
+  link: 'sync-link',
+  relationships: 'sync-relationships',
+  verify: 'sync-verify',
+  content: 'sync-content',
+} as const;
+
+export const sourceQueue = (type: string) => `source-${type}`;
+
+/**
+ * Phase 1: one collection step per configured source (a failed source is recorded, later phases
+ * use the data that exists); 2: entity linking; 3: relationship discovery, then strengths;
+ * 4: verification of counts; 5: content sync, in parallel with phase 4.
+ */
+export function buildSyncDag(sources: readonly ConfiguredSource[]): DagStep[] {
+  const collect = sources.filter((s) => s.type !== 'drive-export');
+  const content = sources.filter((s) => s.type === 'drive-export');
+  const steps: DagStep[] = collect.map((s) => ({
+    id: `collect:${s.id}`,
+    phase: 1,
+    dependsOn: [],
+    queue: sourceQueue(s.type),
+    failurePolicy: 'continue',
+    params: { sourceId: s.id },
+  }));
+  steps.push(
+    { id: 'link-entities', phase: 2, dependsOn: steps.map((s) => s.id), queue: PIPELINE_QUEUE.link, failurePolicy: 'fail-run', params: {} },
+    { id: 'relationships', phase: 3, dependsOn: ['link-entities'], queue: PIPELINE_QUEUE.relationships, failurePolicy: 'fail-run', params: {} },
+    { id: 'strengths', phase: 3, dependsOn: ['relationships'], queue: PIPELINE_QUEUE.relationships, failurePolicy: 'fail-run', params: {} },
+    { id: 'verify-stats', phase: 4, dependsOn: ['strengths'], queue: PIPELINE_QUEUE.verify, failurePolicy: 'fail-run', params: {} },
+  );
+  for (const s of content) {
+    steps.push({ id: `content:${s.id}`, phase: 5, dependsOn: ['strengths'], queue: PIPELINE_QUEUE.content, failurePolicy: 'continue', params: { sourceId: s.id } });
+  }
+  validateDag(steps);
+  return steps;
+}
+
+/** Unknown dependencies and cycles are programming errors: refuse to compile them. */
+export function validateDag(steps: readonly DagStep[]): void {
+  const ids = new Set(steps.map((s) => s.id));
+  if (ids.size !== steps.length) throw new Error('duplicate step id in sync DAG');
+  for (const s of steps) for (const d of s.dependsOn) if (!ids.has(d)) throw new Error(`step ${s.id} depends on unknown step ${d}`);
+  const state = new Map<string, 'visiting' | 'done'>();
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const visit = (id: string, path: string[]) => {
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') throw new Error(`cycle in sync DAG: ${[...path, id].join(' → ')}`);
+    state.set(id, 'visiting');
+    for (const d of byId.get(id)!.dependsOn) visit(d, [...path, id]);
+    state.set(id, 'done');
+  };
+  for (const s of steps) visit(s.id, []);
+}

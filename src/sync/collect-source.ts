@@ -1,0 +1,118 @@
+import type { Db, Queryable } from '../db/db.js';
+import type { SelfIdentity } from '../domain/people/identity.js';
+import type { InteractionInput } from '../domain/people/interaction.js';
+import { interactionsFromEvent, type PlannedInteraction } from '../domain/people/interaction-rules.js';
+import type { Logger } from '../log/logger.js';
+import { deleteInteractionsIn } from '../people/delete.service.js';
+import { ingestInteractionsIn } from '../people/ingest.service.js';
+import { resolveParticipants, upsertContactPerson } from '../people/resolve.service.js';
+import { loadParser } from '../sources/parser-registry.js';
+import type { ContactEvent, InteractionEvent, SkippedRecord } from '../sources/source-event.js';
+import type { ConfiguredSource } from './kith-config.js';
+import { readSyncState, saveCursor } from './sync-state-store.js';
+
+const BATCH = 500;
+const SKIP_SAMPLE = 50;
+
+export interface CollectResult {
+  records: number;
+  result: {
+    events: number;
+    contacts: number;
+    interactions: { inserted: number; duplicates: number; replaced: number };
+    skipped: number;
+    skippedSample: SkippedRecord[];
+    resumedFrom: string | null;
+  };
+}
+
+export const sourceStateKey = (id: string) => `source:${id}`;
+
+/**
+ * Phase 1 for one configured source: stream its parser's events, resolve participants to
+ * people, ingest interactions (counts kept in the same transaction), and move the cursor with
+ * the batch it covers — so a crash resumes where it stopped and a re-run adds nothing.
+ */
+export async function collectSource(
+  db: Db,
+  source: ConfiguredSource,
+  self: SelfIdentity,
+  opts: { full?: boolean; log?: Logger; signal?: AbortSignal } = {},
+): Promise<CollectResult> {
+  const parser = await loadParser(source.type);
+  const key = sourceStateKey(source.id);
+  const resumedFrom = opts.full ? null : ((await readSyncState(db, key))?.cursor ?? null);
+  const out: CollectResult['result'] = { events: 0, contacts: 0, interactions: { inserted: 0, duplicates: 0, replaced: 0 }, skipped: 0, skippedSample: [], resumedFrom };
+  let pending: Array<InteractionEvent | ContactEvent> = [];
+  let cursor: string | undefined;
+
+  const flush = async () => {
+    const events = pending;
+    const mark = cursor;
+    pending = [];
+    await db.tx(async (q) => {
+      for (const e of events) {
+        if (e.kind === 'contact') {
+          await upsertContactPerson(q, e, self);
+          out.contacts++;
+        }
+      }
+      const interactionEvents = events.filter((e): e is InteractionEvent => e.kind === 'interaction');
+      const planned = interactionEvents.flatMap((e) => interactionsFromEvent(e, self));
+      if (source.type === 'vault') out.interactions.replaced += await dropStaleNoteRows(q, interactionEvents, planned);
+      const rows = await toRows(q, source.type, planned, self);
+      if (rows.length) {
+        const r = await ingestInteractionsIn(q, rows);
+        out.interactions.inserted += r.inserted;
+        out.interactions.duplicates += r.duplicates;
+      }
+      if (mark !== undefined) await saveCursor(q, key, mark);
+    });
+  };
+
+  for await (const ev of parser.parse({ path: source.path, ...(resumedFrom ? { cursor: resumedFrom } : {}) })) {
+    if (opts.signal?.aborted) throw new Error('collection aborted (shutting down); it resumes from the last cursor');
+    if (ev.kind === 'skipped') {
+      out.skipped++;
+      if (out.skippedSample.length < SKIP_SAMPLE) out.skippedSample.push(ev);
+      continue;
+    }
+    if (ev.kind === 'cursor') {
+      cursor = ev.cursor;
+      continue;
+    }
+    out.events++;
+    pending.push(ev);
+    if (pending.length >= BATCH) await flush();
+  }
+  if (pending.length || cursor !== undefined) await flush();
+  if (out.skipped) opts.log?.warn({ source: source.id, skipped: out.skipped, first: out.skippedSample[0] }, 'malformed records skipped');
+  return { records: out.interactions.inserted + out.contacts, result: out };
+}
+
+async function toRows(q: Queryable, type: string, planned: PlannedInteraction[], self: SelfIdentity): Promise<InteractionInput[]> {
+  if (!planned.length) return [];
+  const ids = await resolveParticipants(q, type, planned.map((p) => p.participant), self);
+  const rows: InteractionInput[] = [];
+  planned.forEach((p, i) => {
+    const personId = ids[i];
+    if (personId) rows.push({ ...p.row, personId });
+  });
+  return rows;
+}
+
+/** A note that no longer mentions someone loses that interaction (counts follow in the same tx). */
+async function dropStaleNoteRows(q: Queryable, events: InteractionEvent[], planned: PlannedInteraction[]): Promise<number> {
+  const keep = new Set(planned.map((p) => `${p.row.sourceType}\u0000${p.row.externalId}`));
+  const stale: number[] = [];
+  for (const e of events) {
+    const prefix = `${e.externalId}#`;
+    const existing = await q.all<{ id: number; source_type: string; external_id: string }>(
+      `SELECT id, source_type, external_id FROM interactions WHERE source_type IN ('vault', 'granola') AND external_id >= ? AND external_id < ?`,
+      [prefix, `${prefix}\uffff`],
+    );
+    for (const x of existing) if (!keep.has(`${x.source_type}\u0000${x.external_id}`)) stale.push(Number(x.id));
+  }
+  if (!stale.length) return 0;
+  return (await deleteInteractionsIn(q, { ids: stale })).deleted;
+}

@@ -1,0 +1,52 @@
+import type { Queryable } from '../db/db.js';
+
+/** Per-source sync state (style.md §4): cursor, failures, last success — in our database. */
+export interface SyncStateRow {
+  key: string;
+  cursor: string | null;
+  stage: string;
+  failure_count: number;
+  retry_after: number | null;
+  last_success_at: number | null;
+  last_error_at: number | null;
+  last_error: string | null;
+  records: number;
+  updated_at: number;
+}
+
+export async function readSyncState(q: Queryable, key: string): Promise<SyncStateRow | undefined> {
+  return q.get<SyncStateRow>('SELECT * FROM sync_state WHERE key = ?', [key]);
+}
+
+export async function listSyncState(q: Queryable, keyPrefix: string): Promise<SyncStateRow[]> {
+  return q.all<SyncStateRow>('SELECT * FROM sync_state WHERE key >= ? AND key < ? ORDER BY key', [keyPrefix, `${keyPrefix}\uffff`]);
+}
+
+/** Move the cursor forward (never back) in the same transaction as the data it covers. */
+export async function saveCursor(q: Queryable, key: string, cursor: string | null): Promise<void> {
+  await q.run(
+    `INSERT INTO sync_state (key, cursor, stage, updated_at) VALUES (?, ?, 'running', ?)
+     ON CONFLICT (key) DO UPDATE SET cursor = excluded.cursor, stage = 'running', updated_at = excluded.updated_at`,
+    [key, cursor, Date.now()],
+  );
+}
+
+export async function recordSuccess(q: Queryable, key: string, records: number): Promise<void> {
+  const now = Date.now();
+  await q.run(
+    `INSERT INTO sync_state (key, stage, failure_count, last_success_at, records, updated_at) VALUES (?, 'idle', 0, ?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET stage = 'idle', failure_count = 0, last_success_at = excluded.last_success_at,
+       records = excluded.records, updated_at = excluded.updated_at`,
+    [key, now, records, now],
+  );
+}
+
+export async function recordFailure(q: Queryable, key: string, error: string): Promise<void> {
+  const now = Date.now();
+  await q.run(
+    `INSERT INTO sync_state (key, stage, failure_count, last_error_at, last_error, updated_at) VALUES (?, 'failed', 1, ?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET stage = 'failed', failure_count = sync_state.failure_count + 1,
+       last_error_at = excluded.last_error_at, last_error = excluded.last_error, updated_at = excluded.updated_at`,
+    [key, now, error.slice(0, 2000), now],
+  );
+}
