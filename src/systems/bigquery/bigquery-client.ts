@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { BigQuery } from '@google-cloud/bigquery';
+import { type AuthClient, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library';
+import type { BigQueryConfig, BigQueryCredentials } from '../../config/bigquery.config.js';
+import { ConfigError } from '../../config/config-error.js';
+
+const SCOPES = ['https://www.googleapis.com/auth/bigquery'];
+
+/**
+ * An explicit auth client from the configured credential. Passing one to the SDK is what keeps
+ * it from probing the GCE metadata server (169.254.169.254) for default credentials.
+ */
+export function createAuthClient(credentials: BigQueryCredentials): AuthClient {
+  if (credentials.kind === 'access_token') {
+    const client = new OAuth2Client();
+    // No expiry_date: the token is used as given and the server decides when it has expired.
+    client.setCredentials({ access_token: credentials.accessToken });
+    return client;
+  }
+  const { path, variable } = credentials;
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(variable, `file ${path} cannot be read as JSON (${(err as Error).message})`);
+  }
+  const str = (key: string): string => {
+    const v = json[key];
+    if (typeof v !== 'string' || !v) throw new ConfigError(variable, `file ${path} has no '${key}'`);
+    return v;
+  };
+  if (json.type === 'service_account') {
+    return new JWT({ email: str('client_email'), key: str('private_key'), keyId: typeof json.private_key_id === 'string' ? json.private_key_id : undefined, scopes: SCOPES });
+  }
+  if (json.type === 'authorized_user') {
+    return new UserRefreshClient({ clientId: str('client_id'), clientSecret: str('client_secret'), refreshToken: str('refresh_token') });
+  }
+  throw new ConfigError(variable, `file ${path} has type '${String(json.type)}'; expected 'service_account' or 'authorized_user'`);
+}
+
+export interface BigQueryClientOptions {
+  authClient?: AuthClient;
+  /** Cap on the SDK's retry backoff (default: the SDK's 64 s); tests keep retries fast. */
+  maxRetryDelayMs?: number;
+}
+
+/** The SDK client, always with an explicit endpoint, project and auth client. */
+export function createBigQueryClient(config: BigQueryConfig, opts: BigQueryClientOptions = {}): BigQuery {
+  if (process.env.BIGQUERY_EMULATOR_HOST) {
+    // The SDK prefers this variable over apiEndpoint; refuse rather than talk to the wrong host.
+    throw new ConfigError('BIGQUERY_EMULATOR_HOST', 'is set; unset it and use BIGQUERY_API_ENDPOINT');
+  }
+  const authClient = opts.authClient ?? createAuthClient(config.credentials);
+  const retryOptions = opts.maxRetryDelayMs === undefined ? undefined : { maxRetryDelay: opts.maxRetryDelayMs / 1000 };
+  return new BigQuery({ projectId: config.projectId, apiEndpoint: config.apiEndpoint, authClient, maxRetries: config.maxRetries, retryOptions });
+}
