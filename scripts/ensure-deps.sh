@@ -5,10 +5,12 @@
 set -euo pipefail
 want_redis=1
 want_pg=0
+want_compose=0
 for a in "$@"; do
   case "$a" in
     --postgres) want_pg=1 ;;
     --no-redis) want_redis=0 ;;
+    --compose) want_compose=1 ;;
   esac
 done
 
@@ -44,4 +46,9 @@ if [ "$want_pg" = 1 ] && ! has_pg; then
     say "PostgreSQL server binaries (initdb, pg_ctl) are needed for the tests: install postgresql (Debian/Ubuntu: sudo apt-get install postgresql; macOS: brew install postgresql)."
     exit 1
   }
+fi
+
+# The docker-compose.yml check in the tests wants a compose CLI; Debian ships docker-compose.
+if [ "$want_compose" = 1 ] && ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
+  apt_install docker-compose || say "no docker compose CLI: the compose file is checked structurally only"
 fi

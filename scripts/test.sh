@@ -3,7 +3,7 @@
 # redis-server and PostgreSQL servers on loopback (started and stopped by tests/global-setup.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh --postgres
+bash scripts/ensure-deps.sh --postgres --compose
 export METADATA_SERVER_DETECTION=none
 echo "== type-check (tsc)"
 npx tsc --noEmit -p .
