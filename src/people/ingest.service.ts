@@ -1,0 +1,179 @@
+import type { Db, Queryable, SqlValue } from '../db/db.js';
+import { placeholders } from '../db/db.js';
+import { checkInteraction, describeProblem, type InteractionInput, type RowProblem } from '../domain/people/interaction.js';
+import { addInteraction, COUNT_FIELDS, emptyStats, type PersonStats } from '../domain/people/source-mapping.js';
+import { InvalidInputError } from '../errors.js';
+import type { InteractionSourceType } from '../sources/source-event.js';
+import { pgArray, resolveLivePeople } from './sql-support.js';
+
+/**
+ * Batch ingest of interactions with the cached counts maintained by delta in the same
+ * transaction: the rows actually inserted come back through RETURNING (re-imported items hit
+ * ON CONFLICT DO NOTHING and change nothing), are folded per person, and each affected person
+ * gets one `count = count + delta` update. No recount, no second pass, no window in which an
+ * interaction exists but is not counted.
+ */
+export type IngestMode = 'all-or-nothing' | 'skip-invalid';
+
+export interface IngestOptions {
+  /** all-or-nothing (default): any bad row rejects the whole batch, nothing is written. */
+  mode?: IngestMode;
+  /**
+   * false = benchmark baseline only: rows are inserted without touching the counts, which stay
+   * stale until `refreshPeopleStats` runs for the affected people. Never use it in a sync.
+   */
+  maintainCounts?: boolean;
+}
+
+export interface IngestResult {
+  inserted: number;
+  duplicates: number;
+  rejected: RowProblem[];
+  affectedPeople: string[];
+}
+
+/** Thrown in all-or-nothing mode; `problems` names every bad row's index and field. */
+export class IngestRejectedError extends InvalidInputError {
+  override name = 'IngestRejectedError';
+  constructor(readonly problems: RowProblem[]) {
+    const shown = problems.slice(0, 5).map(describeProblem).join('; ');
+    super(`interaction batch rejected, nothing written: ${shown}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`);
+  }
+}
+
+export function ingestInteractions(db: Db, rows: readonly InteractionInput[], opts: IngestOptions = {}): Promise<IngestResult> {
+  return db.tx((q) => ingestInteractionsIn(q, rows, opts));
+}
+
+/** The same inside the caller's transaction (e.g. resolve participants + ingest atomically). */
+export async function ingestInteractionsIn(q: Queryable, rows: readonly InteractionInput[], opts: IngestOptions = {}): Promise<IngestResult> {
+  const mode = opts.mode ?? 'all-or-nothing';
+  const problems: RowProblem[] = [];
+  const valid: InteractionInput[] = [];
+  const validIndex: number[] = [];
+  rows.forEach((row, i) => {
+    const p = checkInteraction(row, i);
+    if (p) problems.push(p);
+    else {
+      valid.push(row);
+      validIndex.push(i);
+    }
+  });
+  if (problems.length > 0 && mode === 'all-or-nothing') throw new IngestRejectedError(problems);
+
+  const live = await resolveLivePeople(q, valid.map((r) => r.personId));
+  const accepted: InteractionInput[] = [];
+  valid.forEach((r, j) => {
+    const personId = live.get(r.personId);
+    if (personId) accepted.push(personId === r.personId ? r : { ...r, personId });
+    else problems.push({ index: validIndex[j]!, field: 'personId', message: `unknown person ${JSON.stringify(r.personId)}` });
+  });
+  problems.sort((a, b) => a.index - b.index);
+  if (problems.length > 0 && mode === 'all-or-nothing') throw new IngestRejectedError(problems);
+
+  const maintain = opts.maintainCounts !== false;
+  const inserted = q.engine === 'postgres' ? await insertPg(q, accepted, maintain) : await insertSqlite(q, accepted, maintain);
+  const deltas = new Map<string, PersonStats>();
+  for (const r of inserted.rows) {
+    let s = deltas.get(r.person_id);
+    if (!s) deltas.set(r.person_id, (s = emptyStats()));
+    addInteraction(s, r.source_type, Number(r.occurred_at));
+  }
+  if (maintain && deltas.size > 0) await applyDeltas(q, deltas);
+  return { inserted: inserted.count, duplicates: accepted.length - inserted.count, rejected: problems, affectedPeople: [...deltas.keys()] };
+}
+
+interface Inserted {
+  person_id: string;
+  source_type: InteractionSourceType;
+  occurred_at: number;
+}
+
+const COLS = '(person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref)';
+const CONFLICT = 'ON CONFLICT (source_type, external_id) DO NOTHING';
+const SQLITE_CHUNK = 400;
+
+async function insertSqlite(q: Queryable, rows: InteractionInput[], returning: boolean): Promise<{ count: number; rows: Inserted[] }> {
+  const out: Inserted[] = [];
+  let count = 0;
+  for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
+    const chunk = rows.slice(i, i + SQLITE_CHUNK);
+    const params: SqlValue[] = [];
+    for (const r of chunk) params.push(r.personId, r.sourceType, r.externalId, r.occurredAt, r.title ?? '', r.snippet ?? null, r.conversationKey ?? null, r.entityRef ?? null);
+    const sql = `INSERT INTO interactions ${COLS} VALUES ${placeholders(chunk.length, 8)} ${CONFLICT}`;
+    if (returning) {
+      const got = await q.all<Inserted>(`${sql} RETURNING person_id, source_type, occurred_at`, params);
+      for (const g of got) out.push(g);
+      count += got.length;
+    } else count += (await q.run(sql, params)).changes;
+  }
+  return { count, rows: out };
+}
+
+const PG_CHUNK = 20_000;
+
+async function insertPg(q: Queryable, rows: InteractionInput[], returning: boolean): Promise<{ count: number; rows: Inserted[] }> {
+  // Concurrent batches that overlap insert in the same key order, so they queue instead of deadlocking.
+  const sorted = [...rows].sort((a, b) => (a.sourceType === b.sourceType ? cmp(a.externalId, b.externalId) : cmp(a.sourceType, b.sourceType)));
+  const out: Inserted[] = [];
+  let count = 0;
+  for (let i = 0; i < sorted.length; i += PG_CHUNK) {
+    const chunk = sorted.slice(i, i + PG_CHUNK);
+    const sql = `INSERT INTO interactions ${COLS}
+      SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]),
+                           CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])) ${CONFLICT}`;
+    const params = [
+      chunk.map((r) => r.personId),
+      chunk.map((r) => r.sourceType),
+      chunk.map((r) => r.externalId),
+      chunk.map((r) => r.occurredAt),
+      chunk.map((r) => r.title ?? ''),
+      chunk.map((r) => r.snippet ?? null),
+      chunk.map((r) => r.conversationKey ?? null),
+      chunk.map((r) => r.entityRef ?? null),
+    ].map(pgArray);
+    if (returning) {
+      const got = await q.all<Inserted>(`${sql} RETURNING person_id, source_type, occurred_at`, params);
+      for (const g of got) out.push(g);
+      count += got.length;
+    } else count += (await q.run(sql, params)).changes;
+  }
+  return { count, rows: out };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const FIRST = 'CASE WHEN first_interaction_at IS NULL OR first_interaction_at > ? THEN ? ELSE first_interaction_at END';
+const LAST = 'CASE WHEN last_interaction_at IS NULL OR last_interaction_at < ? THEN ? ELSE last_interaction_at END';
+
+/** `count = count + delta` per affected person: correct under concurrency because the row is locked. */
+async function applyDeltas(q: Queryable, deltas: Map<string, PersonStats>): Promise<void> {
+  const entries = [...deltas.entries()].sort((a, b) => cmp(a[0], b[0]));
+  if (q.engine === 'sqlite') {
+    const sets = COUNT_FIELDS.map((f) => `${f} = ${f} + ?`).join(', ');
+    await q.runMany(
+      `UPDATE people SET ${sets}, source_mask = source_mask | ?, first_interaction_at = ${FIRST}, last_interaction_at = ${LAST} WHERE id = ?`,
+      entries.map(([id, s]) => [...COUNT_FIELDS.map((f) => s[f]), s.source_mask, s.first_interaction_at, s.first_interaction_at, s.last_interaction_at, s.last_interaction_at, id]),
+    );
+    return;
+  }
+  const sets = COUNT_FIELDS.map((f) => `${f} = p.${f} + v.${f}`).join(', ');
+  const types = COUNT_FIELDS.map(() => 'CAST(? AS int[])').join(', ');
+  await q.run(
+    `UPDATE people AS p SET ${sets}, source_mask = p.source_mask | v.source_mask,
+       first_interaction_at = CASE WHEN p.first_interaction_at IS NULL OR p.first_interaction_at > v.f THEN v.f ELSE p.first_interaction_at END,
+       last_interaction_at = CASE WHEN p.last_interaction_at IS NULL OR p.last_interaction_at < v.l THEN v.l ELSE p.last_interaction_at END
+     FROM unnest(CAST(? AS text[]), ${types}, CAST(? AS int[]), CAST(? AS bigint[]), CAST(? AS bigint[]))
+       AS v(id, ${COUNT_FIELDS.join(', ')}, source_mask, f, l)
+     WHERE p.id = v.id`,
+    [
+      entries.map(([id]) => id),
+      ...COUNT_FIELDS.map((f) => entries.map(([, s]) => s[f])),
+      entries.map(([, s]) => s.source_mask),
+      entries.map(([, s]) => s.first_interaction_at),
+      entries.map(([, s]) => s.last_interaction_at),
+    ].map(pgArray),
+  );
+}

@@ -1,0 +1,55 @@
+import type { Db } from '../db/db.js';
+import { CHAT_SOURCES } from '../domain/people/source-mapping.js';
+
+/**
+ * Phase 3a: person↔person relationships from shared conversations, recomputed in one SQL
+ * aggregation (no per-person loop). Two people are related when interactions of both carry
+ * the same (source type, conversation key):
+ *   shared_threads_count   gmail threads both are in
+ *   shared_events_count    calendar events both attend
+ *   shared_messages_count  over shared chats, Σ min(messages of a, messages of b)
+ *   first/last_seen_at     earliest / latest interaction of either in a shared conversation
+ * Conversations with more than `maxParticipants` people (all-hands, mailing lists) say
+ * nothing about who knows whom and are skipped: they would also make the join quadratic.
+ */
+export interface DiscoverOptions {
+  maxParticipants?: number;
+  now?: number;
+}
+
+export async function discoverRelationships(db: Db, opts: DiscoverOptions = {}): Promise<{ relationships: number }> {
+  const max = opts.maxParticipants ?? 50;
+  const now = opts.now ?? Date.now();
+  const chats = [...CHAT_SOURCES].map((s) => `'${s}'`).join(', ');
+  return db.tx(async (q) => {
+    await q.run('DELETE FROM relationships');
+    const { changes } = await q.run(
+      `WITH cp AS (
+         SELECT source_type, conversation_key, person_id, COUNT(*) AS n, MIN(occurred_at) AS f, MAX(occurred_at) AS l
+         FROM interactions
+         WHERE conversation_key IS NOT NULL AND source_type IN ('gmail', 'calendar', ${chats})
+         GROUP BY source_type, conversation_key, person_id
+       ), sized AS (
+         SELECT cp.* FROM cp JOIN (
+           SELECT source_type, conversation_key FROM cp GROUP BY source_type, conversation_key HAVING COUNT(*) BETWEEN 2 AND ?
+         ) c ON c.source_type = cp.source_type AND c.conversation_key = cp.conversation_key
+       )
+       INSERT INTO relationships (person_a, person_b, shared_events_count, shared_threads_count, shared_messages_count, first_seen_at, last_seen_at, updated_at)
+       SELECT a.person_id, b.person_id,
+         SUM(CASE WHEN a.source_type = 'calendar' THEN 1 ELSE 0 END),
+         SUM(CASE WHEN a.source_type = 'gmail' THEN 1 ELSE 0 END),
+         SUM(CASE WHEN a.source_type IN (${chats}) THEN (CASE WHEN a.n < b.n THEN a.n ELSE b.n END) ELSE 0 END),
+         MIN(CASE WHEN a.f < b.f THEN a.f ELSE b.f END),
+         MAX(CASE WHEN a.l > b.l THEN a.l ELSE b.l END),
+         ?
+       FROM sized a JOIN sized b
+         ON a.source_type = b.source_type AND a.conversation_key = b.conversation_key AND a.person_id < b.person_id
+       GROUP BY a.person_id, b.person_id`,
+      [max, now],
+    );
+    return { relationships: changes };
+  });
+}
+
+/** Phase 3b lives beside it; re-exported so phase 3 imports one module. */
+export { computeStrengths } from './strengths.service.js';

@@ -1,0 +1,101 @@
+import type { Db, Queryable } from '../db/db.js';
+import { COUNT_FIELDS, diffStats, INTERACTION_SOURCE_TYPES, type PersonStats, SOURCE_BIT, SOURCE_COUNT_FIELD } from '../domain/people/source-mapping.js';
+import { inList, lockPeople } from './sql-support.js';
+
+/**
+ * Recomputation of the cached counts from `interactions`, generated from the one mapping table.
+ * Two-level aggregation: first per (person, source type), which SQLite streams straight off the
+ * covering index `interactions_person`, then per person over at most ten rows each.
+ */
+const STAT_COLUMNS = [...COUNT_FIELDS, 'source_mask', 'first_interaction_at', 'last_interaction_at'] as const;
+
+function aggregateSql(innerWhere: string): string {
+  const counts = COUNT_FIELDS.map((f) => {
+    const types = INTERACTION_SOURCE_TYPES.filter((t) => SOURCE_COUNT_FIELD[t] === f).map((t) => `'${t}'`);
+    return `SUM(CASE WHEN source_type IN (${types.join(', ')}) THEN n ELSE 0 END) AS ${f}`;
+  });
+  const bits = INTERACTION_SOURCE_TYPES.map((t) => `WHEN '${t}' THEN ${SOURCE_BIT[t]}`).join(' ');
+  return `SELECT person_id, ${counts.join(', ')},
+    SUM(CASE source_type ${bits} ELSE 0 END) AS source_mask,
+    MIN(f) AS first_interaction_at, MAX(l) AS last_interaction_at
+  FROM (SELECT person_id, source_type, COUNT(*) AS n, MIN(occurred_at) AS f, MAX(occurred_at) AS l
+        FROM interactions ${innerWhere} GROUP BY person_id, source_type) t
+  GROUP BY person_id`;
+}
+
+/**
+ * Recompute and store the counts of `personIds` inside the caller's transaction, touching only
+ * those people. Locks them first so the aggregate sees every write committed before.
+ */
+export async function refreshPeopleStatsIn(q: Queryable, personIds: readonly string[]): Promise<number> {
+  const ids = [...new Set(personIds)];
+  if (ids.length === 0) return 0;
+  await lockPeople(q, ids);
+  const a = inList(q, 'person_id', ids);
+  const p = inList(q, 'p.id', ids);
+  const sets = STAT_COLUMNS.map((c) => (c.endsWith('_at') ? `${c} = a.${c}` : `${c} = COALESCE(a.${c}, 0)`)).join(', ');
+  const cols = STAT_COLUMNS.map((c) => `x.${c}`).join(', ');
+  const { changes } = await q.run(
+    `UPDATE people SET ${sets}
+     FROM (SELECT p.id AS pid, ${cols} FROM people p LEFT JOIN (${aggregateSql(`WHERE ${a.sql}`)}) x ON x.person_id = p.id WHERE ${p.sql}) a
+     WHERE people.id = a.pid`,
+    [...a.params, ...p.params],
+  );
+  return changes;
+}
+
+/** Targeted refresh in its own transaction (repair tool; normal writes keep counts exact themselves). */
+export function refreshPeopleStats(db: Db, personIds: readonly string[]): Promise<number> {
+  return db.tx((q) => refreshPeopleStatsIn(q, personIds));
+}
+
+export interface StatsDiscrepancy {
+  personId: string;
+  name: string;
+  fields: { field: keyof PersonStats; cached: number | null; computed: number | null }[];
+}
+
+export interface VerifyResult {
+  checkedPeople: number;
+  discrepancies: StatsDiscrepancy[];
+  fixed: number;
+}
+
+type Joined = Record<string, number | string | null>;
+
+/**
+ * Compare every person's cached counts with a recomputation from `interactions` in one
+ * statement (one snapshot, so concurrent writers never show up as false discrepancies), and
+ * with `fix` repair exactly the people listed.
+ */
+export async function verifyStats(db: Db, opts: { fix?: boolean } = {}): Promise<VerifyResult> {
+  const cached = STAT_COLUMNS.map((c) => `p.${c} AS ${c}`).join(', ');
+  const computed = STAT_COLUMNS.map((c) => `a.${c} AS c_${c}`).join(', ');
+  const differs = STAT_COLUMNS.map((c) =>
+    c.endsWith('_at') ? `COALESCE(p.${c}, -1) <> COALESCE(a.${c}, -1)` : `p.${c} <> COALESCE(a.${c}, 0)`,
+  ).join(' OR ');
+  const sql = `SELECT p.id, p.canonical_name, ${cached}, ${computed}
+    FROM people p LEFT JOIN (${aggregateSql('')}) a ON a.person_id = p.id
+    WHERE ${differs} ORDER BY p.id`;
+  const [rows, total] = await Promise.all([
+    db.all<Joined>(sql),
+    db.get<{ n: number }>('SELECT COUNT(*) AS n FROM people'),
+  ]);
+  const discrepancies = rows.map((r) => {
+    const c = {} as PersonStats;
+    const k = {} as PersonStats;
+    for (const col of STAT_COLUMNS) {
+      const dflt = col.endsWith('_at') ? null : 0;
+      (c as unknown as Joined)[col] = (r[col] as number | null) ?? dflt;
+      (k as unknown as Joined)[col] = (r[`c_${col}`] as number | null) ?? dflt;
+    }
+    return {
+      personId: String(r.id),
+      name: String(r.canonical_name ?? ''),
+      fields: diffStats(c, k).map((field) => ({ field, cached: c[field], computed: k[field] })),
+    };
+  });
+  let fixed = 0;
+  if (opts.fix && discrepancies.length > 0) fixed = await refreshPeopleStats(db, discrepancies.map((d) => d.personId));
+  return { checkedPeople: Number(total?.n ?? 0), discrepancies, fixed };
+}
