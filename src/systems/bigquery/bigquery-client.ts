@@ -51,6 +51,12 @@ export function createBigQueryClient(config: BigQueryConfig, opts: BigQueryClien
     throw new ConfigError('BIGQUERY_EMULATOR_HOST', 'is set; unset it and use BIGQUERY_API_ENDPOINT');
   }
   const authClient = opts.authClient ?? createAuthClient(config.credentials);
-  const retryOptions = opts.maxRetryDelayMs === undefined ? undefined : { maxRetryDelay: opts.maxRetryDelayMs / 1000 };
-  return new BigQuery({ projectId: config.projectId, apiEndpoint: config.apiEndpoint, authClient, maxRetries: config.maxRetries, retryOptions });
+  // Retries go through retryOptions: @google-cloud/common reads a top-level `maxRetries: 0` as
+  // "unset" and retries 3 times; autoRetry:false is the only way to say "no retries".
+  const retryOptions = {
+    autoRetry: config.maxRetries > 0,
+    maxRetries: config.maxRetries,
+    ...(opts.maxRetryDelayMs === undefined ? {} : { maxRetryDelay: opts.maxRetryDelayMs / 1000 }),
+  };
+  return new BigQuery({ projectId: config.projectId, apiEndpoint: config.apiEndpoint, authClient, retryOptions });
 }

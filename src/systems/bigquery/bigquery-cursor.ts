@@ -46,6 +46,6 @@ export function after(a: [number, string], b: [number, string]): boolean {
 export function nextCursor(prev: ChangeCursor, last: [number, string] | undefined, done: boolean, overlapUs: number): ChangeCursor {
   const hw = last && after(last, prev.hw) ? last : prev.hw;
   if (!done && last) return { pos: last, hw };
-  const rewound: [number, string] = [Math.max(0, hw[0] - overlapUs), ''];
+  const rewound: [number, string] = overlapUs > 0 ? [Math.max(0, hw[0] - overlapUs), ''] : hw;
   return { pos: rewound, hw };
 }
