@@ -1,0 +1,127 @@
+import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import { VersionConflictError } from '../../contacts/canonical-store.js';
+import type { Queryable } from '../../db/db.js';
+import { normaliseEmail } from '../../domain/contacts/contact-normalise.js';
+import { CursorInvalidError } from '../../errors.js';
+import { CONTACT_COLUMNS, type ContactRow, contactToParams, emailKeys, prepareContact } from './contact-row.mapper.js';
+
+/*
+ * Statements over the `contacts` table shared by the local canonical store and the local
+ * contact system. Callers run them inside one Db.tx.
+ */
+
+const CHUNK = 500;
+
+export async function readRows(q: Queryable, ids: readonly string[]): Promise<Map<string, ContactRow>> {
+  const out = new Map<string, ContactRow>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const part = ids.slice(i, i + CHUNK);
+    const rows = await q.all<ContactRow>(`SELECT * FROM contacts WHERE contact_id IN (${part.map(() => '?').join(', ')})`, part);
+    for (const r of rows) out.set(r.contact_id, r);
+  }
+  return out;
+}
+
+/**
+ * Lock the change counter for this transaction and return its value. Every contact writer
+ * takes this lock before reading, so on PostgreSQL (READ COMMITTED) writers are serialised
+ * and change_seq order equals commit order; SQLite's BEGIN IMMEDIATE already serialises them.
+ */
+export async function lockSeq(q: Queryable): Promise<number> {
+  const r = await q.get<{ n: number }>('UPDATE contact_seq SET n = n WHERE id = 1 RETURNING n');
+  return Number(r!.n);
+}
+
+async function setSeq(q: Queryable, n: number): Promise<void> {
+  await q.run('UPDATE contact_seq SET n = ? WHERE id = 1', [n]);
+}
+
+export interface WriteResult {
+  contactId: string;
+  action: 'created' | 'updated' | 'unchanged' | 'stale';
+  version: number;
+}
+
+const UPSERT = `INSERT INTO contacts (${CONTACT_COLUMNS.join(', ')}) VALUES (${CONTACT_COLUMNS.map(() => '?').join(', ')})
+ON CONFLICT (contact_id) DO UPDATE SET ${CONTACT_COLUMNS.filter((c) => c !== 'contact_id')
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ')}`;
+
+/**
+ * Write canonical records keyed by contact_id. Per record, against what is stored:
+ *   `expected` has an entry → compare-and-set: stored version (0 when absent) must equal it;
+ *   no row → created; same version and content hash → unchanged (no write);
+ *   lower version than stored → stale (no write, so out-of-order deliveries never regress);
+ *   otherwise updated. Written rows get fresh change_seq values in input order.
+ */
+export async function writeContacts(
+  q: Queryable,
+  contacts: readonly CanonicalContact[],
+  now: number,
+  expected: ReadonlyMap<string, number> = new Map(),
+): Promise<WriteResult[]> {
+  const prepared = contacts.map(prepareContact);
+  let seq = await lockSeq(q);
+  const existing = await readRows(q, prepared.map((p) => p.contact.contact_id));
+  const results: WriteResult[] = [];
+  const writes: (string | number | null)[][] = [];
+  const written: CanonicalContact[] = [];
+  for (const { contact, hash } of prepared) {
+    const id = contact.contact_id;
+    const row = existing.get(id);
+    const stored = row ? Number(row.version) : 0;
+    const want = expected.get(id);
+    if (want !== undefined && want !== stored) throw new VersionConflictError(id, want, stored);
+    const version = contact.sync_metadata.version;
+    let action: WriteResult['action'];
+    if (!row) action = 'created';
+    else if (stored === version && row.content_hash === hash) action = 'unchanged';
+    else if (want === undefined && version < stored) action = 'stale';
+    else action = 'updated';
+    results.push({ contactId: id, action, version: action === 'stale' || action === 'unchanged' ? stored : version });
+    if (action === 'created' || action === 'updated') {
+      writes.push(contactToParams(contact, hash, ++seq, now));
+      written.push(contact);
+      // A batch naming one contact twice: the second sees the first as stored.
+      existing.set(id, { ...(row ?? ({} as ContactRow)), contact_id: id, version, content_hash: hash });
+    }
+  }
+  if (writes.length) {
+    await q.runMany(UPSERT, writes);
+    await setSeq(q, seq);
+    await reindexEmails(q, written);
+  }
+  return results;
+}
+
+async function reindexEmails(q: Queryable, contacts: readonly CanonicalContact[]): Promise<void> {
+  await q.runMany('DELETE FROM contact_emails WHERE contact_id = ?', contacts.map((c) => [c.contact_id]));
+  const rows = contacts.flatMap((c) => emailKeys(c).map((e) => [e, c.contact_id] as const));
+  if (rows.length) await q.runMany('INSERT INTO contact_emails (email, contact_id) VALUES (?, ?) ON CONFLICT DO NOTHING', rows);
+}
+
+/** Rows changed after `afterSeq`, oldest change first. A cursor beyond the counter means the database was replaced. */
+export async function rowsSince(q: Queryable, afterSeq: number, limit: number): Promise<ContactRow[]> {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer (got ${limit})`);
+  if (afterSeq > 0) {
+    const top = await q.get<{ n: number }>('SELECT n FROM contact_seq WHERE id = 1');
+    if (afterSeq > Number(top?.n ?? 0)) {
+      throw new CursorInvalidError(`cursor: ${afterSeq} is beyond the last local contact change (${top?.n ?? 0}); the database was reset, run a full resync`);
+    }
+  }
+  return q.all<ContactRow>('SELECT * FROM contacts WHERE change_seq > ? ORDER BY change_seq LIMIT ?', [afterSeq, limit]);
+}
+
+export async function rowsByEmail(q: Queryable, email: string): Promise<ContactRow[]> {
+  const key = normaliseEmail(email);
+  if (!key) return [];
+  return q.all<ContactRow>(
+    'SELECT c.* FROM contact_emails e JOIN contacts c ON c.contact_id = e.contact_id WHERE e.email = ? ORDER BY c.contact_id',
+    [key],
+  );
+}
+
+/** Link a contact to issue 3's person (no foreign key: that table comes from another migration). */
+export async function linkPerson(q: Queryable, contactId: string, personId: string | null): Promise<boolean> {
+  return (await q.run('UPDATE contacts SET person_id = ? WHERE contact_id = ?', [personId, contactId])).changes > 0;
+}

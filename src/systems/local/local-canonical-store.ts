@@ -1,0 +1,40 @@
+import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import type { CanonicalPage, CanonicalStore, PutOutcome } from '../../contacts/canonical-store.js';
+import type { Db } from '../../db/db.js';
+import { parseSeqCursor, rowToContact } from './contact-row.mapper.js';
+import { readRows, rowsByEmail, rowsSince, writeContacts } from './contacts-table.js';
+
+/**
+ * The canonical store when BigQuery is not configured: the `contacts` table of Kith's own
+ * database. Cursors are change sequence numbers (see migration 003), so paging never skips a
+ * change committed late by a concurrent writer.
+ */
+export class LocalCanonicalStore implements CanonicalStore {
+  readonly system = 'local' as const;
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(contactId: string): Promise<CanonicalContact | undefined> {
+    const row = (await readRows(this.db, [contactId])).get(contactId);
+    return row ? rowToContact(row) : undefined;
+  }
+
+  async put(contact: CanonicalContact, expectedVersion?: number): Promise<PutOutcome> {
+    const expected = new Map(expectedVersion === undefined ? [] : [[contact.contact_id, expectedVersion]]);
+    const [r] = await this.db.tx((q) => writeContacts(q, [contact], this.clock(), expected));
+    return r!;
+  }
+
+  async listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage> {
+    const after = parseSeqCursor(cursor);
+    const rows = await rowsSince(this.db, after, limit);
+    const last = rows.at(-1);
+    return { contacts: rows.map(rowToContact), cursor: last ? String(last.change_seq) : cursor, done: rows.length < limit };
+  }
+
+  async findByEmail(email: string): Promise<CanonicalContact[]> {
+    return (await rowsByEmail(this.db, email)).map(rowToContact);
+  }
+}
