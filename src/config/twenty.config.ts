@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { type Env, parseEnv, wholeNumber } from './parse-env.js';
+
+const httpUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// URL');
+
+export const twentySchema = z.object({
+  // No default: a forgotten setting must fail at start-up, never fall back to a public host.
+  TWENTY_API_URL: httpUrl,
+  TWENTY_API_KEY: z.string().min(1, 'must be set'),
+  TWENTY_WEBHOOK_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
+  TWENTY_RATE_LIMIT_PER_MINUTE: wholeNumber(1, 10_000).default(100),
+});
+
+export interface TwentyConfig {
+  /** Origin (and optional path prefix) of the Twenty server, without a trailing slash. */
+  apiUrl: string;
+  apiKey: string;
+  /** Secret of the Twenty webhook pointing at Kith; unset = the webhook route is disabled. */
+  webhookSecret?: string;
+  /** Client-side request budget; Twenty documents 100 requests per minute. */
+  rateLimit: { limit: number; windowMs: number };
+}
+
+/** Whether the deployment uses Twenty at all (the URL is the switch). */
+export function isTwentyConfigured(env: Env = process.env): boolean {
+  return Boolean(env.TWENTY_API_URL?.trim());
+}
+
+export function loadTwentyConfig(env: Env = process.env): TwentyConfig {
+  const c = parseEnv(twentySchema, env, ['TWENTY_API_KEY', 'TWENTY_WEBHOOK_SECRET']);
+  return {
+    apiUrl: c.TWENTY_API_URL.replace(/\/+$/, ''),
+    apiKey: c.TWENTY_API_KEY,
+    webhookSecret: c.TWENTY_WEBHOOK_SECRET,
+    rateLimit: { limit: c.TWENTY_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
+  };
+}

@@ -1,0 +1,91 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { ContactFields } from '../../contacts/canonical-contact.js';
+import type { ContactFieldKey } from '../../domain/contacts/contact-content.js';
+import type { TwentyPerson, TwentyPersonInput } from './twenty-person.js';
+
+/**
+ * Pure mapping canonical ↔ Twenty person. Twenty holds names, emails, phones, job title and a
+ * company (by id); it has no notes, categories or llm_context. `canonical_name` is derived
+ * from the name on the way back, so a round trip is stable: use `twentyView` (what Twenty
+ * will hand back for a canonical record) to compare or hash, never the raw canonical fields.
+ */
+export const TWENTY_FIELD_KEYS = ['canonical_name', 'first_name', 'last_name', 'emails', 'phones', 'company', 'job_title'] as const satisfies readonly ContactFieldKey[];
+
+type Phone = { number: string; countryCode: string; callingCode: string };
+
+/** '+14155550123' → number 4155550123, calling code +1, country US; anything else stays raw. */
+export function splitPhone(raw: string): Phone {
+  const text = raw.trim();
+  if (text.startsWith('+')) {
+    const parsed = parsePhoneNumberFromString(text);
+    if (parsed) return { number: parsed.nationalNumber, countryCode: parsed.country ?? '', callingCode: `+${parsed.countryCallingCode}` };
+  }
+  return { number: text, countryCode: '', callingCode: '' };
+}
+
+export function joinPhone(p: { number?: string | null; callingCode?: string | null }): string | undefined {
+  const number = p.number?.trim();
+  if (!number) return undefined;
+  const calling = p.callingCode?.trim();
+  if (!calling) return number;
+  return `${calling.startsWith('+') ? calling : `+${calling}`}${number}`;
+}
+
+function splitName(c: Pick<ContactFields, 'canonical_name' | 'first_name' | 'last_name'>): { firstName: string; lastName: string } {
+  if (c.first_name != null || c.last_name != null) return { firstName: c.first_name ?? '', lastName: c.last_name ?? '' };
+  const parts = c.canonical_name.trim().split(/\s+/);
+  return { firstName: parts[0] ?? '', lastName: parts.slice(1).join(' ') };
+}
+
+export function toTwentyPerson(c: ContactFields, companyId: string | null, id?: string): TwentyPersonInput {
+  const emails = c.emails.map((e) => e.trim()).filter(Boolean);
+  const phones = c.phones.map(splitPhone).filter((p) => p.number !== '');
+  const [primary, ...others] = phones;
+  return {
+    ...(id ? { id } : {}),
+    name: splitName(c),
+    emails: { primaryEmail: emails[0] ?? '', additionalEmails: emails.slice(1) },
+    phones: {
+      primaryPhoneNumber: primary?.number ?? '',
+      primaryPhoneCountryCode: primary?.countryCode ?? '',
+      primaryPhoneCallingCode: primary?.callingCode ?? '',
+      additionalPhones: others,
+    },
+    jobTitle: c.job_title ?? '',
+    companyId,
+  };
+}
+
+export interface MappedTwentyPerson {
+  fields: Partial<ContactFields>;
+  updatedAt: string;
+  deletedAt: string | null;
+}
+
+/** A Twenty person in canonical field names; `companyName` is resolved by the caller. */
+export function fromTwentyPerson(p: TwentyPerson, companyName: string | null): MappedTwentyPerson {
+  const firstName = p.name?.firstName?.trim() || null;
+  const lastName = p.name?.lastName?.trim() || null;
+  const emails = [p.emails?.primaryEmail, ...(p.emails?.additionalEmails ?? [])].map((e) => e?.trim()).filter((e): e is string => Boolean(e));
+  const phones = [
+    joinPhone({ number: p.phones?.primaryPhoneNumber, callingCode: p.phones?.primaryPhoneCallingCode }),
+    ...(p.phones?.additionalPhones ?? []).map(joinPhone),
+  ].filter((x): x is string => x !== undefined);
+  const displayName = [firstName, lastName].filter(Boolean).join(' ') || emails[0];
+  const fields: Partial<ContactFields> = {
+    first_name: firstName,
+    last_name: lastName,
+    emails,
+    phones,
+    company: companyName,
+    job_title: p.jobTitle?.trim() || null,
+  };
+  if (displayName) fields.canonical_name = displayName;
+  return { fields, updatedAt: p.updatedAt, deletedAt: p.deletedAt ?? null };
+}
+
+/** The canonical record as Twenty will hold it: round-tripped through both mappings. */
+export function twentyView(c: ContactFields): Partial<ContactFields> {
+  const person = toTwentyPerson(c, null);
+  return fromTwentyPerson({ ...person, id: 'view', updatedAt: '' }, c.company?.trim() || null).fields;
+}

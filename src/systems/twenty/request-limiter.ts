@@ -1,0 +1,78 @@
+import { performance } from 'node:perf_hooks';
+
+export interface RequestLimiterOptions {
+  /** Requests allowed per window (Twenty documents 100 per minute). */
+  limit: number;
+  windowMs: number;
+}
+
+/**
+ * Sliding-window limiter shared by every call of one client, so Kith stays under the
+ * provider's quota instead of discovering it through 429s. A slot is held from the moment a
+ * request is sent until `windowMs` after its response arrived: the server sees the request
+ * somewhere in between, so however latencies vary, no window the server can measure ever
+ * holds more than `limit` of our requests. Waiters are served first come, first served.
+ */
+export class RequestLimiter {
+  private readonly finished: number[] = [];
+  private inFlight = 0;
+  private pausedUntil = 0;
+  private turn: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+
+  constructor(readonly options: RequestLimiterOptions) {
+    if (!(options.limit >= 1) || !(options.windowMs > 0)) throw new RangeError('limiter needs limit >= 1 and windowMs > 0');
+  }
+
+  /** Wait for a slot; call the returned function once the response (or error) is in. */
+  async acquire(): Promise<() => void> {
+    const mine = this.turn.then(() => this.waitForSlot());
+    this.turn = mine.catch(() => undefined);
+    await mine;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+      this.finished.push(performance.now());
+      this.wake?.();
+    };
+  }
+
+  /** Hold every request back for `ms` (a 429 told us to). */
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, performance.now() + ms);
+  }
+
+  /** Requests counted against the current window (in flight or finished inside it). */
+  get used(): number {
+    this.expire(performance.now());
+    return this.finished.length + this.inFlight;
+  }
+
+  private expire(now: number): void {
+    while (this.finished.length && this.finished[0]! <= now - this.options.windowMs) this.finished.shift();
+  }
+
+  private async waitForSlot(): Promise<void> {
+    for (;;) {
+      const now = performance.now();
+      this.expire(now);
+      const paused = this.pausedUntil - now;
+      if (paused <= 0 && this.finished.length + this.inFlight < this.options.limit) {
+        this.inFlight++;
+        return;
+      }
+      // Sleep until the oldest slot expires, the pause ends, or an in-flight request finishes.
+      const ms = paused > 0 ? paused : this.finished.length ? this.finished[0]! + this.options.windowMs - now + 1 : undefined;
+      await new Promise<void>((resolve) => {
+        const timer = ms === undefined ? undefined : setTimeout(resolve, Math.ceil(ms));
+        this.wake = () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}
