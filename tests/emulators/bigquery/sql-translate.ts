@@ -10,7 +10,9 @@
  * - `#` comments are dropped. `@name` parameters pass through (SQLite accepts them natively).
  * Functions such as UNIX_MICROS / TIMESTAMP_MILLIS / JSON_VALUE are registered on the SQLite
  * connection under their BigQuery names (see bq-engine.ts). Unquoted `dataset.table` paths and
- * QUALIFY are not supported and fail with invalidQuery.
+ * QUALIFY are not supported and fail with invalidQuery. Result columns that are table columns
+ * (also through subqueries) carry their table type; computed ones (COUNT, MAX(ts), functions)
+ * are typed from their values as INT64 / FLOAT64 / STRING.
  */
 
 export class SqlError extends Error {}

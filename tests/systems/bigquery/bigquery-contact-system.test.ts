@@ -94,7 +94,7 @@ describe('BigQueryContactSystem against the emulator (real SDK)', () => {
 
     // Past the dedupe window BigQuery would store the copy: readers must still see one contact.
     kit.emu.advance(5 * 60_000);
-    await kit.store['client'].dataset('kith').table('contact_versions').insert(calls[0]!.body.rows as never, { raw: true });
+    await kit.store['client'].dataset('kith').table('contact_versions').insert((calls[0]!.body as { rows: never[] }).rows, { raw: true });
     expect(versionRows(kit.emu)).toHaveLength(2);
     expect(await kit.store.latestAll()).toHaveLength(1);
     const page = await kit.store.listChanged(undefined, 10);
