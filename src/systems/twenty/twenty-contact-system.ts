@@ -38,7 +38,8 @@ export function decodeTwentyCursor(cursor: string): { updatedAt: string; ms: num
 export class TwentyContactSystem implements ContactSystem {
   readonly name = 'twenty' as const;
   private readonly companyNameById = new Map<string, string>();
-  private readonly companyIdByName = new Map<string, string>();
+  /** Promises, so concurrent lookups of one new company create it once. */
+  private readonly companyIdByName = new Map<string, Promise<string>>();
 
   constructor(readonly client: TwentyClient) {}
 
@@ -180,17 +181,24 @@ export class TwentyContactSystem implements ContactSystem {
     return name;
   }
 
-  private async ensureCompany(name: string): Promise<string> {
-    const known = this.companyIdByName.get(name);
-    if (known) return known;
-    const company = (await this.client.findCompanyByName(name)) ?? (await this.client.createCompany(name));
-    this.remember(company.id, name);
-    return company.id;
+  private ensureCompany(name: string): Promise<string> {
+    let id = this.companyIdByName.get(name);
+    if (!id) {
+      id = (async () => {
+        const company = (await this.client.findCompanyByName(name)) ?? (await this.client.createCompany(name));
+        this.companyNameById.set(company.id, name);
+        return company.id;
+      })();
+      // A failed lookup must not stay cached.
+      id.catch(() => this.companyIdByName.delete(name));
+      this.companyIdByName.set(name, id);
+    }
+    return id;
   }
 
   private remember(id: string, name: string): void {
     this.companyNameById.set(id, name);
-    this.companyIdByName.set(name, id);
+    if (!this.companyIdByName.has(name)) this.companyIdByName.set(name, Promise.resolve(id));
   }
 }
 
