@@ -1,7 +1,10 @@
 import type { Db } from '../db/db.js';
 import { FatalError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { linkEntities } from '../people/link.service.js';
+import { discoverRelationships } from '../people/relationships.service.js';
 import { verifyStats } from '../people/stats.service.js';
+import { computeStrengths } from '../people/strengths.service.js';
 import { collectSource } from './collect-source.js';
 import type { ConfiguredSource } from './kith-config.js';
 import type { RunDetails, StepRow } from './run-store.js';
@@ -57,19 +60,16 @@ export async function runStepService(step: StepRow, details: RunDetails, deps: S
       });
     }
     case 'link-entities': {
-      const { linkEntities } = await import('../people/link.service.js');
       const r = await linkEntities(db, self);
-      return { records: Number((r as { relinked?: number }).relinked ?? 0), result: r };
+      return { records: r.relinked, result: r };
     }
     case 'relationships': {
-      const { discoverRelationships } = await import('../people/relationships.service.js');
       const r = await discoverRelationships(db);
-      return { records: Number((r as { relationships?: number }).relationships ?? 0), result: r };
+      return { records: r.relationships, result: r };
     }
     case 'strengths': {
-      const { computeStrengths } = await import('../people/relationships.service.js');
       const r = await computeStrengths(db, Date.now());
-      return { records: Number((r as { updated?: number }).updated ?? 0), result: r };
+      return { records: r.updated, result: r };
     }
     case 'verify-stats': {
       // The safety net of seed 001: repair and report. A discrepancy here means a write path
