@@ -17,16 +17,15 @@ export interface ContactVersionRow {
   insert_id: string;
 }
 
-/** One row as the SDK returns it from a query (TIMESTAMP columns arrive as `{ value }`). */
+/** One row as the adapter's queries return it (timestamps selected as epoch integers). */
 export interface ContactVersionRead {
   contact_id: string;
   version: number;
   content_hash: string;
   payload: string;
-  last_updated: { value: string } | string;
+  last_updated_ms: number;
   last_updated_by: string;
-  deleted_at: { value: string } | string | null;
-  written_at: { value: string } | string;
+  deleted_at_ms: number | null;
   written_us: number;
 }
 
@@ -70,9 +69,8 @@ export function toRow(c: CanonicalContact, writtenAt: Date): ContactVersionRow {
   };
 }
 
-function instant(v: { value: string } | string | null): string | null {
-  if (v === null) return null;
-  return normaliseInstant(typeof v === 'string' ? v : v.value);
+function instant(ms: number | null): string | null {
+  return ms === null ? null : new Date(Number(ms)).toISOString();
 }
 
 /** A stored row back to the canonical contact; a row that fails the model names contact and field. */
@@ -86,8 +84,8 @@ export function fromRow(row: ContactVersionRead): CanonicalContact {
   const parsed = canonicalContact.safeParse({
     ...(payload as object),
     contact_id: row.contact_id,
-    sync_metadata: { version: row.version, last_updated: instant(row.last_updated), last_updated_by: row.last_updated_by },
-    deleted_at: instant(row.deleted_at),
+    sync_metadata: { version: row.version, last_updated: instant(row.last_updated_ms), last_updated_by: row.last_updated_by },
+    deleted_at: instant(row.deleted_at_ms),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -4,8 +4,13 @@
  * interpolated. Latest-version reads use a window function in a subquery (no QUALIFY).
  */
 
-/** Columns read back; written_us gives the cursor an exact integer position. */
-const COLUMNS = 'contact_id, version, content_hash, payload, last_updated, last_updated_by, deleted_at, written_at, UNIX_MICROS(written_at) AS written_us';
+/**
+ * Columns read back. Timestamps come back as integers (UNIX_MILLIS / UNIX_MICROS): the SDK turns
+ * every TIMESTAMP cell into a PreciseDate, which dominated read time (~0.2 ms per row);
+ * written_us also gives the cursor an exact position.
+ */
+const COLUMNS =
+  'contact_id, version, content_hash, payload, UNIX_MILLIS(last_updated) AS last_updated_ms, last_updated_by, UNIX_MILLIS(deleted_at) AS deleted_at_ms, UNIX_MICROS(written_at) AS written_us';
 
 const RANK = 'ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY version DESC, written_at DESC, content_hash DESC) AS rn';
 

@@ -128,6 +128,15 @@ export class BqEngine {
       CREATE TRIGGER ${q(`${name}$guard_delete`)} BEFORE DELETE ON ${q(name)} ${guard};
       CREATE TRIGGER ${q(`${name}$forget`)} AFTER DELETE ON ${q(name)} BEGIN DELETE FROM ${side} WHERE rid = OLD.rowid; END;
     `);
+    // Clustering and partitioning stand in for indexes: BigQuery prunes on them, SQLite indexes them.
+    const clustering = (body.clustering as { fields?: string[] } | undefined)?.fields ?? [];
+    const partitionField = (body.timePartitioning as { field?: string } | undefined)?.field;
+    for (const [label, cols] of [['cluster', clustering], ['partition', partitionField ? [partitionField] : []]] as const) {
+      if (!cols.length) continue;
+      const unknown = cols.find((c) => !fields.some((f) => f.name === c));
+      if (unknown) throw new BqHttpError(400, 'invalid', `The field specified for ${label === 'cluster' ? 'clustering' : 'partitioning'} cannot be found in the schema: ${unknown}`);
+      this.db.exec(`CREATE INDEX ${q(`${name}$${label}`)} ON ${q(name)} (${cols.map(q).join(', ')})`);
+    }
     const resource = {
       ...body,
       kind: 'bigquery#table',

@@ -6,7 +6,8 @@ import { contactVersionsDdl } from '../../../src/systems/bigquery/contact-versio
 import { contact } from './bq-test-kit.js';
 
 function asRead(row: ReturnType<typeof toRow>): ContactVersionRead {
-  return { ...row, last_updated: { value: row.last_updated }, deleted_at: row.deleted_at && { value: row.deleted_at }, written_at: { value: row.written_at }, written_us: 1 };
+  const ms = (v: string | null) => (v === null ? null : Date.parse(v));
+  return { ...row, last_updated_ms: ms(row.last_updated)!, deleted_at_ms: ms(row.deleted_at), written_us: ms(row.written_at)! * 1000 };
 }
 
 describe('contact_versions mapper', () => {
