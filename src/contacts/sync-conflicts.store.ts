@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/db.js';
-import type { ContactRecord } from '../domain/contacts/conflict-resolver.js';
+import { type ConflictSide, conflictSide } from '../domain/contacts/conflict-take.js';
 import { hashSystemFields } from '../domain/contacts/contact-content.js';
-import type { ContactFields, SystemName } from './canonical-contact.js';
 
-/** One side of a conflict, in one shape whether it was the canonical record or a system's copy. */
-export interface ConflictSide {
-  system: SystemName;
-  version: number | null;
-  updatedAt: string;
-  fields: Partial<ContactFields>;
-  deletedAt: string | null;
-}
+export { type ConflictSide, conflictSide };
 
 export interface StoredConflict {
   id: string;
@@ -22,15 +14,6 @@ export interface StoredConflict {
   createdAt: number;
   resolvedAt: number | null;
   resolution: unknown;
-}
-
-/** Canonical record or system copy → conflict side. `system` names where a canonical record is held. */
-export function conflictSide(r: ContactRecord, canonicalSystem: SystemName = 'local'): ConflictSide {
-  if ('sync_metadata' in r) {
-    const { contact_id: _id, sync_metadata, deleted_at, ...fields } = r;
-    return { system: canonicalSystem, version: sync_metadata.version, updatedAt: sync_metadata.last_updated, fields, deletedAt: deleted_at };
-  }
-  return { system: r.system, version: r.version ?? null, updatedAt: r.updatedAt, fields: r.fields, deletedAt: r.deletedAt };
 }
 
 const sideHash = (s: ConflictSide) => hashSystemFields(s.fields, s.deletedAt);

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { contactsCommand } from './contacts.command.js';
+import { promptCommand } from './prompt.command.js';
 import { startCommand } from './start.command.js';
 import { statusCommand } from './status.command.js';
 import { syncCommand } from './sync.command.js';
@@ -8,5 +10,5 @@ import { workerCommand } from './worker.command.js';
  * Every `kith` subcommand, one factory per file. Add a line here to add a command.
  */
 export function allCommands(): Command[] {
-  return [startCommand(), workerCommand(), syncCommand(), statusCommand()];
+  return [startCommand(), workerCommand(), syncCommand(), statusCommand(), contactsCommand(), promptCommand()];
 }

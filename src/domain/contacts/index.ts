@@ -8,3 +8,4 @@ export * from './contact-prompt-builder.js';
 export * from './drift-report.js';
 export * from './echo-detector.js';
 export * from './field-ownership.js';
+export * from './conflict-take.js';

@@ -125,3 +125,12 @@ export async function rowsByEmail(q: Queryable, email: string): Promise<ContactR
 export async function linkPerson(q: Queryable, contactId: string, personId: string | null): Promise<boolean> {
   return (await q.run('UPDATE contacts SET person_id = ? WHERE contact_id = ?', [personId, contactId])).changes > 0;
 }
+
+/** Local bookkeeping columns of one contact that the canonical record does not carry. */
+export async function localContactMeta(q: Queryable, contactId: string): Promise<{ personId: string | null; contentHash: string; changeSeq: number } | undefined> {
+  const r = await q.get<{ person_id: string | null; content_hash: string; change_seq: number }>(
+    'SELECT person_id, content_hash, change_seq FROM contacts WHERE contact_id = ?',
+    [contactId],
+  );
+  return r && { personId: r.person_id, contentHash: r.content_hash, changeSeq: Number(r.change_seq) };
+}
