@@ -6,6 +6,7 @@ import { InvalidInputError, NotFoundError } from '../../src/errors.js';
 import { parser } from '../../src/sources/android-calls/index.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
 
+const EXAMPLES = join(import.meta.dirname, '../../examples/exports');
 const FIX = join(import.meta.dirname, '../fixtures/sources/android-calls');
 const CALLS = join(FIX, 'calls.xml');
 const SMS = join(FIX, 'sms.xml');
@@ -100,5 +101,11 @@ describe('android-calls parser', () => {
     const empty = join(tempDir(), 'empty.xml');
     writeFileSync(empty, '');
     await expect(collect(empty)).rejects.toThrow(empty);
+  });
+
+  it('parses the sample backup folder in examples/ cleanly', async () => {
+    const events = await collect(join(EXAMPLES, 'android-calls'));
+    const count = (t: string) => events.filter((e) => e.kind === 'interaction' && e.sourceType === t).length;
+    expect([count('phone'), count('sms'), events.filter((e) => e.kind === 'skipped').length]).toEqual([4, 2, 0]);
   });
 });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -8,6 +8,7 @@ import { exportDrive } from '../../src/sources/drive-export/index.js';
 import { parser as vaultParser } from '../../src/sources/vault/index.js';
 import { buildDocx } from '../fixtures/sources/drive-export/docx-builder.js';
 
+const EXAMPLES = join(import.meta.dirname, '../../examples/exports');
 const FIX = join(import.meta.dirname, '../fixtures/sources/drive-export');
 const MTIME = new Date('2024-03-05T10:00:00Z');
 
@@ -145,5 +146,12 @@ describe('exportDrive', () => {
     const missing = join(base, 'nope');
     await expect(exportDrive({ path: missing, into })).rejects.toThrow(NotFoundError);
     await expect(exportDrive({ path: missing, into })).rejects.toThrow(missing);
+  });
+
+  it('finds the committed Markdown of the sample Drive export in examples/ current', async () => {
+    const copy = join(base, 'drive-md');
+    cpSync(join(EXAMPLES, 'vault', 'drive'), copy, { recursive: true });
+    const result = await exportDrive({ path: join(EXAMPLES, 'drive-export'), into: copy });
+    expect(result).toEqual({ written: 0, unchanged: 4, skipped: [] });
   });
 });

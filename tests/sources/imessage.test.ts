@@ -8,6 +8,7 @@ import { parser } from '../../src/sources/imessage/index.js';
 import type { InteractionEvent, SourceEvent } from '../../src/sources/source-event.js';
 import { addToChatDb, attributedBody, createChatDbSchema, writeChatDb, type ChatDbSpec } from '../fixtures/sources/imessage/chat-db-builder.js';
 
+const EXAMPLES = join(import.meta.dirname, '../../examples/exports');
 const APPLE_EPOCH = Date.UTC(2001, 0, 1);
 const ns = (iso: string) => (Date.parse(iso) - APPLE_EPOCH) * 1e6;
 const sec = (iso: string) => (Date.parse(iso) - APPLE_EPOCH) / 1000;
@@ -183,5 +184,11 @@ describe('imessage parser', () => {
     await expect(collect(noJoin)).rejects.toThrow(noJoin);
 
     await expect(collect(dir)).rejects.toThrow(dir);
+  });
+
+  it('parses the sample chat.db in examples/ cleanly', async () => {
+    const events = await collect(join(EXAMPLES, 'imessage', 'chat.db'));
+    const count = (t: string) => events.filter((e) => e.kind === 'interaction' && e.sourceType === t).length;
+    expect([count('imessage'), count('sms'), events.filter((e) => e.kind === 'skipped').length]).toEqual([6, 1, 0]);
   });
 });

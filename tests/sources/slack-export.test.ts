@@ -6,6 +6,7 @@ import { InvalidInputError, NotFoundError } from '../../src/errors.js';
 import { parser } from '../../src/sources/slack-export/index.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
 
+const EXAMPLES = join(import.meta.dirname, '../../examples/exports');
 const FIX = join(import.meta.dirname, '../fixtures/sources/slack-export');
 
 async function collect(path: string): Promise<SourceEvent[]> {
@@ -86,5 +87,11 @@ describe('slack-export parser', () => {
     await expect(collect(dir)).rejects.toThrow(InvalidInputError);
     await expect(collect(dir)).rejects.toThrow(dir);
     await expect(collect(join(FIX, 'users.json'))).rejects.toThrow(join(FIX, 'users.json'));
+  });
+
+  it('parses the sample export in examples/ cleanly', async () => {
+    const events = await collect(join(EXAMPLES, 'slack-export'));
+    const count = (k: string) => events.filter((e) => e.kind === k).length;
+    expect([count('contact'), count('interaction'), count('skipped')]).toEqual([4, 7, 0]);
   });
 });

@@ -7,6 +7,7 @@ import type { SourceEvent } from '../../src/sources/source-event.js';
 import { parseNoteDate } from '../../src/sources/vault/front-matter.js';
 import { createVaultParser, parser } from '../../src/sources/vault/index.js';
 
+const EXAMPLES = join(import.meta.dirname, '../../examples/exports');
 const FIX = join(import.meta.dirname, '../fixtures/sources/vault');
 const MTIME = Date.parse('2024-03-06T21:15:00Z');
 
@@ -94,5 +95,12 @@ describe('vault parser', () => {
     await expect(collect(missing)).rejects.toThrow(NotFoundError);
     await expect(collect(missing)).rejects.toThrow(missing);
     await expect(collect(join(vault, 'Ideas.md'))).rejects.toThrow(join(vault, 'Ideas.md'));
+  });
+
+  it('parses the sample vault in examples/ (with its drive/ Markdown) cleanly', async () => {
+    const events = await collect(join(EXAMPLES, 'vault'));
+    const interactions = events.filter((e) => e.kind === 'interaction');
+    expect([events.filter((e) => e.kind === 'contact').length, interactions.length, events.filter((e) => e.kind === 'skipped').length]).toEqual([2, 8, 0]);
+    expect(interactions.reduce((n, e) => n + (e.kind === 'interaction' ? e.participants.length : 0), 0)).toBe(5);
   });
 });

@@ -15,6 +15,11 @@ export function basename(rel: string): string {
   return (rel.split('/').pop() ?? rel).replace(/\.md$/i, '');
 }
 
+/** Lookup key: case-insensitive and Unicode-normalised (macOS file names are often NFD, typed links NFC). */
+function key(s: string): string {
+  return s.normalize('NFC').toLowerCase();
+}
+
 export function strings(value: unknown): string[] {
   if (value == null) return [];
   const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [value];
@@ -36,7 +41,7 @@ export function noteInfo(rel: string, data: FrontMatter, peopleFolder: string): 
   const isPerson = inFolder(rel, peopleFolder) || String(data.type ?? '').toLowerCase() === 'person' || tags.includes('person');
   return {
     rel,
-    name: basename(rel),
+    name: basename(rel).normalize('NFC'),
     isPerson,
     emails: [...strings(data.email), ...strings(data.emails)].filter(looksLikeEmail).map((e) => e.toLowerCase()),
     phones: [...strings(data.phone), ...strings(data.phones)],
@@ -53,19 +58,19 @@ export class VaultIndex {
     private readonly peopleFolder: string,
   ) {
     for (const n of notes) {
-      this.byPath.set(n.rel.replace(/\.md$/i, '').toLowerCase(), n);
-      const key = n.name.toLowerCase();
-      this.byName.set(key, [...(this.byName.get(key) ?? []), n]);
+      this.byPath.set(key(n.rel.replace(/\.md$/i, '')), n);
+      const k = key(n.name);
+      this.byName.set(k, [...(this.byName.get(k) ?? []), n]);
     }
   }
 
   resolve(target: string): NoteInfo | undefined {
-    const t = target.toLowerCase();
+    const t = key(target);
     const exact = this.byPath.get(t);
     if (exact) return exact;
     const candidates = this.byName.get(basename(t)) ?? [];
     if (!t.includes('/')) return candidates.length === 1 ? candidates[0] : candidates.find((c) => c.isPerson) ?? candidates[0];
-    return candidates.find((c) => c.rel.toLowerCase().replace(/\.md$/, '').endsWith(`/${t}`));
+    return candidates.find((c) => key(c.rel).replace(/\.md$/, '').endsWith(`/${t}`));
   }
 
   /** The person a link target names, or undefined when the link is not to a person. */
