@@ -1,5 +1,4 @@
 import type { Db, Queryable, SqlValue } from '../db/db.js';
-import { placeholders } from '../db/db.js';
 import { checkInteraction, describeProblem, type InteractionInput, type RowProblem } from '../domain/people/interaction.js';
 import { addInteraction, COUNT_FIELDS, emptyStats, type PersonStats } from '../domain/people/source-mapping.js';
 import { InvalidInputError } from '../errors.js';
@@ -91,23 +90,20 @@ interface Inserted {
 
 const COLS = '(person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref)';
 const CONFLICT = 'ON CONFLICT (source_type, external_id) DO NOTHING';
-const SQLITE_CHUNK = 400;
-
-async function insertSqlite(q: Queryable, rows: InteractionInput[], returning: boolean): Promise<{ count: number; rows: Inserted[] }> {
+/**
+ * SQLite: one prepared single-row INSERT per row. With better-sqlite3 that beats multi-row
+ * VALUES (binding thousands of spread arguments costs more than the statement), and `changes`
+ * says per row whether it was new, so no RETURNING is needed for the delta.
+ */
+async function insertSqlite(q: Queryable, rows: InteractionInput[], track: boolean): Promise<{ count: number; rows: Inserted[] }> {
+  const sql = `INSERT INTO interactions ${COLS} VALUES (?, ?, ?, ?, ?, ?, ?, ?) ${CONFLICT}`;
+  const params = (r: InteractionInput): SqlValue[] => [r.personId, r.sourceType, r.externalId, r.occurredAt, r.title ?? '', r.snippet ?? null, r.conversationKey ?? null, r.entityRef ?? null];
+  if (!track) return { count: (await q.runMany(sql, rows.map(params))).changes, rows: [] };
   const out: Inserted[] = [];
-  let count = 0;
-  for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
-    const chunk = rows.slice(i, i + SQLITE_CHUNK);
-    const params: SqlValue[] = [];
-    for (const r of chunk) params.push(r.personId, r.sourceType, r.externalId, r.occurredAt, r.title ?? '', r.snippet ?? null, r.conversationKey ?? null, r.entityRef ?? null);
-    const sql = `INSERT INTO interactions ${COLS} VALUES ${placeholders(chunk.length, 8)} ${CONFLICT}`;
-    if (returning) {
-      const got = await q.all<Inserted>(`${sql} RETURNING person_id, source_type, occurred_at`, params);
-      for (const g of got) out.push(g);
-      count += got.length;
-    } else count += (await q.run(sql, params)).changes;
+  for (const r of rows) {
+    if ((await q.run(sql, params(r))).changes === 1) out.push({ person_id: r.personId, source_type: r.sourceType, occurred_at: r.occurredAt });
   }
-  return { count, rows: out };
+  return { count: out.length, rows: out };
 }
 
 const PG_CHUNK = 20_000;
