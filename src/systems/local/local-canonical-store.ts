@@ -2,6 +2,7 @@ import type { CanonicalContact } from '../../contacts/canonical-contact.js';
 import type { CanonicalPage, CanonicalStore, PutOutcome } from '../../contacts/canonical-store.js';
 import type { Db } from '../../db/db.js';
 import { parseSeqCursor, rowToContact } from './contact-row.mapper.js';
+import { withLocalErrors } from './local-errors.js';
 import { readRows, rowsByEmail, rowsSince, writeContacts } from './contacts-table.js';
 
 /**
@@ -17,24 +18,24 @@ export class LocalCanonicalStore implements CanonicalStore {
   ) {}
 
   async get(contactId: string): Promise<CanonicalContact | undefined> {
-    const row = (await readRows(this.db, [contactId])).get(contactId);
+    const row = await withLocalErrors(async () => (await readRows(this.db, [contactId])).get(contactId));
     return row ? rowToContact(row) : undefined;
   }
 
   async put(contact: CanonicalContact, expectedVersion?: number): Promise<PutOutcome> {
     const expected = new Map(expectedVersion === undefined ? [] : [[contact.contact_id, expectedVersion]]);
-    const [r] = await this.db.tx((q) => writeContacts(q, [contact], this.clock(), expected));
+    const [r] = await withLocalErrors(() => this.db.tx((q) => writeContacts(q, [contact], this.clock(), expected)));
     return r!;
   }
 
   async listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage> {
     const after = parseSeqCursor(cursor);
-    const rows = await rowsSince(this.db, after, limit);
+    const rows = await withLocalErrors(() => rowsSince(this.db, after, limit));
     const last = rows.at(-1);
     return { contacts: rows.map(rowToContact), cursor: last ? String(last.change_seq) : cursor, done: rows.length < limit };
   }
 
   async findByEmail(email: string): Promise<CanonicalContact[]> {
-    return (await rowsByEmail(this.db, email)).map(rowToContact);
+    return (await withLocalErrors(() => rowsByEmail(this.db, email))).map(rowToContact);
   }
 }

@@ -4,6 +4,7 @@ import type { Db } from '../../db/db.js';
 import { type IncomingFields, mergeIncoming } from '../../domain/contacts/contact-merge.js';
 import { NotFoundError } from '../../errors.js';
 import { parseSeqCursor, rowToContact, rowToSystemContact } from './contact-row.mapper.js';
+import { withLocalErrors } from './local-errors.js';
 import { readRows, rowsSince, writeContacts } from './contacts-table.js';
 
 /**
@@ -20,12 +21,13 @@ export class LocalContactSystem implements ContactSystem {
   async get(ref: { contactId?: string; externalId?: string }): Promise<SystemContact | undefined> {
     const id = ref.contactId ?? ref.externalId;
     if (!id) return undefined;
-    const row = (await readRows(this.db, [id])).get(id);
+    const row = await withLocalErrors(async () => (await readRows(this.db, [id])).get(id));
     return row ? rowToSystemContact(row) : undefined;
   }
 
   async listChanged(cursor: string | undefined, limit: number): Promise<ChangePage> {
-    const rows = await rowsSince(this.db, parseSeqCursor(cursor), limit);
+    const after = parseSeqCursor(cursor);
+    const rows = await withLocalErrors(() => rowsSince(this.db, after, limit));
     const last = rows.at(-1);
     return { contacts: rows.map(rowToSystemContact), cursor: last ? String(last.change_seq) : cursor, done: rows.length < limit };
   }
@@ -37,18 +39,18 @@ export class LocalContactSystem implements ContactSystem {
    */
   async upsertMany(contacts: readonly CanonicalContact[]): Promise<UpsertOutcome[]> {
     if (!contacts.length) return [];
-    const results = await this.db.tx((q) => writeContacts(q, contacts, this.clock()));
+    const results = await withLocalErrors(() => this.db.tx((q) => writeContacts(q, contacts, this.clock())));
     return results.map((r) => ({ contactId: r.contactId, externalId: r.contactId, action: r.action === 'stale' ? 'unchanged' : r.action }));
   }
 
   /** Soft delete: sets deleted_at (kept when already deleted); version and sync metadata are the canonical record's business. */
   async softDelete(refs: readonly { contactId: string; externalId?: string }[], at: string): Promise<void> {
     if (!refs.length) return;
-    await this.db.tx(async (q) => {
+    await withLocalErrors(() => this.db.tx(async (q) => {
       const rows = await readRows(q, refs.map((r) => r.contactId));
       const changed = [...rows.values()].filter((r) => r.deleted_at == null).map((r) => ({ ...rowToContact(r), deleted_at: at }));
       if (changed.length) await writeContacts(q, changed, this.clock());
-    });
+    }));
   }
 
   /**
@@ -57,12 +59,12 @@ export class LocalContactSystem implements ContactSystem {
    * applies those), version + 1, last_updated_by 'local'. Returns the stored record.
    */
   async applyLocalEdit(contactId: string, fields: IncomingFields): Promise<CanonicalContact> {
-    return this.db.tx(async (q) => {
+    return withLocalErrors(() => this.db.tx(async (q) => {
       const row = (await readRows(q, [contactId])).get(contactId);
       if (!row) throw new NotFoundError(`contact ${contactId} is not in the local database`);
       const m = mergeIncoming(rowToContact(row), fields, 'local', {}, { now: new Date(this.clock()).toISOString() });
       if (m.changed) await writeContacts(q, [m.contact], this.clock());
       return m.contact;
-    });
+    }));
   }
 }
