@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
+import { hashContact } from '../../domain/contacts/contact-content.js';
+import { CursorInvalidError, InvalidInputError } from '../../errors.js';
+import { fromSupabaseRow, parseSupabaseRow, toSupabaseRow } from './contact-row.mapper.js';
+import { type PostgrestErrorLike, supabaseError } from './supabase-errors.js';
+
+/** Ids per `in.(…)` filter: keeps the request line far below server header limits. */
+const IDS_PER_READ = 100;
+const ROWS_PER_WRITE = 500;
+
+interface Result<T> {
+  data: T | null;
+  error: PostgrestErrorLike | null;
+  status: number;
+}
+
+/** Cursor `updated_at|contact_id`, updated_at exactly as PostgREST returned it (microseconds kept). */
+export function encodeSupabaseCursor(updatedAt: string, contactId: string): string {
+  return `${updatedAt}|${contactId}`;
+}
+
+export function decodeSupabaseCursor(cursor: string): { updatedAt: string; contactId: string } {
+  const bar = cursor.indexOf('|');
+  const updatedAt = cursor.slice(0, bar);
+  if (bar < 1 || bar === cursor.length - 1 || Number.isNaN(Date.parse(updatedAt))) {
+    throw new CursorInvalidError(`Supabase cursor '${cursor}' is not 'updated_at|contact_id'`, 'supabase_cursor');
+  }
+  return { updatedAt, contactId: cursor.slice(bar + 1) };
+}
+
+/** A value inside PostgREST's or=(…) syntax: double-quoted, with quotes and backslashes escaped. */
+const pgrstQuote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/**
+ * Supabase as a ContactSystem, through supabase-js. Rows are keyed by `contact_id`; every write
+ * is `.upsert(rows, { onConflict: 'contact_id' })` and carries a fresh `sync_write_id`, which the
+ * table's trigger uses to tell Kith's writes from edits made in Supabase (those get a version
+ * bump and `last_sync_source = 'supabase'`). Rows whose content hash and version already match
+ * are not written at all.
+ */
+export class SupabaseContactSystem implements ContactSystem {
+  readonly name = 'supabase' as const;
+
+  constructor(
+    readonly client: SupabaseClient,
+    readonly table = 'contacts',
+  ) {}
+
+  async get(ref: { contactId?: string; externalId?: string }): Promise<SystemContact | undefined> {
+    const id = ref.externalId ?? ref.contactId;
+    if (!id) throw new InvalidInputError('Supabase get: needs contactId or externalId', 'supabase_ref');
+    const res = (await this.client.from(this.table).select('*').eq('contact_id', id).retry(false).maybeSingle()) as Result<unknown>;
+    const row = this.check(res, `get ${id}`);
+    return row ? fromSupabaseRow(parseSupabaseRow(row, this.table)) : undefined;
+  }
+
+  async listChanged(cursor: string | undefined, limit: number): Promise<ChangePage> {
+    let query = this.client.from(this.table).select('*');
+    if (cursor) {
+      const c = decodeSupabaseCursor(cursor);
+      const u = pgrstQuote(c.updatedAt);
+      query = query.or(`updated_at.gt.${u},and(updated_at.eq.${u},contact_id.gt.${pgrstQuote(c.contactId)})`);
+    }
+    const res = (await query
+      .order('updated_at', { ascending: true })
+      .order('contact_id', { ascending: true })
+      .range(0, limit - 1)
+      .retry(false)) as Result<unknown[]>;
+    const rows = (this.check(res, 'list changes') ?? []).map((r) => parseSupabaseRow(r, this.table));
+    const last = rows.at(-1);
+    return {
+      contacts: rows.map(fromSupabaseRow),
+      cursor: last ? encodeSupabaseCursor(last.updated_at, last.contact_id) : cursor,
+      done: rows.length < limit,
+    };
+  }
+
+  async upsertMany(contacts: readonly CanonicalContact[], externalIds?: ReadonlyMap<string, string>): Promise<UpsertOutcome[]> {
+    for (const c of contacts) {
+      const ext = externalIds?.get(c.contact_id);
+      if (ext !== undefined && ext !== c.contact_id) {
+        throw new InvalidInputError(`Supabase rows are keyed by contact_id: external id ${ext} differs from contact ${c.contact_id}`, 'supabase_ref');
+      }
+    }
+    // Last one wins within a call, like the database would.
+    const unique = [...new Map(contacts.map((c) => [c.contact_id, c])).values()];
+    const existing = await this.readState(unique.map((c) => c.contact_id));
+    const outcomes: UpsertOutcome[] = [];
+    const writes: CanonicalContact[] = [];
+    for (const c of unique) {
+      const cur = existing.get(c.contact_id);
+      const same = cur && cur.content_hash === hashContact(c) && cur.version === c.sync_metadata.version && cur.last_sync_source === c.sync_metadata.last_updated_by;
+      if (same) outcomes.push({ contactId: c.contact_id, externalId: c.contact_id, action: 'unchanged' });
+      else writes.push(c);
+    }
+    const writeId = randomUUID();
+    for (let i = 0; i < writes.length; i += ROWS_PER_WRITE) {
+      const chunk = writes.slice(i, i + ROWS_PER_WRITE);
+      const res = (await this.client.from(this.table).upsert(chunk.map((c) => toSupabaseRow(c, writeId)), { onConflict: 'contact_id' })) as Result<unknown>;
+      this.check(res, `upsert ${chunk.length} contacts`);
+      for (const c of chunk) outcomes.push({ contactId: c.contact_id, externalId: c.contact_id, action: existing.has(c.contact_id) ? 'updated' : 'created' });
+    }
+    return outcomes;
+  }
+
+  /**
+   * Sets deleted_at once (a row already deleted keeps its first deletion time) and clears
+   * content_hash, so the next upsert of that contact is always written, never skipped.
+   */
+  async softDelete(refs: readonly { contactId: string; externalId?: string }[], at: string): Promise<void> {
+    const ids = [...new Set(refs.map((r) => r.externalId ?? r.contactId))];
+    const writeId = randomUUID();
+    for (let i = 0; i < ids.length; i += IDS_PER_READ) {
+      const chunk = ids.slice(i, i + IDS_PER_READ);
+      const res = (await this.client.from(this.table).update({ deleted_at: at, sync_write_id: writeId, content_hash: null }).in('contact_id', chunk).is('deleted_at', null)) as Result<unknown>;
+      this.check(res, `soft-delete ${chunk.length} contacts`);
+    }
+  }
+
+  private async readState(ids: string[]): Promise<Map<string, { content_hash: string | null; version: number; last_sync_source: string | null }>> {
+    const out = new Map<string, { content_hash: string | null; version: number; last_sync_source: string | null }>();
+    for (let i = 0; i < ids.length; i += IDS_PER_READ) {
+      const chunk = ids.slice(i, i + IDS_PER_READ);
+      const res = (await this.client.from(this.table).select('contact_id,content_hash,version,last_sync_source').in('contact_id', chunk).retry(false)) as Result<
+        { contact_id: string; content_hash: string | null; version: number; last_sync_source: string | null }[]
+      >;
+      for (const r of this.check(res, 'read sync state') ?? []) out.set(r.contact_id, r);
+    }
+    return out;
+  }
+
+  private check<T>(res: Result<T>, context: string): T | null {
+    if (res.error) throw supabaseError(res.error, res.status, `${this.table}: ${context}`);
+    return res.data;
+  }
+}
