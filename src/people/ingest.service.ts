@@ -58,8 +58,6 @@ export async function ingestInteractionsIn(q: Queryable, rows: readonly Interact
       validIndex.push(i);
     }
   });
-  if (problems.length > 0 && mode === 'all-or-nothing') throw new IngestRejectedError(problems);
-
   const live = await resolveLivePeople(q, valid.map((r) => r.personId));
   const accepted: InteractionInput[] = [];
   valid.forEach((r, j) => {

@@ -17,8 +17,8 @@ import { refreshPeopleStatsIn } from './stats.service.js';
  *   a name-only entity of a person without any strong key, when exactly one other live person
  *     with strong keys has that exact name → relink
  * A person left without entities and interactions becomes a tombstone of the receiver. Moves
- * run one at a time in a fixed order (smaller people first), each re-checked, so two people
- * never swap entities. One audit row per run lists the moves.
+ * run one at a time in a fixed order (an entity that gained the shared key later before one
+ * created from it, then smaller people first), each re-checked, so two people never swap entities. One audit row per run lists the moves.
  */
 export interface LinkResult {
   relinked: number;
@@ -31,9 +31,10 @@ interface Pair {
   external_id: string;
   cur: string;
   other: string;
+  key?: string;
 }
 
-const SHARED = `SELECT e.source, e.external_id, e.person_id AS cur, o.person_id AS other
+const SHARED = `SELECT e.source, e.external_id, e.person_id AS cur, o.person_id AS other, ke.key
   FROM entity_keys ke
   JOIN source_entities e ON e.source = ke.source AND e.external_id = ke.external_id
   JOIN entity_keys ko ON ko.key = ke.key AND (ko.source <> ke.source OR ko.external_id <> ke.external_id)
@@ -65,7 +66,15 @@ export async function linkEntities(db: Db, _self?: SelfIdentity): Promise<LinkRe
       for (const n of named) if (named.filter((m) => m.source === n.source && m.external_id === n.external_id).length === 1) todo.push({ source: n.source, externalId: n.external_id, cur: n.cur, others: [n.other], to: n.other });
       if (todo.length === 0) break;
       const sizes = await entityCounts(q);
-      todo.sort((a, b) => (sizes.get(a.cur) ?? 0) - (sizes.get(b.cur) ?? 0) || (a.cur < b.cur ? -1 : a.cur > b.cur ? 1 : 0) || (a.externalId < b.externalId ? -1 : 1));
+      // An entity that gained the shared key later moves before one that was created from it;
+      // then entities of smaller people; then a fixed order.
+      todo.sort(
+        (a, b) =>
+          Number(!!a.primary) - Number(!!b.primary) ||
+          (sizes.get(a.cur) ?? 0) - (sizes.get(b.cur) ?? 0) ||
+          (a.cur < b.cur ? -1 : a.cur > b.cur ? 1 : 0) ||
+          (a.externalId < b.externalId ? -1 : 1),
+      );
       let movedThisRound = 0;
       for (const t of todo) {
         const cur = await q.get<{ person_id: string }>('SELECT person_id FROM source_entities WHERE source = ? AND external_id = ?', [t.source, t.externalId]);
@@ -98,6 +107,8 @@ interface Group {
   externalId: string;
   cur: string;
   others: string[];
+  /** The shared key is the entity's own primary key (it was created from it): such entities move last. */
+  primary?: boolean;
 }
 
 function groupPairs(pairs: Pair[]): Map<string, Group> {
@@ -107,6 +118,7 @@ function groupPairs(pairs: Pair[]): Map<string, Group> {
     let g = m.get(k);
     if (!g) m.set(k, (g = { source: p.source, externalId: p.external_id, cur: p.cur, others: [] }));
     if (!g.others.includes(p.other)) g.others.push(p.other);
+    if (p.other !== p.cur && p.key === p.external_id) g.primary = true;
   }
   return m;
 }
