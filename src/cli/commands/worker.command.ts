@@ -28,11 +28,12 @@ export function workerCommand(): Command {
         throw new CliError('kith worker needs REDIS_URL: the Redis that `kith start` or docker compose runs (workers must share one Redis)');
       }
       const cfg = loadWorkerConfig();
+      const cleanups: Array<() => Promise<void>> = [];
       const rt = await openRuntime({ embeddedRedis: false });
       const host = await startWorkerHost({
         redisUrl: rt.redis.url,
         prefix: rt.redis.prefix,
-        handlers: buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log: rt.log }),
+        handlers: buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log: rt.log, onClose: (f) => cleanups.push(f) }),
         queues: splitList(opts.queues) ?? cfg.queues,
         concurrency: opts.concurrency ?? cfg.concurrency,
         log: rt.log,
@@ -43,6 +44,7 @@ export function workerCommand(): Command {
       console.error(`kith worker: serving ${host.queues.join(', ')}`);
       await onShutdown(async () => {
         await host.close(cfg.shutdownGraceMs);
+        for (const c of cleanups) await c();
         await rt.close();
       });
     });

@@ -1,21 +1,38 @@
-import { DelayedError } from 'bullmq';
+import { DelayedError, Queue } from 'bullmq';
+import { stepJobId } from '../../flows/compile-flow.js';
+import { createRedis } from '../../redis/connection.js';
 import { z } from 'zod';
 import { FatalError, isKithError } from '../../errors.js';
 import { releaseRunLock } from '../../flows/start-run.js';
 import { PIPELINE_QUEUE, sourceQueue } from '../../flows/sync-dag.js';
 import { SOURCE_TYPES } from '../../sync/kith-config.js';
-import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails } from '../../sync/run-store.js';
+import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails, type StepRow } from '../../sync/run-store.js';
 import { runStepService, runSummary } from '../../sync/step-services.js';
 import { defineHandler, type JobHandler } from '../job-handler.js';
 import type { HandlerDeps } from './index.js';
 
 const stepData = z.object({ runId: z.string().min(1), stepId: z.string().min(1) });
-const GATE_POLL_MS = 100;
+/** Gated steps are woken by the step they wait for; polling is only the fallback. */
+const GATE_POLL_MS = 1000;
 const GATE_MAX_WAIT_MS = 6 * 3600 * 1000;
 const FINISHED = new Set(['succeeded', 'failed', 'skipped']);
 
+/**
+ * When a step ends, wake the steps that wait on it through the gate (not through BullMQ's
+ * parent/child link): their parked jobs are promoted from delayed, so phase 4 and phase 5 start
+ * together instead of one poll interval apart.
+ */
+async function wakeGatedDependents(queues: QueueCache, runId: string, stepId: string, steps: readonly StepRow[]): Promise<void> {
+  const treeParent = steps.find((s) => (JSON.parse(s.depends_on) as string[]).includes(stepId));
+  for (const s of steps) {
+    if (s === treeParent || !(JSON.parse(s.depends_on) as string[]).includes(stepId)) continue;
+    const job = await queues.get(s.queue).getJob(stepJobId(runId, s.step_id));
+    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+  }
+}
+
 /** One handler per step queue: gate on dependencies, record the step, call its service. */
-function stepHandler(queue: string, deps: HandlerDeps) {
+function stepHandler(queue: string, deps: HandlerDeps, queues: QueueCache) {
   return defineHandler({
     queue,
     schema: stepData,
@@ -38,10 +55,12 @@ function stepHandler(queue: string, deps: HandlerDeps) {
       try {
         const out = await runStepService(step, details, { db: deps.db, log, signal });
         await markStepFinished(deps.db, runId, stepId, 'succeeded', out);
+        await wakeGatedDependents(queues, runId, stepId, r.steps);
         return { status: 'succeeded', records: out.records };
       } catch (err) {
         const final = (isKithError(err) && !err.retryable) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         await markStepFinished(deps.db, runId, stepId, final ? 'failed' : 'retrying', { error: (err as Error).message });
+        if (final) await wakeGatedDependents(queues, runId, stepId, r.steps);
         throw err;
       }
     },
@@ -65,6 +84,28 @@ function runFinisher(deps: HandlerDeps) {
 
 export const STEP_QUEUES = [PIPELINE_QUEUE.link, PIPELINE_QUEUE.relationships, PIPELINE_QUEUE.verify, PIPELINE_QUEUE.content, ...SOURCE_TYPES.filter((t) => t !== 'drive-export').map(sourceQueue)];
 
+/** Queue handles for promoting parked jobs, opened on first use and shared per process. */
+class QueueCache {
+  private readonly queues = new Map<string, Queue>();
+  private conn: ReturnType<typeof createRedis> | undefined;
+  constructor(private readonly deps: HandlerDeps) {}
+  get(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      this.conn ??= createRedis(this.deps.redisUrl, { name: `kith:${this.deps.prefix}:step-gates` });
+      q = new Queue(name, { connection: this.conn, prefix: this.deps.prefix });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.conn?.quit().catch(() => this.conn?.disconnect());
+  }
+}
+
 export function syncHandlers(deps: HandlerDeps): JobHandler[] {
-  return [runFinisher(deps), ...STEP_QUEUES.map((q) => stepHandler(q, deps))];
+  const queues = new QueueCache(deps);
+  deps.onClose?.(() => queues.close());
+  return [runFinisher(deps), ...STEP_QUEUES.map((q) => stepHandler(q, deps, queues))];
 }
