@@ -181,6 +181,9 @@ async function readHeader(path: string): Promise<Buffer> {
       await fh.close();
     }
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // macOS guards ~/Library/Messages: reading it needs Full Disk Access for the app running Kith.
+    if (code === 'EPERM' || code === 'EACCES') throw new InvalidInputError(`chat.db not readable (${code}; on macOS grant Full Disk Access to the terminal or service running Kith): ${path}`, code, { cause: err });
     throw unreadable(path, err);
   }
 }
