@@ -6,6 +6,7 @@ import { loadHttpConfig } from '../../config/http.config.js';
 import { loadDotenv } from '../../config/parse-env.js';
 import { loadWorkerConfig, splitList } from '../../config/worker.config.js';
 import { buildHttpServer } from '../../http/server.js';
+import { hubHttpOptions } from '../../hub/hub-http.js';
 import { allQueues } from '../../queues/queue-registry.js';
 import { buildHandlers } from '../../workers/handlers/index.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/worker-host.js';
@@ -23,20 +24,21 @@ export function startCommand(): Command {
       const rt = await openRuntime();
       const { log } = rt;
       let host: WorkerHost | undefined;
+      const cleanups: Array<() => Promise<void>> = [];
       let server: Awaited<ReturnType<typeof buildHttpServer>> | undefined;
       try {
         if (opts.workers) {
           host = await startWorkerHost({
             redisUrl: rt.redis.url,
             prefix: rt.redis.prefix,
-            handlers: buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log }),
+            handlers: buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log, onClose: (f) => cleanups.push(f) }),
             queues: splitList(opts.queues) ?? workerConfig.queues,
             concurrency: workerConfig.concurrency,
             log,
           });
         }
         await upsertSchedules(rt.redis.url, rt.redis.prefix, coreSchedules());
-        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues(), admin: http.admin, log });
+        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues(), admin: http.admin, log, ...hubHttpOptions(rt.db) });
         const address = await server.app.listen({ host: http.host, port: http.port });
         const base = address.replace('[::1]', 'localhost');
         console.log(`Kith is running (database ${rt.db.describe}, Redis ${rt.redis.embedded ? 'embedded' : 'from REDIS_URL'}).`);
@@ -54,6 +56,7 @@ export function startCommand(): Command {
         log.info(`${signal}: stopping (finishing active jobs for up to ${workerConfig.shutdownGraceMs} ms)`);
         await server?.close();
         await host?.close(workerConfig.shutdownGraceMs);
+        for (const c of cleanups) await c();
         await rt.close();
         console.log('Kith stopped.');
       });

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/db.js';
+import { hubHandlers } from '../../hub/hub.worker.js';
 import type { Logger } from '../../log/logger.js';
 import type { JobHandler } from '../job-handler.js';
 import { maintenanceHandler } from './maintenance.worker.js';
@@ -11,9 +12,11 @@ export interface HandlerDeps {
   redisUrl: string;
   prefix: string;
   log: Logger;
+  /** Register cleanup to run when the process's workers close (shared connections, …). */
+  onClose?: (fn: () => Promise<void>) => void;
 }
 
 /** Every queue's handler. A worker process serves a subset of these by queue name. */
 export function buildHandlers(deps: HandlerDeps): JobHandler[] {
-  return [maintenanceHandler(deps.db), syncScheduleHandler(deps), ...syncHandlers(deps)];
+  return [maintenanceHandler(deps.db), syncScheduleHandler(deps), ...syncHandlers(deps), ...hubHandlers(deps)];
 }

@@ -1,0 +1,125 @@
+import { Job, Queue } from 'bullmq';
+import { Command } from 'commander';
+import { openDbFromEnv } from '../../app/open-db-from-env.js';
+import { loadCoreConfig } from '../../config/core.config.js';
+import { loadRedisConfig } from '../../config/redis.config.js';
+import type { Db } from '../../db/db.js';
+import { measureDrift } from '../../hub/drift.service.js';
+import { type Hub, openHub } from '../../hub/hub-context.js';
+import { HUB_QUEUE } from '../../hub/hub-queues.js';
+import { syncContactToAll } from '../../hub/propagation.service.js';
+import { syncAllContacts, type SweepReport } from '../../hub/sweep.service.js';
+import { createLogger } from '../../log/logger.js';
+import { CliError } from '../cli-error.js';
+
+/*
+ * `kith contacts sync <id>`, `kith contacts sync-all [--dry-run]`, `kith contacts drift [--json]`.
+ * Kept apart from contacts.command.ts (another area); added with addContactsSyncCommands.
+ */
+
+async function withHub<T>(needRedis: boolean, fn: (hub: Hub, db: Db) => Promise<T>): Promise<T> {
+  const db = await openDbFromEnv();
+  const redis = loadRedisConfig();
+  if (needRedis && !redis.url) {
+    await db.close();
+    throw new CliError('this command enqueues jobs and needs REDIS_URL (the Redis that `kith start` or docker compose runs)');
+  }
+  let hub: Hub | undefined;
+  try {
+    hub = await openHub({ db, redisUrl: needRedis ? redis.url : undefined, prefix: redis.prefix, log: createLogger(loadCoreConfig().logLevel) });
+    return await fn(hub, db);
+  } finally {
+    await hub?.close();
+    await db.close();
+  }
+}
+
+async function waitForJob(hub: Hub, queueName: string, id: string, timeoutMs: number): Promise<Job | undefined> {
+  const q = new Queue(queueName, { connection: hub.redis, prefix: hub.prefix });
+  try {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const job = await Job.fromId(q, id);
+      const state = job ? await job.getState() : 'unknown';
+      if (job && (state === 'completed' || state === 'failed')) return job;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return undefined;
+  } finally {
+    await q.close();
+  }
+}
+
+function syncCommand(): Command {
+  return new Command('sync')
+    .description('sync_contact_to_all: write the canonical record of one contact to every target (workers must run)')
+    .argument('<contact-id>', 'the canonical contact id')
+    .option('--no-wait', 'enqueue and return without waiting for the targets')
+    .option('--timeout <s>', 'seconds to wait for every target', '60')
+    .action(async (id: string, opts: { wait: boolean; timeout: string }) =>
+      withHub(true, async (hub) => {
+        const r = await syncContactToAll(hub, id, { origin: 'cli' });
+        if (!r.parentId) return console.log(`Contact ${id} v${r.version}: no target system is configured.`);
+        console.log(`Contact ${id} v${r.version} → ${r.targets.join(', ')} (flow ${r.parentId})`);
+        if (!opts.wait) return;
+        const job = await waitForJob(hub, HUB_QUEUE.fanout, r.parentId, Number(opts.timeout) * 1000);
+        if (!job) throw new CliError(`not every target finished within ${opts.timeout} s: are workers running (kith worker / kith start)?`, 2);
+        const values = await job.getChildrenValues();
+        for (const [key, v] of Object.entries(values)) {
+          const p = v as { target: string; written: number; skipped: number };
+          console.log(`  ${p.target.padEnd(9)} ${p.written ? 'written' : 'already up to date'}  (${key.split(':').pop()})`);
+        }
+        const failed = Object.keys(await job.getIgnoredChildrenFailures());
+        for (const key of failed) console.log(`  failed: ${key.split(':').pop()} (it retries on its own; see kith contacts show ${id})`);
+        if (failed.length) process.exitCode = 1;
+      }),
+    );
+}
+
+function printSweep(r: SweepReport): void {
+  console.log(`${r.dryRun ? 'Dry run: nothing was written. ' : ''}sync_all_contacts took ${r.ms} ms.`);
+  for (const s of r.systems) {
+    const counts = Object.entries(s.counts).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing';
+    const label = s.role === 'canonical' ? (r.dryRun ? 'would write per target' : 'fanned out') : r.dryRun ? 'would do' : 'outcomes';
+    console.log(`  ${s.system.padEnd(9)} ${s.role.padEnd(9)} read ${s.read} in ${s.pages} page(s); ${label}: ${s.role === 'canonical' && !r.dryRun ? r.fannedOut : counts}${s.error ? `  ERROR: ${s.error}` : ''}`);
+  }
+}
+
+function syncAllCommand(): Command {
+  return new Command('sync-all')
+    .description('sync_all_contacts: every system since its last cursor through the canonical store, then fan out')
+    .option('--dry-run', 'print what would change in each system and write nothing (no Redis needed)')
+    .option('--json', 'print the report as one JSON object')
+    .action(async (opts: { dryRun?: boolean; json?: boolean }) =>
+      withHub(!opts.dryRun, async (hub) => {
+        const r = await syncAllContacts(hub, { dryRun: opts.dryRun });
+        if (opts.json) console.log(JSON.stringify(r));
+        else printSweep(r);
+        if (r.systems.some((s) => s.error)) process.exitCode = 1;
+      }),
+    );
+}
+
+function driftCommand(): Command {
+  return new Command('drift')
+    .description('per system, the share of contacts whose copy differs from canonical (reads every system in full)')
+    .option('--json', 'print one JSON array')
+    .option('--samples <n>', 'differing contacts to show per system', '5')
+    .action(async (opts: { json?: boolean; samples: string }) =>
+      withHub(false, async (hub) => {
+        const report = await measureDrift(hub, { sampleSize: Number(opts.samples) || 0 });
+        if (opts.json) return console.log(JSON.stringify(report));
+        if (!report.length) return console.log(`No target system is configured (canonical: ${hub.systems.canonicalName}).`);
+        console.log(`Canonical: ${hub.systems.canonicalName}`);
+        for (const d of report) {
+          console.log(`  ${d.system.padEnd(9)} ${String(d.driftPct).padStart(6)} %  ${d.differing} of ${d.expected} differ (${d.missing} missing), ${d.orphans} orphan(s)${d.driftPct > 5 ? '  ALERT: above 5 %' : ''}`);
+          for (const s of d.samples) console.log(`    ${s.contactId}: ${s.differences === 'missing' ? 'missing' : s.differences.map((x) => x.field).join(', ')}`);
+        }
+      }),
+    );
+}
+
+/** Adds `sync`, `sync-all` and `drift` to the `kith contacts` command. */
+export function addContactsSyncCommands(contacts: Command): Command {
+  return contacts.addCommand(syncCommand()).addCommand(syncAllCommand()).addCommand(driftCommand());
+}

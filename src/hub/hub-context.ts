@@ -1,0 +1,70 @@
+import { FlowProducer } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Env } from '../config/parse-env.js';
+import type { Db } from '../db/db.js';
+import type { Logger } from '../log/logger.js';
+import { createRedis } from '../redis/connection.js';
+import { Alerter } from './alerts.js';
+import { type HubConfig, loadHubConfig } from './hub.config.js';
+import { buildHubSystems, type HubSystems } from './systems-registry.js';
+
+/** What the hub's services use in one process: built once, closed once. */
+export interface Hub {
+  db: Db;
+  redis: Redis;
+  prefix: string;
+  systems: HubSystems;
+  flow: FlowProducer;
+  log: Logger;
+  alerts: Alerter;
+  config: HubConfig;
+  clock: () => number;
+  close(): Promise<void>;
+}
+
+export interface OpenHubOptions {
+  db: Db;
+  /** Unset: an offline hub for read-only work (dry runs, drift); touching Redis then throws. */
+  redisUrl?: string;
+  prefix: string;
+  log: Logger;
+  env?: Env;
+  /** Pre-built systems (tests, the bench); default: from env. */
+  systems?: HubSystems;
+  clock?: () => number;
+}
+
+export async function openHub(o: OpenHubOptions): Promise<Hub> {
+  const env = o.env ?? process.env;
+  const config = loadHubConfig(env);
+  const systems = o.systems ?? (await buildHubSystems(o.db, env));
+  let redis: Redis | undefined;
+  let flow: FlowProducer | undefined;
+  const needRedis = (): Redis => {
+    if (!o.redisUrl) throw new Error('this contact hub operation needs Redis: set REDIS_URL');
+    redis ??= createRedis(o.redisUrl, { name: `kith:${o.prefix}:hub` });
+    return redis;
+  };
+  const log = o.log.child({ component: 'contact-hub' });
+  return {
+    db: o.db,
+    get redis() {
+      return needRedis();
+    },
+    prefix: o.prefix,
+    systems,
+    get flow() {
+      flow ??= new FlowProducer({ connection: needRedis(), prefix: o.prefix });
+      return flow;
+    },
+    log,
+    alerts: new Alerter(log, config.alertWebhookUrl),
+    config,
+    clock: o.clock ?? Date.now,
+    async close() {
+      await flow?.close().catch(() => undefined);
+      if (redis) await redis.quit().catch(() => redis!.disconnect());
+      if (!o.systems) await systems.close();
+    },
+  };
+}

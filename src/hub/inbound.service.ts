@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
+import { VersionConflictError } from '../contacts/canonical-store.js';
+import type { SystemContact } from '../contacts/contact-system.js';
+import { findLinkByExternalId, getLink, recordLink } from '../contacts/contact-links.store.js';
+import { markPropagated } from '../contacts/contact-outbox.store.js';
+import { conflictSide, recordConflict } from '../contacts/sync-conflicts.store.js';
+import { decideIncoming, type IncomingDecision } from '../domain/contacts/contact-merge.js';
+import { isEcho } from '../domain/contacts/echo-detector.js';
+import { NotFoundError } from '../errors.js';
+import { withContactLock } from './contact-lock.js';
+import type { Hub } from './hub-context.js';
+import type { TargetSystem } from './hub-queues.js';
+import { enqueueFanout, syncContactToAll } from './propagation.service.js';
+import { linkHashOf } from './system-view.js';
+
+export interface InboundChange {
+  system: TargetSystem;
+  externalId: string;
+  /** The event said the record was deleted or destroyed (it may be gone from the system). */
+  deleted?: boolean;
+  /** When the system says the change happened (ISO). */
+  at?: string;
+}
+
+export type InboundOutcome =
+  | { action: 'echo' | 'missing' | 'same_content'; contactId?: string }
+  | { action: 'created' | 'updated'; contactId: string; version: number; fanout?: string }
+  | { action: 'write_back'; contactId: string; version: number; reason: string; fanout?: string }
+  | { action: 'conflict'; contactId: string; conflictId: string; created: boolean }
+  | { action: 'canonical_change'; contactId: string; version: number; fanout?: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A stable contact id for a record first seen in a system whose id is not a UUID. */
+function mintContactId(system: SystemName, externalId: string): string {
+  const h = createHash('sha256').update(`${system}|${externalId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+async function resolveContactId(hub: Hub, s: SystemContact): Promise<string> {
+  const link = await findLinkByExternalId(hub.db, s.system, s.externalId);
+  if (link) return link.contactId;
+  const candidate = s.contactId ?? s.externalId;
+  return UUID.test(candidate) ? candidate.toLowerCase() : mintContactId(s.system, s.externalId);
+}
+
+/**
+ * The reverse path for one change reported by a system (webhook): read the record from the
+ * system (the event may be stale or redelivered), then applyRecord. A change in the canonical
+ * store's own system is already canonical and only fans out.
+ */
+export async function applyInbound(hub: Hub, change: InboundChange, opts: { fanout?: boolean } = {}): Promise<InboundOutcome> {
+  if (change.system === hub.systems.canonicalName) {
+    const r = await syncContactToAll(hub, change.externalId, { origin: `${change.system}-edit` });
+    return { action: 'canonical_change', contactId: change.externalId, version: r.version, fanout: r.parentId };
+  }
+  const system = hub.systems.targets.get(change.system);
+  if (!system) throw new NotFoundError(`${change.system} is not configured as a contact system in this process`);
+  let record = await system.get({ externalId: change.externalId });
+  if (!record) {
+    // Gone from the system (destroyed, or a DELETE webhook): a soft delete of the canonical record.
+    const link = await findLinkByExternalId(hub.db, change.system, change.externalId);
+    if (!change.deleted || !link) return { action: 'missing' };
+    const at = change.at ?? new Date(hub.clock()).toISOString();
+    record = { system: change.system, externalId: change.externalId, contactId: link.contactId, fields: {}, updatedAt: at, deletedAt: at };
+  }
+  return applyRecord(hub, record, opts);
+}
+
+/**
+ * One system's copy of a contact → the canonical store, then fan-out. In order:
+ *   1. echo suppression: the copy hashes to what Kith last wrote there → nothing at all;
+ *   2. under a per-contact lock, decideIncoming (version, then last_updated, then conflict;
+ *      field ownership) and a compare-and-set write of the canonical record (version + 1);
+ *   3. the source's link records what it holds, so its own fan-out child skips it unless the
+ *      merge rejected some of its fields (then the canonical value is written back);
+ *   4. equal version and time with different content → sync_conflicts, no write.
+ * `fanout: false` leaves the fan-out to the caller (the sweep fans out from the canonical cursor).
+ */
+export async function applyRecord(hub: Hub, incoming: SystemContact, opts: { fanout?: boolean; dryRun?: boolean } = {}): Promise<InboundOutcome> {
+  const fanout = opts.fanout !== false && !opts.dryRun;
+  const contactId = await resolveContactId(hub, incoming);
+  const hash = linkHashOf(incoming);
+  const link = await getLink(hub.db, contactId, incoming.system);
+  if (isEcho(hash, link ?? undefined, incoming.version)) return { action: 'echo', contactId };
+
+  const run = async (): Promise<InboundOutcome> => {
+    for (let attempt = 0; ; attempt++) {
+      const current = await hub.systems.canonical.get(contactId);
+      const d = decideIncoming(current, { ...incoming, contactId }, hub.systems.ownership, new Date(hub.clock()).toISOString());
+      if (opts.dryRun) return dryOutcome(d, contactId, current);
+      try {
+        return await act(hub, incoming, contactId, hash, current, d, fanout);
+      } catch (err) {
+        if (err instanceof VersionConflictError && attempt < 3) continue;
+        throw err;
+      }
+    }
+  };
+  return opts.dryRun ? run() : withContactLock(hub.redis, hub.prefix, contactId, run);
+}
+
+function dryOutcome(d: IncomingDecision, contactId: string, current: CanonicalContact | undefined): InboundOutcome {
+  if (d.action === 'create' || d.action === 'update') return { action: d.action === 'create' ? 'created' : 'updated', contactId, version: d.contact.sync_metadata.version };
+  if (d.action === 'conflict') return { action: 'conflict', contactId, conflictId: '', created: false };
+  if (d.action === 'unchanged' && d.reason === 'same_content') return { action: 'same_content', contactId };
+  return { action: 'write_back', contactId, version: current?.sync_metadata.version ?? 0, reason: d.reason };
+}
+
+async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: string, current: CanonicalContact | undefined, d: IncomingDecision, fanout: boolean): Promise<InboundOutcome> {
+  const now = hub.clock();
+  const source = incoming.system;
+  if (d.action === 'create' || d.action === 'update') {
+    const version = d.contact.sync_metadata.version;
+    await hub.systems.canonical.put(d.contact, current?.sync_metadata.version ?? 0);
+    await recordLink(hub.db, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
+    const f = fanout ? await enqueueFanout(hub, [{ contactId, version }], { origin: `${source}-edit` }) : undefined;
+    return { action: d.action === 'create' ? 'created' : 'updated', contactId, version, fanout: f?.parentId };
+  }
+  if (d.action === 'conflict') {
+    const r = await recordConflict(hub.db, { contactId, a: conflictSide(current!, hub.systems.canonicalName), b: conflictSide(incoming), reason: d.reason, now });
+    if (r.created) {
+      await hub.alerts.raise({ kind: 'new_conflict', subject: contactId, message: `contact ${contactId}: ${source} and ${hub.systems.canonicalName} hold different content with the same version and time (${r.id})`, details: { conflictId: r.id } });
+    }
+    return { action: 'conflict', contactId, conflictId: r.id, created: r.created };
+  }
+  const version = current!.sync_metadata.version;
+  if (d.action === 'unchanged' && d.reason === 'same_content') {
+    // The system holds the canonical content: remember it, so its next echo is recognised.
+    await hub.db.tx(async (q) => {
+      await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
+      await markPropagated(q, contactId, source, version, now);
+    });
+    return { action: 'same_content', contactId };
+  }
+  // The canonical record wins (newer, or the fields changed are owned elsewhere): write it back.
+  await recordLink(hub.db, { contactId, system: source, externalId: incoming.externalId, hash, version: incoming.version ?? null, at: now });
+  const f = fanout ? await enqueueFanout(hub, [{ contactId, version }], { key: `${contactId}.v${version}.r${hash.slice(0, 12)}`, origin: `${source}-repair` }) : undefined;
+  return { action: 'write_back', contactId, version, reason: d.reason, fanout: f?.parentId };
+}

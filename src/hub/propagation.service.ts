@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import type { FlowJob } from 'bullmq';
+import type { CanonicalContact } from '../contacts/canonical-contact.js';
+import { getLink, type LinkWrite, recordLinks } from '../contacts/contact-links.store.js';
+import { markPending, markPropagated } from '../contacts/contact-outbox.store.js';
+import { NotFoundError } from '../errors.js';
+import { jobOptionsFor } from '../queues/queue-registry.js';
+import { recordSuccess } from '../sync/sync-state-store.js';
+import type { Hub } from './hub-context.js';
+import { HUB_QUEUE, type TargetSystem, targetQueue } from './hub-queues.js';
+import { linkHashFor } from './system-view.js';
+import { readCanonicalMany } from './systems-registry.js';
+
+export interface FanoutItem {
+  contactId: string;
+  version: number;
+}
+
+export interface FanoutResult {
+  /** Parent job id; undefined when there is no target. */
+  parentId?: string;
+  targets: TargetSystem[];
+}
+
+/** BullMQ job ids may not contain ':' and must not look like integers. */
+const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/**
+ * One FlowProducer flow: a parent job in contacts-fanout with one child per target in that
+ * target's queue. Each child retries on its own (its own attempts/backoff) and a child that
+ * fails for good is moved aside (ignoreDependencyOnFailure), so it never blocks the others.
+ * Job ids are deterministic — `<contactId>.v<version>.<target>` for one contact, `<key>.<target>`
+ * for a batch — so a redelivered event enqueues nothing new. The outbox row per target is
+ * written first: a change is "pending" from the moment it is known, until a child confirms it.
+ */
+export async function enqueueFanout(hub: Hub, items: readonly FanoutItem[], opts: { key?: string; origin?: string } = {}): Promise<FanoutResult> {
+  const targets = [...hub.systems.targets.keys()];
+  if (!items.length || !targets.length) return { targets };
+  const now = hub.clock();
+  await hub.db.tx(async (q) => {
+    for (const it of items) await markPending(q, it.contactId, it.version, targets, now);
+  });
+  const parentId = opts.key ?? (items.length === 1 ? `${items[0]!.contactId}.v${items[0]!.version}` : `batch.${shortHash(items.map((i) => `${i.contactId}@${i.version}`).join(','))}`);
+  const children: FlowJob[] = targets.map((target) => ({
+    name: 'push',
+    queueName: targetQueue(target),
+    data: { target, items },
+    opts: { ...jobOptionsFor(targetQueue(target)), jobId: `${parentId}.${target}`, ignoreDependencyOnFailure: true },
+  }));
+  await hub.flow.add({
+    name: 'fanout',
+    queueName: HUB_QUEUE.fanout,
+    data: { origin: opts.origin ?? 'change', count: items.length, first: items[0], enqueuedAt: now },
+    opts: { ...jobOptionsFor(HUB_QUEUE.fanout), jobId: parentId },
+    children,
+  });
+  return { parentId, targets };
+}
+
+/** `sync_contact_to_all(id)`: fan the current canonical record out to every target. */
+export async function syncContactToAll(hub: Hub, contactId: string, opts: { key?: string; origin?: string } = {}): Promise<FanoutResult & { version: number }> {
+  const c = await hub.systems.canonical.get(contactId);
+  if (!c) throw new NotFoundError(`no canonical contact ${contactId}`);
+  const r = await enqueueFanout(hub, [{ contactId, version: c.sync_metadata.version }], opts);
+  return { ...r, version: c.sync_metadata.version };
+}
+
+export interface PushResult {
+  target: TargetSystem;
+  written: number;
+  skipped: number;
+  missing: number;
+}
+
+/** Whether `target` already holds `c`, judged by what Kith last wrote there (no read from the system). */
+function alreadyHolds(target: TargetSystem, c: CanonicalContact, link: { lastHash: string | null; lastVersion: number | null } | undefined): boolean {
+  if (!link || link.lastHash !== linkHashFor(target, c)) return false;
+  // Twenty stores no version; the others do, and must not lag behind it (higher version wins later).
+  return target === 'twenty' || (link.lastVersion ?? 0) >= c.sync_metadata.version;
+}
+
+/**
+ * One child job: read the canonical records (always the current version, which covers the one
+ * enqueued), skip those the target already holds, upsert the rest in one call, then record the
+ * links (hash + version, the echo-suppression state) and close the outbox rows in one
+ * transaction. Repeating it is harmless: upserts are keyed by contact id and compare first.
+ */
+export async function pushToTarget(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]): Promise<PushResult> {
+  const system = hub.systems.targets.get(target);
+  if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
+  const ids = [...new Set(items.map((i) => i.contactId))];
+  const records = await readCanonicalMany(hub.systems.canonical, ids);
+  const due: CanonicalContact[] = [];
+  const externalIds = new Map<string, string>();
+  let skipped = 0;
+  for (const id of ids) {
+    const c = records.get(id);
+    if (!c) continue;
+    const link = await getLink(hub.db, id, target);
+    if (link) externalIds.set(id, link.externalId);
+    if (alreadyHolds(target, c, link)) skipped++;
+    else due.push(c);
+  }
+  const outcomes = due.length ? await system.upsertMany(due, externalIds) : [];
+  const now = hub.clock();
+  const links: LinkWrite[] = [];
+  for (const o of outcomes) {
+    const c = records.get(o.contactId);
+    if (c) links.push({ contactId: o.contactId, system: target, externalId: o.externalId, hash: linkHashFor(target, c), version: c.sync_metadata.version, at: now });
+  }
+  await hub.db.tx(async (q) => {
+    await recordLinks(q, links);
+    for (const [id, c] of records) await markPropagated(q, id, target, c.sync_metadata.version, now);
+    // A contact missing from the canonical store has nothing to propagate: close its rows too.
+    for (const it of items) if (!records.has(it.contactId)) await markPropagated(q, it.contactId, target, Number.MAX_SAFE_INTEGER, now);
+    await recordSuccess(q, `contacts-push:${target}`, outcomes.length);
+  });
+  return { target, written: outcomes.filter((o) => o.action !== 'unchanged').length, skipped: skipped + outcomes.filter((o) => o.action === 'unchanged').length, missing: ids.length - records.size };
+}
