@@ -1,6 +1,6 @@
 import type { CanonicalContact } from '../../contacts/canonical-contact.js';
 import { VersionConflictError } from '../../contacts/canonical-store.js';
-import type { Queryable } from '../../db/db.js';
+import { placeholders, type Queryable } from '../../db/db.js';
 import { normaliseEmail } from '../../domain/contacts/contact-normalise.js';
 import { CursorInvalidError } from '../../errors.js';
 import { CONTACT_COLUMNS, type ContactRow, contactToParams, emailKeys, prepareContact } from './contact-row.mapper.js';
@@ -42,10 +42,18 @@ export interface WriteResult {
   version: number;
 }
 
-const UPSERT = `INSERT INTO contacts (${CONTACT_COLUMNS.join(', ')}) VALUES (${CONTACT_COLUMNS.map(() => '?').join(', ')})
-ON CONFLICT (contact_id) DO UPDATE SET ${CONTACT_COLUMNS.filter((c) => c !== 'contact_id')
+const ON_CONFLICT = `ON CONFLICT (contact_id) DO UPDATE SET ${CONTACT_COLUMNS.filter((c) => c !== 'contact_id')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ')}`;
+/** Rows per multi-row statement: one round trip per chunk on PostgreSQL (19 × 200 parameters). */
+const WRITE_CHUNK = 200;
+
+async function upsertRows(q: Queryable, rows: readonly (string | number | null)[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+    const part = rows.slice(i, i + WRITE_CHUNK);
+    await q.run(`INSERT INTO contacts (${CONTACT_COLUMNS.join(', ')}) VALUES ${placeholders(part.length, CONTACT_COLUMNS.length)} ${ON_CONFLICT}`, part.flat());
+  }
+}
 
 /**
  * Write canonical records keyed by contact_id. Per record, against what is stored:
@@ -64,8 +72,9 @@ export async function writeContacts(
   let seq = await lockSeq(q);
   const existing = await readRows(q, prepared.map((p) => p.contact.contact_id));
   const results: WriteResult[] = [];
-  const writes: (string | number | null)[][] = [];
-  const written: CanonicalContact[] = [];
+  // One row per contact id (the last write of a batch wins): a multi-row upsert may not touch a row twice.
+  const writes = new Map<string, (string | number | null)[]>();
+  const written = new Map<string, CanonicalContact>();
   for (const { contact, hash } of prepared) {
     const id = contact.contact_id;
     const row = existing.get(id);
@@ -80,24 +89,32 @@ export async function writeContacts(
     else action = 'updated';
     results.push({ contactId: id, action, version: action === 'stale' || action === 'unchanged' ? stored : version });
     if (action === 'created' || action === 'updated') {
-      writes.push(contactToParams(contact, hash, ++seq, now));
-      written.push(contact);
+      writes.delete(id);
+      written.delete(id);
+      writes.set(id, contactToParams(contact, hash, ++seq, now));
+      written.set(id, contact);
       // A batch naming one contact twice: the second sees the first as stored.
       existing.set(id, { ...(row ?? ({} as ContactRow)), contact_id: id, version, content_hash: hash });
     }
   }
-  if (writes.length) {
-    await q.runMany(UPSERT, writes);
+  if (writes.size) {
+    await upsertRows(q, [...writes.values()]);
     await setSeq(q, seq);
-    await reindexEmails(q, written);
+    await reindexEmails(q, [...written.values()]);
   }
   return results;
 }
 
 async function reindexEmails(q: Queryable, contacts: readonly CanonicalContact[]): Promise<void> {
-  await q.runMany('DELETE FROM contact_emails WHERE contact_id = ?', contacts.map((c) => [c.contact_id]));
-  const rows = contacts.flatMap((c) => emailKeys(c).map((e) => [e, c.contact_id] as const));
-  if (rows.length) await q.runMany('INSERT INTO contact_emails (email, contact_id) VALUES (?, ?) ON CONFLICT DO NOTHING', rows);
+  for (let i = 0; i < contacts.length; i += CHUNK) {
+    const ids = contacts.slice(i, i + CHUNK).map((c) => c.contact_id);
+    await q.run(`DELETE FROM contact_emails WHERE contact_id IN (${ids.map(() => '?').join(', ')})`, ids);
+  }
+  const rows = contacts.flatMap((c) => emailKeys(c).map((e) => [e, c.contact_id]));
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const part = rows.slice(i, i + CHUNK);
+    await q.run(`INSERT INTO contact_emails (email, contact_id) VALUES ${placeholders(part.length, 2)} ON CONFLICT DO NOTHING`, part.flat());
+  }
 }
 
 /** Rows changed after `afterSeq`, oldest change first. A cursor beyond the counter means the database was replaced. */
