@@ -88,6 +88,17 @@ export class TwentyClient {
     };
   }
 
+  /** One live person; undefined when absent or soft-deleted (Twenty answers 404 for both). */
+  async getPerson(id: string, depth: 0 | 1 = 1): Promise<TwentyPerson | undefined> {
+    try {
+      const body = await this.call('GET', `/rest/people/${encodeURIComponent(id)}`, `get person ${id}`, { query: { depth: String(depth) } });
+      return parseBody(twentyPerson, dataValue(body, `get person ${id}`), `get person ${id}`);
+    } catch (err) {
+      if ((err as { kind?: string }).kind === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
   async createPeople(inputs: readonly TwentyPersonInput[]): Promise<TwentyPerson[]> {
     const out: TwentyPerson[] = [];
     for (let i = 0; i < inputs.length; i += TWENTY_BATCH_LIMIT) {

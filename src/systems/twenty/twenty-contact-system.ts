@@ -6,7 +6,7 @@ import { CursorInvalidError, InvalidInputError, isKithError } from '../../errors
 import { fromTwentyPerson, toTwentyPerson, TWENTY_FIELD_KEYS, twentyView } from './person.mapper.js';
 import { TWENTY_BATCH_LIMIT, TWENTY_PAGE_LIMIT, type TwentyClient } from './twenty-client.js';
 import { TWENTY_DUPLICATE } from './twenty-errors.js';
-import type { TwentyPerson, TwentyPersonInput } from './twenty-person.js';
+import { type TwentyPerson, type TwentyPersonInput, twentyPerson } from './twenty-person.js';
 
 /** Mentioning deletedAt makes Twenty include soft-deleted records (a plain list hides them). */
 const WITH_DELETED = 'or(deletedAt[is]:NULL,deletedAt[is]:NOT_NULL)';
@@ -49,6 +49,16 @@ export class TwentyContactSystem implements ContactSystem {
     const page = await this.client.listPeople({ filter: `and(${WITH_DELETED},id[eq]:${q(id)})`, limit: 1, depth: 1 });
     const p = page.people[0];
     return p ? this.toSystemContact(p) : undefined;
+  }
+
+  /** A webhook's `record` (a person without relations) as a SystemContact; the company is looked up by id. */
+  async fromRecord(record: unknown): Promise<SystemContact> {
+    const r = twentyPerson.safeParse(record);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      throw new InvalidInputError(`Twenty person record: ${issue.path.join('.') || 'record'}: ${issue.message}`, 'twenty_bad_record');
+    }
+    return this.toSystemContact(r.data);
   }
 
   async listChanged(cursor: string | undefined, limit: number): Promise<ChangePage> {

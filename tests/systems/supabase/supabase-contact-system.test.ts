@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashForSystem, hashSystemFields } from '../../../src/domain/contacts/contact-content.js';
 import { AuthError, FatalError, InvalidInputError, TemporaryError } from '../../../src/errors.js';
 import { createSupabaseClient } from '../../../src/systems/supabase/supabase-client.js';
 import { SupabaseContactSystem } from '../../../src/systems/supabase/supabase-contact-system.js';
@@ -39,6 +40,7 @@ describe('SupabaseContactSystem with supabase-js against the emulator', () => {
     expect(got).toMatchObject({ system: 'supabase', externalId: a.contact_id, version: 1, updatedBy: 'kith', deletedAt: null, updatedAt: a.sync_metadata.last_updated });
     expect(got!.fields).toMatchObject({ category_code: 'G', subcategory_code: 'G2', llm_context: { closeness_level: 4, key_interests: ['go'] }, notes: 'met at a conference', emails: ['person1@example.com'] });
     expect(await system.get({ contactId: '00000000-0000-4000-8000-000000000000' })).toBeUndefined();
+    expect(hashSystemFields(got!.fields, got!.deletedAt)).toBe(hashForSystem(a));
 
     const before = writes(emu).length;
     expect((await system.upsertMany([a, b])).map((o) => o.action)).toEqual(['unchanged', 'unchanged']);
