@@ -20,7 +20,14 @@ const sourceEntry = z.object({
 });
 
 const fileSchema = z.object({
-  self: z.object({ emails: z.array(z.string()).default([]), phones: z.array(z.string()).default([]) }).default({ emails: [], phones: [] }),
+  self: z
+    .object({
+      emails: z.array(z.string()).default([]),
+      phones: z.array(z.string()).default([]),
+      names: z.array(z.string()).default([]),
+      handles: z.array(z.string()).default([]),
+    })
+    .default({ emails: [], phones: [], names: [], handles: [] }),
   sources: z.array(sourceEntry).default([]),
 });
 
@@ -33,7 +40,7 @@ export interface ConfiguredSource {
 
 export interface KithConfig {
   file: string;
-  self: { emails: string[]; phones: string[] };
+  self: { emails: string[]; phones: string[]; names: string[]; handles: string[] };
   sources: ConfiguredSource[];
 }
 

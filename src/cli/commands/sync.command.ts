@@ -34,11 +34,23 @@ export function syncCommand(): Command {
           if (!opts.json) console.error(`kith: no Kith service is serving ${missing.length} queue(s): starting workers for this run`);
           const sources = missing.filter((q) => queueSpec(q).group === 'sources');
           const rest = missing.filter((q) => queueSpec(q).group !== 'sources');
-          workers = await spawnWorkers([sources, rest], process.env, rt.redis.url, rt.redis.prefix);
+          // Our progress lines are the terminal's story; the workers only speak up for problems.
+          const env = { ...process.env, KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'warn' };
+          workers = await spawnWorkers([sources, rest], env, rt.redis.url, rt.redis.prefix);
         }
         if (started.existing && !opts.json) console.error(`kith: a sync run is already in progress (${started.runId}): following it`);
         else if (!opts.json) console.error(`kith: started ${started.runId} (${started.steps.length} steps)`);
 
+        // Ctrl-C stops following: the workers we started finish or release their jobs, our Redis
+        // keeps them (AOF), and the next `kith sync` resumes the same run.
+        let interrupted: string | undefined;
+        const onSignal = (sig: NodeJS.Signals) => {
+          if (interrupted) process.exit(130);
+          interrupted = sig;
+          console.error(`kith: ${sig}: stopping; run \`kith sync\` again to resume ${started.runId}`);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
         const deadline = Date.now() + Number(opts.timeout) * 1000;
         const shown = new Map<string, string>();
         for (;;) {
@@ -62,6 +74,10 @@ export function syncCommand(): Command {
               for (const s of r.steps.filter((x) => x.status === 'failed' || x.status === 'skipped')) console.log(`  ${s.step_id}: ${s.status}: ${s.error ?? ''}`);
             }
             process.exitCode = report.status === 'failed' ? 1 : report.status === 'partial' ? 2 : 0;
+            break;
+          }
+          if (interrupted) {
+            process.exitCode = 130;
             break;
           }
           if (Date.now() > deadline) throw new CliError(`run ${started.runId} still running after ${opts.timeout} s (it goes on; see kith status)`);

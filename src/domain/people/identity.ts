@@ -13,6 +13,10 @@ import type { ParticipantRef } from '../../sources/source-event.js';
 export interface SelfIdentity {
   emails: string[];
   phones: string[];
+  /** Display names self appears under where a source has nothing else (WhatsApp export text). */
+  names?: string[];
+  /** Source-scoped handles of self (Slack user id, LinkedIn profile URL, …). */
+  handles?: string[];
 }
 
 const ADDRESS_IN_ANGLES = /<\s*([^<>\s]+@[^<>\s]+)\s*>/;
@@ -93,8 +97,13 @@ export function selfMatcher(self: SelfIdentity, region: CountryCode = 'US'): Sel
 function buildSelfMatcher(self: SelfIdentity, region: CountryCode): SelfPredicate {
   const emails = new Set(self.emails.map((e) => normaliseEmail(e)).filter((e): e is string => !!e));
   const phones = new Set(self.phones.map((p) => normalisePhone(p, region)).filter((p): p is string => !!p));
+  const names = new Set((self.names ?? []).map(normaliseName).filter(Boolean));
+  const handles = new Set((self.handles ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean));
   return (ref) => {
     if (!ref) return false;
+    if (ref.handle && handles.has(ref.handle.trim().toLowerCase())) return true;
+    // A bare name is self only when the source gives nothing stronger to go on.
+    if (ref.name && !ref.email && !ref.phone && !ref.handle && names.has(normaliseName(ref.name))) return true;
     if (ref.email) {
       const e = normaliseEmail(ref.email);
       if (e && emails.has(e)) return true;
