@@ -88,7 +88,7 @@ export async function applyRecord(hub: Hub, incoming: SystemContact, opts: { fan
   const run = async (): Promise<InboundOutcome> => {
     for (let attempt = 0; ; attempt++) {
       const current = await hub.systems.canonical.get(contactId);
-      const d = decideIncoming(current, { ...incoming, contactId }, hub.systems.ownership, new Date(hub.clock()).toISOString());
+      const d = decideIncoming(current, { ...incoming, contactId }, hub.systems.ownership, changeTime(hub, incoming, current));
       if (opts.dryRun) return dryOutcome(d, contactId, current);
       try {
         return await act(hub, incoming, contactId, hash, current, d, fanout);
@@ -99,6 +99,19 @@ export async function applyRecord(hub: Hub, incoming: SystemContact, opts: { fan
     }
   };
   return opts.dryRun ? run() : withContactLock(hub.redis, hub.prefix, contactId, run);
+}
+
+/**
+ * last_updated of a merged change: when it happened in the source (so "later wins" compares
+ * edit times, whatever order the events are processed in), never before the current record's,
+ * never in the future; the processing time when the source's time is unreadable.
+ */
+function changeTime(hub: Hub, incoming: SystemContact, current: CanonicalContact | undefined): string {
+  const now = hub.clock();
+  const at = Date.parse(incoming.updatedAt);
+  const floor = current ? Date.parse(current.sync_metadata.last_updated) : 0;
+  const ms = Number.isNaN(at) ? now : Math.min(Math.max(at, Number.isNaN(floor) ? 0 : floor), now);
+  return new Date(ms).toISOString();
 }
 
 function dryOutcome(d: IncomingDecision, contactId: string, current: CanonicalContact | undefined): InboundOutcome {
