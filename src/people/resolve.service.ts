@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { peopleConfig } from '../config/people.config.js';
 import type { Queryable } from '../db/db.js';
-import { normaliseEmail, normaliseName, normalisePhone, participantKeys, type SelfIdentity, selfMatcher } from '../domain/people/identity.js';
+import { handleKey, normaliseEmail, normaliseName, normalisePhone, participantKeys, type SelfIdentity, selfMatcher } from '../domain/people/identity.js';
 import { InvalidInputError } from '../errors.js';
 import type { ContactEvent, ParticipantRef } from '../sources/source-event.js';
 import { nameIfUnnamed, recomputeIdentifiers } from './profile.service.js';
@@ -33,7 +33,7 @@ export interface EntityDraft {
 }
 
 export function strongKeys(d: Pick<EntityDraft, 'source' | 'emails' | 'phones' | 'handles'>): string[] {
-  return [...d.handles.map((h) => `handle:${d.source}:${h}`), ...d.emails.map((e) => `email:${e}`), ...d.phones.map((p) => `phone:${p}`)];
+  return [...d.handles.map((h) => handleKey(d.source, h)), ...d.emails.map((e) => `email:${e}`), ...d.phones.map((p) => `phone:${p}`)];
 }
 
 function draftFromRef(source: string, ref: ParticipantRef, region: CountryCode): EntityDraft | null {

@@ -6,6 +6,7 @@ import type { ParticipantRef } from '../../sources/source-event.js';
  *   email:<address>       lower-cased, trimmed, display-name form `"Ada" <ADA@x.org>` reduced to the address
  *   phone:<E.164>         via libphonenumber-js with a default region for national numbers
  *   handle:<source>:<id>  source-scoped (a Slack user id means nothing outside Slack)
+ *   url:<profile URL>     global: a LinkedIn profile URL is the same person in every source
  *   name:<name>           weak: used only when a participant has nothing else
  * A participant's *entity key* (its source entity's external id, and the suffix of its
  * interactions' external ids) is its first key in the order handle, email, phone, name.
@@ -70,11 +71,26 @@ export interface ParticipantKeys {
   name: string | null;
 }
 
+/**
+ * The key of a handle. A profile URL (LinkedIn, …) names the same person in every source that
+ * carries it (a vCard URL, a Google contact's website, the LinkedIn export), so it is global:
+ * `url:<normalised URL>`. Any other handle is source-scoped: `handle:<source>:<id>`.
+ */
+export function handleKey(source: string, raw: string): string {
+  const h = raw.trim();
+  const url = /^(https?:\/\/)?(www\.)?([a-z0-9.-]+\.[a-z]{2,})(\/[^?#]*)?/i.exec(h);
+  if (url && (url[1] || /linkedin\.com$/i.test(url[3]!))) {
+    const path = (url[4] ?? '').replace(/\/+$/, '');
+    return `url:${url[3]!.toLowerCase()}${decodeURI(path).toLowerCase()}`;
+  }
+  return `handle:${source}:${h}`;
+}
+
 export function participantKeys(source: string, ref: ParticipantRef, region: CountryCode = 'US'): ParticipantKeys {
   const parsed = ref.email ? parseEmailAddress(ref.email) : null;
   const email = parsed?.address ?? null;
   const phone = ref.phone ? normalisePhone(ref.phone, region) : null;
-  const handle = ref.handle?.trim() ? `handle:${source}:${ref.handle.trim()}` : null;
+  const handle = ref.handle?.trim() ? handleKey(source, ref.handle) : null;
   const name = ref.name?.trim() || parsed?.name || null;
   const nameKey = name ? normaliseName(name) || null : null;
   const strong = [handle, email && `email:${email}`, phone && `phone:${phone}`].filter((k): k is string => !!k);
