@@ -26,18 +26,25 @@ export const PIPELINE_QUEUE = {
 
 export const sourceQueue = (type: string) => `source-${type}`;
 
+/** Sources that are address books: they create and enrich people, no interactions. */
+export const CONTACT_SOURCES: ReadonlySet<string> = new Set(['vcard', 'google-contacts-csv', 'linkedin']);
+
 /**
- * Phase 1: one collection step per configured source (a failed source is recorded, later phases
- * use the data that exists); 2: entity linking; 3: relationship discovery, then strengths;
+ * Phase 1: one collection step per configured source, address books first (a failed source is
+ * recorded, later steps use the data that exists); 2: entity linking; 3: relationship discovery, then strengths;
  * 4: verification of counts; 5: content sync, in parallel with phase 4.
  */
 export function buildSyncDag(sources: readonly ConfiguredSource[]): DagStep[] {
   const collect = sources.filter((s) => s.type !== 'drive-export');
   const content = sources.filter((s) => s.type === 'drive-export');
+  // Within phase 1, address books go first (seed 003: "contacts first, meetings link to
+  // contacts"): a card that ties an email to a phone then links mail and calls to one person
+  // instead of leaving two people and an ambiguity to review.
+  const cards = collect.filter((s) => CONTACT_SOURCES.has(s.type)).map((s) => `collect:${s.id}`);
   const steps: DagStep[] = collect.map((s) => ({
     id: `collect:${s.id}`,
     phase: 1,
-    dependsOn: [],
+    dependsOn: CONTACT_SOURCES.has(s.type) ? [] : cards,
     queue: sourceQueue(s.type),
     failurePolicy: 'continue',
     params: { sourceId: s.id },

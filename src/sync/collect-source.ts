@@ -7,11 +7,12 @@ import { deleteInteractionsIn } from '../people/delete.service.js';
 import { ingestInteractionsIn } from '../people/ingest.service.js';
 import { resolveParticipants, upsertContactPerson } from '../people/resolve.service.js';
 import { loadParser } from '../sources/parser-registry.js';
-import type { ContactEvent, InteractionEvent, SkippedRecord } from '../sources/source-event.js';
+import type { ContactEvent, InteractionEvent, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
 import { readSyncState, saveCursor } from './sync-state-store.js';
 
-const BATCH = 500;
+/** Events per transaction: large enough to amortise commits, small enough to hold the write lock briefly. */
+const BATCH = 2000;
 const SKIP_SAMPLE = 50;
 
 export interface CollectResult {
@@ -44,6 +45,9 @@ export async function collectSource(
   const resumedFrom = opts.full ? null : ((await readSyncState(db, key))?.cursor ?? null);
   const out: CollectResult['result'] = { events: 0, contacts: 0, interactions: { inserted: 0, duplicates: 0, replaced: 0 }, skipped: 0, skippedSample: [], resumedFrom };
   let pending: Array<InteractionEvent | ContactEvent> = [];
+  // Participants already resolved in this run: the same identifiers resolve to the same person,
+  // so a correspondent seen in a thousand messages costs one lookup, not a thousand.
+  const known = new Map<string, string | null>();
   let cursor: string | undefined;
 
   const flush = async () => {
@@ -60,7 +64,7 @@ export async function collectSource(
       const interactionEvents = events.filter((e): e is InteractionEvent => e.kind === 'interaction');
       const planned = interactionEvents.flatMap((e) => interactionsFromEvent(e, self));
       if (source.type === 'vault') out.interactions.replaced += await dropStaleNoteRows(q, interactionEvents, planned);
-      const rows = await toRows(q, source.type, planned, self);
+      const rows = await toRows(q, source.type, planned, self, known);
       if (rows.length) {
         const r = await ingestInteractionsIn(q, rows);
         out.interactions.inserted += r.inserted;
@@ -90,14 +94,24 @@ export async function collectSource(
   return { records: out.interactions.inserted + out.contacts, result: out };
 }
 
-async function toRows(q: Queryable, type: string, planned: PlannedInteraction[], self: SelfIdentity): Promise<InteractionInput[]> {
+const refKey = (r: ParticipantRef) => `${r.email ?? ''}\u0000${r.phone ?? ''}\u0000${r.handle ?? ''}\u0000${r.name ?? ''}`;
+
+async function toRows(q: Queryable, type: string, planned: PlannedInteraction[], self: SelfIdentity, known: Map<string, string | null>): Promise<InteractionInput[]> {
   if (!planned.length) return [];
-  const ids = await resolveParticipants(q, type, planned.map((p) => p.participant), self);
+  const fresh = new Map<string, ParticipantRef>();
+  for (const p of planned) {
+    const k = refKey(p.participant);
+    if (!known.has(k)) fresh.set(k, p.participant);
+  }
+  if (fresh.size) {
+    const ids = await resolveParticipants(q, type, [...fresh.values()], self);
+    [...fresh.keys()].forEach((k, i) => known.set(k, ids[i] ?? null));
+  }
   const rows: InteractionInput[] = [];
-  planned.forEach((p, i) => {
-    const personId = ids[i];
+  for (const p of planned) {
+    const personId = known.get(refKey(p.participant));
     if (personId) rows.push({ ...p.row, personId });
-  });
+  }
   return rows;
 }
 

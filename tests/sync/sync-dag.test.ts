@@ -6,6 +6,7 @@ import type { ConfiguredSource } from '../../src/sync/kith-config.js';
 import { dependencyState, runOutcome, type StepRow } from '../../src/sync/run-store.js';
 
 const sources: ConfiguredSource[] = [
+  { id: 'vcard', type: 'vcard', path: '/x/contacts.vcf' },
   { id: 'mbox', type: 'mbox', path: '/x/mail.mbox' },
   { id: 'ics', type: 'ics', path: '/x/cal.ics' },
   { id: 'drive-export', type: 'drive-export', path: '/x/drive', into: '/x/notes/drive' },
@@ -23,9 +24,10 @@ describe('the phase DAG as data', () => {
 
   it('has seed 000 phases with their dependencies and policies', () => {
     expect(dag.map((s) => [s.id, s.phase, s.dependsOn, s.queue, s.failurePolicy])).toEqual([
-      ['collect:mbox', 1, [], 'source-mbox', 'continue'],
-      ['collect:ics', 1, [], 'source-ics', 'continue'],
-      ['link-entities', 2, ['collect:mbox', 'collect:ics'], 'sync-link', 'fail-run'],
+      ['collect:vcard', 1, [], 'source-vcard', 'continue'],
+      ['collect:mbox', 1, ['collect:vcard'], 'source-mbox', 'continue'],
+      ['collect:ics', 1, ['collect:vcard'], 'source-ics', 'continue'],
+      ['link-entities', 2, ['collect:vcard', 'collect:mbox', 'collect:ics'], 'sync-link', 'fail-run'],
       ['relationships', 3, ['link-entities'], 'sync-relationships', 'fail-run'],
       ['strengths', 3, ['relationships'], 'sync-relationships', 'fail-run'],
       ['verify-stats', 4, ['strengths'], 'sync-verify', 'fail-run'],
@@ -45,7 +47,7 @@ describe('the phase DAG as data', () => {
     const shape = (f: FlowJob | { name: string; children?: unknown[] }): unknown => ({ [f.name]: (f.children ?? []).map((c) => shape(c as FlowJob)) });
     expect(shape(flow)).toEqual({
       'sync-run': [
-        { 'verify-stats': [{ strengths: [{ relationships: [{ 'link-entities': [{ 'collect:mbox': [] }, { 'collect:ics': [] }] }] }] }] },
+        { 'verify-stats': [{ strengths: [{ relationships: [{ 'link-entities': [{ 'collect:mbox': [{ 'collect:vcard': [] }] }, { 'collect:ics': [] }] }] }] }] },
         { 'content:drive-export': [] },
       ],
     });
@@ -64,7 +66,12 @@ describe('the phase DAG as data', () => {
     expect(dependencyState(content, [content, row(byId['strengths']!, 'failed')])).toBe('blocked');
     const link = row(byId['link-entities']!, 'pending');
     // A failed source (policy continue) does not block phase 2: it uses the data that exists.
-    expect(dependencyState(link, [link, row(byId['collect:mbox']!, 'failed'), row(byId['collect:ics']!, 'succeeded')])).toBe('ready');
+    const vcard = row(byId['collect:vcard']!, 'succeeded');
+    expect(dependencyState(link, [link, vcard, row(byId['collect:mbox']!, 'failed'), row(byId['collect:ics']!, 'succeeded')])).toBe('ready');
+    // Mail waits for the address book, and still runs when the address book failed.
+    const mbox = row(byId['collect:mbox']!, 'pending');
+    expect(dependencyState(mbox, [mbox, { ...vcard, status: 'running' }])).toBe('waiting');
+    expect(dependencyState(mbox, [mbox, { ...vcard, status: 'failed' }])).toBe('ready');
   });
 
   it('a failed source makes a run partial; a failed phase 2–4 step fails it', () => {

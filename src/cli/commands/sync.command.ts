@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { loadDotenv } from '../../config/parse-env.js';
@@ -36,7 +37,10 @@ export function syncCommand(): Command {
           const rest = missing.filter((q) => queueSpec(q).group !== 'sources');
           // Our progress lines are the terminal's story; the workers only speak up for problems.
           const env = { ...process.env, KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'warn' };
-          workers = await spawnWorkers([sources, rest], env, rt.redis.url, rt.redis.prefix);
+          // Sources parse in parallel across cores; each process serves a share of the source queues.
+          const n = Math.max(1, Math.min(sources.length, availableParallelism()));
+          const shares = Array.from({ length: n }, (_, i) => sources.filter((_q, j) => j % n === i));
+          workers = await spawnWorkers([...shares, rest], env, rt.redis.url, rt.redis.prefix);
         }
         if (started.existing && !opts.json) console.error(`kith: a sync run is already in progress (${started.runId}): following it`);
         else if (!opts.json) console.error(`kith: started ${started.runId} (${started.steps.length} steps)`);
