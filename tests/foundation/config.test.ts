@@ -5,6 +5,8 @@ import { loadHttpConfig } from '../../src/config/http.config.js';
 import { loadRedisConfig } from '../../src/config/redis.config.js';
 import { loadWorkerConfig } from '../../src/config/worker.config.js';
 import { redactUrl } from '../../src/log/logger.js';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/program.js';
 import { runKith } from '../support/cli.js';
 
 describe('configuration', () => {
@@ -51,15 +53,21 @@ describe('configuration', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('every subcommand has --help', async () => {
-    const r = await runKith(['--help']);
-    expect(r.code).toBe(0);
-    const names = [...r.stdout.matchAll(/^\s{2}([a-z-]+)(?: \[options\]| <)/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
-    expect(names).toEqual(expect.arrayContaining(['start', 'worker']));
-    for (const n of names) {
-      const h = await runKith([n, '--help']);
-      expect(h.code, n).toBe(0);
-      expect(h.stdout, n).toMatch(new RegExp(`^Usage: kith ${n}`));
+  it('every command and subcommand has --help', async () => {
+    const program = buildProgram();
+    const walk = (c: Command, path: string[]): string[] => {
+      const help = c.helpInformation();
+      expect(help, path.join(' ')).toMatch(new RegExp(`^Usage: ${['kith', ...path].join(' ')}`));
+      expect(c.description(), path.join(' ')).not.toBe('');
+      return [path.join(' '), ...c.commands.flatMap((s) => walk(s, [...path, s.name()]))];
+    };
+    const all = program.commands.flatMap((c) => walk(c, [c.name()]));
+    expect(all).toEqual(expect.arrayContaining(['start', 'worker', 'sync', 'status', 'people list', 'stats verify', 'contacts show']));
+    // And for real, through the binary: --help exits 0 on a command and on a subcommand.
+    for (const args of [['--help'], ['sync', '--help'], ['people', 'list', '--help']]) {
+      const r = await runKith(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: kith/);
     }
   });
 });
