@@ -5,6 +5,8 @@ export const workerSchema = z.object({
   KITH_WORKER_QUEUES: z.string().optional(),
   KITH_WORKER_CONCURRENCY: wholeNumber(1, 1000).optional(),
   KITH_SHUTDOWN_GRACE_MS: wholeNumber(0, 3_600_000).default(10_000),
+  /** How long a job's lock lives without renewal: a killed worker's jobs return to the queue after this. */
+  KITH_JOB_LOCK_MS: wholeNumber(1000, 600_000).default(30_000),
 });
 
 export interface WorkerConfig {
@@ -12,6 +14,7 @@ export interface WorkerConfig {
   queues?: string[];
   concurrency?: number;
   shutdownGraceMs: number;
+  lockDurationMs: number;
 }
 
 export function splitList(v: string | undefined): string[] | undefined {
@@ -22,5 +25,5 @@ export function splitList(v: string | undefined): string[] | undefined {
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const c = parseEnv(workerSchema, env);
-  return { queues: splitList(c.KITH_WORKER_QUEUES), concurrency: c.KITH_WORKER_CONCURRENCY, shutdownGraceMs: c.KITH_SHUTDOWN_GRACE_MS };
+  return { queues: splitList(c.KITH_WORKER_QUEUES), concurrency: c.KITH_WORKER_CONCURRENCY, shutdownGraceMs: c.KITH_SHUTDOWN_GRACE_MS, lockDurationMs: c.KITH_JOB_LOCK_MS };
 }

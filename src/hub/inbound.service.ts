@@ -76,9 +76,10 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
  *   3. the source's link records what it holds, so its own fan-out child skips it unless the
  *      merge rejected some of its fields (then the canonical value is written back);
  *   4. equal version and time with different content → sync_conflicts, no write.
- * `fanout: false` leaves the fan-out to the caller (the sweep fans out from the canonical cursor).
+ * `locked`: the caller already holds the contact's lock. `fanout: false` leaves the fan-out of canonical changes to the caller (the sweep fans out from
+ * the canonical cursor); a write-back of a refused copy is always enqueued.
  */
-export async function applyRecord(hub: Hub, incoming: SystemContact, opts: { fanout?: boolean; dryRun?: boolean } = {}): Promise<InboundOutcome> {
+export async function applyRecord(hub: Hub, incoming: SystemContact, opts: { fanout?: boolean; dryRun?: boolean; locked?: boolean } = {}): Promise<InboundOutcome> {
   const fanout = opts.fanout !== false && !opts.dryRun;
   const contactId = await resolveContactId(hub, incoming);
   const hash = linkHashOf(incoming);
@@ -98,7 +99,7 @@ export async function applyRecord(hub: Hub, incoming: SystemContact, opts: { fan
       }
     }
   };
-  return opts.dryRun ? run() : withContactLock(hub.redis, hub.prefix, contactId, run);
+  return opts.dryRun || opts.locked ? run() : withContactLock(hub.redis, hub.prefix, contactId, run);
 }
 
 /**
@@ -149,6 +150,8 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
   }
   // The canonical record wins (newer, or the fields changed are owned elsewhere): write it back.
   await recordLink(hub.db, { contactId, system: source, externalId: incoming.externalId, hash, version: incoming.version ?? null, at: now });
-  const f = fanout ? await enqueueFanout(hub, [{ contactId, version }], { key: `${contactId}.v${version}.r${hash.slice(0, 12)}`, origin: `${source}-repair` }) : undefined;
-  return { action: 'write_back', contactId, version, reason: d.reason, fanout: f?.parentId };
+  // Always fanned out here (even from the sweep): the canonical record did not change, so the
+  // canonical change feed will not carry it. Keyed by the refused content: redelivery adds nothing.
+  const f = await enqueueFanout(hub, [{ contactId, version }], { key: `${contactId}.v${version}.r${hash.slice(0, 12)}`, origin: `${source}-repair` });
+  return { action: 'write_back', contactId, version, reason: d.reason, fanout: f.parentId };
 }

@@ -8,7 +8,9 @@ import { jobOptionsFor } from '../queues/queue-registry.js';
 import { recordSuccess } from '../sync/sync-state-store.js';
 import type { Hub } from './hub-context.js';
 import { HUB_QUEUE, type TargetSystem, targetQueue } from './hub-queues.js';
-import { linkHashFor } from './system-view.js';
+import { withContactLock } from './contact-lock.js';
+import { applyRecord } from './inbound.service.js';
+import { linkHashFor, linkHashOf } from './system-view.js';
 import { readCanonicalMany } from './systems-registry.js';
 
 export interface FanoutItem {
@@ -80,12 +82,43 @@ function alreadyHolds(target: TargetSystem, c: CanonicalContact, link: { lastHas
 }
 
 /**
+ * Before overwriting a target's copy (single-contact pushes; sweep batches skip this), look at it: if it changed since Kith last wrote it (an
+ * edit there whose event is still on its way), it goes through the reverse path first. If it
+ * wins, the canonical record gets a new version whose own fan-out carries it, so this stale
+ * write is dropped; if it conflicts, nothing overwrites it until a person decides. Without this
+ * a propagation racing a user's edit in the target would overwrite that edit, and the edit's
+ * webhook would then look like an echo. (A race inside the read-write gap remains possible.)
+ */
+async function guardNewerCopies(hub: Hub, target: TargetSystem, due: CanonicalContact[], externalIds: ReadonlyMap<string, string>): Promise<CanonicalContact[]> {
+  const system = hub.systems.targets.get(target)!;
+  const keep: CanonicalContact[] = [];
+  for (const c of due) {
+    const link = await getLink(hub.db, c.contact_id, target);
+    const copy = link ? await system.get({ contactId: c.contact_id, externalId: externalIds.get(c.contact_id) }) : undefined;
+    if (copy && link && linkHashOf(copy) !== link.lastHash && linkHashOf(copy) !== linkHashFor(target, c)) {
+      const out = await applyRecord(hub, { ...copy, contactId: c.contact_id }, { locked: true });
+      if (out.action === 'created' || out.action === 'updated' || out.action === 'conflict') continue;
+    }
+    keep.push(c);
+  }
+  return keep;
+}
+
+/**
  * One child job: read the canonical records (always the current version, which covers the one
  * enqueued), skip those the target already holds, upsert the rest in one call, then record the
  * links (hash + version, the echo-suppression state) and close the outbox rows in one
  * transaction. Repeating it is harmless: upserts are keyed by contact id and compare first.
  */
 export async function pushToTarget(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]): Promise<PushResult> {
+  const ids = new Set(items.map((i) => i.contactId));
+  // One contact (a webhook-driven change): under the contact's lock, like the reverse path, so
+  // the guard, the write and the link record cannot interleave with an inbound change.
+  if (ids.size === 1) return withContactLock(hub.redis, hub.prefix, items[0]!.contactId, () => push(hub, target, items, true));
+  return push(hub, target, items, false);
+}
+
+async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[], guard: boolean): Promise<PushResult> {
   const system = hub.systems.targets.get(target);
   if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
   const ids = [...new Set(items.map((i) => i.contactId))];
@@ -101,7 +134,8 @@ export async function pushToTarget(hub: Hub, target: TargetSystem, items: readon
     if (alreadyHolds(target, c, link)) skipped++;
     else due.push(c);
   }
-  const outcomes = due.length ? await system.upsertMany(due, externalIds) : [];
+  const toWrite = guard ? await guardNewerCopies(hub, target, due, externalIds) : due;
+  const outcomes = toWrite.length ? await system.upsertMany(toWrite, externalIds) : [];
   const now = hub.clock();
   const links: LinkWrite[] = [];
   for (const o of outcomes) {

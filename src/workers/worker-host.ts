@@ -17,6 +17,8 @@ export interface WorkerHostOptions {
   log: Logger;
   /** Override queue specs' concurrency lookups (tests use ad-hoc queues). */
   concurrencyFor?: (queue: string) => number;
+  /** Job lock duration (and stalled-check interval): how soon a crashed process's jobs run again. */
+  lockDurationMs?: number;
 }
 
 export interface WorkerHost {
@@ -92,7 +94,8 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
       }
     };
 
-    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true });
+    const lock = opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs } : {};
+    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, ...lock });
     worker.on('failed', (job, err) => {
       if (err.name === 'DelayedError' || err.message === 'bullmq:rateLimitExceeded') return;
       log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }, 'job failed');

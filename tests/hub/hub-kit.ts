@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
+import type { CanonicalContact } from '../../src/contacts/canonical-contact.js';
 import { Redis } from 'ioredis';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
 import { type Hub, openHub } from '../../src/hub/hub-context.js';
@@ -211,3 +213,24 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, what: s
 /** Write requests (not reads) an emulator received. */
 export const twentyWrites = (t: TwentyEmulator) => t.requests.filter((r) => r.method !== 'GET').length;
 export const supabaseWrites = (s: SupabaseEmulator) => s.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').length;
+
+/** A valid canonical contact for seeding. */
+export function seedContact(i: number, over: Partial<CanonicalContact> = {}): CanonicalContact {
+  return {
+    contact_id: randomUUID(),
+    canonical_name: `Person ${i} Example`,
+    first_name: `Person ${i}`,
+    last_name: 'Example',
+    emails: [`p${i}@example.org`],
+    phones: [],
+    company: null,
+    job_title: null,
+    category_code: null,
+    subcategory_code: null,
+    notes: null,
+    llm_context: null,
+    deleted_at: null,
+    sync_metadata: { version: 1, last_updated: '2026-01-27T10:00:00.000Z', last_updated_by: 'kith' },
+    ...over,
+  };
+}

@@ -36,6 +36,7 @@ export function workerCommand(): Command {
         handlers: buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log: rt.log, onClose: (f) => cleanups.push(f) }),
         queues: splitList(opts.queues) ?? cfg.queues,
         concurrency: opts.concurrency ?? cfg.concurrency,
+        lockDurationMs: cfg.lockDurationMs,
         log: rt.log,
       }).catch(async (err) => {
         await rt.close();
