@@ -12,6 +12,8 @@ export interface QueueSpec {
   description: string;
   concurrency: number;
   jobOptions?: DefaultJobOptions;
+  /** Job lock for queues whose jobs run long synchronous steps (default: BullMQ's 30 s). */
+  lockDurationMs?: number;
 }
 
 /** Retries with exponential backoff (1 s, 2 s, 4 s, …) and ±50 % jitter, so a thundering herd spreads out. */
@@ -24,6 +26,8 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 
 const SOURCE_QUEUE_TYPES = ['mbox', 'ics', 'vcard', 'google-contacts-csv', 'linkedin', 'whatsapp', 'imessage', 'android-calls', 'slack-export', 'vault'];
 
+const LONG_STEP_LOCK_MS = 10 * 60_000;
+
 /** Phase 1: one queue per source type, so each source can run in a process of its own. */
 const SOURCE_QUEUES: QueueSpec[] = SOURCE_QUEUE_TYPES.map((t) => ({
   name: `source-${t}`,
@@ -31,15 +35,16 @@ const SOURCE_QUEUES: QueueSpec[] = SOURCE_QUEUE_TYPES.map((t) => ({
   description: `phase 1: collect from ${t} exports`,
   concurrency: 1,
   jobOptions: { attempts: 3 },
+  lockDurationMs: LONG_STEP_LOCK_MS,
 }));
 
 /** Phases 2–5 and the run's root job. */
 const PIPELINE_QUEUES: QueueSpec[] = [
   { name: 'sync-run', group: 'pipeline', description: 'root job of a sync run: records the outcome', concurrency: 1 },
-  { name: 'sync-link', group: 'pipeline', description: 'phase 2: link source entities to people', concurrency: 1, jobOptions: { attempts: 3 } },
-  { name: 'sync-relationships', group: 'pipeline', description: 'phase 3: relationship discovery, then strengths', concurrency: 1, jobOptions: { attempts: 3 } },
-  { name: 'sync-verify', group: 'pipeline', description: 'phase 4: verify cached counts against interactions', concurrency: 1, jobOptions: { attempts: 3 } },
-  { name: 'sync-content', group: 'pipeline', description: 'phase 5: content sync (Drive export → vault Markdown)', concurrency: 2, jobOptions: { attempts: 3 } },
+  { name: 'sync-link', group: 'pipeline', description: 'phase 2: link source entities to people', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
+  { name: 'sync-relationships', group: 'pipeline', description: 'phase 3: relationship discovery, then strengths', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
+  { name: 'sync-verify', group: 'pipeline', description: 'phase 4: verify cached counts against interactions', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
+  { name: 'sync-content', group: 'pipeline', description: 'phase 5: content sync (Drive export → vault Markdown)', concurrency: 2, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: 'sync-schedule', group: 'pipeline', description: 'daily schedule: starts a sync run', concurrency: 1, jobOptions: { attempts: 1 } },
 ];
 

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { isKithError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { recordJob } from '../queues/job-metrics.js';
-import { queueSpec } from '../queues/queue-registry.js';
+import { QUEUES, queueSpec } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
 import type { JobHandler } from './job-handler.js';
 
@@ -94,7 +94,10 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
       }
     };
 
-    const lock = opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs } : {};
+    // A step that holds the event loop in long synchronous database work cannot renew its lock:
+    // such queues declare a longer lock so a busy job is never mistaken for a stalled one.
+    const lockMs = opts.lockDurationMs ?? QUEUES.find((q) => q.name === name)?.lockDurationMs;
+    const lock = lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {};
     const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, ...lock });
     worker.on('failed', (job, err) => {
       if (err.name === 'DelayedError' || err.message === 'bullmq:rateLimitExceeded') return;
