@@ -6,6 +6,7 @@
  * targeted refresh of `--affected` random people (median of 5), a full verify, relationship
  * discovery and strengths. Progress on stderr; the last stdout line is one JSON object.
  * PostgreSQL: DATABASE_URL (postgres://…) when set, else a throwaway server from startPostgres().
+ * BENCH_CACHE_MB=64 sets SQLite's page cache for the run (the driver's default is 2 MB).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

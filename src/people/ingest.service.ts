@@ -89,17 +89,32 @@ interface Inserted {
 const COLS = '(person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref)';
 const CONFLICT = 'ON CONFLICT (source_type, external_id) DO NOTHING';
 /**
- * SQLite: one prepared single-row INSERT per row. With better-sqlite3 that beats multi-row
- * VALUES (binding thousands of spread arguments costs more than the statement), and `changes`
- * says per row whether it was new, so no RETURNING is needed for the delta.
+ * SQLite: one prepared single-row INSERT per row (with better-sqlite3 that beats multi-row
+ * VALUES: binding thousands of spread arguments costs more than the statement). New rows are
+ * known without RETURNING: a chunk whose `changes` equals its length was all new (the common
+ * case); otherwise it is rolled back to its savepoint and replayed row by row, where each
+ * row's `changes` says whether it was new. Re-imports pay the replay; fresh data does not.
  */
+const SQLITE_CHUNK = 2000;
+
 async function insertSqlite(q: Queryable, rows: InteractionInput[], track: boolean): Promise<{ count: number; rows: Inserted[] }> {
   const sql = `INSERT INTO interactions ${COLS} VALUES (?, ?, ?, ?, ?, ?, ?, ?) ${CONFLICT}`;
   const params = (r: InteractionInput): SqlValue[] => [r.personId, r.sourceType, r.externalId, r.occurredAt, r.title ?? '', r.snippet ?? null, r.conversationKey ?? null, r.entityRef ?? null];
   if (!track) return { count: (await q.runMany(sql, rows.map(params))).changes, rows: [] };
   const out: Inserted[] = [];
-  for (const r of rows) {
-    if ((await q.run(sql, params(r))).changes === 1) out.push({ person_id: r.personId, source_type: r.sourceType, occurred_at: r.occurredAt });
+  const keep = (r: InteractionInput) => out.push({ person_id: r.personId, source_type: r.sourceType, occurred_at: r.occurredAt });
+  for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
+    const chunk = rows.slice(i, i + SQLITE_CHUNK);
+    await q.exec('SAVEPOINT kith_ingest_chunk');
+    const { changes } = await q.runMany(sql, chunk.map(params));
+    if (changes === chunk.length) {
+      await q.exec('RELEASE kith_ingest_chunk');
+      chunk.forEach(keep);
+      continue;
+    }
+    await q.exec('ROLLBACK TO kith_ingest_chunk');
+    await q.exec('RELEASE kith_ingest_chunk');
+    for (const r of chunk) if ((await q.run(sql, params(r))).changes === 1) keep(r);
   }
   return { count: out.length, rows: out };
 }

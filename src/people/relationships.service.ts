@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.js';
+import { InvalidInputError } from '../errors.js';
 import { CHAT_SOURCES } from '../domain/people/source-mapping.js';
 
 /**
@@ -19,22 +20,31 @@ export interface DiscoverOptions {
 
 export async function discoverRelationships(db: Db, opts: DiscoverOptions = {}): Promise<{ relationships: number }> {
   const max = opts.maxParticipants ?? 50;
+  if (!Number.isInteger(max) || max < 2) throw new InvalidInputError('discoverRelationships: maxParticipants must be an integer ≥ 2');
   const now = opts.now ?? Date.now();
   const chats = [...CHAT_SOURCES].map((s) => `'${s}'`).join(', ');
   return db.tx(async (q) => {
-    await q.run('DELETE FROM relationships');
-    const { changes } = await q.run(
-      `WITH cp AS (
+    // Per (conversation, person) rows go to a temp table first: indexed (SQLite) / analysed
+    // (PostgreSQL), so the pair join below is a hash or index join, never a nested loop over
+    // an estimate-less CTE. Temp tables are per connection and vanish on rollback.
+    await q.exec('DROP TABLE IF EXISTS kith_conversation_people');
+    await q.run(
+      `CREATE TEMP TABLE kith_conversation_people AS
+       WITH cp AS (
          SELECT source_type, conversation_key, person_id, COUNT(*) AS n, MIN(occurred_at) AS f, MAX(occurred_at) AS l
          FROM interactions
          WHERE conversation_key IS NOT NULL AND source_type IN ('gmail', 'calendar', ${chats})
          GROUP BY source_type, conversation_key, person_id
-       ), sized AS (
-         SELECT cp.* FROM cp JOIN (
-           SELECT source_type, conversation_key FROM cp GROUP BY source_type, conversation_key HAVING COUNT(*) BETWEEN 2 AND ?
-         ) c ON c.source_type = cp.source_type AND c.conversation_key = cp.conversation_key
        )
-       INSERT INTO relationships (person_a, person_b, shared_events_count, shared_threads_count, shared_messages_count, first_seen_at, last_seen_at, updated_at)
+       SELECT cp.* FROM cp JOIN (
+         SELECT source_type, conversation_key FROM cp GROUP BY source_type, conversation_key HAVING COUNT(*) BETWEEN 2 AND ${Number(max)}
+       ) c ON c.source_type = cp.source_type AND c.conversation_key = cp.conversation_key`,
+    );
+    if (q.engine === 'sqlite') await q.exec('CREATE INDEX temp.kith_cp_conv ON kith_conversation_people (source_type, conversation_key, person_id)');
+    else await q.exec('ANALYZE kith_conversation_people');
+    await q.run('DELETE FROM relationships');
+    const { changes } = await q.run(
+      `INSERT INTO relationships (person_a, person_b, shared_events_count, shared_threads_count, shared_messages_count, first_seen_at, last_seen_at, updated_at)
        SELECT a.person_id, b.person_id,
          SUM(CASE WHEN a.source_type = 'calendar' THEN 1 ELSE 0 END),
          SUM(CASE WHEN a.source_type = 'gmail' THEN 1 ELSE 0 END),
@@ -42,11 +52,12 @@ export async function discoverRelationships(db: Db, opts: DiscoverOptions = {}):
          MIN(CASE WHEN a.f < b.f THEN a.f ELSE b.f END),
          MAX(CASE WHEN a.l > b.l THEN a.l ELSE b.l END),
          ?
-       FROM sized a JOIN sized b
+       FROM kith_conversation_people a JOIN kith_conversation_people b
          ON a.source_type = b.source_type AND a.conversation_key = b.conversation_key AND a.person_id < b.person_id
        GROUP BY a.person_id, b.person_id`,
-      [max, now],
+      [now],
     );
+    await q.exec('DROP TABLE kith_conversation_people');
     return { relationships: changes };
   });
 }

@@ -72,7 +72,6 @@ CREATE TABLE interactions (
   UNIQUE (source_type, external_id)
 );
 CREATE INDEX interactions_person ON interactions (person_id, source_type, occurred_at);
-CREATE INDEX interactions_conversation ON interactions (conversation_key);
 
 CREATE TABLE people_audit (
   id TEXT PRIMARY KEY,
