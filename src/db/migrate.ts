@@ -11,7 +11,11 @@ const LOCK_KEY = 7_405_311; // pg advisory lock id for Kith migrations
  */
 export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   const ordered = sortedUnique(migrations);
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+  // CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin on PostgreSQL: lock first.
+  await db.tx(async (q) => {
+    if (q.engine === 'postgres') await q.run('SELECT pg_advisory_xact_lock(?)', [LOCK_KEY]);
+    await q.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+  });
   const applied: number[] = [];
   for (const m of ordered) {
     const done = await db.tx(async (q) => {

@@ -68,12 +68,12 @@ export interface TestDb {
   dispose(): Promise<void>;
 }
 
-/** A fresh, migrated database of the given engine, private to one test. */
-export async function freshDb(engine: Engine): Promise<TestDb> {
+/** A fresh, migrated database of the given engine, private to one test (`migrate: false`: empty). */
+export async function freshDb(engine: Engine, opts: { migrate?: boolean } = {}): Promise<TestDb> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'kith-test-db-'));
     const path = join(dir, 'kith.db');
-    const db = await openDb({ engine: 'sqlite', path });
+    const db = await openDb({ engine: 'sqlite', path }, opts);
     return {
       db,
       url: `sqlite:${path}`,
@@ -89,7 +89,7 @@ export async function freshDb(engine: Engine): Promise<TestDb> {
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = postgresUrl().replace(/\/postgres$/, `/${name}`);
-  const db = await openDb({ engine: 'postgres', url });
+  const db = await openDb({ engine: 'postgres', url }, opts);
   return {
     db,
     url,
