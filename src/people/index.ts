@@ -3,9 +3,9 @@
  * strengths (issue 4 §4). What the sync pipeline calls:
  *
  *   interactionsFromEvent(event, self, region?)        pure; the interaction rules → [{participant, row}]
- *   resolveParticipants(q, source, refs, self)          → (personId | null)[]; null = self. `source` must
- *                                                         be the rows' InteractionSourceType (row.sourceType),
- *                                                         so split/relink can find the interactions of an entity.
+ *   resolveParticipants(q, source, refs, self)          → (personId | null)[]; null = self. `source` is the
+ *                                                         rows' InteractionSourceType or the export type that
+ *                                                         produced them (mbox, ics, …: interactionTypesOfSource)
  *   upsertContactPerson(q, contactEvent, self)          → personId | null; contacts create/enrich, no interactions
  *   ingestInteractions(db, rows, {mode, maintainCounts}) / ingestInteractionsIn(q, …)
  *                                                       → {inserted, duplicates, rejected, affectedPeople}

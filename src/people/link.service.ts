@@ -1,9 +1,10 @@
 import type { Db, Queryable } from '../db/db.js';
 import type { SelfIdentity } from '../domain/people/identity.js';
+import { interactionTypesOfSource } from '../domain/people/source-mapping.js';
 import { writeAudit } from './audit.js';
 import { recomputeIdentifiers } from './profile.service.js';
 import { addReview } from './resolve.service.js';
-import { lockPeople } from './sql-support.js';
+import { inList, lockPeople } from './sql-support.js';
 import { refreshPeopleStatsIn } from './stats.service.js';
 
 /**
@@ -138,7 +139,8 @@ export async function relinkEntityIn(q: Queryable, source: string, externalId: s
   const from = e.person_id;
   await lockPeople(q, [from, to]);
   await q.run('UPDATE source_entities SET person_id = ? WHERE source = ? AND external_id = ?', [to, source, externalId]);
-  await q.run('UPDATE interactions SET person_id = ? WHERE person_id = ? AND source_type = ? AND entity_ref = ?', [to, from, source, externalId]);
+  const types = inList(q, 'source_type', interactionTypesOfSource(source));
+  await q.run(`UPDATE interactions SET person_id = ? WHERE person_id = ? AND entity_ref = ? AND ${types.sql}`, [to, from, externalId, ...types.params]);
   const left = await q.get<{ n: number }>(
     'SELECT (SELECT COUNT(*) FROM source_entities WHERE person_id = ?) + (SELECT COUNT(*) FROM interactions WHERE person_id = ?) AS n',
     [from, from],

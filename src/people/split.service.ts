@@ -1,9 +1,10 @@
 import type { Db, Queryable } from '../db/db.js';
+import { interactionTypesOfSource } from '../domain/people/source-mapping.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { writeAudit } from './audit.js';
 import { recomputeIdentifiers } from './profile.service.js';
 import { createPerson } from './resolve.service.js';
-import { lockPeople } from './sql-support.js';
+import { inList, lockPeople } from './sql-support.js';
 import { refreshPeopleStatsIn } from './stats.service.js';
 
 /**
@@ -48,9 +49,10 @@ export async function splitPersonIn(q: Queryable, personId: string, entityIds: r
   const moved: Record<string, number[]> = {};
   for (const e of ents) {
     await q.run('UPDATE source_entities SET person_id = ?, pinned = 1 WHERE source = ? AND external_id = ?', [to, e.source, e.externalId]);
+    const types = inList(q, 'source_type', interactionTypesOfSource(e.source));
     const rows = await q.all<{ id: number }>(
-      'UPDATE interactions SET person_id = ? WHERE person_id = ? AND source_type = ? AND entity_ref = ? RETURNING id',
-      [to, personId, e.source, e.externalId],
+      `UPDATE interactions SET person_id = ? WHERE person_id = ? AND entity_ref = ? AND ${types.sql} RETURNING id`,
+      [to, personId, e.externalId, ...types.params],
     );
     moved[`${e.source}:${e.externalId}`] = rows.map((r) => Number(r.id));
     movedInteractions += rows.length;

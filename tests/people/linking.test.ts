@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IngestRejectedError, ingestInteractions, linkEntities, listReviews, resolveParticipants, upsertContactPerson, verifyStats } from '../../src/people/index.js';
+import { IngestRejectedError, ingestInteractions, linkEntities, listReviews, resolveParticipants, splitPerson, upsertContactPerson, verifyStats } from '../../src/people/index.js';
 import { ENGINES, freshDb, type TestDb } from '../support/test-env.js';
 import { cached, makePeople, oracle } from './support/people-fixtures.js';
 
@@ -84,6 +84,20 @@ describe.each(ENGINES)('identity linking and bad input (%s)', (engine) => {
     expect((await t.db.get<{ merged_into: string }>('SELECT merged_into FROM people WHERE id = ?', [slackOnly!]))!.merged_into).toBe(ada);
     expect(await linkEntities(t.db, self)).toEqual({ relinked: 0, reviews: 0, tombstoned: 0 });
     expect((await verifyStats(t.db)).discrepancies).toEqual([]);
+  });
+
+  it('split finds the interactions of an entity recorded under its export type (mbox → gmail)', async () => {
+    const [ada] = await resolve('mbox', [{ email: 'ada@x.org' }]);
+    const [ada2] = await resolve('ics', [{ email: 'ada@x.org' }]);
+    expect(ada2).toBe(ada);
+    await ingestInteractions(t.db, [
+      { personId: ada!, sourceType: 'gmail', externalId: 'm1#email:ada@x.org', occurredAt: 1, entityRef: 'email:ada@x.org' },
+      { personId: ada!, sourceType: 'calendar', externalId: 'e1#email:ada@x.org', occurredAt: 2, entityRef: 'email:ada@x.org' },
+    ]);
+    const s = await splitPerson(t.db, ada!, ['mbox:email:ada@x.org']);
+    expect(s.movedInteractions).toBe(1);
+    const c = await cached(t.db);
+    expect([c.get(ada!)!.meeting_count, c.get(ada!)!.email_count, c.get(s.to)!.email_count]).toEqual([1, 0, 1]);
   });
 
   it('rejects unknown person, unknown source type and invalid timestamp naming field and row; nothing half-applied', async () => {

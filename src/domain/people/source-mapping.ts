@@ -93,3 +93,23 @@ export function diffStats(cached: PersonStats, computed: PersonStats): (keyof Pe
 /** Seed 004's relationship categories. */
 export const CATEGORY_CODES = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'X'] as const;
 export type CategoryCode = (typeof CATEGORY_CODES)[number];
+
+/**
+ * Interaction source types an entity's interactions can carry, by the `source` its entity was
+ * recorded under: an interaction source type itself, or the configured source (export) type
+ * that produces it. Split and relink move an entity's interactions through this.
+ */
+const EXPORT_INTERACTION_TYPES: Readonly<Record<string, readonly InteractionSourceType[]>> = {
+  mbox: ['gmail'],
+  ics: ['calendar'],
+  'android-calls': ['phone'],
+  'slack-export': ['slack'],
+  imessage: ['imessage', 'sms'],
+  vault: ['vault', 'granola'],
+};
+
+export function interactionTypesOfSource(source: string): InteractionSourceType[] {
+  const types = new Set<InteractionSourceType>(EXPORT_INTERACTION_TYPES[source] ?? []);
+  if (isInteractionSourceType(source)) types.add(source);
+  return [...types];
+}
