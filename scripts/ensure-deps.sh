@@ -28,8 +28,13 @@ apt_install() {
 
 # Node dependencies: install when missing or when package-lock.json changed since.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing Node dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  say "installing Node dependencies (npm ci; the first time builds better-sqlite3, about two minutes)"
+  # Some npm 11 setups (omit-lockfile-registry-resolved) write locks that `npm ci` then rejects
+  # for other platforms' optional packages; `npm install` honours the same lock without that check.
+  if ! npm ci --no-audit --no-fund --loglevel=error >/tmp/kith-npm-ci.log 2>&1; then
+    say "npm ci refused the lock file (see /tmp/kith-npm-ci.log): falling back to npm install"
+    npm install --no-audit --no-fund --loglevel=error
+  fi
 fi
 
 if [ "$want_redis" = 1 ] && ! command -v redis-server >/dev/null 2>&1; then
