@@ -10,3 +10,13 @@ export async function openDbFromEnv(): Promise<Db> {
   const core = loadCoreConfig();
   return openDb(loadDbConfig(core.dataDir));
 }
+
+/** Run `fn` with the configured database and close it afterwards, whatever happens. */
+export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDbFromEnv();
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}

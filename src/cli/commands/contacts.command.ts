@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { openDbFromEnv } from '../../app/open-db-from-env.js';
+import { withDb } from '../../app/open-db-from-env.js';
 import type { CanonicalContact } from '../../contacts/canonical-contact.js';
 import { resolveStoredConflict } from '../../contacts/conflict-resolution.service.js';
 import { findContact } from '../../contacts/contact-lookup.js';
@@ -18,15 +18,6 @@ import { LocalCanonicalStore } from '../../systems/local/local-canonical-store.j
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 const short = (h: string | null) => (h ? h.slice(0, 12) : '-');
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDbFromEnv();
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 function sideLine(s: ConflictSide): string {
   return `${s.system} v${s.version ?? '?'} at ${s.updatedAt}${s.deletedAt ? ' (deleted)' : ''}`;

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
-import { openDbFromEnv } from '../../app/open-db-from-env.js';
-import type { Db } from '../../db/db.js';
+import { withDb } from '../../app/open-db-from-env.js';
 import { getPerson, listPeople, listReviews, type PeopleOrder, type PersonSummary } from '../../people/people-query.service.js';
 import { mergePeople, unmerge } from '../../people/merge.service.js';
 import { splitPerson } from '../../people/split.service.js';
@@ -11,15 +10,6 @@ import { CliError } from '../cli-error.js';
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 10));
 const total = (p: PersonSummary) => p.counts.email + p.counts.meeting + p.counts.message + p.counts.mention + p.counts.call;
 const label = (p: PersonSummary) => p.name || p.emails[0] || p.phones[0] || '(no name)';
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDbFromEnv();
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 function positiveInt(v: string): number {
   const n = Number(v);
