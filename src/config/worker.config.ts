@@ -6,7 +6,7 @@ export const workerSchema = z.object({
   KITH_WORKER_CONCURRENCY: wholeNumber(1, 1000).optional(),
   KITH_SHUTDOWN_GRACE_MS: wholeNumber(0, 3_600_000).default(10_000),
   /** How long a job's lock lives without renewal: a killed worker's jobs return to the queue after this. */
-  KITH_JOB_LOCK_MS: wholeNumber(1000, 600_000).default(30_000),
+  KITH_JOB_LOCK_MS: wholeNumber(1000, 600_000).optional(),
 });
 
 export interface WorkerConfig {
@@ -14,7 +14,8 @@ export interface WorkerConfig {
   queues?: string[];
   concurrency?: number;
   shutdownGraceMs: number;
-  lockDurationMs: number;
+  /** Overrides every queue's lock when set; otherwise BullMQ's 30 s, or the queue's own (long sync steps). */
+  lockDurationMs?: number;
 }
 
 export function splitList(v: string | undefined): string[] | undefined {
