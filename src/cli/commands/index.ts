@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contactsCommand } from './contacts.command.js';
+import { addContactsSyncCommands } from './contacts-sync.command.js';
 import { peopleCommand } from './people.command.js';
 import { promptCommand } from './prompt.command.js';
 import { startCommand } from './start.command.js';
@@ -12,5 +13,5 @@ import { workerCommand } from './worker.command.js';
  * Every `kith` subcommand, one factory per file. Add a line here to add a command.
  */
 export function allCommands(): Command[] {
-  return [startCommand(), workerCommand(), syncCommand(), statusCommand(), contactsCommand(), promptCommand(), peopleCommand(), statsCommand()];
+  return [startCommand(), workerCommand(), syncCommand(), statusCommand(), addContactsSyncCommands(contactsCommand()), promptCommand(), peopleCommand(), statsCommand()];
 }
