@@ -49,7 +49,7 @@ export function hubHandlers(deps: { db: Db; redisUrl: string; prefix: string; lo
       const failed = await job.getIgnoredChildrenFailures().catch(() => ({}) as Record<string, string>);
       const failedTargets = Object.keys(failed).map((k) => k.split('.').pop());
       if (failedTargets.length) log.warn({ failed }, `fan-out finished with failed target(s): ${failedTargets.join(', ')}`);
-      return { origin: data.origin, count: data.count, enqueuedAt: data.enqueuedAt, finishedAt: Date.now(), failedTargets };
+      return { origin: data.origin, count: data.count, first: data.first, enqueuedAt: data.enqueuedAt, finishedAt: Date.now(), failedTargets };
     },
   });
 

@@ -1,0 +1,252 @@
+/**
+ * `npm run bench -- hub --rate 200 --seconds 20`: the contact hub end to end on loopback.
+ * Kith HTTP server in this process, two real `kith worker` processes, Twenty and Supabase
+ * emulators, local canonical store (SQLite, or PostgreSQL with --db postgres), an embedded Redis and a throwaway PostgreSQL for
+ * the Supabase emulator. Measures:
+ *   1. sync_all_contacts for 10,000 canonical contacts → Supabase + Twenty (until the outbox is empty);
+ *   2. signed Twenty webhooks at --rate for --seconds (each an edit of a different person), latency
+ *      from sending the webhook to the fan-out parent completing (every target done);
+ *   3. a bare BullMQ job round trip in the same run, for comparison.
+ * Twenty's client-side limiter is raised for the emulator (TWENTY_RATE_LIMIT_PER_MINUTE, reported);
+ * against real Twenty it stays at 100/minute. Progress on stderr, one JSON line last on stdout.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { randomUUID } from 'node:crypto';
+import type { CanonicalContact } from '../src/contacts/canonical-contact.js';
+import { pendingByTarget } from '../src/contacts/contact-outbox.store.js';
+import { openDb } from '../src/db/open-db.js';
+import { buildHttpServer } from '../src/http/server.js';
+import { openHub } from '../src/hub/hub-context.js';
+import { hubHttpOptions } from '../src/hub/hub-http.js';
+import { syncAllContacts } from '../src/hub/sweep.service.js';
+import { createLogger } from '../src/log/logger.js';
+import { allQueues } from '../src/queues/queue-registry.js';
+import { createRedis } from '../src/redis/connection.js';
+import { startEmbeddedRedis } from '../src/redis/embedded-redis.js';
+import { writeContacts } from '../src/systems/local/contacts-table.js';
+import { startPostgres } from '../tests/support/postgres-server.js';
+import { startSupabaseEmulator } from '../tests/emulators/supabase/supabase-emulator.js';
+import { startTwentyEmulator } from '../tests/emulators/twenty/twenty-emulator.js';
+
+const KITH_BIN = resolve(import.meta.dirname, '../bin/kith.mjs');
+const SECRET = 'bench-twenty-webhook-secret';
+const SB_SECRET = 'bench-supabase-webhook-secret';
+const CONTACTS = 10_000;
+const TWENTY_LIMIT = 10_000;
+const log = (m: string) => process.stderr.write(`[hub bench] ${m}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pct(values: number[]): { p50: number; p95: number; p99: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (p: number) => (s.length ? Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! * 100) / 100 : NaN);
+  return { p50: at(50), p95: at(95), p99: at(99) };
+}
+
+function contact(i: number): CanonicalContact {
+  return {
+    contact_id: randomUUID(), canonical_name: `Bench Person ${i}`, first_name: 'Bench', last_name: `Person ${i}`,
+    emails: [`bench${i}@example.org`], phones: [], company: null, job_title: 'Start', category_code: null,
+    subcategory_code: null, notes: null, llm_context: null, deleted_at: null,
+    sync_metadata: { version: 1, last_updated: '2026-01-27T10:00:00.000Z', last_updated_by: 'kith' },
+  };
+}
+
+function spawnWorker(env: NodeJS.ProcessEnv, queues: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [KITH_BIN, 'worker', '--queues', queues.join(',')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  return new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`worker not ready:\n${err}`)), 30_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d;
+      if (err.includes('kith worker: serving')) {
+        clearTimeout(t);
+        res(child);
+      }
+    });
+    child.on('exit', (code) => rej(new Error(`worker exited ${code}:\n${err}`)));
+  });
+}
+
+export async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, db: { type: 'string', default: 'sqlite' }, help: { type: 'boolean' } } });
+  if (values.help) {
+    console.error('usage: npm run bench -- hub [--rate 200] [--seconds 20] [--db sqlite|postgres]');
+    return;
+  }
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  if (!(rate > 0 && rate <= 2000) || !(seconds > 0 && seconds <= 300)) throw new Error('--rate must be 1–2000 and --seconds 1–300');
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'kith-hub-bench-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  try {
+    const redis = await startEmbeddedRedis({ dir: join(dir, 'redis'), extraArgs: ['--save', '', '--appendonly', 'no'], supervise: false });
+    cleanup.unshift(() => redis.stop());
+    const pgServer = await startPostgres();
+    cleanup.unshift(() => pgServer.stop());
+    // Kith's own database: SQLite (default) or PostgreSQL (--db postgres).
+    let dbUrl = `sqlite:${join(dir, 'kith.db')}`;
+    if (values.db === 'postgres') {
+      const admin = new pg.Client({ connectionString: pgServer.url });
+      await admin.connect();
+      await admin.query('CREATE DATABASE kith_bench');
+      await admin.end();
+      dbUrl = pgServer.url.replace(/\/[^/]*$/, '/kith_bench');
+    }
+    const db = await openDb(values.db === 'postgres' ? { engine: 'postgres', url: dbUrl } : { engine: 'sqlite', path: dbUrl.slice('sqlite:'.length) });
+    cleanup.unshift(() => db.close());
+    const twenty = await startTwentyEmulator({ maxLimit: 200 });
+    cleanup.unshift(() => twenty.stop());
+    const supabase = await startSupabaseEmulator({ postgresUrl: pgServer.url });
+    cleanup.unshift(() => supabase.stop());
+    const prefix = '{bench}';
+    const env: Record<string, string> = {
+      REDIS_URL: redis.url, KITH_QUEUE_PREFIX: prefix, DATABASE_URL: dbUrl, KITH_LOG_LEVEL: 'error',
+      TWENTY_API_URL: twenty.url, TWENTY_API_KEY: twenty.apiKey, TWENTY_WEBHOOK_SECRET: SECRET, TWENTY_RATE_LIMIT_PER_MINUTE: String(TWENTY_LIMIT),
+      SUPABASE_URL: supabase.url, SUPABASE_KEY: supabase.key, SUPABASE_WEBHOOK_SECRET: SB_SECRET, KITH_CONTACTS_PAGE_SIZE: '500',
+    };
+    const quiet = createLogger('error');
+    const http = await buildHttpServer({ redisUrl: redis.url, prefix, db, queues: allQueues(), log: quiet, ...hubHttpOptions(db, env) });
+    cleanup.unshift(() => http.close());
+    const base = await http.app.listen({ host: '127.0.0.1', port: 0 });
+    supabase.setWebhook(`${base}/webhooks/supabase`, SB_SECRET);
+    const workerEnv = { PATH: process.env.PATH, HOME: process.env.HOME, METADATA_SERVER_DETECTION: 'none', ...env };
+    const workers = await Promise.all([
+      spawnWorker(workerEnv, ['contacts-inbound', 'contacts-sweep', 'contacts-to-twenty']),
+      spawnWorker(workerEnv, ['contacts-fanout', 'contacts-to-supabase', 'contacts-to-local']),
+    ]);
+    cleanup.unshift(async () => {
+      for (const w of workers) w.kill('SIGTERM');
+      await sleep(500);
+    });
+    const hub = await openHub({ db, redisUrl: redis.url, prefix, log: quiet, env });
+    cleanup.unshift(() => hub.close());
+    log(`ready: Kith ${base}, Twenty ${twenty.url}, Supabase ${supabase.url}, 2 worker processes`);
+
+    // 1. sync_all_contacts for 10,000 contacts.
+    const seeded: CanonicalContact[] = Array.from({ length: CONTACTS }, (_, i) => contact(i));
+    for (let i = 0; i < CONTACTS; i += 1000) await db.tx((q) => writeContacts(q, seeded.slice(i, i + 1000), Date.now()));
+    log(`seeded ${CONTACTS} canonical contacts; running sync_all_contacts`);
+    const t0 = performance.now();
+    await syncAllContacts(hub);
+    const doneAt: Record<string, number> = {};
+    for (let i = 0; ; i++) {
+      const pending = await pendingByTarget(db);
+      for (const t of hub.systems.targets.keys()) if (!pending[t] && doneAt[t] === undefined) doneAt[t] = Math.round(performance.now() - t0);
+      if (!Object.keys(pending).length) break;
+      if (i > 6000) throw new Error('sync_all_contacts did not finish in 10 minutes');
+      await sleep(20);
+    }
+    log(`per target done after (ms): ${JSON.stringify(doneAt)}`);
+    const syncMs = performance.now() - t0;
+    log(`sync_all_contacts: ${CONTACTS} contacts to ${[...hub.systems.targets.keys()].join(', ')} in ${Math.round(syncMs)} ms`);
+    await supabase.flushWebhooks();
+    // Let the echo webhooks of that sync drain before measuring latency.
+    const conn = createRedis(redis.url, { name: 'bench' });
+    cleanup.unshift(() => conn.quit().then(() => undefined));
+    const hubQueues = allQueues().filter((x) => x.group === 'contacts').map((x) => new Queue(x.name, { connection: conn, prefix }));
+    cleanup.unshift(async () => void (await Promise.all(hubQueues.map((x) => x.close()))));
+    const drainStart = performance.now();
+    for (let quiet = 0, i = 0; quiet < 25 && i < 30_000; i++) {
+      const counts = await Promise.all(hubQueues.map((x) => x.getJobCounts('waiting', 'active', 'delayed', 'waiting-children')));
+      quiet = counts.every((c) => Object.values(c).every((n) => n === 0)) ? quiet + 1 : 0;
+      await sleep(40);
+    }
+    log(`echo webhooks of the sync drained in ${Math.round(performance.now() - drainStart)} ms`);
+
+    // 2. Signed Twenty webhooks at the given rate.
+    const sent = new Map<string, number>();
+    const latencies: number[] = [];
+    const events = new QueueEvents('contacts-fanout', { connection: createRedis(redis.url, { name: 'bench-events' }), prefix });
+    cleanup.unshift(() => events.close());
+    await events.waitUntilReady();
+    events.on('completed', ({ returnvalue }) => {
+      const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as { first?: { contactId: string }; finishedAt?: number; origin?: string };
+      const start = r?.first && sent.get(r.first.contactId);
+      if (start && r.origin === 'twenty-edit') {
+        latencies.push(Date.now() - start);
+        sent.delete(r.first!.contactId);
+      }
+    });
+    const pool = new Pool(base, { connections: 32 });
+    cleanup.unshift(() => pool.close());
+    const total = Math.round(rate * seconds);
+    let statusErrors = 0;
+    const inflight: Promise<void>[] = [];
+    const started = performance.now();
+    for (let i = 0; i < total; i++) {
+      const wait = started + (i * 1000) / rate - performance.now();
+      if (wait > 0) await sleep(wait);
+      const c = seeded[i % CONTACTS]!;
+      const record = twenty.editPerson(c.contact_id, { jobTitle: `Title ${i}` });
+      const body = JSON.stringify({
+        targetUrl: `${base}/webhooks/twenty`, eventName: 'person.updated', objectMetadata: { id: 'obj-person', nameSingular: 'person' },
+        workspaceId: 'ws-bench', webhookId: 'wh-bench', eventDate: new Date().toISOString(), record, updatedFields: ['jobTitle'],
+      });
+      const ts = String(Date.now());
+      sent.set(c.contact_id, Date.now());
+      inflight.push(
+        pool
+          .request({
+            method: 'POST', path: '/webhooks/twenty',
+            headers: { 'content-type': 'application/json', 'x-twenty-webhook-timestamp': ts, 'x-twenty-webhook-nonce': randomBytes(16).toString('hex'), 'x-twenty-webhook-signature': createHmac('sha256', SECRET).update(`${ts}:${body}`).digest('hex') },
+            body,
+          })
+          .then(async (res) => {
+            await res.body.dump();
+            if (res.statusCode !== 202) statusErrors++;
+          }),
+      );
+    }
+    await Promise.all(inflight);
+    const sendSeconds = (performance.now() - started) / 1000;
+    for (let i = 0; i < 1500 && latencies.length < total - statusErrors; i++) await sleep(20);
+    log(`webhooks: ${total} sent in ${sendSeconds.toFixed(1)} s, ${latencies.length} reached every target, ${statusErrors} non-202`);
+
+    // 3. A bare BullMQ round trip in the same Redis, for comparison.
+    const rtt: number[] = [];
+    const q = new Queue('bench-rtt', { connection: conn, prefix });
+    const w = new Worker('bench-rtt', async () => 1, { connection: createRedis(redis.url, { name: 'bench-rtt' }), prefix, concurrency: 1 });
+    const rttEvents = new QueueEvents('bench-rtt', { connection: createRedis(redis.url, { name: 'bench-rtt-ev' }), prefix });
+    await rttEvents.waitUntilReady();
+    for (let i = 0; i < 300; i++) {
+      const s = performance.now();
+      const job = await q.add('noop', {});
+      await job.waitUntilFinished(rttEvents, 5000);
+      rtt.push(performance.now() - s);
+    }
+    await w.close();
+    await rttEvents.close();
+    await q.close();
+
+    const result = {
+      bench: 'hub',
+      database: db.engine,
+      rate,
+      seconds,
+      webhooks_sent: total,
+      webhooks_reached_all_targets: latencies.length,
+      webhook_errors: statusErrors,
+      webhook_to_all_targets_ms: pct(latencies),
+      targets: [...hub.systems.targets.keys()],
+      canonical: hub.systems.canonicalName,
+      sync_all_contacts: CONTACTS,
+      sync_all_contacts_ms: Math.round(syncMs),
+      sync_all_contacts_per_s: Math.round(CONTACTS / (syncMs / 1000)),
+      bullmq_round_trip_ms: pct(rtt),
+      twenty_rate_limit_per_minute: TWENTY_LIMIT,
+      note: 'Twenty limiter raised for the loopback emulator; real Twenty stays at 100/minute',
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    for (const c of cleanup) await Promise.resolve(c()).catch(() => undefined);
+  }
+}
