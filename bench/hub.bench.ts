@@ -109,7 +109,7 @@ export async function main(args: string[]): Promise<void> {
     cleanup.unshift(() => supabase.stop());
     const prefix = '{bench}';
     const env: Record<string, string> = {
-      REDIS_URL: redis.url, KITH_QUEUE_PREFIX: prefix, DATABASE_URL: dbUrl, KITH_LOG_LEVEL: 'error',
+      REDIS_URL: redis.url, KITH_QUEUE_PREFIX: prefix, DATABASE_URL: dbUrl, KITH_LOG_LEVEL: 'error', KITH_SHUTDOWN_GRACE_MS: '1000',
       TWENTY_API_URL: twenty.url, TWENTY_API_KEY: twenty.apiKey, TWENTY_WEBHOOK_SECRET: SECRET, TWENTY_RATE_LIMIT_PER_MINUTE: String(TWENTY_LIMIT),
       SUPABASE_URL: supabase.url, SUPABASE_KEY: supabase.key, SUPABASE_WEBHOOK_SECRET: SB_SECRET, KITH_CONTACTS_PAGE_SIZE: '500',
     };
@@ -124,8 +124,17 @@ export async function main(args: string[]): Promise<void> {
       spawnWorker(workerEnv, ['contacts-fanout', 'contacts-to-supabase', 'contacts-to-local']),
     ]);
     cleanup.unshift(async () => {
-      for (const w of workers) w.kill('SIGTERM');
-      await sleep(500);
+      // Stop the workers before Redis and the databases go away; a backlog is abandoned after 3 s.
+      await Promise.all(
+        workers.map(async (w) => {
+          if (w.exitCode !== null || w.signalCode !== null) return;
+          const exited = new Promise((r) => w.once('exit', r));
+          w.kill('SIGTERM');
+          const t = setTimeout(() => w.kill('SIGKILL'), 3000);
+          await exited;
+          clearTimeout(t);
+        }),
+      );
     });
     const hub = await openHub({ db, redisUrl: redis.url, prefix, log: quiet, env });
     cleanup.unshift(() => hub.close());
