@@ -11,6 +11,27 @@ import { allQueues } from '../../queues/queue-registry.js';
 import { buildHandlers } from '../../workers/handlers/index.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/worker-host.js';
 import { BULL_BOARD_PATH } from '../../http/routes/bull-board.route.js';
+import { startSyncRun } from '../../flows/start-run.js';
+import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
+import type { Runtime } from '../../app/runtime.js';
+
+/**
+ * A database that has never synced gets one run at start-up, so a fresh clone shows a people
+ * graph at once (from the bundled examples when no config exists); later runs follow the
+ * daily schedule or `kith sync`.
+ */
+async function firstRunSync(rt: Runtime): Promise<void> {
+  const done = await rt.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM sync_runs');
+  if (Number(done?.n ?? 0) > 0) return;
+  const { file, isExample } = resolveConfigPath();
+  try {
+    const run = await startSyncRun({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, config: loadKithConfig(file), kind: 'first-run' });
+    console.log(`  first sync: ${run.runId} over ${isExample ? 'the bundled sample exports' : file} (see \`kith status\`, \`kith people list\`)`);
+    if (isExample) console.log('  your own data: write kith.config.yaml or set KITH_CONFIG (README, "Your own data")');
+  } catch (err) {
+    rt.log.warn({ err: (err as Error).message }, 'first sync not started');
+  }
+}
 
 export function startCommand(): Command {
   return new Command('start')
@@ -45,6 +66,7 @@ export function startCommand(): Command {
         console.log(`  health:     ${base}/health`);
         console.log(`  Bull Board: ${base}${BULL_BOARD_PATH}${http.admin ? ' (user ' + http.admin.user + ')' : ' (no login: loopback only)'}`);
         console.log(`  metrics:    ${base}/metrics`);
+        await firstRunSync(rt);
         console.log('Press Ctrl-C to stop.');
       } catch (err) {
         await server?.close().catch(() => undefined);
