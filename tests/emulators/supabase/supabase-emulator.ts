@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type EmulatorFault, FaultList } from '../emulator-faults.js';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -24,15 +25,7 @@ export interface SupabaseEmulatorOptions {
   schemaSql?: string;
 }
 
-export interface SupabaseFault {
-  method?: string;
-  path?: string | RegExp;
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  reset?: boolean;
-  times?: number;
-}
+export type SupabaseFault = EmulatorFault;
 
 export interface SupabaseLoggedRequest {
   method: string;
@@ -89,7 +82,7 @@ export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
   await webhooks.listen(listener);
 
   const requests: SupabaseLoggedRequest[] = [];
-  const faults: SupabaseFault[] = [];
+  const faults = new FaultList();
 
   async function run(b: SqlBuilder, inner: string, select: string): Promise<{ rows: unknown[]; text: string }> {
     const sql = `WITH w AS (${inner}) SELECT coalesce(json_agg(r), '[]'::json)::text AS body FROM (SELECT ${select} FROM w AS t) r`;
@@ -187,9 +180,8 @@ export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
       res.writeHead(status, { ...(body ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers });
       res.end(body);
     };
-    const fault = faults.find((f) => (!f.method || f.method === method) && (!f.path || (typeof f.path === 'string' ? url.pathname.includes(f.path) : f.path.test(url.pathname))));
+    const fault = faults.take(method, url.pathname);
     if (fault) {
-      if (fault.times !== undefined && --fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
       if (fault.reset) {
         entry.status = -1;
         req.socket.destroy();
@@ -237,7 +229,7 @@ export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
       webhooks.secret = secret;
     },
     injectFault(f: SupabaseFault) {
-      faults.push({ times: 1, ...f });
+      faults.add(f);
     },
     /** Direct SQL, as a user editing in the Supabase dashboard (fires triggers and webhooks). */
     sql: <R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = []) => pool.query<R>(text, params).then((r) => r.rows),

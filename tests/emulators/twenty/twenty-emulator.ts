@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { type EmulatorFault, FaultList } from '../emulator-faults.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FilterError, parseFilter } from './twenty-filter.js';
@@ -22,17 +23,7 @@ export interface TwentyEmulatorOptions {
   maxLimit?: number;
 }
 
-export interface Fault {
-  method?: string;
-  /** Substring or pattern of the request path (query excluded). */
-  path?: string | RegExp;
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Close the socket without answering (a network error for the client). */
-  reset?: boolean;
-  times?: number;
-}
+export type Fault = EmulatorFault;
 
 export interface LoggedRequest {
   method: string;
@@ -66,7 +57,7 @@ export async function startTwentyEmulator(opts: TwentyEmulatorOptions = {}) {
   const webhooks = new TwentyWebhookSender(opts.webhookUrl, opts.webhookSecret);
   store.onChange = (e: ChangeEvent) => webhooks.enqueue(e);
   const requests: LoggedRequest[] = [];
-  const faults: Fault[] = [];
+  const faults = new FaultList();
   const accepted: number[] = [];
   const stats = { rateLimited: 0 };
   let rateLimit = opts.rateLimit;
@@ -182,9 +173,8 @@ export async function startTwentyEmulator(opts: TwentyEmulatorOptions = {}) {
       send(res, status, body, headers);
     };
 
-    const fault = faults.find((f) => (!f.method || f.method === method) && (!f.path || (typeof f.path === 'string' ? url.pathname.includes(f.path) : f.path.test(url.pathname))));
+    const fault = faults.take(method, url.pathname);
     if (fault) {
-      if (fault.times !== undefined && --fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
       if (fault.reset) {
         entry.status = -1;
         req.socket.destroy();
@@ -251,7 +241,7 @@ export async function startTwentyEmulator(opts: TwentyEmulatorOptions = {}) {
       accepted.length = 0;
     },
     injectFault(f: Fault) {
-      faults.push({ times: 1, ...f });
+      faults.add(f);
     },
     people: () => [...store.tables.person.values()].map((r) => structuredClone(r)),
     getPerson: (id: string) => store.get('person', id, true),
