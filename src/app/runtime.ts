@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { loadCoreConfig, type CoreConfig } from '../config/core.config.js';
 import { loadDbConfig } from '../config/db.config.js';
 import { loadDotenv } from '../config/parse-env.js';
@@ -7,7 +8,6 @@ import { openDb } from '../db/open-db.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { checkEvictionPolicy, createRedis } from '../redis/connection.js';
 import { attachOrStartEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
-import { join } from 'node:path';
 
 /** What a Kith process holds open: configuration, Redis (own or embedded), the database. */
 export interface Runtime {

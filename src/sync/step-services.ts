@@ -5,11 +5,10 @@ import { linkEntities } from '../people/link.service.js';
 import { discoverRelationships } from '../people/relationships.service.js';
 import { verifyStats } from '../people/stats.service.js';
 import { computeStrengths } from '../people/strengths.service.js';
-import { collectSource } from './collect-source.js';
+import { collectSource, sourceStateKey } from './collect-source.js';
 import type { ConfiguredSource } from './kith-config.js';
 import type { RunDetails, StepRow } from './run-store.js';
 import { recordFailure, recordSuccess } from './sync-state-store.js';
-import { sourceStateKey } from './collect-source.js';
 
 export interface StepOutput {
   records: number;
