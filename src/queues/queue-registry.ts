@@ -1,4 +1,6 @@
 import type { DefaultJobOptions } from 'bullmq';
+import { PIPELINE_QUEUE, sourceQueue } from '../flows/sync-dag.js';
+import { SOURCE_TYPES } from '../sync/kith-config.js';
 
 /**
  * Every queue Kith uses, declared as data: its name, which worker group serves it by default,
@@ -24,13 +26,14 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
 };
 
-const SOURCE_QUEUE_TYPES = ['mbox', 'ics', 'vcard', 'google-contacts-csv', 'linkedin', 'whatsapp', 'imessage', 'android-calls', 'slack-export', 'vault'];
+/** Collection sources; drive-export is phase 5 content sync and runs on `sync-content`. */
+const SOURCE_QUEUE_TYPES = SOURCE_TYPES.filter((t) => t !== 'drive-export');
 
 const LONG_STEP_LOCK_MS = 10 * 60_000;
 
 /** Phase 1: one queue per source type, so each source can run in a process of its own. */
 const SOURCE_QUEUES: QueueSpec[] = SOURCE_QUEUE_TYPES.map((t) => ({
-  name: `source-${t}`,
+  name: sourceQueue(t),
   group: 'sources',
   description: `phase 1: collect from ${t} exports`,
   concurrency: 1,
@@ -40,11 +43,11 @@ const SOURCE_QUEUES: QueueSpec[] = SOURCE_QUEUE_TYPES.map((t) => ({
 
 /** Phases 2–5 and the run's root job. */
 const PIPELINE_QUEUES: QueueSpec[] = [
-  { name: 'sync-run', group: 'pipeline', description: 'root job of a sync run: records the outcome', concurrency: 1 },
-  { name: 'sync-link', group: 'pipeline', description: 'phase 2: link source entities to people', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
-  { name: 'sync-relationships', group: 'pipeline', description: 'phase 3: relationship discovery, then strengths', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
-  { name: 'sync-verify', group: 'pipeline', description: 'phase 4: verify cached counts against interactions', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
-  { name: 'sync-content', group: 'pipeline', description: 'phase 5: content sync (Drive export → vault Markdown)', concurrency: 2, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
+  { name: PIPELINE_QUEUE.run, group: 'pipeline', description: 'root job of a sync run: records the outcome', concurrency: 1 },
+  { name: PIPELINE_QUEUE.link, group: 'pipeline', description: 'phase 2: link source entities to people', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
+  { name: PIPELINE_QUEUE.relationships, group: 'pipeline', description: 'phase 3: relationship discovery, then strengths', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
+  { name: PIPELINE_QUEUE.verify, group: 'pipeline', description: 'phase 4: verify cached counts against interactions', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
+  { name: PIPELINE_QUEUE.content, group: 'pipeline', description: 'phase 5: content sync (Drive export → vault Markdown)', concurrency: 2, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: 'sync-schedule', group: 'pipeline', description: 'daily schedule: starts a sync run', concurrency: 1, jobOptions: { attempts: 1 } },
 ];
 

@@ -4,8 +4,8 @@ import { createRedis } from '../../redis/connection.js';
 import { z } from 'zod';
 import { FatalError, isKithError } from '../../errors.js';
 import { releaseRunLock } from '../../flows/start-run.js';
-import { PIPELINE_QUEUE, sourceQueue } from '../../flows/sync-dag.js';
-import { SOURCE_TYPES } from '../../sync/kith-config.js';
+import { PIPELINE_QUEUE } from '../../flows/sync-dag.js';
+import { QUEUES } from '../../queues/queue-registry.js';
 import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails, type StepRow } from '../../sync/run-store.js';
 import { runStepService, runSummary } from '../../sync/step-services.js';
 import { defineHandler, type JobHandler } from '../job-handler.js';
@@ -82,7 +82,8 @@ function runFinisher(deps: HandlerDeps) {
   });
 }
 
-export const STEP_QUEUES = [PIPELINE_QUEUE.link, PIPELINE_QUEUE.relationships, PIPELINE_QUEUE.verify, PIPELINE_QUEUE.content, ...SOURCE_TYPES.filter((t) => t !== 'drive-export').map(sourceQueue)];
+/** Every queue a DAG step can run on: the source queues and phases 2–5 (not the run's root). */
+export const STEP_QUEUES = QUEUES.filter((q) => q.group === 'sources' || (q.group === 'pipeline' && q.name !== PIPELINE_QUEUE.run && q.name !== 'sync-schedule')).map((q) => q.name);
 
 /** Queue handles for promoting parked jobs, opened on first use and shared per process. */
 class QueueCache {
