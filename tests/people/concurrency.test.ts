@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { interactionsFromEvent } from '../../src/domain/people/interaction-rules.js';
@@ -36,9 +38,11 @@ describe.each(ENGINES)('concurrency proof (%s)', (engine) => {
 
   it('several processes ingest overlapping people while one merges: nothing lost, duplicated or miscounted', { timeout: 180_000 }, async () => {
     // Worker w handles events [w·60, w·60 + 120): each event is ingested by two workers at once.
+    // Ingesters pause after their first transaction until the first merge has landed (the gate file).
+    const gate = join(mkdtempSync(join(tmpdir(), 'kith-gate-')), 'merged');
     const results = await Promise.all([
-      ...Array.from({ length: WORKERS }, (_, w) => proc(['ingest', t.url, String(w), String(EVENTS)])),
-      proc(['merge', t.url, '8']),
+      ...Array.from({ length: WORKERS }, (_, w) => proc(['ingest', t.url, String(w), String(EVENTS), gate])),
+      proc(['merge', t.url, '8', gate]),
     ]);
     for (const r of results) expect(r.code, r.err).toBe(0);
 

@@ -1,10 +1,14 @@
 /**
  * One OS process of the concurrency proof (tests/people/concurrency.test.ts).
- *   ingest <url> <worker> <events>  resolve participants + ingest events in small transactions;
- *                                   event ranges of different workers overlap on purpose
- *   merge <url> <rounds>            merge live people pairwise meanwhile, and undo one merge
+ *   ingest <url> <worker> <events> <gate>  resolve participants + ingest events in small transactions;
+ *                                   event ranges of different workers overlap on purpose. After the
+ *                                   first transaction it waits (bounded) for the gate file, so the
+ *                                   first merge always lands while ingestion is still under way
+ *   merge <url> <rounds> <gate>     merge live people pairwise meanwhile (creating the gate file after
+ *                                   the first merge), and undo one merge
  * Prints one JSON line; exits non-zero on any unexpected error.
  */
+import { existsSync, writeFileSync } from 'node:fs';
 import { openDb } from '../../../src/db/open-db.js';
 import { interactionsFromEvent } from '../../../src/domain/people/interaction-rules.js';
 import { InvalidInputError } from '../../../src/errors.js';
@@ -14,9 +18,13 @@ import { resolveParticipants } from '../../../src/people/resolve.service.js';
 import type { InteractionEvent } from '../../../src/sources/source-event.js';
 import { concurrentEvent, SELF } from './concurrent-events.js';
 
-const [role, url, a, b] = process.argv.slice(2);
+const [role, url, a, b, gateArg] = process.argv.slice(2);
 const db = await openDb(url!.startsWith('sqlite:') ? { engine: 'sqlite', path: url!.slice(7) } : { engine: 'postgres', url: url! }, { migrate: false });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitForGate(path: string): Promise<void> {
+  for (let i = 0; i < 1200 && !existsSync(path); i++) await sleep(25);
+  if (!existsSync(path)) throw new Error(`gate ${path} never opened: the merger did not merge within 30 s`);
+}
 try {
   if (role === 'ingest') {
     const worker = Number(a);
@@ -31,9 +39,11 @@ try {
         const rows = planned.flatMap((p, i) => (ids[i] ? [{ ...p.row, personId: ids[i]! }] : []));
         return (await ingestInteractionsIn(q, rows)).inserted;
       });
+      if (start === 0) await waitForGate(gateArg!);
     }
     console.log(JSON.stringify({ role, worker, inserted }));
   } else if (role === 'merge') {
+    const gate = b!;
     const merges: string[] = [];
     let atFirstMerge: number | null = null;
     // Start once the ingesters have created people (bounded wait), then merge while they run.
@@ -48,11 +58,15 @@ try {
       if (live.length < 2) continue;
       try {
         merges.push((await mergePeople(db, live[0]!.id, [live[1]!.id])).auditId);
-        atFirstMerge ??= Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM interactions'))?.n ?? 0);
+        if (atFirstMerge === null) {
+          atFirstMerge = Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM interactions'))?.n ?? 0);
+          writeFileSync(gate, 'merged');
+        }
       } catch (err) {
         if (!(err instanceof InvalidInputError)) throw err; // lost a race with another merge: fine
       }
     }
+    if (!existsSync(gate)) writeFileSync(gate, 'no merge'); // never leave the ingesters waiting
     if (merges.length) await unmerge(db, merges[0]!);
     console.log(JSON.stringify({ role, merges: merges.length, atFirstMerge }));
   } else throw new Error(`unknown role ${role}`);
