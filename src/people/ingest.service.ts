@@ -1,8 +1,9 @@
 import type { Db, Queryable, SqlValue } from '../db/db.js';
 import { checkInteraction, describeProblem, type InteractionInput, type RowProblem } from '../domain/people/interaction.js';
-import { addInteraction, COUNT_FIELDS, emptyStats, type PersonStats } from '../domain/people/source-mapping.js';
+import { addInteraction, emptyStats, type PersonStats } from '../domain/people/source-mapping.js';
 import { InvalidInputError } from '../errors.js';
 import type { InteractionSourceType } from '../sources/source-event.js';
+import { addStats } from './people-stats.store.js';
 import { pgArray, resolveLivePeople } from './sql-support.js';
 
 /**
@@ -76,7 +77,7 @@ export async function ingestInteractionsIn(q: Queryable, rows: readonly Interact
     if (!s) deltas.set(r.person_id, (s = emptyStats()));
     addInteraction(s, r.source_type, Number(r.occurred_at));
   }
-  if (maintain && deltas.size > 0) await applyDeltas(q, deltas);
+  if (maintain) await addStats(q, deltas);
   return { inserted: inserted.count, duplicates: accepted.length - inserted.count, rejected: problems, affectedPeople: [...deltas.keys()] };
 }
 
@@ -152,37 +153,4 @@ async function insertPg(q: Queryable, rows: InteractionInput[], returning: boole
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const FIRST = 'CASE WHEN first_interaction_at IS NULL OR first_interaction_at > ? THEN ? ELSE first_interaction_at END';
-const LAST = 'CASE WHEN last_interaction_at IS NULL OR last_interaction_at < ? THEN ? ELSE last_interaction_at END';
-
-/** `count = count + delta` per affected person: correct under concurrency because the row is locked. */
-async function applyDeltas(q: Queryable, deltas: Map<string, PersonStats>): Promise<void> {
-  const entries = [...deltas.entries()].sort((a, b) => cmp(a[0], b[0]));
-  if (q.engine === 'sqlite') {
-    const sets = COUNT_FIELDS.map((f) => `${f} = ${f} + ?`).join(', ');
-    await q.runMany(
-      `UPDATE people SET ${sets}, source_mask = source_mask | ?, first_interaction_at = ${FIRST}, last_interaction_at = ${LAST} WHERE id = ?`,
-      entries.map(([id, s]) => [...COUNT_FIELDS.map((f) => s[f]), s.source_mask, s.first_interaction_at, s.first_interaction_at, s.last_interaction_at, s.last_interaction_at, id]),
-    );
-    return;
-  }
-  const sets = COUNT_FIELDS.map((f) => `${f} = p.${f} + v.${f}`).join(', ');
-  const types = COUNT_FIELDS.map(() => 'CAST(? AS int[])').join(', ');
-  await q.run(
-    `UPDATE people AS p SET ${sets}, source_mask = p.source_mask | v.source_mask,
-       first_interaction_at = CASE WHEN p.first_interaction_at IS NULL OR p.first_interaction_at > v.f THEN v.f ELSE p.first_interaction_at END,
-       last_interaction_at = CASE WHEN p.last_interaction_at IS NULL OR p.last_interaction_at < v.l THEN v.l ELSE p.last_interaction_at END
-     FROM unnest(CAST(? AS text[]), ${types}, CAST(? AS int[]), CAST(? AS bigint[]), CAST(? AS bigint[]))
-       AS v(id, ${COUNT_FIELDS.join(', ')}, source_mask, f, l)
-     WHERE p.id = v.id`,
-    [
-      entries.map(([id]) => id),
-      ...COUNT_FIELDS.map((f) => entries.map(([, s]) => s[f])),
-      entries.map(([, s]) => s.source_mask),
-      entries.map(([, s]) => s.first_interaction_at),
-      entries.map(([, s]) => s.last_interaction_at),
-    ].map(pgArray),
-  );
 }

@@ -1,5 +1,17 @@
 import type { Db, Queryable } from '../db/db.js';
-import { COUNT_FIELDS, diffStats, INTERACTION_SOURCE_TYPES, type PersonStats, SOURCE_BIT, SOURCE_COUNT_FIELD } from '../domain/people/source-mapping.js';
+import {
+  addAggregate,
+  COUNT_FIELDS,
+  diffStats,
+  emptyStats,
+  INTERACTION_SOURCE_TYPES,
+  isInteractionSourceType,
+  type PersonStats,
+  SOURCE_BIT,
+  SOURCE_COUNT_FIELD,
+} from '../domain/people/source-mapping.js';
+import type { InteractionSourceType } from '../sources/source-event.js';
+import { setStats } from './people-stats.store.js';
 import { inList, lockPeople } from './sql-support.js';
 
 /**
@@ -25,23 +37,25 @@ function aggregateSql(innerWhere: string): string {
 
 /**
  * Recompute and store the counts of `personIds` inside the caller's transaction, touching only
- * those people. Locks them first so the aggregate sees every write committed before.
+ * those people: lock them (so the aggregate sees every write committed before), aggregate their
+ * interactions off the covering index by (person, source type), fold in memory, write once.
  */
 export async function refreshPeopleStatsIn(q: Queryable, personIds: readonly string[]): Promise<number> {
   const ids = [...new Set(personIds)];
   if (ids.length === 0) return 0;
-  await lockPeople(q, ids);
+  const existing = await lockPeople(q, ids);
   const a = inList(q, 'person_id', ids);
-  const p = inList(q, 'p.id', ids);
-  const sets = STAT_COLUMNS.map((c) => (c.endsWith('_at') ? `${c} = a.${c}` : `${c} = COALESCE(a.${c}, 0)`)).join(', ');
-  const cols = STAT_COLUMNS.map((c) => `x.${c}`).join(', ');
-  const { changes } = await q.run(
-    `UPDATE people SET ${sets}
-     FROM (SELECT p.id AS pid, ${cols} FROM people p LEFT JOIN (${aggregateSql(`WHERE ${a.sql}`)}) x ON x.person_id = p.id WHERE ${p.sql}) a
-     WHERE people.id = a.pid`,
-    [...a.params, ...p.params],
+  const rows = await q.all<{ person_id: string; source_type: InteractionSourceType; n: number; f: number; l: number }>(
+    `SELECT person_id, source_type, COUNT(*) AS n, MIN(occurred_at) AS f, MAX(occurred_at) AS l
+     FROM interactions WHERE ${a.sql} GROUP BY person_id, source_type`,
+    a.params,
   );
-  return changes;
+  const stats = new Map<string, PersonStats>(existing.map((p) => [p.id, emptyStats()]));
+  for (const r of rows) {
+    const s = stats.get(r.person_id);
+    if (s && isInteractionSourceType(r.source_type)) addAggregate(s, r.source_type, Number(r.n), Number(r.f), Number(r.l));
+  }
+  return setStats(q, stats);
 }
 
 /** Targeted refresh in its own transaction (repair tool; normal writes keep counts exact themselves). */
