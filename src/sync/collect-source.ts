@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../db/db.js';
 import type { SelfIdentity } from '../domain/people/identity.js';
 import type { InteractionInput } from '../domain/people/interaction.js';
-import { interactionsFromEvent, type PlannedInteraction } from '../domain/people/interaction-rules.js';
+import type { PlannedInteraction } from '../domain/people/interaction-rules.js';
 import type { Logger } from '../log/logger.js';
 import { deleteInteractionsIn } from '../people/delete.service.js';
 import { ingestInteractionsIn } from '../people/ingest.service.js';
@@ -9,10 +9,16 @@ import { resolveParticipants, upsertContactPerson } from '../people/resolve.serv
 import { loadParser } from '../sources/parser-registry.js';
 import type { ContactEvent, InteractionEvent, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
+import { InteractionPlanner, refKey } from './interaction-planner.js';
 import { readSyncState, saveCursor } from './sync-state-store.js';
 
-/** Events per transaction: large enough to amortise commits, small enough to hold the write lock briefly. */
-const BATCH = 2000;
+/**
+ * Events per transaction. Every commit rewrites the pages of the people whose counts moved
+ * (most of them, on a big import) and the index pages it touched, so small batches spend their
+ * time committing; 20k events (~40k rows, well under a second of writing) amortise that and
+ * still hold the write lock only briefly for a source collecting beside this one.
+ */
+const BATCH = 20_000;
 const SKIP_SAMPLE = 50;
 
 export interface CollectResult {
@@ -48,6 +54,7 @@ export async function collectSource(
   // Participants already resolved in this run: the same identifiers resolve to the same person,
   // so a correspondent seen in a thousand messages costs one lookup, not a thousand.
   const known = new Map<string, string | null>();
+  const planner = new InteractionPlanner(self);
   let cursor: string | undefined;
 
   const flush = async () => {
@@ -62,7 +69,7 @@ export async function collectSource(
         }
       }
       const interactionEvents = events.filter((e): e is InteractionEvent => e.kind === 'interaction');
-      const planned = interactionEvents.flatMap((e) => interactionsFromEvent(e, self));
+      const planned = interactionEvents.flatMap((e) => planner.plan(e));
       if (source.type === 'vault') out.interactions.replaced += await dropStaleNoteRows(q, interactionEvents, planned);
       const rows = await toRows(q, source.type, planned, self, known);
       if (rows.length) {
@@ -94,24 +101,22 @@ export async function collectSource(
   return { records: out.interactions.inserted + out.contacts, result: out };
 }
 
-const refKey = (r: ParticipantRef) => `${r.email ?? ''}\u0000${r.phone ?? ''}\u0000${r.handle ?? ''}\u0000${r.name ?? ''}`;
-
 async function toRows(q: Queryable, type: string, planned: PlannedInteraction[], self: SelfIdentity, known: Map<string, string | null>): Promise<InteractionInput[]> {
   if (!planned.length) return [];
   const fresh = new Map<string, ParticipantRef>();
-  for (const p of planned) {
-    const k = refKey(p.participant);
-    if (!known.has(k)) fresh.set(k, p.participant);
-  }
+  const keys = planned.map((p) => refKey(p.participant));
+  planned.forEach((p, i) => {
+    if (!known.has(keys[i]!)) fresh.set(keys[i]!, p.participant);
+  });
   if (fresh.size) {
     const ids = await resolveParticipants(q, type, [...fresh.values()], self);
     [...fresh.keys()].forEach((k, i) => known.set(k, ids[i] ?? null));
   }
   const rows: InteractionInput[] = [];
-  for (const p of planned) {
-    const personId = known.get(refKey(p.participant));
+  planned.forEach((p, i) => {
+    const personId = known.get(keys[i]!);
     if (personId) rows.push({ ...p.row, personId });
-  }
+  });
   return rows;
 }
 
