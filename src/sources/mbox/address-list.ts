@@ -60,6 +60,7 @@ function tokenize(s: string): Token[] {
 }
 
 function decodeName(s: string): string {
+  if (!s.includes('=?')) return s.replace(/\s+/g, ' ').trim();
   return libmime.decodeWords(s).replace(/\s+/g, ' ').trim();
 }
 

@@ -7,6 +7,9 @@ import type { HeaderMap } from './mail-headers.js';
 const MAX_RAW = 8 * 1024;
 const MAX_PART_HEADER_LINES = 200;
 const MAX_DEPTH = 8;
+const DASH = 0x2d;
+const GT = 0x3e;
+const NEWLINE = Buffer.from('\n');
 
 interface PartInfo {
   type: string;
@@ -70,10 +73,15 @@ export class SnippetCollector {
     }
   }
 
-  /** Feed one body line (text for boundary checks, raw bytes for the charset decode). */
-  feed(text: string, raw: Buffer): void {
+  /**
+   * Feed one body line: raw bytes, and its text decoded only when needed (a possible boundary,
+   * a part header, a quoted ">From " line) — most body lines are never decoded.
+   */
+  feed(l: { readonly raw: Buffer; readonly text: string }): void {
     if (this.mode === 'done') return;
-    if (this.boundaries.length > 0 && text.startsWith('--')) {
+    const raw = l.raw;
+    if (this.boundaries.length > 0 && raw[0] === DASH && raw[1] === DASH) {
+      const text = l.text;
       for (let k = this.boundaries.length - 1; k >= 0; k--) {
         const b = `--${this.boundaries[k]}`;
         if (!text.startsWith(b)) continue;
@@ -90,6 +98,7 @@ export class SnippetCollector {
       }
     }
     if (this.mode === 'part-headers') {
+      const text = l.text;
       if (text === '') {
         const parsed = parseHeaderBlock(this.partHeaders);
         if (parsed.ok) this.enter(partInfo(parsed.headers));
@@ -97,9 +106,9 @@ export class SnippetCollector {
       } else if (this.partHeaders.length < MAX_PART_HEADER_LINES) this.partHeaders.push(text);
     } else if (this.mode === 'collect') {
       // mboxrd quoting: ">From " in the file was "From " in the message.
-      const line = /^>+From /.test(text) ? raw.subarray(1) : raw;
+      const line = raw[0] === GT && /^>+From /.test(l.text) ? raw.subarray(1) : raw;
       const copy = Buffer.from(line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line);
-      this.raw.push(copy, Buffer.from('\n'));
+      this.raw.push(copy, NEWLINE);
       this.rawBytes += copy.length + 1;
       if (this.rawBytes >= MAX_RAW) this.mode = 'done';
     }

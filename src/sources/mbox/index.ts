@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ParseInput, SourceEvent, SourceParser } from '../source-event.js';
 import { checkAppendCursor, makeAppendCursor } from '../common/append-cursor.js';
-import { readLines } from '../common/line-reader.js';
+import { type FileLine, readLineBatches } from '../common/line-reader.js';
 import { checkSourcePath, unreadable } from '../common/source-path.js';
 import { SnippetCollector } from './body-snippet.js';
 import { parseHeaderBlock } from './mail-headers.js';
@@ -10,6 +10,12 @@ import { mapMessage } from './message-mapper.js';
 
 /** A "From " separator even without the blank line before it: `From <addr> <asctime date>`. */
 const FROM_LINE = /^From \S+ +(?:[A-Z][a-z]{2} +){2}\d{1,2} +\d{1,2}:\d{2}/;
+const CR = 0x0d;
+
+/** Whether the raw line starts with "From " (checked on bytes: most lines are never decoded). */
+function isFromLine(raw: Buffer): boolean {
+  return raw.length >= 5 && raw[0] === 0x46 && raw[1] === 0x72 && raw[2] === 0x6f && raw[3] === 0x6d && raw[4] === 0x20;
+}
 
 export interface MboxParserOptions {
   /** Emit a CursorMark after every this many messages (and always at the end). */
@@ -72,23 +78,27 @@ export function createMboxParser(opts: MboxParserOptions = {}): SourceParser {
     let endOffset = start;
     let endLine = startLine;
     let terminated = true;
+    // Lines are handled synchronously a chunk at a time; what they produce waits here (cursor
+    // marks as offsets, hashed into cursors after the chunk) and is yielded in order.
+    const out: Array<SourceEvent | { at: number; line: number }> = [];
 
-    for await (const l of readLines(path, { start, startLine })) {
-      const text = l.text;
-      if (text.startsWith('From ') && (prevBlank || FROM_LINE.test(text))) {
+    const onLine = (l: FileLine): void => {
+      const raw = l.raw;
+      const blank = raw.length === 0 || (raw.length === 1 && raw[0] === CR);
+      if (isFromLine(raw) && (prevBlank || FROM_LINE.test(l.text))) {
         if (msg) {
           const ev = finish(path, msg);
-          if (ev) yield ev;
-          if (++count % every === 0) yield { kind: 'cursor', file: path, cursor: await makeAppendCursor(path, l.offset, l.line) };
+          if (ev) out.push(ev);
+          if (++count % every === 0) out.push({ at: l.offset, line: l.line });
         }
         msg = { offset: l.offset, line: l.line, headerLines: [] };
       } else if (!msg) {
-        if (text.trim() !== '' && !junkReported) {
+        if (!blank && l.text.trim() !== '' && !junkReported) {
           junkReported = true;
-          yield { kind: 'skipped', file: path, line: l.line, offset: l.offset, reason: 'text before the first "From " separator line' };
+          out.push({ kind: 'skipped', file: path, line: l.line, offset: l.offset, reason: 'text before the first "From " separator line' });
         }
       } else if (!msg.headers && !msg.bad) {
-        if (text === '') {
+        if (blank) {
           const parsed = parseHeaderBlock(msg.headerLines);
           if (parsed.ok) {
             msg.headers = parsed.headers;
@@ -98,12 +108,21 @@ export function createMboxParser(opts: MboxParserOptions = {}): SourceParser {
         } else if (msg.headerLines.length >= maxHeaderLines) {
           msg.bad = { line: l.line, reason: `header block longer than ${maxHeaderLines} lines` };
           msg.headerLines = [];
-        } else msg.headerLines.push(text);
-      } else msg.snippet?.feed(text, l.raw);
-      prevBlank = text === '';
+        } else msg.headerLines.push(l.text);
+      } else msg.snippet?.feed(l);
+      prevBlank = blank;
       endOffset = l.end;
       endLine = l.line + 1;
       terminated = l.terminated;
+    };
+
+    for await (const batch of readLineBatches(path, { start, startLine })) {
+      for (const l of batch) onLine(l);
+      for (const item of out) {
+        if ('at' in item) yield { kind: 'cursor', file: path, cursor: await makeAppendCursor(path, item.at, item.line) };
+        else yield item;
+      }
+      out.length = 0;
     }
     if (msg) {
       const ev = finish(path, msg);

@@ -11,6 +11,7 @@ const RFC5322 =
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
 function stripComments(s: string): string {
+  if (!s.includes('(')) return s.replace(/\s+/g, ' ').trim();
   let out = '';
   let depth = 0;
   for (const c of s) {

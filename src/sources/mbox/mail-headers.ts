@@ -45,6 +45,7 @@ export function first(h: HeaderMap, name: string): string | undefined {
 
 /** Decode RFC 2047 encoded-words (Q and B, any charset libmime knows) and collapse spaces. */
 export function decodeText(raw: string): string {
+  if (!raw.includes('=?')) return raw.replace(/\s+/g, ' ').trim();
   return libmime.decodeWords(raw).replace(/\s+/g, ' ').trim();
 }
 
