@@ -46,6 +46,7 @@ try {
     const gate = b!;
     const merges: string[] = [];
     let atFirstMerge: number | null = null;
+    let keeper: string | null = null;
     // Start once the ingesters have created people (bounded wait), then merge while they run.
     for (let i = 0; i < 400; i++) {
       const n = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM people');
@@ -54,10 +55,13 @@ try {
     }
     for (let round = 0; round < Number(a); round++) {
       await sleep(40);
-      const live = await db.all<{ id: string }>('SELECT id FROM people WHERE merged_into IS NULL ORDER BY id LIMIT 2');
-      if (live.length < 2) continue;
+      // Always into the same keeper, so the first merge stays undoable (its keeper is never merged away).
+      const live = await db.all<{ id: string }>('SELECT id FROM people WHERE merged_into IS NULL ORDER BY id LIMIT 3');
+      keeper ??= live[0]?.id ?? null;
+      const other = live.find((p) => p.id !== keeper);
+      if (!keeper || !other) continue;
       try {
-        merges.push((await mergePeople(db, live[0]!.id, [live[1]!.id])).auditId);
+        merges.push((await mergePeople(db, keeper, [other.id])).auditId);
         if (atFirstMerge === null) {
           atFirstMerge = Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM interactions'))?.n ?? 0);
           writeFileSync(gate, 'merged');
