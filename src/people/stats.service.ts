@@ -11,6 +11,7 @@ import {
   SOURCE_COUNT_FIELD,
 } from '../domain/people/source-mapping.js';
 import type { InteractionSourceType } from '../sources/source-event.js';
+import { writeAudit } from './audit.js';
 import { setStats } from './people-stats.store.js';
 import { inList, lockPeople } from './sql-support.js';
 
@@ -69,9 +70,17 @@ export interface StatsDiscrepancy {
   fields: { field: keyof PersonStats; cached: number | null; computed: number | null }[];
 }
 
+/** Interactions whose person does not exist (no foreign key guards this; see migration 011). */
+export interface OrphanedInteractions {
+  personId: string;
+  interactions: number;
+}
+
 export interface VerifyResult {
   checkedPeople: number;
   discrepancies: StatsDiscrepancy[];
+  /** --fix re-creates each missing person (unnamed, to be merged where they belong): nothing is deleted. */
+  orphans: OrphanedInteractions[];
   fixed: number;
 }
 
@@ -79,23 +88,28 @@ type Joined = Record<string, number | string | null>;
 
 /**
  * Compare every person's cached counts with a recomputation from `interactions` in one
- * statement (one snapshot, so concurrent writers never show up as false discrepancies), and
- * with `fix` repair exactly the people listed.
+ * statement (one snapshot, so concurrent writers never show up as false discrepancies; the
+ * aggregate is computed once and also yields interactions whose person is missing), and with
+ * `fix` repair exactly the people listed.
  */
 export async function verifyStats(db: Db, opts: { fix?: boolean } = {}): Promise<VerifyResult> {
   const cached = STAT_COLUMNS.map((c) => `p.${c} AS ${c}`).join(', ');
   const computed = STAT_COLUMNS.map((c) => `a.${c} AS c_${c}`).join(', ');
+  const nulls = STAT_COLUMNS.map((c) => `NULL AS ${c}`).join(', ');
   const differs = STAT_COLUMNS.map((c) =>
     c.endsWith('_at') ? `COALESCE(p.${c}, -1) <> COALESCE(a.${c}, -1)` : `p.${c} <> COALESCE(a.${c}, 0)`,
   ).join(' OR ');
-  const sql = `SELECT p.id, p.canonical_name, ${cached}, ${computed}
-    FROM people p LEFT JOIN (${aggregateSql('')}) a ON a.person_id = p.id
-    WHERE ${differs} ORDER BY p.id`;
-  const [rows, total] = await Promise.all([
-    db.all<Joined>(sql),
-    db.get<{ n: number }>('SELECT COUNT(*) AS n FROM people'),
-  ]);
-  const discrepancies = rows.map((r) => {
+  const sql = `WITH a AS (${aggregateSql('')})
+    SELECT p.id, p.canonical_name, 0 AS orphan, ${cached}, ${computed}
+      FROM people p LEFT JOIN a ON a.person_id = p.id WHERE ${differs}
+    UNION ALL
+    SELECT a.person_id, '', 1, ${nulls}, ${computed}
+      FROM a WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id = a.person_id)
+    ORDER BY 1`;
+  const [rows, total] = await Promise.all([db.all<Joined>(sql), db.get<{ n: number }>('SELECT COUNT(*) AS n FROM people')]);
+  const orphans: OrphanedInteractions[] = [];
+  const discrepancies: StatsDiscrepancy[] = [];
+  for (const r of rows) {
     const c = {} as PersonStats;
     const k = {} as PersonStats;
     for (const col of STAT_COLUMNS) {
@@ -103,13 +117,24 @@ export async function verifyStats(db: Db, opts: { fix?: boolean } = {}): Promise
       (c as unknown as Joined)[col] = (r[col] as number | null) ?? dflt;
       (k as unknown as Joined)[col] = (r[`c_${col}`] as number | null) ?? dflt;
     }
-    return {
-      personId: String(r.id),
-      name: String(r.canonical_name ?? ''),
-      fields: diffStats(c, k).map((field) => ({ field, cached: c[field], computed: k[field] })),
-    };
-  });
+    if (Number(r.orphan) === 1) orphans.push({ personId: String(r.id), interactions: COUNT_FIELDS.reduce((n, f) => n + Number(k[f]), 0) });
+    else discrepancies.push({ personId: String(r.id), name: String(r.canonical_name ?? ''), fields: diffStats(c, k).map((field) => ({ field, cached: c[field], computed: k[field] })) });
+  }
   let fixed = 0;
-  if (opts.fix && discrepancies.length > 0) fixed = await refreshPeopleStats(db, discrepancies.map((d) => d.personId));
-  return { checkedPeople: Number(total?.n ?? 0), discrepancies, fixed };
+  if (opts.fix && orphans.length > 0) fixed += await restoreMissingPeople(db, orphans);
+  if (opts.fix && discrepancies.length > 0) fixed += await refreshPeopleStats(db, discrepancies.map((d) => d.personId));
+  return { checkedPeople: Number(total?.n ?? 0), discrepancies, orphans, fixed };
+}
+
+/** Re-create missing people as unnamed people with recomputed counts, and audit the repair. */
+async function restoreMissingPeople(db: Db, orphans: readonly OrphanedInteractions[]): Promise<number> {
+  const now = Date.now();
+  return db.tx(async (q) => {
+    for (const o of orphans) {
+      await q.run(`INSERT INTO people (id, canonical_name, name_key, created_at, updated_at) VALUES (?, '', '', ?, ?) ON CONFLICT (id) DO NOTHING`, [o.personId, now, now]);
+    }
+    const n = await refreshPeopleStatsIn(q, orphans.map((o) => o.personId));
+    await writeAudit(q, 'repair', `re-created ${orphans.length} missing people that own interactions`, { restored: orphans }, now);
+    return n;
+  });
 }

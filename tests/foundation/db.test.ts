@@ -26,6 +26,34 @@ describe.each(ENGINES)('database on %s', (engine) => {
     }
   });
 
+  it('migration 011 rebuilds interactions without the person key check, keeping rows, ids and indexes', async () => {
+    const t = await freshDb(engine, { migrate: false });
+    try {
+      await migrate(t.db, MIGRATIONS.filter((m) => m.version < 11));
+      await t.db.run(`INSERT INTO people (id, created_at, updated_at) VALUES ('p1', 1, 1)`);
+      await t.db.run(`INSERT INTO interactions (person_id, source_type, external_id, occurred_at, title, conversation_key) VALUES ('p1', 'gmail', 'm1', 5, 'hi', 'th1'), ('p1', 'sms', 's1', 6, '', NULL)`);
+      const ids = (await t.db.all<{ id: number }>('SELECT id FROM interactions ORDER BY id')).map((r) => Number(r.id));
+      await expect(t.db.run(`INSERT INTO interactions (person_id, source_type, external_id, occurred_at) VALUES ('nobody', 'sms', 's2', 1)`)).rejects.toThrow(/foreign key/i);
+      expect(await migrate(t.db)).toEqual([11]);
+      const rows = await t.db.all('SELECT id, person_id, source_type, external_id, occurred_at, title, conversation_key FROM interactions ORDER BY id');
+      expect(rows.map((r) => ({ ...r, id: Number(r.id), occurred_at: Number(r.occurred_at) }))).toEqual([
+        { id: ids[0], person_id: 'p1', source_type: 'gmail', external_id: 'm1', occurred_at: 5, title: 'hi', conversation_key: 'th1' },
+        { id: ids[1], person_id: 'p1', source_type: 'sms', external_id: 's1', occurred_at: 6, title: '', conversation_key: null },
+      ]);
+      // The uniqueness per source survives; new ids continue after the old ones.
+      await expect(t.db.run(`INSERT INTO interactions (person_id, source_type, external_id, occurred_at) VALUES ('p1', 'gmail', 'm1', 1)`)).rejects.toThrow(/unique|duplicate/i);
+      const fresh = await t.db.get<{ id: number }>(`INSERT INTO interactions (person_id, source_type, external_id, occurred_at) VALUES ('nobody', 'sms', 's2', 1) RETURNING id`);
+      expect(Number(fresh!.id)).toBeGreaterThan(ids[1]!);
+      const indexes =
+        engine === 'sqlite'
+          ? await t.db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'interactions' AND name = 'interactions_person'`)
+          : await t.db.all<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'interactions' AND indexname = 'interactions_person'`);
+      expect(indexes).toHaveLength(1);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('rolls back a failed transaction completely', async () => {
     const t = await freshDb(engine);
     try {

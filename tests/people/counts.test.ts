@@ -127,4 +127,26 @@ describe.each(ENGINES)('counts stay exact on every write path (%s)', (engine) =>
     await expectExact();
     expect(await refreshPeopleStats(t.db, [people[0]!])).toBe(1);
   });
+
+  it('verify finds interactions whose person is missing and --fix re-creates that person, deleting nothing', async () => {
+    const people = await makePeople(t.db, 2);
+    await ingestInteractions(t.db, makeRows(people, 20));
+    // A write that bypassed Kith's services (no foreign key stops it since migration 011).
+    await t.db.run(`INSERT INTO interactions (person_id, source_type, external_id, occurred_at) VALUES ('p_gone', 'gmail', 'x1', 1000), ('p_gone', 'sms', 'x2', 2000)`);
+    const v = await verifyStats(t.db);
+    expect(v.discrepancies).toEqual([]);
+    expect(v.orphans).toEqual([{ personId: 'p_gone', interactions: 2 }]);
+    const fixed = await verifyStats(t.db, { fix: true });
+    expect(fixed.fixed).toBe(1);
+    const restored = await t.db.get<{ email_count: number; message_count: number; first_interaction_at: number }>(
+      'SELECT email_count, message_count, first_interaction_at FROM people WHERE id = ?',
+      ['p_gone'],
+    );
+    expect(restored).toMatchObject({ email_count: 1, message_count: 1, first_interaction_at: 1000 });
+    expect(Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM interactions'))!.n)).toBe(22);
+    expect((await t.db.get<{ kind: string }>(`SELECT kind FROM people_audit WHERE kind = 'repair'`))?.kind).toBe('repair');
+    const after = await verifyStats(t.db);
+    expect(after.orphans).toEqual([]);
+    await expectExact();
+  });
 });

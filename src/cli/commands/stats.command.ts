@@ -12,13 +12,16 @@ function verifyCommand(): Command {
       const db = await openDbFromEnv();
       try {
         const r = await verifyStats(db, { fix: o.fix });
-        const remaining = o.fix ? r.discrepancies.length - r.fixed : r.discrepancies.length;
+        const found = r.discrepancies.length + r.orphans.length;
+        const remaining = o.fix ? found - r.fixed : found;
         if (o.json) console.log(JSON.stringify({ ...r, remaining: Math.max(0, remaining) }));
         else {
           for (const d of r.discrepancies) {
             const fields = d.fields.map((f) => `${f.field} cached ${f.cached} computed ${f.computed}`).join('; ');
             console.log(`${d.personId}  ${d.name || '(no name)'}: ${fields}`);
           }
+          for (const x of r.orphans) console.log(`${x.personId}  (missing person): ${x.interactions} interactions belong to no existing person`);
+          if (r.orphans.length && !o.fix) console.log(`${r.orphans.length} missing people own interactions; --fix re-creates them unnamed (then merge each into the right person).`);
           console.log(
             `${r.checkedPeople} people checked, ${r.discrepancies.length} with discrepancies${o.fix ? `, ${r.fixed} fixed` : r.discrepancies.length ? ' (run with --fix to repair)' : ''}.`,
           );
