@@ -120,7 +120,8 @@ async function insertSqlite(q: Queryable, rows: InteractionInput[], track: boole
   return { count: out.length, rows: out };
 }
 
-const PG_CHUNK = 20_000;
+// 5k rows per statement: measured ~13% faster than 20k (smaller arrays to build, parse and return).
+const PG_CHUNK = 5000;
 
 async function insertPg(q: Queryable, rows: InteractionInput[], returning: boolean): Promise<{ count: number; rows: Inserted[] }> {
   // Concurrent batches that overlap insert in the same key order, so they queue instead of deadlocking.
