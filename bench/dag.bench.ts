@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
@@ -71,8 +71,21 @@ async function generate(dir: string, people: number, interactions: number) {
   );
 }
 
-/** RSS of a process and all its descendants, from /proc (Linux). */
-function treeRss(root: number): { total: number; max: number } {
+/** A short label for a process: its worker queues, or its program. */
+function label(pid: number): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const q = argv.indexOf('--queues');
+    if (q >= 0) return `worker ${argv[q + 1]}`;
+    if (argv.includes('sync')) return 'kith sync';
+    return argv[0]!.split('/').pop() ?? String(pid);
+  } catch {
+    return String(pid);
+  }
+}
+
+/** RSS of a process and all its descendants, from /proc (Linux); `each` gets every process's RSS by label. */
+function treeRss(root: number, each?: (label: string, rss: number) => void): { total: number; max: number } {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
   for (const d of readdirSync('/proc')) {
@@ -94,6 +107,7 @@ function treeRss(root: number): { total: number; max: number } {
     const r = rss.get(p) ?? 0;
     total += r;
     max = Math.max(max, r);
+    if (each && r) each(label(p), r);
     stack.push(...(children.get(p) ?? []));
   }
   return { total, max };
@@ -119,8 +133,9 @@ export async function main(args: string[]) {
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     let peakTotal = 0;
     let peakMax = 0;
+    const peakBy = new Map<string, number>();
     const sampler = setInterval(() => {
-      const r = treeRss(child.pid!);
+      const r = treeRss(child.pid!, (l, rss) => peakBy.set(l, Math.max(peakBy.get(l) ?? 0, rss)));
       peakTotal = Math.max(peakTotal, r.total);
       peakMax = Math.max(peakMax, r.max);
     }, 100);
@@ -144,6 +159,8 @@ export async function main(args: string[]) {
         relationships: report.relationships,
         peak_rss_mb_process_max: Math.round(peakMax / 2 ** 20),
         peak_rss_mb_all_processes: Math.round(peakTotal / 2 ** 20),
+        peak_rss_mb_by_process: Object.fromEntries([...peakBy].map(([l, r]) => [l, Math.round(r / 2 ** 20)])),
+        load_average: loadavg().map((x) => Math.round(x * 100) / 100),
       }),
     );
   } finally {

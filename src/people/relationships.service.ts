@@ -23,6 +23,23 @@ export async function discoverRelationships(db: Db, opts: DiscoverOptions = {}):
   if (!Number.isInteger(max) || max < 2) throw new InvalidInputError('discoverRelationships: maxParticipants must be an integer ≥ 2');
   const now = opts.now ?? Date.now();
   const chats = [...CHAT_SOURCES].map((s) => `'${s}'`).join(', ');
+  // SQLite: the sorts below (millions of rows on a big import) spill to temp files rather than
+  // to memory — with temp_store = MEMORY they alone took the worker past 600 MB.
+  const restoreTemp = db.engine === 'sqlite' ? await tempStoreOnDisk(db) : undefined;
+  try {
+    return await discoverIn(db, max, now, chats);
+  } finally {
+    await restoreTemp?.();
+  }
+}
+
+async function tempStoreOnDisk(db: Db): Promise<() => Promise<void>> {
+  const before = Number((await db.get<{ temp_store: number }>('PRAGMA temp_store'))?.temp_store ?? 0);
+  await db.exec('PRAGMA temp_store = FILE');
+  return () => db.exec(`PRAGMA temp_store = ${before}`);
+}
+
+function discoverIn(db: Db, max: number, now: number, chats: string): Promise<{ relationships: number }> {
   return db.tx(async (q) => {
     // Per (conversation, person) rows go to a temp table first: indexed (SQLite) / analysed
     // (PostgreSQL), so the pair join below is a hash or index join, never a nested loop over
@@ -43,6 +60,10 @@ export async function discoverRelationships(db: Db, opts: DiscoverOptions = {}):
     if (q.engine === 'sqlite') await q.exec('CREATE INDEX temp.kith_cp_conv ON kith_conversation_people (source_type, conversation_key, person_id)');
     else await q.exec('ANALYZE kith_conversation_people');
     await q.run('DELETE FROM relationships');
+    // SQLite: secondary indexes are dropped and rebuilt around the bulk insert (one sorted build
+    // instead of millions of random inserts); the rows arrive in primary-key order.
+    const secondary = q.engine === 'sqlite' ? await q.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'relationships' AND sql IS NOT NULL") : [];
+    for (const ix of secondary) await q.exec(`DROP INDEX "${ix.name.replace(/"/g, '""')}"`);
     const { changes } = await q.run(
       `INSERT INTO relationships (person_a, person_b, shared_events_count, shared_threads_count, shared_messages_count, first_seen_at, last_seen_at, updated_at)
        SELECT a.person_id, b.person_id,
@@ -57,6 +78,7 @@ export async function discoverRelationships(db: Db, opts: DiscoverOptions = {}):
        GROUP BY a.person_id, b.person_id`,
       [now],
     );
+    for (const ix of secondary) await q.exec(ix.sql);
     await q.exec('DROP TABLE kith_conversation_people');
     return { relationships: changes };
   });

@@ -7,7 +7,7 @@ import { deleteInteractionsIn } from '../people/delete.service.js';
 import { ingestInteractionsIn } from '../people/ingest.service.js';
 import { resolveParticipants, upsertContactPerson } from '../people/resolve.service.js';
 import { loadParser } from '../sources/parser-registry.js';
-import type { ContactEvent, InteractionEvent, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
+import type { ContactEvent, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
 import { InteractionPlanner, refKey } from './interaction-planner.js';
 import { readSyncState, saveCursor } from './sync-state-store.js';
@@ -50,7 +50,12 @@ export async function collectSource(
   const key = sourceStateKey(source.id);
   const resumedFrom = opts.full ? null : ((await readSyncState(db, key))?.cursor ?? null);
   const out: CollectResult['result'] = { events: 0, contacts: 0, interactions: { inserted: 0, duplicates: 0, replaced: 0 }, skipped: 0, skippedSample: [], resumedFrom };
-  let pending: Array<InteractionEvent | ContactEvent> = [];
+  // A batch holds contacts and already planned interactions, not the events: an event is
+  // planned as it arrives and dies young, which keeps the heap (and GC) small.
+  let contacts: ContactEvent[] = [];
+  let planned: PlannedInteraction[] = [];
+  let noteIds: string[] = [];
+  let batched = 0;
   // Participants already resolved in this run: the same identifiers resolve to the same person,
   // so a correspondent seen in a thousand messages costs one lookup, not a thousand.
   const known = new Map<string, string | null>();
@@ -58,26 +63,24 @@ export async function collectSource(
   let cursor: string | undefined;
 
   const flush = async () => {
-    const events = pending;
-    const mark = cursor;
-    pending = [];
+    const batch = { contacts, planned, noteIds, mark: cursor };
+    contacts = [];
+    planned = [];
+    noteIds = [];
+    batched = 0;
     await db.tx(async (q) => {
-      for (const e of events) {
-        if (e.kind === 'contact') {
-          await upsertContactPerson(q, e, self);
-          out.contacts++;
-        }
+      for (const e of batch.contacts) {
+        await upsertContactPerson(q, e, self);
+        out.contacts++;
       }
-      const interactionEvents = events.filter((e): e is InteractionEvent => e.kind === 'interaction');
-      const planned = interactionEvents.flatMap((e) => planner.plan(e));
-      if (source.type === 'vault') out.interactions.replaced += await dropStaleNoteRows(q, interactionEvents, planned);
-      const rows = await toRows(q, source.type, planned, self, known);
+      if (source.type === 'vault') out.interactions.replaced += await dropStaleNoteRows(q, batch.noteIds, batch.planned);
+      const rows = await toRows(q, source.type, batch.planned, self, known);
       if (rows.length) {
         const r = await ingestInteractionsIn(q, rows);
         out.interactions.inserted += r.inserted;
         out.interactions.duplicates += r.duplicates;
       }
-      if (mark !== undefined) await saveCursor(q, key, mark);
+      if (batch.mark !== undefined) await saveCursor(q, key, batch.mark);
     });
   };
 
@@ -93,10 +96,14 @@ export async function collectSource(
       continue;
     }
     out.events++;
-    pending.push(ev);
-    if (pending.length >= BATCH) await flush();
+    if (ev.kind === 'contact') contacts.push(ev);
+    else {
+      for (const p of planner.plan(ev)) planned.push(p);
+      if (source.type === 'vault') noteIds.push(ev.externalId);
+    }
+    if (++batched >= BATCH) await flush();
   }
-  if (pending.length || cursor !== undefined) await flush();
+  if (batched || cursor !== undefined) await flush();
   if (out.skipped) opts.log?.warn({ source: source.id, skipped: out.skipped, first: out.skippedSample[0] }, 'malformed records skipped');
   return { records: out.interactions.inserted + out.contacts, result: out };
 }
@@ -115,17 +122,21 @@ async function toRows(q: Queryable, type: string, planned: PlannedInteraction[],
   const rows: InteractionInput[] = [];
   planned.forEach((p, i) => {
     const personId = known.get(keys[i]!);
-    if (personId) rows.push({ ...p.row, personId });
+    if (!personId) return;
+    // The planned row becomes the ingested row (no copy: a batch is tens of thousands of rows).
+    const row = p.row as InteractionInput;
+    row.personId = personId;
+    rows.push(row);
   });
   return rows;
 }
 
 /** A note that no longer mentions someone loses that interaction (counts follow in the same tx). */
-async function dropStaleNoteRows(q: Queryable, events: InteractionEvent[], planned: PlannedInteraction[]): Promise<number> {
+async function dropStaleNoteRows(q: Queryable, noteIds: string[], planned: PlannedInteraction[]): Promise<number> {
   const keep = new Set(planned.map((p) => `${p.row.sourceType}\u0000${p.row.externalId}`));
   const stale: number[] = [];
-  for (const e of events) {
-    const prefix = `${e.externalId}#`;
+  for (const id of noteIds) {
+    const prefix = `${id}#`;
     const existing = await q.all<{ id: number; source_type: string; external_id: string }>(
       `SELECT id, source_type, external_id FROM interactions WHERE source_type IN ('vault', 'granola') AND external_id >= ? AND external_id < ?`,
       [prefix, `${prefix}\uffff`],

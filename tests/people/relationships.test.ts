@@ -56,6 +56,12 @@ describe.each(ENGINES)('relationships and strengths (%s)', (engine) => {
     // Recomputed from scratch: running again gives the same table; a cap drops big conversations.
     expect(await discoverRelationships(t.db)).toEqual({ relationships: 3 });
     expect(await discoverRelationships(t.db, { maxParticipants: 2 })).toEqual({ relationships: 1 });
+    if (engine === 'sqlite') {
+      // The secondary index dropped for the bulk insert is back, and temp storage is as it was.
+      const ix = await t.db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'relationships' AND sql IS NOT NULL");
+      expect(ix.map((r) => r.name)).toEqual(['relationships_b']);
+      expect(await t.db.get<{ temp_store: number }>('PRAGMA temp_store')).toEqual({ temp_store: 2 });
+    }
   });
 
   it('stores each live person strength from recency, frequency and variety', async () => {
