@@ -52,21 +52,29 @@ export async function addStats(q: Queryable, deltas: StatsEntries): Promise<void
   );
 }
 
-/** Overwrite; returns how many people rows exist among those given (and were written). */
+/** Overwrite with a recomputation; returns how many people were given (each now holds its values). */
 export async function setStats(q: Queryable, stats: StatsEntries): Promise<number> {
   const entries = sortedEntries(stats);
   if (entries.length === 0) return 0;
+  // Rows already holding the recomputed values are left alone: a refresh that finds the counts
+  // exact (the normal case) dirties no page and commits almost nothing.
   if (q.engine === 'sqlite') {
-    const sets = [...COUNT_FIELDS, 'source_mask', 'first_interaction_at', 'last_interaction_at'].map((f) => `${f} = ?`).join(', ');
-    return (
-      await q.runMany(
-        `UPDATE people SET ${sets} WHERE id = ?`,
-        entries.map(([id, s]) => [...COUNT_FIELDS.map((f) => s[f]), s.source_mask, s.first_interaction_at, s.last_interaction_at, id]),
-      )
-    ).changes;
+    const cols = [...COUNT_FIELDS, 'source_mask', 'first_interaction_at', 'last_interaction_at'];
+    await q.runMany(
+      `UPDATE people SET ${cols.map((f) => `${f} = ?`).join(', ')} WHERE id = ? AND (${cols.map((f) => `${f} IS NOT ?`).join(' OR ')})`,
+      entries.map(([id, s]) => {
+        const values = [...COUNT_FIELDS.map((f) => s[f]), s.source_mask, s.first_interaction_at, s.last_interaction_at];
+        return [...values, id, ...values];
+      }),
+    );
+  } else {
+    const sets = COUNT_FIELDS.map((f) => `${f} = v.${f}`).join(', ');
+    const differs = [...COUNT_FIELDS.map((f) => `p.${f} IS DISTINCT FROM v.${f}`), 'p.source_mask IS DISTINCT FROM v.source_mask', 'p.first_interaction_at IS DISTINCT FROM v.f', 'p.last_interaction_at IS DISTINCT FROM v.l'];
+    await q.run(
+      `UPDATE people AS p SET ${sets}, source_mask = v.source_mask, first_interaction_at = v.f, last_interaction_at = v.l
+       FROM ${PG_ARRAYS} WHERE p.id = v.id AND (${differs.join(' OR ')})`,
+      pgParams(entries),
+    );
   }
-  const sets = COUNT_FIELDS.map((f) => `${f} = v.${f}`).join(', ');
-  return (
-    await q.run(`UPDATE people AS p SET ${sets}, source_mask = v.source_mask, first_interaction_at = v.f, last_interaction_at = v.l FROM ${PG_ARRAYS} WHERE p.id = v.id`, pgParams(entries))
-  ).changes;
+  return entries.length;
 }
