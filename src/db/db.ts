@@ -17,8 +17,11 @@ export interface Queryable {
   all<T = Row>(sql: string, params?: Params): Promise<T[]>;
   get<T = Row>(sql: string, params?: Params): Promise<T | undefined>;
   run(sql: string, params?: Params): Promise<{ changes: number }>;
-  /** Run one statement for many parameter rows (prepared once; fastest path for bulk work). */
-  runMany(sql: string, rows: readonly Params[]): Promise<{ changes: number }>;
+  /**
+   * Run one statement for many parameter rows (prepared once; fastest path for bulk work).
+   * `perRow[i]` is what row i changed, e.g. 0 for an `INSERT … ON CONFLICT DO NOTHING` that hit a duplicate.
+   */
+  runMany(sql: string, rows: readonly Params[]): Promise<{ changes: number; perRow: number[] }>;
   /** Several `;`-separated statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

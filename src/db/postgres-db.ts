@@ -49,10 +49,10 @@ class PgQueryable implements Queryable {
   async run(sql: string, params?: Params): Promise<{ changes: number }> {
     return { changes: (await this.q(sql, params)).rowCount ?? 0 };
   }
-  async runMany(sql: string, rows: readonly Params[]): Promise<{ changes: number }> {
-    let changes = 0;
-    for (const r of rows) changes += (await this.q(sql, r)).rowCount ?? 0;
-    return { changes };
+  async runMany(sql: string, rows: readonly Params[]): Promise<{ changes: number; perRow: number[] }> {
+    const perRow: number[] = [];
+    for (const r of rows) perRow.push((await this.q(sql, r)).rowCount ?? 0);
+    return { changes: perRow.reduce((a, b) => a + b, 0), perRow };
   }
   async exec(sql: string): Promise<void> {
     await this.client.query(sql);

@@ -36,11 +36,12 @@ class SqliteQueryable implements Queryable {
     s.all(...normalise(params));
     return { changes: 0 };
   }
-  async runMany(sql: string, rows: readonly Params[]): Promise<{ changes: number }> {
+  async runMany(sql: string, rows: readonly Params[]): Promise<{ changes: number; perRow: number[] }> {
     const s = this.stmt(sql);
+    const perRow = new Array<number>(rows.length);
     let changes = 0;
-    for (const r of rows) changes += s.run(...normalise(r)).changes;
-    return { changes };
+    for (let i = 0; i < rows.length; i++) changes += perRow[i] = s.run(...normalise(rows[i])).changes;
+    return { changes, perRow };
   }
   async exec(sql: string): Promise<void> {
     this.raw.exec(sql);
