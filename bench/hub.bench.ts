@@ -59,8 +59,8 @@ function contact(i: number): CanonicalContact {
   };
 }
 
-function spawnWorker(env: NodeJS.ProcessEnv, queues: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [KITH_BIN, 'worker', '--queues', queues.join(',')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+function spawnWorker(env: NodeJS.ProcessEnv, queues: string[], nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, KITH_BIN, 'worker', '--queues', queues.join(',')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   return new Promise((res, rej) => {
     const t = setTimeout(() => rej(new Error(`worker not ready:\n${err}`)), 30_000);
@@ -76,9 +76,9 @@ function spawnWorker(env: NodeJS.ProcessEnv, queues: string[]): Promise<ChildPro
 }
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, db: { type: 'string', default: 'sqlite' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, db: { type: 'string', default: 'sqlite' }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean' } } });
   if (values.help) {
-    console.error('usage: npm run bench -- hub [--rate 200] [--seconds 20] [--db sqlite|postgres]');
+    console.error('usage: npm run bench -- hub [--rate 200] [--seconds 20] [--db sqlite|postgres] [--cpu-prof <dir>] (CPU profiles of the worker processes)');
     return;
   }
   const rate = Number(values.rate);
@@ -118,10 +118,11 @@ export async function main(args: string[]): Promise<void> {
     cleanup.unshift(() => http.close());
     const base = await http.app.listen({ host: '127.0.0.1', port: 0 });
     supabase.setWebhook(`${base}/webhooks/supabase`, SB_SECRET);
-    const workerEnv = { PATH: process.env.PATH, HOME: process.env.HOME, METADATA_SERVER_DETECTION: 'none', ...env };
+    const workerEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, METADATA_SERVER_DETECTION: 'none', ...env };
+    const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : [];
     const workers = await Promise.all([
-      spawnWorker(workerEnv, ['contacts-inbound', 'contacts-sweep', 'contacts-to-twenty']),
-      spawnWorker(workerEnv, ['contacts-fanout', 'contacts-to-supabase', 'contacts-to-local']),
+      spawnWorker(workerEnv, ['contacts-inbound', 'contacts-sweep', 'contacts-to-twenty'], nodeArgs),
+      spawnWorker(workerEnv, ['contacts-fanout', 'contacts-to-supabase', 'contacts-to-local'], nodeArgs),
     ]);
     cleanup.unshift(async () => {
       // Stop the workers before Redis and the databases go away; a backlog is abandoned after 3 s.
@@ -130,7 +131,8 @@ export async function main(args: string[]): Promise<void> {
           if (w.exitCode !== null || w.signalCode !== null) return;
           const exited = new Promise((r) => w.once('exit', r));
           w.kill('SIGTERM');
-          const t = setTimeout(() => w.kill('SIGKILL'), 3000);
+          // Profiled workers need time to write their profile.
+          const t = setTimeout(() => w.kill('SIGKILL'), nodeArgs.length ? 30_000 : 3000);
           await exited;
           clearTimeout(t);
         }),

@@ -40,6 +40,18 @@ export async function getLink(q: Queryable, contactId: string, system: SystemNam
   return r && toLink(r);
 }
 
+/** One system's links of many contacts, by contact id, in one query per 500 ids (batch pushes). */
+export async function getLinksFor(q: Queryable, contactIds: readonly string[], system: SystemName): Promise<Map<string, ContactLink>> {
+  const out = new Map<string, ContactLink>();
+  const ids = [...new Set(contactIds)];
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    const rows = await q.all<LinkRow>(`SELECT * FROM contact_links WHERE system = ? AND contact_id IN (${part.map(() => '?').join(', ')})`, [system, ...part]);
+    for (const r of rows) out.set(r.contact_id, toLink(r));
+  }
+  return out;
+}
+
 /** The contact a system's record belongs to (webhooks carry only the system's id). */
 export async function findLinkByExternalId(q: Queryable, system: SystemName, externalId: string): Promise<ContactLink | undefined> {
   const r = await q.get<LinkRow>('SELECT * FROM contact_links WHERE system = ? AND external_id = ?', [system, externalId]);
@@ -69,10 +81,20 @@ export async function recordLink(q: Queryable, link: LinkWrite): Promise<void> {
 
 export async function recordLinks(q: Queryable, links: readonly LinkWrite[]): Promise<void> {
   if (!links.length) return;
+  // Who holds these system ids now: one query per system and 500 ids.
+  const holders = new Map<string, string>();
+  for (const system of new Set(links.map((l) => l.system))) {
+    const ids = [...new Set(links.filter((l) => l.system === system).map((l) => l.externalId))];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = await q.all<LinkRow>(`SELECT * FROM contact_links WHERE system = ? AND external_id IN (${part.map(() => '?').join(', ')})`, [system, ...part]);
+      for (const r of rows) holders.set(`${system}|${r.external_id}`, r.contact_id);
+    }
+  }
   for (const l of links) {
-    const other = await findLinkByExternalId(q, l.system, l.externalId);
-    if (other && other.contactId !== l.contactId) {
-      throw new InvalidInputError(`externalId: ${l.system} id ${l.externalId} is linked to contact ${other.contactId}, not ${l.contactId}`);
+    const other = holders.get(`${l.system}|${l.externalId}`);
+    if (other !== undefined && other !== l.contactId) {
+      throw new InvalidInputError(`externalId: ${l.system} id ${l.externalId} is linked to contact ${other}, not ${l.contactId}`);
     }
   }
   await q.runMany(

@@ -54,6 +54,15 @@ export async function markPropagated(q: Queryable, contactId: string, target: Sy
   return r.changes > 0;
 }
 
+/** markPropagated for many contacts of one target, one prepared statement. */
+export async function markPropagatedMany(q: Queryable, target: SystemName, rows: readonly { contactId: string; version: number }[], now: number): Promise<void> {
+  if (!rows.length) return;
+  await q.runMany(
+    'UPDATE contact_outbox SET done_at = ? WHERE contact_id = ? AND target = ? AND done_at IS NULL AND version <= ?',
+    rows.map((r) => [now, r.contactId, target, r.version]),
+  );
+}
+
 export async function recordPropagationError(q: Queryable, contactId: string, target: SystemName, message: string): Promise<void> {
   await q.run('UPDATE contact_outbox SET attempts = attempts + 1, last_error = ? WHERE contact_id = ? AND target = ? AND done_at IS NULL', [
     message.slice(0, 2000),

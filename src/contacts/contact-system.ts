@@ -45,5 +45,7 @@ export interface ContactSystem {
   upsertMany(contacts: readonly CanonicalContact[], externalIds?: ReadonlyMap<string, string>): Promise<UpsertOutcome[]>;
   /** Soft-delete (deleted_at / trash): never a hard delete. */
   softDelete(refs: readonly { contactId: string; externalId?: string }[], at: string): Promise<void>;
+  /** A record as the system's webhook carried it (no read): lets an echo be recognised without a round trip. */
+  fromRecord?(record: unknown): Promise<SystemContact>;
   close?(): Promise<void>;
 }

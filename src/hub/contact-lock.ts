@@ -14,7 +14,8 @@ export async function withContactLock<T>(redis: Redis, prefix: string, contactId
   const key = `${prefix}:hub:lock:${contactId}`;
   const token = randomBytes(8).toString('hex');
   const deadline = Date.now() + (opts.waitMs ?? 10_000);
-  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+  // Holders keep the lock for a few milliseconds (one write to one system): poll finely.
+  for (let delay = 1; ; delay = Math.min(delay * 2, 8)) {
     if (await redis.set(key, token, 'PX', opts.ttlMs ?? 30_000, 'NX')) break;
     if (Date.now() > deadline) throw new TemporaryError(`contact ${contactId} is locked by another writer`, 'contact_locked');
     await new Promise((r) => setTimeout(r, delay));

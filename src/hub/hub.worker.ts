@@ -35,7 +35,7 @@ export function hubHandlers(deps: { db: Db; redisUrl: string; prefix: string; lo
 
   const inbound = defineHandler({
     queue: HUB_QUEUE.inbound,
-    schema: z.object({ system, externalId: z.string().min(1), deleted: z.boolean().optional(), at: z.string().optional() }),
+    schema: z.object({ system, externalId: z.string().min(1), deleted: z.boolean().optional(), at: z.string().optional(), record: z.unknown().optional() }),
     async handle(data) {
       return applyInbound(await getHub(), data);
     },

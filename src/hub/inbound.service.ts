@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
 import { VersionConflictError } from '../contacts/canonical-store.js';
-import type { SystemContact } from '../contacts/contact-system.js';
+import type { ContactSystem, SystemContact } from '../contacts/contact-system.js';
 import { findLinkByExternalId, getLink, recordLink } from '../contacts/contact-links.store.js';
 import { markPropagated } from '../contacts/contact-outbox.store.js';
 import { conflictSide, recordConflict } from '../contacts/sync-conflicts.store.js';
@@ -21,6 +21,11 @@ export interface InboundChange {
   deleted?: boolean;
   /** When the system says the change happened (ISO). */
   at?: string;
+  /**
+   * The record as the event carried it. Used only to recognise Kith's own write coming back
+   * (its hash equals the link's) without reading the system; anything else is read afresh.
+   */
+  record?: unknown;
 }
 
 export type InboundOutcome =
@@ -57,6 +62,8 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
   }
   const system = hub.systems.targets.get(change.system);
   if (!system) throw new NotFoundError(`${change.system} is not configured as a contact system in this process`);
+  const echo = await carriedEcho(hub, system, change);
+  if (echo) return { action: 'echo', contactId: echo };
   let record = await system.get({ externalId: change.externalId });
   if (!record) {
     // Gone from the system (destroyed, or a DELETE webhook): a soft delete of the canonical record.
@@ -66,6 +73,20 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
     record = { system: change.system, externalId: change.externalId, contactId: link.contactId, fields: {}, updatedAt: at, deletedAt: at };
   }
   return applyRecord(hub, record, opts);
+}
+
+/**
+ * The contact id when the event's own record is Kith's last write to that system (an echo:
+ * nothing to read, nothing to do). A stale or redelivered echo is still an echo; a record that
+ * differs, or one that cannot be mapped, is left to the authoritative read.
+ */
+async function carriedEcho(hub: Hub, system: ContactSystem, change: InboundChange): Promise<string | undefined> {
+  if (change.record === undefined || change.record === null || change.deleted || !system.fromRecord) return undefined;
+  const carried = await system.fromRecord(change.record).catch(() => undefined);
+  if (!carried || carried.externalId !== change.externalId) return undefined;
+  const contactId = await resolveContactId(hub, carried);
+  const link = await getLink(hub.db, contactId, carried.system);
+  return isEcho(linkHashOf(carried), link ?? undefined, carried.version) ? contactId : undefined;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
 import type { CanonicalContact } from '../contacts/canonical-contact.js';
-import { getLink, type LinkWrite, recordLinks } from '../contacts/contact-links.store.js';
-import { markPending, markPropagated } from '../contacts/contact-outbox.store.js';
+import { type ContactLink, getLinksFor, type LinkWrite, recordLinks } from '../contacts/contact-links.store.js';
+import { markPending, markPropagatedMany } from '../contacts/contact-outbox.store.js';
 import { NotFoundError } from '../errors.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
 import { recordSuccess } from '../sync/sync-state-store.js';
@@ -89,11 +89,17 @@ function alreadyHolds(target: TargetSystem, c: CanonicalContact, link: { lastHas
  * a propagation racing a user's edit in the target would overwrite that edit, and the edit's
  * webhook would then look like an echo. (A race inside the read-write gap remains possible.)
  */
-async function guardNewerCopies(hub: Hub, target: TargetSystem, due: CanonicalContact[], externalIds: ReadonlyMap<string, string>): Promise<CanonicalContact[]> {
+async function guardNewerCopies(
+  hub: Hub,
+  target: TargetSystem,
+  due: CanonicalContact[],
+  links: ReadonlyMap<string, ContactLink>,
+  externalIds: ReadonlyMap<string, string>,
+): Promise<CanonicalContact[]> {
   const system = hub.systems.targets.get(target)!;
   const keep: CanonicalContact[] = [];
   for (const c of due) {
-    const link = await getLink(hub.db, c.contact_id, target);
+    const link = links.get(c.contact_id);
     const copy = link ? await system.get({ contactId: c.contact_id, externalId: externalIds.get(c.contact_id) }) : undefined;
     if (copy && link && linkHashOf(copy) !== link.lastHash && linkHashOf(copy) !== linkHashFor(target, c)) {
       const out = await applyRecord(hub, { ...copy, contactId: c.contact_id }, { locked: true });
@@ -104,6 +110,31 @@ async function guardNewerCopies(hub: Hub, target: TargetSystem, due: CanonicalCo
   return keep;
 }
 
+/** What one push has to do: the canonical records, what the target holds per Kith's links, and which records are due. */
+interface PushPlan {
+  records: Map<string, CanonicalContact>;
+  links: Map<string, ContactLink>;
+  externalIds: Map<string, string>;
+  due: CanonicalContact[];
+  skipped: number;
+}
+
+async function planPush(hub: Hub, target: TargetSystem, ids: readonly string[]): Promise<PushPlan> {
+  const [records, links] = await Promise.all([readCanonicalMany(hub.systems.canonical, ids), getLinksFor(hub.db, ids, target)]);
+  const externalIds = new Map<string, string>();
+  const due: CanonicalContact[] = [];
+  let skipped = 0;
+  for (const id of ids) {
+    const c = records.get(id);
+    if (!c) continue;
+    const link = links.get(id);
+    if (link) externalIds.set(id, link.externalId);
+    if (alreadyHolds(target, c, link)) skipped++;
+    else due.push(c);
+  }
+  return { records, links, externalIds, due, skipped };
+}
+
 /**
  * One child job: read the canonical records (always the current version, which covers the one
  * enqueued), skip those the target already holds, upsert the rest in one call, then record the
@@ -111,30 +142,22 @@ async function guardNewerCopies(hub: Hub, target: TargetSystem, due: CanonicalCo
  * transaction. Repeating it is harmless: upserts are keyed by contact id and compare first.
  */
 export async function pushToTarget(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]): Promise<PushResult> {
-  const ids = new Set(items.map((i) => i.contactId));
-  // One contact (a webhook-driven change): under the contact's lock, like the reverse path, so
-  // the guard, the write and the link record cannot interleave with an inbound change.
-  if (ids.size === 1) return withContactLock(hub.redis, hub.prefix, items[0]!.contactId, () => push(hub, target, items, true));
-  return push(hub, target, items, false);
+  const ids = [...new Set(items.map((i) => i.contactId))];
+  if (ids.length > 1) return push(hub, target, items, await planPush(hub, target, ids), false);
+  // One contact (a webhook-driven change). A target that already holds it needs no lock: closing
+  // its outbox row cannot hide a concurrent change (markPropagated only closes versions it covers).
+  const first = await planPush(hub, target, ids);
+  if (!first.due.length) return push(hub, target, items, first, false);
+  // Something to write: under the contact's lock, like the reverse path, so the guard, the write
+  // and the link record cannot interleave with an inbound change (plan again under the lock).
+  return withContactLock(hub.redis, hub.prefix, ids[0]!, async () => push(hub, target, items, await planPush(hub, target, ids), true));
 }
 
-async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[], guard: boolean): Promise<PushResult> {
+async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[], plan: PushPlan, guard: boolean): Promise<PushResult> {
   const system = hub.systems.targets.get(target);
   if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
-  const ids = [...new Set(items.map((i) => i.contactId))];
-  const records = await readCanonicalMany(hub.systems.canonical, ids);
-  const due: CanonicalContact[] = [];
-  const externalIds = new Map<string, string>();
-  let skipped = 0;
-  for (const id of ids) {
-    const c = records.get(id);
-    if (!c) continue;
-    const link = await getLink(hub.db, id, target);
-    if (link) externalIds.set(id, link.externalId);
-    if (alreadyHolds(target, c, link)) skipped++;
-    else due.push(c);
-  }
-  const toWrite = guard ? await guardNewerCopies(hub, target, due, externalIds) : due;
+  const { records, externalIds } = plan;
+  const toWrite = guard ? await guardNewerCopies(hub, target, plan.due, plan.links, externalIds) : plan.due;
   const outcomes = toWrite.length ? await system.upsertMany(toWrite, externalIds) : [];
   const now = hub.clock();
   const links: LinkWrite[] = [];
@@ -144,10 +167,13 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
   }
   await hub.db.tx(async (q) => {
     await recordLinks(q, links);
-    for (const [id, c] of records) await markPropagated(q, id, target, c.sync_metadata.version, now);
-    // A contact missing from the canonical store has nothing to propagate: close its rows too.
-    for (const it of items) if (!records.has(it.contactId)) await markPropagated(q, it.contactId, target, Number.MAX_SAFE_INTEGER, now);
+    await markPropagatedMany(q, target, [
+      ...[...records].map(([id, c]) => ({ contactId: id, version: c.sync_metadata.version })),
+      // A contact missing from the canonical store has nothing to propagate: close its rows too.
+      ...items.filter((it) => !records.has(it.contactId)).map((it) => ({ contactId: it.contactId, version: Number.MAX_SAFE_INTEGER })),
+    ], now);
     await recordSuccess(q, `contacts-push:${target}`, outcomes.length);
   });
-  return { target, written: outcomes.filter((o) => o.action !== 'unchanged').length, skipped: skipped + outcomes.filter((o) => o.action === 'unchanged').length, missing: ids.length - records.size };
+  const ids = new Set(items.map((i) => i.contactId));
+  return { target, written: outcomes.filter((o) => o.action !== 'unchanged').length, skipped: plan.skipped + outcomes.filter((o) => o.action === 'unchanged').length, missing: ids.size - records.size };
 }

@@ -97,7 +97,9 @@ export function webhookRoutes(settings: WebhookSettings) {
           const r = p.record as { id: string; updatedAt?: unknown; deletedAt?: unknown };
           const jobId = `tw.${digest(`${r.id}|${action}|${String(r.updatedAt)}|${String(r.deletedAt)}`)}`;
           try {
-            await enqueue(queue, jobId, { system: 'twenty', externalId: r.id, deleted: action === 'deleted' || action === 'destroyed', at: p.eventDate });
+            const deleted = action === 'deleted' || action === 'destroyed';
+            // The after-state rides along so the worker recognises an echo without reading Twenty.
+            await enqueue(queue, jobId, { system: 'twenty', externalId: r.id, deleted, at: p.eventDate, ...(deleted ? {} : { record: p.record }) });
           } catch (err) {
             await Promise.all(keys.map((k) => ctx.redis.del(k).catch(() => 0)));
             return reply.code(503).send({ error: `could not enqueue: ${(err as Error).message}` });
@@ -124,7 +126,8 @@ export function webhookRoutes(settings: WebhookSettings) {
           const jobId = `sb.${digest(`${p.type}|${stableStringify(p.record ?? null)}|${stableStringify(p.old_record ?? null)}`)}`;
           const at = typeof row.updated_at === 'string' ? row.updated_at : undefined;
           try {
-            await enqueue(queue, jobId, { system: 'supabase', externalId: id, deleted: p.type === 'DELETE' || row.deleted_at != null, ...(at ? { at } : {}) });
+            const deleted = p.type === 'DELETE' || row.deleted_at != null;
+            await enqueue(queue, jobId, { system: 'supabase', externalId: id, deleted, ...(at ? { at } : {}), ...(deleted ? {} : { record: p.record }) });
           } catch (err) {
             return reply.code(503).send({ error: `could not enqueue: ${(err as Error).message}` });
           }

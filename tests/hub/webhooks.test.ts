@@ -87,7 +87,7 @@ describe('webhook producers', () => {
     expect(b).toMatchObject({ status: 202, body: { jobId: a.body.jobId } });
     expect((await jobs()).waiting).toBe(1);
     const [job] = await inbound.getJobs(['waiting']);
-    expect(job!.data).toEqual({ system: 'twenty', externalId: body.record.id, deleted: false, at: body.eventDate });
+    expect(job!.data).toEqual({ system: 'twenty', externalId: body.record.id, deleted: false, at: body.eventDate, record: body.record });
   });
 
   it('Twenty: missing or bad signature, wrong secret, stale or future timestamp → 401', async () => {
@@ -156,7 +156,7 @@ describe('webhook producers', () => {
     expect(del.status).toBe(202);
     const list = await inbound.getJobs(['waiting']);
     expect(list.map((j) => j.data).sort((x, y) => Number(x.deleted) - Number(y.deleted))).toEqual([
-      { system: 'supabase', externalId: body.record.contact_id, deleted: false, at: body.record.updated_at },
+      { system: 'supabase', externalId: body.record.contact_id, deleted: false, at: body.record.updated_at, record: body.record },
       { system: 'supabase', externalId: body.record.contact_id, deleted: true },
     ]);
   });

@@ -22,6 +22,12 @@ export class LocalCanonicalStore implements CanonicalStore {
     return row ? rowToContact(row) : undefined;
   }
 
+  /** Many records in one query per 500 ids (batch pushes read a whole page at once). */
+  async getMany(contactIds: readonly string[]): Promise<Map<string, CanonicalContact>> {
+    const rows = await withLocalErrors(() => readRows(this.db, [...new Set(contactIds)]));
+    return new Map([...rows].map(([id, row]) => [id, rowToContact(row)]));
+  }
+
   async put(contact: CanonicalContact, expectedVersion?: number): Promise<PutOutcome> {
     const expected = new Map(expectedVersion === undefined ? [] : [[contact.contact_id, expectedVersion]]);
     const [r] = await withLocalErrors(() => this.db.tx((q) => writeContacts(q, [contact], this.clock(), expected)));

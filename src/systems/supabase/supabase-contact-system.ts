@@ -57,6 +57,11 @@ export class SupabaseContactSystem implements ContactSystem {
     return row ? fromSupabaseRow(parseSupabaseRow(row, this.table)) : undefined;
   }
 
+  /** A Database Webhook's `record` (the row as to_jsonb gives it) as a SystemContact. */
+  async fromRecord(record: unknown): Promise<SystemContact> {
+    return fromSupabaseRow(parseSupabaseRow(record, this.table));
+  }
+
   async listChanged(cursor: string | undefined, limit: number): Promise<ChangePage> {
     let query = this.client.from(this.table).select('*');
     if (cursor) {

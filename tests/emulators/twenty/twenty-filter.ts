@@ -157,3 +157,19 @@ export function mentionsField(node: FilterNode, field: string): boolean {
   if (node.kind === 'not') return mentionsField(node.item, field);
   return node.items.some((n) => mentionsField(n, field));
 }
+
+/**
+ * The ids a filter restricts records to, when a top-level `and` (or the filter itself) holds an
+ * `id[eq]` or `id[in]` condition; undefined when any id may match. Lets the store look records
+ * up by key instead of scanning every one (the full filter still runs on the candidates).
+ */
+export function idConstraint(node: FilterNode): string[] | undefined {
+  const direct = (n: FilterNode): string[] | undefined =>
+    n.kind === 'cmp' && n.path.length === 1 && n.path[0] === 'id' && (n.op === 'eq' || n.op === 'in') ? (Array.isArray(n.value) ? n.value : [n.value]) : undefined;
+  if (node.kind !== 'and') return direct(node);
+  for (const item of node.items) {
+    const ids = direct(item);
+    if (ids) return ids;
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type FilterNode, matches, mentionsField } from './twenty-filter.js';
+import { type FilterNode, idConstraint, matches, mentionsField } from './twenty-filter.js';
 
 /**
  * In-memory Twenty workspace: people and companies with Twenty's record shapes, server-stamped
@@ -147,7 +147,11 @@ export class TwentyStore {
 
   list(object: ObjectName, q: ListQuery): { records: TwentyRecord[]; hasNextPage: boolean; totalCount: number } {
     const withDeleted = q.filter ? mentionsField(q.filter, 'deletedAt') : false;
-    let rows = [...this.tables[object].values()].filter((r) => (withDeleted || r.deletedAt == null) && (!q.filter || matches(q.filter, r)));
+    const table = this.tables[object];
+    // By key when the filter names the ids (the emulator must stay fast with 10,000+ records).
+    const ids = q.filter ? idConstraint(q.filter) : undefined;
+    const candidates = ids ? [...new Set(ids)].flatMap((id) => table.get(id) ?? []) : [...table.values()];
+    let rows = candidates.filter((r) => (withDeleted || r.deletedAt == null) && (!q.filter || matches(q.filter, r)));
     const key = (r: TwentyRecord) => sortKey(r, q.orderBy);
     rows.sort((a, b) => compareKeys(key(a), key(b), q.orderBy));
     const totalCount = rows.length;
