@@ -176,7 +176,10 @@ export async function main(args: string[]): Promise<void> {
     // 2. Signed Twenty webhooks at the given rate.
     const sent = new Map<string, number>();
     const latencies: number[] = [];
-    const events = new QueueEvents('contacts-fanout', { connection: createRedis(redis.url, { name: 'bench-events' }), prefix });
+    // BullMQ does not close connections it was handed: each is disconnected here, or the process never exits.
+    const eventsConn = createRedis(redis.url, { name: 'bench-events' });
+    cleanup.unshift(() => eventsConn.disconnect());
+    const events = new QueueEvents('contacts-fanout', { connection: eventsConn, prefix });
     cleanup.unshift(() => events.close());
     await events.waitUntilReady();
     events.on('completed', ({ returnvalue }) => {
@@ -225,8 +228,10 @@ export async function main(args: string[]): Promise<void> {
     // 3. A bare BullMQ round trip in the same Redis, for comparison.
     const rtt: number[] = [];
     const q = new Queue('bench-rtt', { connection: conn, prefix });
-    const w = new Worker('bench-rtt', async () => 1, { connection: createRedis(redis.url, { name: 'bench-rtt' }), prefix, concurrency: 1 });
-    const rttEvents = new QueueEvents('bench-rtt', { connection: createRedis(redis.url, { name: 'bench-rtt-ev' }), prefix });
+    const rttConns = [createRedis(redis.url, { name: 'bench-rtt' }), createRedis(redis.url, { name: 'bench-rtt-ev' })];
+    cleanup.unshift(() => rttConns.forEach((c) => c.disconnect()));
+    const w = new Worker('bench-rtt', async () => 1, { connection: rttConns[0]!, prefix, concurrency: 1 });
+    const rttEvents = new QueueEvents('bench-rtt', { connection: rttConns[1]!, prefix });
     await rttEvents.waitUntilReady();
     for (let i = 0; i < 300; i++) {
       const s = performance.now();
