@@ -62,7 +62,8 @@ const CONTACT_QUEUES: QueueSpec[] = [
     name: `contacts-to-${t}`,
     group: 'contacts' as const,
     description: `write canonical contacts to ${t}`,
-    concurrency: t === 'twenty' ? 4 : 16,
+    // Twenty's 100 requests/minute is kept by Kith's own limiter, not by starving its queue of workers.
+    concurrency: 16,
     jobOptions: { attempts: 8 },
   })),
   { name: 'contacts-sweep', group: 'contacts', description: 'sync_all_contacts every KITH_CONTACTS_SYNC_EVERY (catch-up from cursors)', concurrency: 1, jobOptions: { attempts: 3 } },

@@ -68,7 +68,7 @@ export class TwentyClient {
   constructor(private readonly opts: TwentyClientOptions) {
     const url = new URL(opts.apiUrl);
     this.prefix = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(url.origin, { connections: opts.connections ?? 4 });
+    this.pool = new Pool(url.origin, { connections: opts.connections ?? 16 });
     this.limiter = new RequestLimiter(opts.rateLimit ?? { limit: 100, windowMs: 60_000 });
   }
 
