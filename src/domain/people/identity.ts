@@ -44,11 +44,23 @@ export function normaliseEmail(raw: string): string | null {
 
 /** E.164, or null when the text cannot be a phone number in `region`. */
 export function normalisePhone(raw: string, region: CountryCode = 'US'): string | null {
+  const key = `${region}\u0000${raw}`;
+  const hit = phoneMemo.get(key);
+  if (hit !== undefined) return hit;
   const s = raw.trim().replace(/^tel:/i, '');
-  if (!/\d/.test(s)) return null;
-  const p = parsePhoneNumberFromString(s, region);
-  return p && p.isPossible() ? p.number : null;
+  const p = /\d/.test(s) ? parsePhoneNumberFromString(s, region) : undefined;
+  const out = p && p.isPossible() ? p.number : null;
+  if (phoneMemo.size >= PHONE_MEMO_MAX) phoneMemo.clear();
+  phoneMemo.set(key, out);
+  return out;
 }
+
+/**
+ * libphonenumber costs ~40 µs a parse and a call log repeats the same few thousand numbers
+ * hundreds of times: remember results (a pure function of raw text and region), bounded.
+ */
+const PHONE_MEMO_MAX = 50_000;
+const phoneMemo = new Map<string, string | null>();
 
 /** Exact-match form of a name: Unicode NFKC, lower case, inner whitespace collapsed, quotes dropped. */
 export function normaliseName(raw: string): string {
