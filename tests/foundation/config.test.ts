@@ -54,7 +54,7 @@ describe('configuration', () => {
   });
 
   it('every command and subcommand has --help', async () => {
-    const program = buildProgram();
+    const program = await buildProgram();
     const walk = (c: Command, path: string[]): string[] => {
       const help = c.helpInformation();
       expect(help, path.join(' ')).toMatch(new RegExp(`^Usage: ${['kith', ...path].join(' ')}`));

@@ -1,17 +1,27 @@
 import type { Command } from 'commander';
-import { contactsCommand } from './contacts.command.js';
-import { addContactsSyncCommands } from './contacts-sync.command.js';
-import { peopleCommand } from './people.command.js';
-import { promptCommand } from './prompt.command.js';
-import { startCommand } from './start.command.js';
-import { statsCommand } from './stats.command.js';
-import { statusCommand } from './status.command.js';
-import { syncCommand } from './sync.command.js';
-import { workerCommand } from './worker.command.js';
 
 /**
- * Every `kith` subcommand, one factory per file. Add a line here to add a command.
+ * Every `kith` subcommand, one factory per file, loaded on demand: a worker process runs
+ * `kith worker …` and should not load the HTTP server, Bull Board or the SaaS SDKs that other
+ * commands need (about 1 s and 60 MB per process). Add a line here to add a command.
  */
-export function allCommands(): Command[] {
-  return [startCommand(), workerCommand(), syncCommand(), statusCommand(), addContactsSyncCommands(contactsCommand()), promptCommand(), peopleCommand(), statsCommand()];
+export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  start: async () => (await import('./start.command.js')).startCommand(),
+  worker: async () => (await import('./worker.command.js')).workerCommand(),
+  sync: async () => (await import('./sync.command.js')).syncCommand(),
+  status: async () => (await import('./status.command.js')).statusCommand(),
+  contacts: async () => {
+    const [{ contactsCommand }, { addContactsSyncCommands }] = await Promise.all([import('./contacts.command.js'), import('./contacts-sync.command.js')]);
+    return addContactsSyncCommands(contactsCommand());
+  },
+  prompt: async () => (await import('./prompt.command.js')).promptCommand(),
+  people: async () => (await import('./people.command.js')).peopleCommand(),
+  stats: async () => (await import('./stats.command.js')).statsCommand(),
+};
+
+/** The commands to build for these arguments: only the one named, else (help, typos) all of them. */
+export async function loadCommands(args: readonly string[] = []): Promise<Command[]> {
+  const named = args.find((a) => !a.startsWith('-'));
+  const names = named && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  return Promise.all(names.map((n) => COMMANDS[n]!()));
 }
