@@ -7,7 +7,7 @@ import { listPending } from '../contacts/contact-outbox.store.js';
 import type { Db } from '../db/db.js';
 import { readSyncState } from '../sync/sync-state-store.js';
 import { driftStateKey, measureDrift } from './drift.service.js';
-import { type Hub, openHub } from './hub-context.js';
+import type { Hub } from './hub-context.js';
 import { HUB_QUEUE, TARGET_SYSTEMS, targetQueue } from './hub-queues.js';
 import { PROPAGATION_LAG_ALERT_MS } from './hub-status.js';
 import { applyInbound } from './inbound.service.js';
@@ -21,12 +21,13 @@ const DRIFT_EVERY_MS = 3_600_000;
 
 /**
  * The hub's job handlers. The Hub (systems from env, Redis, FlowProducer) is opened on the first
- * job in a process, so a worker serving other queues never builds Twenty or BigQuery clients.
+ * job in a process, so a worker serving other queues never loads or builds Twenty or BigQuery clients.
  */
 export function hubHandlers(deps: { db: Db; redisUrl: string; prefix: string; log: Logger }): JobHandler[] {
   let hub: Promise<Hub> | undefined;
   const getHub = () => {
-    hub ??= openHub(deps).catch((err) => {
+    // Imported here: the hub's systems pull in the BigQuery, Supabase and Twenty clients.
+    hub ??= import('./hub-context.js').then(({ openHub }) => openHub(deps)).catch((err) => {
       hub = undefined;
       throw err;
     });

@@ -8,14 +8,8 @@ import type { CanonicalStore } from '../contacts/canonical-store.js';
 import type { ContactSystem } from '../contacts/contact-system.js';
 import type { Db } from '../db/db.js';
 import { effectiveOwnership, type FieldOwnership } from '../domain/contacts/field-ownership.js';
-import { createBigQueryContactSystem } from '../systems/bigquery/bigquery-contact-system.js';
 import { LocalCanonicalStore } from '../systems/local/local-canonical-store.js';
 import { LocalContactSystem } from '../systems/local/local-contact-system.js';
-import { createSupabaseClient } from '../systems/supabase/supabase-client.js';
-import { SupabaseContactSystem } from '../systems/supabase/supabase-contact-system.js';
-import { TwentyClient } from '../systems/twenty/twenty-client.js';
-import { TwentyContactSystem } from '../systems/twenty/twenty-contact-system.js';
-import { BigQueryCanonicalStore } from './bigquery-canonical-store.js';
 import type { TargetSystem } from './hub-queues.js';
 
 /** A canonical store that can read many records in one call (BigQuery) or not (local: cheap reads). */
@@ -36,11 +30,19 @@ export interface HubSystems {
   close(): Promise<void>;
 }
 
+/**
+ * Each system's module (and its SDK) is imported only when that system is configured: a
+ * deployment without BigQuery never loads @google-cloud/bigquery.
+ */
 export async function buildHubSystems(db: Db, env: Env = process.env): Promise<HubSystems> {
   const targets = new Map<TargetSystem, ContactSystem>();
   const bq = loadBigQueryConfig(env);
   let canonical: HubCanonicalStore;
   if (bq) {
+    const [{ createBigQueryContactSystem }, { BigQueryCanonicalStore }] = await Promise.all([
+      import('../systems/bigquery/bigquery-contact-system.js'),
+      import('./bigquery-canonical-store.js'),
+    ]);
     const system = createBigQueryContactSystem(bq);
     await system.ensureSchema();
     canonical = new BigQueryCanonicalStore(system);
@@ -51,11 +53,16 @@ export async function buildHubSystems(db: Db, env: Env = process.env): Promise<H
   let twentyRateLimitPerMinute: number | undefined;
   if (isSupabaseConfigured(env)) {
     const c = loadSupabaseConfig(env);
+    const [{ createSupabaseClient }, { SupabaseContactSystem }] = await Promise.all([
+      import('../systems/supabase/supabase-client.js'),
+      import('../systems/supabase/supabase-contact-system.js'),
+    ]);
     targets.set('supabase', new SupabaseContactSystem(createSupabaseClient(c), c.table));
   }
   if (isTwentyConfigured(env)) {
     const c = loadTwentyConfig(env);
     twentyRateLimitPerMinute = c.rateLimit.limit;
+    const [{ TwentyClient }, { TwentyContactSystem }] = await Promise.all([import('../systems/twenty/twenty-client.js'), import('../systems/twenty/twenty-contact-system.js')]);
     targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit })));
   }
   const { ownership } = loadContactsConfig(env);
