@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { coreSchedules, upsertSchedules } from '../../app/schedules.js';
-import { onShutdown } from '../../app/shutdown.js';
+import { exitAfterShutdown, onShutdown } from '../../app/shutdown.js';
 import { loadHttpConfig } from '../../config/http.config.js';
 import { loadDotenv } from '../../config/parse-env.js';
 import { loadWorkerConfig, splitList } from '../../config/worker.config.js';
@@ -82,5 +82,6 @@ export function startCommand(): Command {
         await rt.close();
         console.log('Kith stopped.');
       });
+      exitAfterShutdown();
     });
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
-import { onShutdown } from '../../app/shutdown.js';
+import { exitAfterShutdown, onShutdown } from '../../app/shutdown.js';
 import { loadDotenv } from '../../config/parse-env.js';
 import { loadWorkerConfig, splitList } from '../../config/worker.config.js';
 import { allQueues } from '../../queues/queue-registry.js';
@@ -48,5 +48,6 @@ export function workerCommand(): Command {
         for (const c of cleanups) await c();
         await rt.close();
       });
+      exitAfterShutdown();
     });
 }
