@@ -26,7 +26,7 @@ describe.each(ENGINES)('database on %s', (engine) => {
     }
   });
 
-  it('migration 011 rebuilds interactions without the person key check, keeping rows, ids and indexes', async () => {
+  it('migrations 011 and 012 rebuild interactions (no person key check) and relationships, keeping rows, ids and indexes', async () => {
     const t = await freshDb(engine, { migrate: false });
     try {
       await migrate(t.db, MIGRATIONS.filter((m) => m.version < 11));
@@ -34,7 +34,9 @@ describe.each(ENGINES)('database on %s', (engine) => {
       await t.db.run(`INSERT INTO interactions (person_id, source_type, external_id, occurred_at, title, conversation_key) VALUES ('p1', 'gmail', 'm1', 5, 'hi', 'th1'), ('p1', 'sms', 's1', 6, '', NULL)`);
       const ids = (await t.db.all<{ id: number }>('SELECT id FROM interactions ORDER BY id')).map((r) => Number(r.id));
       await expect(t.db.run(`INSERT INTO interactions (person_id, source_type, external_id, occurred_at) VALUES ('nobody', 'sms', 's2', 1)`)).rejects.toThrow(/foreign key/i);
-      expect(await migrate(t.db)).toEqual([11]);
+      await t.db.run(`INSERT INTO people (id, created_at, updated_at) VALUES ('p2', 1, 1)`);
+      await t.db.run(`INSERT INTO relationships (person_a, person_b, shared_threads_count, first_seen_at, last_seen_at, updated_at) VALUES ('p1', 'p2', 3, 10, 20, 30)`);
+      expect(await migrate(t.db, MIGRATIONS.filter((m) => m.version <= 11))).toEqual([11]);
       const rows = await t.db.all('SELECT id, person_id, source_type, external_id, occurred_at, title, conversation_key FROM interactions ORDER BY id');
       expect(rows.map((r) => ({ ...r, id: Number(r.id), occurred_at: Number(r.occurred_at) }))).toEqual([
         { id: ids[0], person_id: 'p1', source_type: 'gmail', external_id: 'm1', occurred_at: 5, title: 'hi', conversation_key: 'th1' },
@@ -49,6 +51,12 @@ describe.each(ENGINES)('database on %s', (engine) => {
           ? await t.db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'interactions' AND name = 'interactions_person'`)
           : await t.db.all<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'interactions' AND indexname = 'interactions_person'`);
       expect(indexes).toHaveLength(1);
+      // 012 (SQLite: relationships clustered on its key) keeps every relationship.
+      expect(await migrate(t.db)).toEqual([12]);
+      expect(await t.db.all('SELECT person_a, person_b, shared_threads_count, first_seen_at, last_seen_at FROM relationships')).toEqual([
+        { person_a: 'p1', person_b: 'p2', shared_threads_count: 3, first_seen_at: 10, last_seen_at: 20 },
+      ]);
+      await expect(t.db.run(`INSERT INTO relationships (person_a, person_b, updated_at) VALUES ('p1', 'p2', 1)`)).rejects.toThrow(/unique|duplicate/i);
     } finally {
       await t.dispose();
     }
