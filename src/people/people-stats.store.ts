@@ -3,9 +3,8 @@ import { COUNT_FIELDS, type PersonStats } from '../domain/people/source-mapping.
 import { pgArray } from './sql-support.js';
 
 /**
- * Writes of the cached stats columns of `people`, in one statement per batch whatever its size:
- *   addStats  `count = count + delta` (ingest; correct under concurrency, the rows are locked)
- *   setStats  overwrite with a recomputation (refresh, merge, split, delete)
+ * `count = count + delta` writes of the cached stats columns of `people` (ingest; correct under
+ * concurrency, the rows are locked), in one statement per batch whatever its size.
  * SQLite runs one prepared UPDATE per person (better-sqlite3 binds faster than it parses a
  * long statement); PostgreSQL updates from unnest() arrays in one round trip.
  * Rows are written in id order, so concurrent batches lock people in the same order.
@@ -50,31 +49,4 @@ export async function addStats(q: Queryable, deltas: StatsEntries): Promise<void
      FROM ${PG_ARRAYS} WHERE p.id = v.id`,
     pgParams(entries),
   );
-}
-
-/** Overwrite with a recomputation; returns how many people were given (each now holds its values). */
-export async function setStats(q: Queryable, stats: StatsEntries): Promise<number> {
-  const entries = sortedEntries(stats);
-  if (entries.length === 0) return 0;
-  // Rows already holding the recomputed values are left alone: a refresh that finds the counts
-  // exact (the normal case) dirties no page and commits almost nothing.
-  if (q.engine === 'sqlite') {
-    const cols = [...COUNT_FIELDS, 'source_mask', 'first_interaction_at', 'last_interaction_at'];
-    await q.runMany(
-      `UPDATE people SET ${cols.map((f) => `${f} = ?`).join(', ')} WHERE id = ? AND (${cols.map((f) => `${f} IS NOT ?`).join(' OR ')})`,
-      entries.map(([id, s]) => {
-        const values = [...COUNT_FIELDS.map((f) => s[f]), s.source_mask, s.first_interaction_at, s.last_interaction_at];
-        return [...values, id, ...values];
-      }),
-    );
-  } else {
-    const sets = COUNT_FIELDS.map((f) => `${f} = v.${f}`).join(', ');
-    const differs = [...COUNT_FIELDS.map((f) => `p.${f} IS DISTINCT FROM v.${f}`), 'p.source_mask IS DISTINCT FROM v.source_mask', 'p.first_interaction_at IS DISTINCT FROM v.f', 'p.last_interaction_at IS DISTINCT FROM v.l'];
-    await q.run(
-      `UPDATE people AS p SET ${sets}, source_mask = v.source_mask, first_interaction_at = v.f, last_interaction_at = v.l
-       FROM ${PG_ARRAYS} WHERE p.id = v.id AND (${differs.join(' OR ')})`,
-      pgParams(entries),
-    );
-  }
-  return entries.length;
 }

@@ -1,18 +1,6 @@
 import type { Db, Queryable } from '../db/db.js';
-import {
-  addAggregate,
-  COUNT_FIELDS,
-  diffStats,
-  emptyStats,
-  INTERACTION_SOURCE_TYPES,
-  isInteractionSourceType,
-  type PersonStats,
-  SOURCE_BIT,
-  SOURCE_COUNT_FIELD,
-} from '../domain/people/source-mapping.js';
-import type { InteractionSourceType } from '../sources/source-event.js';
+import { COUNT_FIELDS, diffStats, INTERACTION_SOURCE_TYPES, type PersonStats, SOURCE_BIT, SOURCE_COUNT_FIELD } from '../domain/people/source-mapping.js';
 import { writeAudit } from './audit.js';
-import { setStats } from './people-stats.store.js';
 import { inList, lockPeople } from './sql-support.js';
 
 /**
@@ -38,25 +26,24 @@ function aggregateSql(innerWhere: string): string {
 
 /**
  * Recompute and store the counts of `personIds` inside the caller's transaction, touching only
- * those people: lock them (so the aggregate sees every write committed before), aggregate their
- * interactions off the covering index by (person, source type), fold in memory, write once.
+ * those people: lock them (so the aggregate sees every write committed before), then one
+ * UPDATE from the aggregate, which skips people whose stored values already match (an exact
+ * refresh, the normal case, dirties no page). Returns how many of the people exist.
  */
 export async function refreshPeopleStatsIn(q: Queryable, personIds: readonly string[]): Promise<number> {
   const ids = [...new Set(personIds)];
   if (ids.length === 0) return 0;
   const existing = await lockPeople(q, ids);
   const a = inList(q, 'person_id', ids);
-  const rows = await q.all<{ person_id: string; source_type: InteractionSourceType; n: number; f: number; l: number }>(
-    `SELECT person_id, source_type, COUNT(*) AS n, MIN(occurred_at) AS f, MAX(occurred_at) AS l
-     FROM interactions WHERE ${a.sql} GROUP BY person_id, source_type`,
-    a.params,
+  const p = inList(q, 'p.id', ids);
+  const cols = STAT_COLUMNS.map((c) => (c.endsWith('_at') ? `x.${c} AS ${c}` : `COALESCE(x.${c}, 0) AS ${c}`)).join(', ');
+  await q.run(
+    `UPDATE people SET ${STAT_COLUMNS.map((c) => `${c} = a.${c}`).join(', ')}
+     FROM (SELECT p.id AS pid, ${cols} FROM people p LEFT JOIN (${aggregateSql(`WHERE ${a.sql}`)}) x ON x.person_id = p.id WHERE ${p.sql}) a
+     WHERE people.id = a.pid AND (${STAT_COLUMNS.map((c) => `people.${c} IS DISTINCT FROM a.${c}`).join(' OR ')})`,
+    [...a.params, ...p.params],
   );
-  const stats = new Map<string, PersonStats>(existing.map((p) => [p.id, emptyStats()]));
-  for (const r of rows) {
-    const s = stats.get(r.person_id);
-    if (s && isInteractionSourceType(r.source_type)) addAggregate(s, r.source_type, Number(r.n), Number(r.f), Number(r.l));
-  }
-  return setStats(q, stats);
+  return existing.length;
 }
 
 /** Targeted refresh in its own transaction (repair tool; normal writes keep counts exact themselves). */

@@ -85,14 +85,6 @@ export function addInteraction(s: PersonStats, sourceType: InteractionSourceType
   if (s.last_interaction_at === null || occurredAt > s.last_interaction_at) s.last_interaction_at = occurredAt;
 }
 
-/** Fold one (source type, count, first, last) aggregate row into a stats accumulator. */
-export function addAggregate(s: PersonStats, sourceType: InteractionSourceType, n: number, first: number, last: number): void {
-  s[SOURCE_COUNT_FIELD[sourceType]] += n;
-  s.source_mask |= SOURCE_BIT[sourceType];
-  if (s.first_interaction_at === null || first < s.first_interaction_at) s.first_interaction_at = first;
-  if (s.last_interaction_at === null || last > s.last_interaction_at) s.last_interaction_at = last;
-}
-
 /** Field names whose values differ between cached and recomputed stats. */
 export function diffStats(cached: PersonStats, computed: PersonStats): (keyof PersonStats)[] {
   return (Object.keys(computed) as (keyof PersonStats)[]).filter((k) => (cached[k] ?? null) !== (computed[k] ?? null));
