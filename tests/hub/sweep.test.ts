@@ -26,11 +26,13 @@ describe('sync_all_contacts (the 5-minute sweep) with cursors', () => {
   const sweepJob = async (id: string): Promise<SweepReport> => {
     const q = h.queue('contacts-sweep');
     await q.add('sync_all_contacts', { dryRun: false }, { jobId: id });
+    // State first, then the job: a job read while still active has no return value yet.
     const job = await until(async () => {
-      const j = await Job.fromId(q, id);
-      const state = j && (await j.getState());
-      if (state === 'failed') throw new Error(`sweep failed: ${j!.failedReason}`);
-      return state === 'completed' && j;
+      const state = await q.getJobState(id);
+      if (state !== 'completed' && state !== 'failed') return false;
+      const j = (await Job.fromId(q, id))!;
+      if (state === 'failed') throw new Error(`sweep failed: ${j.failedReason}`);
+      return j;
     }, 'sweep job', 20_000);
     await h.settle(20_000);
     return job.returnvalue as SweepReport;
