@@ -35,14 +35,22 @@ export interface UpsertOutcome {
  * One small interface per external system that holds contacts (BigQuery, Supabase, the local
  * database, Twenty). Every write is an idempotent upsert keyed by the contact id.
  */
+export interface UpsertOptions {
+  read?: ReadonlyMap<string, boolean>;
+}
+
 export interface ContactSystem {
   readonly name: SystemName;
   /** Read one contact by Kith contact id (and/or the system's external id). */
   get(ref: { contactId?: string; externalId?: string }): Promise<SystemContact | undefined>;
   /** Contacts changed after `cursor` (undefined = from the beginning), oldest first. */
   listChanged(cursor: string | undefined, limit: number): Promise<ChangePage>;
-  /** Create or update; safe to repeat with the same input. */
-  upsertMany(contacts: readonly CanonicalContact[], externalIds?: ReadonlyMap<string, string>): Promise<UpsertOutcome[]>;
+  /**
+   * Create or update; safe to repeat with the same input. `opts.read` lists contacts whose copy
+   * the caller read just now and found different (true: it exists; false: there is none), so a
+   * system that reads its own state before writing may skip that read for them.
+   */
+  upsertMany(contacts: readonly CanonicalContact[], externalIds?: ReadonlyMap<string, string>, opts?: UpsertOptions): Promise<UpsertOutcome[]>;
   /** Soft-delete (deleted_at / trash): never a hard delete. */
   softDelete(refs: readonly { contactId: string; externalId?: string }[], at: string): Promise<void>;
   /** A record as the system's webhook carried it (no read): lets an echo be recognised without a round trip. */

@@ -95,19 +95,28 @@ async function guardNewerCopies(
   due: CanonicalContact[],
   links: ReadonlyMap<string, ContactLink>,
   externalIds: ReadonlyMap<string, string>,
-): Promise<CanonicalContact[]> {
+): Promise<{ keep: CanonicalContact[]; read: Map<string, boolean> }> {
   const system = hub.systems.targets.get(target)!;
   const keep: CanonicalContact[] = [];
+  // What this read learnt, handed to upsertMany so the target need not read the same rows again.
+  const read = new Map<string, boolean>();
   for (const c of due) {
     const link = links.get(c.contact_id);
-    const copy = link ? await system.get({ contactId: c.contact_id, externalId: externalIds.get(c.contact_id) }) : undefined;
-    if (copy && link && linkHashOf(copy) !== link.lastHash && linkHashOf(copy) !== linkHashFor(target, c)) {
+    if (!link) {
+      keep.push(c);
+      continue;
+    }
+    const copy = await system.get({ contactId: c.contact_id, externalId: externalIds.get(c.contact_id) });
+    const copyHash = copy && linkHashOf(copy);
+    if (copy && copyHash !== link.lastHash && copyHash !== linkHashFor(target, c)) {
       const out = await applyRecord(hub, { ...copy, contactId: c.contact_id }, { locked: true });
       if (out.action === 'created' || out.action === 'updated' || out.action === 'conflict') continue;
     }
+    if (!copy) read.set(c.contact_id, false);
+    else if (copyHash !== linkHashFor(target, c)) read.set(c.contact_id, true);
     keep.push(c);
   }
-  return keep;
+  return { keep, read };
 }
 
 /** What one push has to do: the canonical records, what the target holds per Kith's links, and which records are due. */
@@ -157,8 +166,8 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
   const system = hub.systems.targets.get(target);
   if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
   const { records, externalIds } = plan;
-  const toWrite = guard ? await guardNewerCopies(hub, target, plan.due, plan.links, externalIds) : plan.due;
-  const outcomes = toWrite.length ? await system.upsertMany(toWrite, externalIds) : [];
+  const { keep: toWrite, read } = guard ? await guardNewerCopies(hub, target, plan.due, plan.links, externalIds) : { keep: plan.due, read: undefined };
+  const outcomes = toWrite.length ? await system.upsertMany(toWrite, externalIds, { read }) : [];
   const now = hub.clock();
   const links: LinkWrite[] = [];
   for (const o of outcomes) {

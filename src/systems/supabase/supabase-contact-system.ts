@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { CanonicalContact } from '../../contacts/canonical-contact.js';
-import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
+import type { ChangePage, ContactSystem, SystemContact, UpsertOptions, UpsertOutcome } from '../../contacts/contact-system.js';
 import { hashContact } from '../../domain/contacts/contact-content.js';
 import { CursorInvalidError, InvalidInputError } from '../../errors.js';
 import { fromSupabaseRow, parseSupabaseRow, toSupabaseRow } from './contact-row.mapper.js';
@@ -83,7 +83,7 @@ export class SupabaseContactSystem implements ContactSystem {
     };
   }
 
-  async upsertMany(contacts: readonly CanonicalContact[], externalIds?: ReadonlyMap<string, string>): Promise<UpsertOutcome[]> {
+  async upsertMany(contacts: readonly CanonicalContact[], externalIds?: ReadonlyMap<string, string>, opts: UpsertOptions = {}): Promise<UpsertOutcome[]> {
     for (const c of contacts) {
       const ext = externalIds?.get(c.contact_id);
       if (ext !== undefined && ext !== c.contact_id) {
@@ -92,10 +92,16 @@ export class SupabaseContactSystem implements ContactSystem {
     }
     // Last one wins within a call, like the database would.
     const unique = [...new Map(contacts.map((c) => [c.contact_id, c])).values()];
-    const existing = await this.readState(unique.map((c) => c.contact_id));
+    // Rows the caller just read and found different are written without reading their state again.
+    const read = opts.read ?? new Map<string, boolean>();
+    const existing = await this.readState(unique.map((c) => c.contact_id).filter((id) => !read.has(id)));
     const outcomes: UpsertOutcome[] = [];
     const writes: CanonicalContact[] = [];
     for (const c of unique) {
+      if (read.has(c.contact_id)) {
+        writes.push(c);
+        continue;
+      }
       const cur = existing.get(c.contact_id);
       const same = cur && cur.content_hash === hashContact(c) && cur.version === c.sync_metadata.version && cur.last_sync_source === c.sync_metadata.last_updated_by;
       if (same) outcomes.push({ contactId: c.contact_id, externalId: c.contact_id, action: 'unchanged' });
@@ -106,7 +112,10 @@ export class SupabaseContactSystem implements ContactSystem {
       const chunk = writes.slice(i, i + ROWS_PER_WRITE);
       const res = (await this.client.from(this.table).upsert(chunk.map((c) => toSupabaseRow(c, writeId)), { onConflict: 'contact_id' })) as Result<unknown>;
       this.check(res, `upsert ${chunk.length} contacts`);
-      for (const c of chunk) outcomes.push({ contactId: c.contact_id, externalId: c.contact_id, action: existing.has(c.contact_id) ? 'updated' : 'created' });
+      for (const c of chunk) {
+        const existed = read.get(c.contact_id) ?? existing.has(c.contact_id);
+        outcomes.push({ contactId: c.contact_id, externalId: c.contact_id, action: existed ? 'updated' : 'created' });
+      }
     }
     return outcomes;
   }

@@ -51,6 +51,21 @@ describe('SupabaseContactSystem with supabase-js against the emulator', () => {
     expect((await system.get({ contactId: a.contact_id }))!).toMatchObject({ version: 2, fields: { job_title: 'CTO' } });
   });
 
+  it('writes rows the caller just read (opts.read) without reading their state again', async () => {
+    const { emu, system } = await setup();
+    const a = makeContact({ n: 1 });
+    const b = makeContact({ n: 2 });
+    await system.upsertMany([a]);
+    const reads = () => emu.requests.filter((r) => r.method === 'GET').length;
+    const before = reads();
+    const a2 = { ...a, job_title: 'CTO', sync_metadata: { ...a.sync_metadata, version: 2 } };
+    const out = await system.upsertMany([a2, b], undefined, { read: new Map([[a.contact_id, true], [b.contact_id, false]]) });
+    expect(out.map((o) => [o.contactId, o.action])).toEqual([[a.contact_id, 'updated'], [b.contact_id, 'created']]);
+    expect(reads()).toBe(before);
+    expect(await emu.sql('SELECT count(*)::int AS n FROM contacts')).toEqual([{ n: 2 }]);
+    expect((await system.get({ contactId: a.contact_id }))!).toMatchObject({ version: 2, fields: { job_title: 'CTO' } });
+  });
+
   it('pages through changes past one page in (updated_at, contact_id) order and resumes from the cursor', async () => {
     const { emu, system } = await setup();
     const many = Array.from({ length: 230 }, (_, i) => makeContact({ n: i }));
