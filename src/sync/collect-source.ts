@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../db/db.js';
 import type { SelfIdentity } from '../domain/people/identity.js';
 import type { InteractionInput } from '../domain/people/interaction.js';
-import type { PlannedInteraction } from '../domain/people/interaction-rules.js';
+import { interactionsFromEvent, type PlannedInteraction } from '../domain/people/interaction-rules.js';
 import type { Logger } from '../log/logger.js';
 import { deleteInteractionsIn } from '../people/delete.service.js';
 import { ingestInteractionsIn } from '../people/ingest.service.js';
@@ -9,7 +9,6 @@ import { resolveParticipants, upsertContactPerson } from '../people/resolve.serv
 import { loadParser } from '../sources/parser-registry.js';
 import type { ContactEvent, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
-import { InteractionPlanner, refKey } from './interaction-planner.js';
 import { readSyncState, saveCursor } from './sync-state-store.js';
 
 /**
@@ -59,7 +58,6 @@ export async function collectSource(
   // Participants already resolved in this run: the same identifiers resolve to the same person,
   // so a correspondent seen in a thousand messages costs one lookup, not a thousand.
   const known = new Map<string, string | null>();
-  const planner = new InteractionPlanner(self);
   let cursor: string | undefined;
 
   const flush = async () => {
@@ -98,7 +96,7 @@ export async function collectSource(
     out.events++;
     if (ev.kind === 'contact') contacts.push(ev);
     else {
-      for (const p of planner.plan(ev)) planned.push(p);
+      for (const p of interactionsFromEvent(ev, self)) planned.push(p);
       if (source.type === 'vault') noteIds.push(ev.externalId);
     }
     if (++batched >= BATCH) await flush();
@@ -107,6 +105,9 @@ export async function collectSource(
   if (out.skipped) opts.log?.warn({ source: source.id, skipped: out.skipped, first: out.skippedSample[0] }, 'malformed records skipped');
   return { records: out.interactions.inserted + out.contacts, result: out };
 }
+
+/** One participant's identifiers as a map key (the run's resolution memo). */
+const refKey = (r: ParticipantRef) => `${r.email ?? ''}\u0000${r.phone ?? ''}\u0000${r.handle ?? ''}\u0000${r.name ?? ''}`;
 
 async function toRows(q: Queryable, type: string, planned: PlannedInteraction[], self: SelfIdentity, known: Map<string, string | null>): Promise<InteractionInput[]> {
   if (!planned.length) return [];
