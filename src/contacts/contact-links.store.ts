@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.js';
+import { inList } from '../db/sql-lists.js';
 import type { LinkState } from '../domain/contacts/echo-detector.js';
 import { InvalidInputError } from '../errors.js';
 import type { SystemName } from './canonical-contact.js';
@@ -40,16 +41,11 @@ export async function getLink(q: Queryable, contactId: string, system: SystemNam
   return r && toLink(r);
 }
 
-/** One system's links of many contacts, by contact id, in one query per 500 ids (batch pushes). */
+/** One system's links of many contacts, by contact id, in one query (batch pushes). */
 export async function getLinksFor(q: Queryable, contactIds: readonly string[], system: SystemName): Promise<Map<string, ContactLink>> {
-  const out = new Map<string, ContactLink>();
-  const ids = [...new Set(contactIds)];
-  for (let i = 0; i < ids.length; i += 500) {
-    const part = ids.slice(i, i + 500);
-    const rows = await q.all<LinkRow>(`SELECT * FROM contact_links WHERE system = ? AND contact_id IN (${part.map(() => '?').join(', ')})`, [system, ...part]);
-    for (const r of rows) out.set(r.contact_id, toLink(r));
-  }
-  return out;
+  const ids = inList(q, 'contact_id', [...new Set(contactIds)]);
+  const rows = await q.all<LinkRow>(`SELECT * FROM contact_links WHERE system = ? AND ${ids.sql}`, [system, ...ids.params]);
+  return new Map(rows.map((r) => [r.contact_id, toLink(r)]));
 }
 
 /** The contact a system's record belongs to (webhooks carry only the system's id). */
@@ -81,15 +77,11 @@ export async function recordLink(q: Queryable, link: LinkWrite): Promise<void> {
 
 export async function recordLinks(q: Queryable, links: readonly LinkWrite[]): Promise<void> {
   if (!links.length) return;
-  // Who holds these system ids now: one query per system and 500 ids.
+  // Who holds these system ids now: one query per system.
   const holders = new Map<string, string>();
   for (const system of new Set(links.map((l) => l.system))) {
-    const ids = [...new Set(links.filter((l) => l.system === system).map((l) => l.externalId))];
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      const rows = await q.all<LinkRow>(`SELECT * FROM contact_links WHERE system = ? AND external_id IN (${part.map(() => '?').join(', ')})`, [system, ...part]);
-      for (const r of rows) holders.set(`${system}|${r.external_id}`, r.contact_id);
-    }
+    const ids = inList(q, 'external_id', [...new Set(links.filter((l) => l.system === system).map((l) => l.externalId))]);
+    for (const r of await q.all<LinkRow>(`SELECT * FROM contact_links WHERE system = ? AND ${ids.sql}`, [system, ...ids.params])) holders.set(`${system}|${r.external_id}`, r.contact_id);
   }
   for (const l of links) {
     const other = holders.get(`${l.system}|${l.externalId}`);

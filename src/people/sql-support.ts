@@ -1,19 +1,8 @@
-import type { Queryable, SqlValue } from '../db/db.js';
+import type { Queryable } from '../db/db.js';
+import { inList } from '../db/sql-lists.js';
 
-/**
- * Engine-specific fragments, kept in one place. Lists of ids travel as one parameter
- * (a JSON array for SQLite's json_each, a text[] for PostgreSQL), so statements stay
- * prepared once whatever the list length.
- */
-export function inList(q: Queryable, column: string, values: readonly (string | number)[], pgType: 'text' | 'bigint' = 'text'): { sql: string; params: SqlValue[] } {
-  if (q.engine === 'sqlite') return { sql: `${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(values)] };
-  return { sql: `${column} = ANY(CAST(? AS ${pgType}[]))`, params: [pgArray(values)] };
-}
-
-/** node-postgres serialises JS arrays to PostgreSQL arrays; the Db interface types params narrowly. */
-export function pgArray(values: readonly unknown[]): SqlValue {
-  return values as unknown as SqlValue;
-}
+/** Engine-specific fragments of the people services; the list helpers live with the database. */
+export { inList, pgArray } from '../db/sql-lists.js';
 
 export interface LockedPerson {
   id: string;
