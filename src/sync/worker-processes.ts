@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
+import { workerNodeFlags } from '../config/worker.config.js';
 import { createRedis } from '../redis/connection.js';
 
 const KITH_BIN = resolve(import.meta.dirname, '../../bin/kith.mjs');
@@ -28,12 +29,14 @@ export interface SpawnedWorkers {
 
 /**
  * Start `kith worker` processes for a run's duration: each group of queues in a process of its
- * own (sources apart from the pipeline), sharing this process's Redis and database settings.
+ * own (sources apart from the pipeline), sharing this process's Redis and database settings,
+ * with the heap limit of KITH_WORKER_HEAP_MB.
  */
 export async function spawnWorkers(groups: readonly string[][], env: NodeJS.ProcessEnv, redisUrl: string, prefix: string): Promise<SpawnedWorkers> {
+  const flags = workerNodeFlags(env);
   const processes = groups
     .filter((g) => g.length)
-    .map((g) => spawn(process.execPath, [KITH_BIN, 'worker', '--queues', g.join(',')], { env: { ...env, REDIS_URL: redisUrl, KITH_QUEUE_PREFIX: prefix }, stdio: ['ignore', 'ignore', 'inherit'] }));
+    .map((g) => spawn(process.execPath, [...flags, KITH_BIN, 'worker', '--queues', g.join(',')], { env: { ...env, REDIS_URL: redisUrl, KITH_QUEUE_PREFIX: prefix }, stdio: ['ignore', 'ignore', 'inherit'] }));
   const all = groups.flat();
   const deadline = Date.now() + 30_000;
   while ((await queuesWithoutWorkers(redisUrl, prefix, all)).length) {

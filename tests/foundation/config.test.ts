@@ -3,7 +3,7 @@ import { ConfigError } from '../../src/config/config-error.js';
 import { loadDbConfig } from '../../src/config/db.config.js';
 import { loadHttpConfig } from '../../src/config/http.config.js';
 import { loadRedisConfig } from '../../src/config/redis.config.js';
-import { loadWorkerConfig } from '../../src/config/worker.config.js';
+import { loadWorkerConfig, workerNodeFlags } from '../../src/config/worker.config.js';
 import { redactUrl } from '../../src/log/logger.js';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
@@ -15,6 +15,8 @@ describe('configuration', () => {
     expect(loadRedisConfig({})).toEqual({ url: undefined, prefix: '{kith}' });
     expect(loadDbConfig('/data', {})).toEqual({ engine: 'sqlite', path: '/data/kith.db' });
     expect(loadWorkerConfig({ KITH_WORKER_QUEUES: 'a, b,,c' }).queues).toEqual(['a', 'b', 'c']);
+    expect(workerNodeFlags({})).toEqual(['--max-old-space-size=384']);
+    expect(workerNodeFlags({ KITH_WORKER_HEAP_MB: '1024' })).toEqual(['--max-old-space-size=1024']);
   });
 
   it('names the variable and the bad value', () => {
@@ -23,6 +25,7 @@ describe('configuration', () => {
     expect(() => loadRedisConfig({ REDIS_URL: 'http://x' })).toThrow(/^REDIS_URL: must start with redis:\/\//);
     expect(() => loadRedisConfig({ KITH_QUEUE_PREFIX: 'kith' })).toThrow(/^KITH_QUEUE_PREFIX: must be a Redis Cluster hash tag/);
     expect(() => loadDbConfig('/d', { DATABASE_URL: 'mysql://x' })).toThrow(/^DATABASE_URL: must be postgres/);
+    expect(() => workerNodeFlags({ KITH_WORKER_HEAP_MB: '16' })).toThrow(/^KITH_WORKER_HEAP_MB: must be a whole number from 64/);
   });
 
   it('never echoes a secret value', () => {
