@@ -6,13 +6,14 @@
  *   1. sync_all_contacts for 10,000 canonical contacts → Supabase + Twenty (until the outbox is empty);
  *   2. signed Twenty webhooks at --rate for --seconds (each an edit of a different person), latency
  *      from sending the webhook to the fan-out parent completing (every target done);
- *   3. a bare BullMQ job round trip in the same run, for comparison.
+ *   3. a bare BullMQ job round trip in the same run, for comparison;
+ * and the machine's busy CPU per webhook over phase 2 (every process; the machine should be otherwise idle).
  * Twenty's client-side limiter is raised for the emulator (TWENTY_RATE_LIMIT_PER_MINUTE, reported);
  * against real Twenty it stays at 100/minute. Progress on stderr, one JSON line last on stdout.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +44,58 @@ const CONTACTS = 10_000;
 const TWENTY_LIMIT = 10_000;
 const log = (m: string) => process.stderr.write(`[hub bench] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Busy CPU time of the whole machine so far (ms, all cores; /proc/stat), or NaN off Linux. */
+function machineBusyMs(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait; USER_HZ is 100.
+    return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU ms per process so far (utime + stime of every process in /proc), keyed "pid name". */
+function processCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        const queues = cmd.indexOf('--queues');
+        const name = queues >= 0 ? `worker ${cmd[queues + 1]}` : Number(pid) === process.pid ? 'bench (Kith HTTP, emulators, driver)' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        out.set(`${pid} ${name}`, (Number(fields[11]) + Number(fields[12])) * 10);
+      } catch {
+        // the process exited meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/** Where the CPU of a phase went, by process name: ms per webhook, largest first. */
+function cpuBreakdown(before: Map<string, number>, after: Map<string, number>, n: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const [key, ms] of after) {
+    const d = ms - (before.get(key) ?? 0);
+    if (d <= 0) continue;
+    const name = key.slice(key.indexOf(' ') + 1);
+    byName[name] = (byName[name] ?? 0) + d;
+  }
+  return Object.fromEntries(Object.entries(byName).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round((v / n) * 100) / 100]));
+}
+
+/** Calls per Redis command so far (INFO commandstats; scripts show up as evalsha). */
+async function commandStats(conn: { info(section: string): Promise<string> }): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const m of (await conn.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+}
 
 function pct(values: number[]): { p50: number; p95: number; p99: number } {
   const s = [...values].sort((a, b) => a - b);
@@ -196,6 +249,9 @@ export async function main(args: string[]): Promise<void> {
     let statusErrors = 0;
     const inflight: Promise<void>[] = [];
     const started = performance.now();
+    const busyBefore = machineBusyMs();
+    const procBefore = processCpuMs();
+    const redisBefore = await commandStats(conn);
     for (let i = 0; i < total; i++) {
       const wait = started + (i * 1000) / rate - performance.now();
       if (wait > 0) await sleep(wait);
@@ -223,6 +279,12 @@ export async function main(args: string[]): Promise<void> {
     await Promise.all(inflight);
     const sendSeconds = (performance.now() - started) / 1000;
     for (let i = 0; i < 1500 && latencies.length < total - statusErrors; i++) await sleep(20);
+    // CPU the whole pipeline spent per webhook (Kith, workers, emulators, Redis, PostgreSQL, this driver).
+    const cpuPerWebhook = (machineBusyMs() - busyBefore) / total;
+    log(`CPU ms per webhook by process: ${JSON.stringify(cpuBreakdown(procBefore, processCpuMs(), total))}`);
+    const redisAfter = await commandStats(conn);
+    const calls = Object.entries(redisAfter).map(([k, v]) => [k, Math.round(((v - (redisBefore[k] ?? 0)) / total) * 10) / 10] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+    log(`Redis calls per webhook: ${calls.reduce((n, [, v]) => n + v, 0).toFixed(1)} ${JSON.stringify(Object.fromEntries(calls.slice(0, 15)))}`);
     log(`webhooks: ${total} sent in ${sendSeconds.toFixed(1)} s, ${latencies.length} reached every target, ${statusErrors} non-202`);
 
     // 3. A bare BullMQ round trip in the same Redis, for comparison.
@@ -252,6 +314,7 @@ export async function main(args: string[]): Promise<void> {
       webhooks_reached_all_targets: latencies.length,
       webhook_errors: statusErrors,
       webhook_to_all_targets_ms: pct(latencies),
+      machine_cpu_ms_per_webhook: Math.round(cpuPerWebhook * 100) / 100,
       targets: [...hub.systems.targets.keys()],
       canonical: hub.systems.canonicalName,
       sync_all_contacts: CONTACTS,

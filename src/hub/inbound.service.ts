@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../contacts/canonical-contact.js';
 import { VersionConflictError } from '../contacts/canonical-store.js';
 import type { ContactSystem, SystemContact } from '../contacts/contact-system.js';
 import { findLinkByExternalId, getLink, recordLink } from '../contacts/contact-links.store.js';
@@ -9,10 +8,11 @@ import { decideIncoming, type IncomingDecision } from '../domain/contacts/contac
 import { isEcho } from '../domain/contacts/echo-detector.js';
 import { NotFoundError } from '../errors.js';
 import { withContactLock } from './contact-lock.js';
+import { echoOf, resolveContactId } from './echo-check.js';
 import type { Hub } from './hub-context.js';
 import type { TargetSystem } from './hub-queues.js';
 import { enqueueFanout, syncContactToAll } from './propagation.service.js';
-import { linkHashOf } from './system-view.js';
+import { linkHashFor, linkHashOf } from './system-view.js';
 
 export interface InboundChange {
   system: TargetSystem;
@@ -34,21 +34,6 @@ export type InboundOutcome =
   | { action: 'write_back'; contactId: string; version: number; reason: string; fanout?: string }
   | { action: 'conflict'; contactId: string; conflictId: string; created: boolean }
   | { action: 'canonical_change'; contactId: string; version: number; fanout?: string };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A stable contact id for a record first seen in a system whose id is not a UUID. */
-function mintContactId(system: SystemName, externalId: string): string {
-  const h = createHash('sha256').update(`${system}|${externalId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-async function resolveContactId(hub: Hub, s: SystemContact): Promise<string> {
-  const link = await findLinkByExternalId(hub.db, s.system, s.externalId);
-  if (link) return link.contactId;
-  const candidate = s.contactId ?? s.externalId;
-  return UUID.test(candidate) ? candidate.toLowerCase() : mintContactId(s.system, s.externalId);
-}
 
 /**
  * The reverse path for one change reported by a system (webhook): read the record from the
@@ -84,9 +69,7 @@ async function carriedEcho(hub: Hub, system: ContactSystem, change: InboundChang
   if (change.record === undefined || change.record === null || change.deleted || !system.fromRecord) return undefined;
   const carried = await system.fromRecord(change.record).catch(() => undefined);
   if (!carried || carried.externalId !== change.externalId) return undefined;
-  const contactId = await resolveContactId(hub, carried);
-  const link = await getLink(hub.db, contactId, carried.system);
-  return isEcho(linkHashOf(carried), link ?? undefined, carried.version) ? contactId : undefined;
+  return echoOf(hub.db, carried);
 }
 
 /**
@@ -102,7 +85,7 @@ async function carriedEcho(hub: Hub, system: ContactSystem, change: InboundChang
  */
 export async function applyRecord(hub: Hub, incoming: SystemContact, opts: { fanout?: boolean; dryRun?: boolean; locked?: boolean } = {}): Promise<InboundOutcome> {
   const fanout = opts.fanout !== false && !opts.dryRun;
-  const contactId = await resolveContactId(hub, incoming);
+  const contactId = await resolveContactId(hub.db, incoming);
   const hash = linkHashOf(incoming);
   const link = await getLink(hub.db, contactId, incoming.system);
   if (isEcho(hash, link ?? undefined, incoming.version)) return { action: 'echo', contactId };
@@ -150,7 +133,9 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
     const version = d.contact.sync_metadata.version;
     await hub.systems.canonical.put(d.contact, current?.sync_metadata.version ?? 0);
     await recordLink(hub.db, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
-    const f = fanout ? await enqueueFanout(hub, [{ contactId, version }], { origin: `${source}-edit` }) : undefined;
+    // The source holds the new record unless the merge refused some of its fields (then it gets a write-back).
+    const holders = linkHashFor(source, d.contact) === hash ? [source] : [];
+    const f = fanout ? await enqueueFanout(hub, [{ contactId, version }], { origin: `${source}-edit`, holders }) : undefined;
     return { action: d.action === 'create' ? 'created' : 'updated', contactId, version, fanout: f?.parentId };
   }
   if (d.action === 'conflict') {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
-import type { CanonicalContact } from '../contacts/canonical-contact.js';
+import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
 import { type ContactLink, getLinksFor, type LinkWrite, recordLinks } from '../contacts/contact-links.store.js';
 import { markPending, markPropagatedMany } from '../contacts/contact-outbox.store.js';
 import { NotFoundError } from '../errors.js';
@@ -35,8 +35,10 @@ const shortHash = (text: string) => createHash('sha256').update(text).digest('he
  * for a batch — so a redelivered event enqueues nothing new. The outbox row per target is
  * written first: a change is "pending" from the moment it is known, until a child confirms it.
  */
-export async function enqueueFanout(hub: Hub, items: readonly FanoutItem[], opts: { key?: string; origin?: string } = {}): Promise<FanoutResult> {
-  const targets = [...hub.systems.targets.keys()];
+export async function enqueueFanout(hub: Hub, items: readonly FanoutItem[], opts: { key?: string; origin?: string; holders?: readonly SystemName[] } = {}): Promise<FanoutResult> {
+  // `holders`: targets known to hold exactly these versions already (the system an edit came
+  // from, when the merge took all of it): no child, no outbox row — their child would only skip.
+  const targets = [...hub.systems.targets.keys()].filter((t) => !opts.holders?.includes(t));
   if (!items.length || !targets.length) return { targets };
   const now = hub.clock();
   await hub.db.tx(async (q) => {

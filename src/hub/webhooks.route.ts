@@ -46,13 +46,18 @@ async function enqueue(queue: Queue, jobId: string, data: InboundChange): Promis
   await queue.add('inbound', data, { jobId });
 }
 
+/** Recognises Kith's own write coming back in a webhook's record: the contact id when it is one. */
+export type EchoFilter = (record: unknown) => Promise<string | undefined>;
+
 /**
  * The webhook producers: verify (constant time), validate (zod), enqueue one inbound job with a
- * deterministic id, answer 202. No work happens inside the request, and in every bad case
- * (401, 400, 413 from the body limit) nothing is enqueued and nothing is written. The body is
- * kept as the raw string for the HMAC (a scoped content-type parser) and parsed here.
+ * deterministic id, answer 202. In every bad case (401, 400, 413 from the body limit) nothing is
+ * enqueued and nothing is written. The body is kept as the raw string for the HMAC (a scoped
+ * content-type parser) and parsed here. With `supabaseEcho`, a Supabase record that is Kith's
+ * own write (one indexed read) is acknowledged without a job; anything else — including an echo
+ * that arrives before the worker recorded its write — goes to the worker, which checks again.
  */
-export function webhookRoutes(settings: WebhookSettings) {
+export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: EchoFilter } = {}) {
   return async (app: FastifyInstance, ctx: { redis: Redis; queues: ReadonlyMap<string, Queue> }): Promise<void> => {
     await app.register(async (scope) => {
       const queue = ctx.queues.get(HUB_QUEUE.inbound);
@@ -125,8 +130,12 @@ export function webhookRoutes(settings: WebhookSettings) {
           if (typeof id !== 'string' || !id) return reply.code(400).send({ error: `${field}.contact_id: must be a non-empty string` });
           const jobId = `sb.${digest(`${p.type}|${stableStringify(p.record ?? null)}|${stableStringify(p.old_record ?? null)}`)}`;
           const at = typeof row.updated_at === 'string' ? row.updated_at : undefined;
+          const deleted = p.type === 'DELETE' || row.deleted_at != null;
+          if (!deleted && opts.supabaseEcho) {
+            const echo = await opts.supabaseEcho(p.record).catch(() => undefined);
+            if (echo) return reply.code(202).send({ accepted: true, echo: echo });
+          }
           try {
-            const deleted = p.type === 'DELETE' || row.deleted_at != null;
             await enqueue(queue, jobId, { system: 'supabase', externalId: id, deleted, ...(at ? { at } : {}), ...(deleted ? {} : { record: p.record }) });
           } catch (err) {
             return reply.code(503).send({ error: `could not enqueue: ${(err as Error).message}` });

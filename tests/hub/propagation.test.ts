@@ -42,8 +42,11 @@ describe('contact hub propagation (BigQuery canonical, real worker process)', ()
     expect(Number((await localRow(id))!.version)).toBe(2);
     // Echo suppression: one upsert to Supabase for the edit; its webhook back causes nothing.
     expect(supabaseWrites(h.supabase) - supabaseAfterCreate).toBe(1);
-    // The change came from Twenty: nothing is ever written back to it.
+    // The change came from Twenty: nothing is ever written back to it, and its fan-out has no
+    // Twenty child at all (Twenty holds exactly the new version), only Supabase's and the local DB's.
     expect(twentyWrites(h.twenty)).toBe(0);
+    const children = async (target: string) => (await h.queue(`contacts-to-${target}`).getJob(`${id}.v2.${target}`))?.id;
+    expect([await children('supabase'), await children('local'), await children('twenty')]).toEqual([`${id}.v2.supabase`, `${id}.v2.local`, undefined]);
     const links = await getLinks(h.db.db, id);
     expect(links.map((l) => [l.system, l.lastVersion])).toEqual([['local', 2], ['supabase', 2], ['twenty', 2]]);
     expect(await listPending(h.db.db)).toEqual([]);

@@ -5,7 +5,11 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
 import { hubHttpOptions } from '../../src/hub/hub-http.js';
+import { recordLink } from '../../src/contacts/contact-links.store.js';
+import { linkHashFor } from '../../src/hub/system-view.js';
 import { allQueues } from '../../src/queues/queue-registry.js';
+import { toSupabaseRow } from '../../src/systems/supabase/contact-row.mapper.js';
+import { contact } from '../contacts/contact-fixtures.js';
 import { cleanupRedis, freshDb, redisUrl, type TestDb, testLog, uniquePrefix } from '../support/test-env.js';
 import { SUPABASE_SECRET, TWENTY_SECRET } from './hub-kit.js';
 
@@ -159,6 +163,23 @@ describe('webhook producers', () => {
       { system: 'supabase', externalId: body.record.contact_id, deleted: false, at: body.record.updated_at, record: body.record },
       { system: 'supabase', externalId: body.record.contact_id, deleted: true },
     ]);
+  });
+
+  it("Supabase: Kith's own write coming back is acknowledged without a job; an edit of it is enqueued", async () => {
+    const c = contact();
+    const row = { ...toSupabaseRow(c, 'write-1'), updated_at: c.sync_metadata.last_updated };
+    await recordLink(db.db, { contactId: c.contact_id, system: 'supabase', externalId: c.contact_id, hash: linkHashFor('supabase', c), version: c.sync_metadata.version, at: Date.now() });
+    try {
+      const echo = await postSupabase(sbBody({ record: row }));
+      expect(echo).toEqual({ status: 202, body: { accepted: true, echo: c.contact_id } });
+      await nothingEnqueued();
+      const edited = await postSupabase(sbBody({ record: { ...row, job_title: 'Edited in Supabase' } }));
+      expect(edited.status).toBe(202);
+      expect(edited.body.jobId).toMatch(/^sb\./);
+      expect((await inbound.getJobs(['waiting'])).map((j) => j.data.externalId)).toEqual([c.contact_id]);
+    } finally {
+      await db.db.run('DELETE FROM contact_links');
+    }
   });
 
   it('Supabase: missing or wrong bearer → 401; malformed → 400 naming the field', async () => {

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import type { SystemName } from '../contacts/canonical-contact.js';
+import { findLinkByExternalId, getLink } from '../contacts/contact-links.store.js';
+import type { SystemContact } from '../contacts/contact-system.js';
+import type { Queryable } from '../db/db.js';
+import { isEcho } from '../domain/contacts/echo-detector.js';
+import { linkHashOf } from './system-view.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A stable contact id for a record first seen in a system whose id is not a UUID. */
+function mintContactId(system: SystemName, externalId: string): string {
+  const h = createHash('sha256').update(`${system}|${externalId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The canonical contact id of a system's record: its link, else its own contact id, else one minted from its external id. */
+export async function resolveContactId(db: Queryable, s: SystemContact): Promise<string> {
+  const link = await findLinkByExternalId(db, s.system, s.externalId);
+  if (link) return link.contactId;
+  const candidate = s.contactId ?? s.externalId;
+  return UUID.test(candidate) ? candidate.toLowerCase() : mintContactId(s.system, s.externalId);
+}
+
+/**
+ * The contact id when `carried` (a record as a webhook carried it) is Kith's last write to its
+ * system coming back — its hash equals the link's — else undefined. Used by the inbound worker
+ * and, for systems whose records map without a lookup, by the webhook route itself, so an echo
+ * costs no job at all.
+ */
+export async function echoOf(db: Queryable, carried: SystemContact): Promise<string | undefined> {
+  const contactId = await resolveContactId(db, carried);
+  const link = await getLink(db, contactId, carried.system);
+  return isEcho(linkHashOf(carried), link ?? undefined, carried.version) ? contactId : undefined;
+}
