@@ -15,8 +15,8 @@ describe('configuration', () => {
     expect(loadRedisConfig({})).toEqual({ url: undefined, prefix: '{kith}' });
     expect(loadDbConfig('/data', {})).toEqual({ engine: 'sqlite', path: '/data/kith.db' });
     expect(loadWorkerConfig({ KITH_WORKER_QUEUES: 'a, b,,c' }).queues).toEqual(['a', 'b', 'c']);
-    expect(workerNodeFlags({})).toEqual(['--max-old-space-size=384']);
-    expect(workerNodeFlags({ KITH_WORKER_HEAP_MB: '1024' })).toEqual(['--max-old-space-size=1024']);
+    expect(workerNodeFlags({})).toEqual(['--max-old-space-size=384', '--max-semi-space-size=16']);
+    expect(workerNodeFlags({ KITH_WORKER_HEAP_MB: '1024' })[0]).toBe('--max-old-space-size=1024');
   });
 
   it('names the variable and the bad value', () => {
