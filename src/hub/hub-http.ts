@@ -2,6 +2,7 @@ import type { Env } from '../config/parse-env.js';
 import type { Db } from '../db/db.js';
 import type { HttpServerOptions } from '../http/server.js';
 import { fromSupabaseRow, parseSupabaseRow } from '../systems/supabase/contact-row.mapper.js';
+import { twentyRecordWithoutLookup } from '../systems/twenty/person.mapper.js';
 import { echoOf } from './echo-check.js';
 import { hubHealthSection, hubMetricsText } from './hub-status.js';
 import { configuredSystems } from './systems-registry.js';
@@ -11,10 +12,14 @@ import { loadWebhookSettings, webhookRoutes } from './webhooks.route.js';
 export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<HttpServerOptions, 'routes' | 'sections' | 'more'>> {
   const systems = configuredSystems(env);
   const settings = loadWebhookSettings(env);
-  // Supabase rows map without a lookup, so their echoes are recognised here, before any job.
+  // Records that map without a lookup have their echoes recognised here, before any job.
   const supabaseEcho = async (record: unknown) => echoOf(db, fromSupabaseRow(parseSupabaseRow(record, settings.supabaseTable)));
+  const twentyEcho = async (record: unknown) => {
+    const carried = twentyRecordWithoutLookup(record);
+    return carried ? echoOf(db, carried) : undefined;
+  };
   return {
-    routes: [webhookRoutes(settings, { supabaseEcho })],
+    routes: [webhookRoutes(settings, { supabaseEcho, twentyEcho })],
     sections: [() => hubHealthSection(db, systems)],
     more: [() => hubMetricsText(db, systems)],
   };

@@ -53,11 +53,12 @@ export type EchoFilter = (record: unknown) => Promise<string | undefined>;
  * The webhook producers: verify (constant time), validate (zod), enqueue one inbound job with a
  * deterministic id, answer 202. In every bad case (401, 400, 413 from the body limit) nothing is
  * enqueued and nothing is written. The body is kept as the raw string for the HMAC (a scoped
- * content-type parser) and parsed here. With `supabaseEcho`, a Supabase record that is Kith's
- * own write (one indexed read) is acknowledged without a job; anything else — including an echo
- * that arrives before the worker recorded its write — goes to the worker, which checks again.
+ * content-type parser) and parsed here. With `supabaseEcho` / `twentyEcho`, a record that is
+ * Kith's own write (one indexed read) is acknowledged without a job; anything else — a record
+ * that needs a lookup to map, or an echo that arrives before the worker recorded its write —
+ * goes to the worker, which checks again.
  */
-export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: EchoFilter } = {}) {
+export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: EchoFilter; twentyEcho?: EchoFilter } = {}) {
   return async (app: FastifyInstance, ctx: { redis: Redis; queues: ReadonlyMap<string, Queue> }): Promise<void> => {
     await app.register(async (scope) => {
       const queue = ctx.queues.get(HUB_QUEUE.inbound);
@@ -101,8 +102,12 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
           if (object !== 'person') return reply.code(202).send({ accepted: false, ignored: `${object} events are not contacts` });
           const r = p.record as { id: string; updatedAt?: unknown; deletedAt?: unknown };
           const jobId = `tw.${digest(`${r.id}|${action}|${String(r.updatedAt)}|${String(r.deletedAt)}`)}`;
+          const deleted = action === 'deleted' || action === 'destroyed';
+          if (!deleted && opts.twentyEcho) {
+            const echo = await opts.twentyEcho(p.record).catch(() => undefined);
+            if (echo) return reply.code(202).send({ accepted: true, echo });
+          }
           try {
-            const deleted = action === 'deleted' || action === 'destroyed';
             // The after-state rides along so the worker recognises an echo without reading Twenty.
             await enqueue(queue, jobId, { system: 'twenty', externalId: r.id, deleted, at: p.eventDate, ...(deleted ? {} : { record: p.record }) });
           } catch (err) {
@@ -133,7 +138,7 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
           const deleted = p.type === 'DELETE' || row.deleted_at != null;
           if (!deleted && opts.supabaseEcho) {
             const echo = await opts.supabaseEcho(p.record).catch(() => undefined);
-            if (echo) return reply.code(202).send({ accepted: true, echo: echo });
+            if (echo) return reply.code(202).send({ accepted: true, echo });
           }
           try {
             await enqueue(queue, jobId, { system: 'supabase', externalId: id, deleted, ...(at ? { at } : {}), ...(deleted ? {} : { record: p.record }) });

@@ -9,6 +9,7 @@ import { recordLink } from '../../src/contacts/contact-links.store.js';
 import { linkHashFor } from '../../src/hub/system-view.js';
 import { allQueues } from '../../src/queues/queue-registry.js';
 import { toSupabaseRow } from '../../src/systems/supabase/contact-row.mapper.js';
+import { toTwentyPerson } from '../../src/systems/twenty/person.mapper.js';
 import { contact } from '../contacts/contact-fixtures.js';
 import { cleanupRedis, freshDb, redisUrl, type TestDb, testLog, uniquePrefix } from '../support/test-env.js';
 import { SUPABASE_SECRET, TWENTY_SECRET } from './hub-kit.js';
@@ -163,6 +164,24 @@ describe('webhook producers', () => {
       { system: 'supabase', externalId: body.record.contact_id, deleted: false, at: body.record.updated_at, record: body.record },
       { system: 'supabase', externalId: body.record.contact_id, deleted: true },
     ]);
+  });
+
+  it("Twenty: Kith's own write coming back is acknowledged without a job; an edit, or a record whose company needs a lookup, is enqueued", async () => {
+    const c = contact({ company: null });
+    const twentyId = randomUUID();
+    const record = { ...toTwentyPerson(c, null, twentyId), id: twentyId, updatedAt: new Date().toISOString(), deletedAt: null };
+    await recordLink(db.db, { contactId: c.contact_id, system: 'twenty', externalId: twentyId, hash: linkHashFor('twenty', c), version: c.sync_metadata.version, at: Date.now() });
+    try {
+      expect(await postTwenty(person({ record }))).toEqual({ status: 202, body: { accepted: true, echo: c.contact_id } });
+      await nothingEnqueued();
+      const edited = await postTwenty(person({ record: { ...record, jobTitle: 'Edited in Twenty' } }));
+      expect(edited.body.jobId).toMatch(/^tw\./);
+      const withCompany = await postTwenty(person({ record: { ...record, companyId: randomUUID(), updatedAt: new Date(Date.now() + 1).toISOString() } }));
+      expect(withCompany.body.jobId).toMatch(/^tw\./);
+      expect((await inbound.getJobs(['waiting'])).map((j) => j.data.externalId)).toEqual([twentyId, twentyId]);
+    } finally {
+      await db.db.run('DELETE FROM contact_links');
+    }
   });
 
   it("Supabase: Kith's own write coming back is acknowledged without a job; an edit of it is enqueued", async () => {

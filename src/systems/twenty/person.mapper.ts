@@ -1,7 +1,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { ContactFields } from '../../contacts/canonical-contact.js';
 import type { ContactFieldKey } from '../../domain/contacts/contact-content.js';
-import type { TwentyPerson, TwentyPersonInput } from './twenty-person.js';
+import type { SystemContact } from '../../contacts/contact-system.js';
+import { type TwentyPerson, type TwentyPersonInput, twentyPerson } from './twenty-person.js';
 
 /**
  * Pure mapping canonical ↔ Twenty person. Twenty holds names, emails, phones, job title and a
@@ -82,6 +83,25 @@ export function fromTwentyPerson(p: TwentyPerson, companyName: string | null): M
   };
   if (displayName) fields.canonical_name = displayName;
   return { fields, updatedAt: p.updatedAt, deletedAt: p.deletedAt ?? null };
+}
+
+/** A Twenty person as a SystemContact, with its company's name resolved by the caller. */
+export function twentySystemContact(p: TwentyPerson, companyName: string | null): SystemContact {
+  const m = fromTwentyPerson(p, companyName);
+  return { system: 'twenty', externalId: p.id, contactId: p.id, fields: m.fields, updatedAt: m.updatedAt, deletedAt: m.deletedAt };
+}
+
+/**
+ * A webhook's person record as a SystemContact when it maps with no lookup: it has no company,
+ * or carries the company's name. Undefined when the company must be fetched by id, or when the
+ * record does not parse (the worker then reads the person and reports what is wrong).
+ */
+export function twentyRecordWithoutLookup(record: unknown): SystemContact | undefined {
+  const r = twentyPerson.safeParse(record);
+  if (!r.success) return undefined;
+  const p = r.data;
+  if (p.company?.name != null) return twentySystemContact(p, p.company.name);
+  return p.companyId ? undefined : twentySystemContact(p, null);
 }
 
 /** The canonical record as Twenty will hold it: round-tripped through both mappings. */

@@ -3,7 +3,7 @@ import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '..
 import { stableStringify } from '../../contacts/content-hash.js';
 import { projectFields } from '../../domain/contacts/contact-content.js';
 import { CursorInvalidError, InvalidInputError, isKithError } from '../../errors.js';
-import { fromTwentyPerson, toTwentyPerson, TWENTY_FIELD_KEYS, twentyView } from './person.mapper.js';
+import { toTwentyPerson, TWENTY_FIELD_KEYS, twentySystemContact, twentyView } from './person.mapper.js';
 import { TWENTY_BATCH_LIMIT, TWENTY_PAGE_LIMIT, type TwentyClient } from './twenty-client.js';
 import { TWENTY_DUPLICATE } from './twenty-errors.js';
 import { type TwentyPerson, type TwentyPersonInput, twentyPerson } from './twenty-person.js';
@@ -178,8 +178,7 @@ export class TwentyContactSystem implements ContactSystem {
     if (p.company?.name != null) companyName = p.company.name;
     else if (p.companyId) companyName = await this.companyName(p.companyId);
     if (p.companyId && companyName != null) this.remember(p.companyId, companyName);
-    const m = fromTwentyPerson(p, companyName);
-    return { system: 'twenty', externalId: p.id, contactId: p.id, fields: m.fields, updatedAt: m.updatedAt, deletedAt: m.deletedAt };
+    return twentySystemContact(p, companyName);
   }
 
   private async companyName(id: string): Promise<string | null> {
