@@ -199,6 +199,7 @@ export async function main(args: string[]): Promise<void> {
     const seeded: CanonicalContact[] = Array.from({ length: CONTACTS }, (_, i) => contact(i));
     for (let i = 0; i < CONTACTS; i += 1000) await db.tx((q) => writeContacts(q, seeded.slice(i, i + 1000), Date.now()));
     log(`seeded ${CONTACTS} canonical contacts; running sync_all_contacts`);
+    const syncCpuBefore = processCpuMs();
     const t0 = performance.now();
     await syncAllContacts(hub);
     const doneAt: Record<string, number> = {};
@@ -211,6 +212,7 @@ export async function main(args: string[]): Promise<void> {
     }
     log(`per target done after (ms): ${JSON.stringify(doneAt)}`);
     const syncMs = performance.now() - t0;
+    log(`sync_all_contacts CPU ms per contact by process: ${JSON.stringify(cpuBreakdown(syncCpuBefore, processCpuMs(), CONTACTS))}`);
     log(`sync_all_contacts: ${CONTACTS} contacts to ${[...hub.systems.targets.keys()].join(', ')} in ${Math.round(syncMs)} ms`);
     await supabase.flushWebhooks();
     // Let the echo webhooks of that sync drain before measuring latency.
@@ -224,7 +226,8 @@ export async function main(args: string[]): Promise<void> {
       quiet = counts.every((c) => Object.values(c).every((n) => n === 0)) ? quiet + 1 : 0;
       await sleep(40);
     }
-    log(`echo webhooks of the sync drained in ${Math.round(performance.now() - drainStart)} ms`);
+    const inboundJobs = await hubQueues.find((x) => x.name === 'contacts-inbound')!.getJobCounts('completed', 'failed');
+    log(`echo webhooks of the sync drained in ${Math.round(performance.now() - drainStart)} ms; ${inboundJobs.completed + inboundJobs.failed} of them reached the inbound queue (the rest were recognised at the route)`);
 
     // 2. Signed Twenty webhooks at the given rate.
     const sent = new Map<string, number>();
