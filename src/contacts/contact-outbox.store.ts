@@ -43,24 +43,18 @@ export async function markPending(q: Queryable, contactId: string, version: numb
   );
 }
 
-/** The target now holds `version` (or newer): done if that covers the pending version. Returns whether a row was closed. */
+/** The target now holds `version` (or newer): done if that covers the pending version. */
+const MARK_PROPAGATED = 'UPDATE contact_outbox SET done_at = ? WHERE contact_id = ? AND target = ? AND done_at IS NULL AND version <= ?';
+
+/** markPropagatedMany for one contact; returns whether a row was closed. */
 export async function markPropagated(q: Queryable, contactId: string, target: SystemName, version: number, now: number): Promise<boolean> {
-  const r = await q.run('UPDATE contact_outbox SET done_at = ? WHERE contact_id = ? AND target = ? AND done_at IS NULL AND version <= ?', [
-    now,
-    contactId,
-    target,
-    version,
-  ]);
-  return r.changes > 0;
+  return (await markPropagatedMany(q, target, [{ contactId, version }], now)) > 0;
 }
 
-/** markPropagated for many contacts of one target, one prepared statement. */
-export async function markPropagatedMany(q: Queryable, target: SystemName, rows: readonly { contactId: string; version: number }[], now: number): Promise<void> {
-  if (!rows.length) return;
-  await q.runMany(
-    'UPDATE contact_outbox SET done_at = ? WHERE contact_id = ? AND target = ? AND done_at IS NULL AND version <= ?',
-    rows.map((r) => [now, r.contactId, target, r.version]),
-  );
+/** Close the outbox rows of many contacts of one target (one prepared statement); returns how many closed. */
+export async function markPropagatedMany(q: Queryable, target: SystemName, rows: readonly { contactId: string; version: number }[], now: number): Promise<number> {
+  if (!rows.length) return 0;
+  return (await q.runMany(MARK_PROPAGATED, rows.map((r) => [now, r.contactId, target, r.version]))).changes;
 }
 
 export async function recordPropagationError(q: Queryable, contactId: string, target: SystemName, message: string): Promise<void> {
