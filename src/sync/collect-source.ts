@@ -6,8 +6,10 @@ import type { Logger } from '../log/logger.js';
 import { deleteInteractionsIn } from '../people/delete.service.js';
 import { ingestInteractionsIn } from '../people/ingest.service.js';
 import { resolveParticipants, upsertContactPerson } from '../people/resolve.service.js';
+import { stat } from 'node:fs/promises';
+import { parseInThread } from '../sources/parse-thread/thread-parse.js';
 import { loadParser } from '../sources/parser-registry.js';
-import type { ContactEvent, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
+import type { ContactEvent, ParseInput, ParticipantRef, SkippedRecord, SourceEvent } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
 import { readSyncState, saveCursor } from './sync-state-store.js';
 
@@ -19,6 +21,14 @@ import { readSyncState, saveCursor } from './sync-state-store.js';
  */
 const BATCH = 20_000;
 const SKIP_SAMPLE = 50;
+/**
+ * A source file at least this big is parsed on a worker thread (`parseThread: 'auto'`): parsing
+ * then overlaps with resolving and writing, and goes on while this thread waits for the
+ * database's write lock. Below it, the thread's start-up costs more than it saves.
+ */
+export const PARSE_THREAD_MIN_BYTES = 16 * 1024 * 1024;
+
+export type ParseThreadMode = 'auto' | 'always' | 'never';
 
 export interface CollectResult {
   records: number;
@@ -43,9 +53,8 @@ export async function collectSource(
   db: Db,
   source: ConfiguredSource,
   self: SelfIdentity,
-  opts: { full?: boolean; log?: Logger; signal?: AbortSignal } = {},
+  opts: { full?: boolean; log?: Logger; signal?: AbortSignal; parseThread?: ParseThreadMode } = {},
 ): Promise<CollectResult> {
-  const parser = await loadParser(source.type);
   const key = sourceStateKey(source.id);
   const resumedFrom = opts.full ? null : ((await readSyncState(db, key))?.cursor ?? null);
   const out: CollectResult['result'] = { events: 0, contacts: 0, interactions: { inserted: 0, duplicates: 0, replaced: 0 }, skipped: 0, skippedSample: [], resumedFrom };
@@ -82,7 +91,8 @@ export async function collectSource(
     });
   };
 
-  for await (const ev of parser.parse({ path: source.path, ...(resumedFrom ? { cursor: resumedFrom } : {}) })) {
+  const input: ParseInput = { path: source.path, ...(resumedFrom ? { cursor: resumedFrom } : {}) };
+  for await (const ev of await sourceEvents(source, input, opts.parseThread ?? 'auto')) {
     if (opts.signal?.aborted) throw new Error('collection aborted (shutting down); it resumes from the last cursor');
     if (ev.kind === 'skipped') {
       out.skipped++;
@@ -104,6 +114,22 @@ export async function collectSource(
   if (batched || cursor !== undefined) await flush();
   if (out.skipped) opts.log?.warn({ source: source.id, skipped: out.skipped, first: out.skippedSample[0] }, 'malformed records skipped');
   return { records: out.interactions.inserted + out.contacts, result: out };
+}
+
+async function sourceEvents(source: ConfiguredSource, input: ParseInput, mode: ParseThreadMode): Promise<AsyncIterable<SourceEvent>> {
+  if (source.type === 'drive-export') throw new Error('drive-export is a phase 5 content sync, not a collection source');
+  if (mode === 'always' || (mode === 'auto' && (await fileSize(source.path)) >= PARSE_THREAD_MIN_BYTES)) return parseInThread(source.type, input);
+  return (await loadParser(source.type)).parse(input);
+}
+
+/** Size of a file; 0 for a folder or a path that cannot be read (the parser names the problem). */
+async function fileSize(path: string): Promise<number> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? s.size : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** One participant's identifiers as a map key (the run's resolution memo). */
