@@ -84,8 +84,26 @@ function label(pid: number): string {
   }
 }
 
-/** RSS of a process and all its descendants, from /proc (Linux); `each` gets every process's RSS by label. */
-function treeRss(root: number, each?: (label: string, rss: number) => void): { total: number; max: number } {
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy and total jiffies of the whole machine, from /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - (f[4] ?? 0), total };
+}
+
+/** RSS of a process and all its descendants, from /proc (Linux); `each` gets every process's RSS and pid by label. */
+function treeRss(root: number, each?: (label: string, rss: number, pid: number) => void): { total: number; max: number } {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
   for (const d of readdirSync('/proc')) {
@@ -107,7 +125,7 @@ function treeRss(root: number, each?: (label: string, rss: number) => void): { t
     const r = rss.get(p) ?? 0;
     total += r;
     max = Math.max(max, r);
-    if (each && r) each(label(p), r);
+    if (each && r) each(label(p), r, p);
     stack.push(...(children.get(p) ?? []));
   }
   return { total, max };
@@ -134,13 +152,19 @@ export async function main(args: string[]) {
     let peakTotal = 0;
     let peakMax = 0;
     const peakBy = new Map<string, number>();
+    const cpuBy = new Map<string, number>();
+    const m0 = machineJiffies();
     const sampler = setInterval(() => {
-      const r = treeRss(child.pid!, (l, rss) => peakBy.set(l, Math.max(peakBy.get(l) ?? 0, rss)));
+      const r = treeRss(child.pid!, (l, rss, pid) => {
+        peakBy.set(l, Math.max(peakBy.get(l) ?? 0, rss));
+        cpuBy.set(l, Math.max(cpuBy.get(l) ?? 0, cpuSeconds(pid)));
+      });
       peakTotal = Math.max(peakTotal, r.total);
       peakMax = Math.max(peakMax, r.max);
     }, 100);
     const [code] = (await once(child, 'exit')) as [number];
     clearInterval(sampler);
+    const m1 = machineJiffies();
     const seconds = (performance.now() - t0) / 1000;
     const report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { status: string; steps: { id: string; startedAt: string; finishedAt: string; records: number }[]; people: number; interactions: number; relationships: number };
     const stepSeconds = Object.fromEntries(report.steps.map((s) => [s.id, s.startedAt && s.finishedAt ? (Date.parse(s.finishedAt) - Date.parse(s.startedAt)) / 1000 : null]));
@@ -160,6 +184,9 @@ export async function main(args: string[]) {
         peak_rss_mb_process_max: Math.round(peakMax / 2 ** 20),
         peak_rss_mb_all_processes: Math.round(peakTotal / 2 ** 20),
         peak_rss_mb_by_process: Object.fromEntries([...peakBy].map(([l, r]) => [l, Math.round(r / 2 ** 20)])),
+        // Sampled every 100 ms, so the last tenth of a second of each process is missing.
+        cpu_seconds_by_process: Object.fromEntries([...cpuBy].filter(([, c]) => c > 0).map(([l, c]) => [l, Math.round(c * 10) / 10])),
+        machine_cpu_busy_share: Math.round(((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100) / 100,
         load_average: loadavg().map((x) => Math.round(x * 100) / 100),
       }),
     );
