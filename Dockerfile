@@ -8,6 +8,8 @@ COPY bin ./bin
 COPY src ./src
 COPY examples ./examples
 COPY tsconfig.json ./
+COPY scripts/build.mjs ./scripts/
+RUN node scripts/build.mjs
 ENV NODE_ENV=production KITH_DATA_DIR=/data KITH_HOST=0.0.0.0
 USER node
 ENTRYPOINT ["node", "bin/kith.mjs"]

@@ -37,6 +37,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   fi
 fi
 
+# Compiled JavaScript for `kith` and its worker processes (skipped when dist/ matches src/; if it
+# cannot be built, kith runs src/ through tsx instead, only slower to start).
+node scripts/build.mjs --if-stale || say "could not build dist/ (see above); kith will run the TypeScript sources directly"
+
 if [ "$want_redis" = 1 ] && ! command -v redis-server >/dev/null 2>&1; then
   apt_install redis-server || {
     say "redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),"
