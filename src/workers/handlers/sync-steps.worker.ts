@@ -48,6 +48,12 @@ function stepHandler(queue: string, deps: HandlerDeps, queues: QueueCache) {
       }
       if (gate === 'waiting') {
         await job.moveToDelayed(Date.now() + GATE_POLL_MS, job.token);
+        // What it waits for may have finished between the check above and parking: its waker then
+        // found this job still active and left it, so it would lose a poll interval. Now that the
+        // job is parked, either the waker sees it delayed or this second look sees the step done.
+        const now = await getRun(deps.db, runId);
+        const again = now?.steps.find((s) => s.step_id === stepId);
+        if (now && again && dependencyState(again, now.steps) !== 'waiting') await job.promote().catch(() => undefined);
         throw new DelayedError();
       }
       await markStepStarted(deps.db, runId, stepId);
