@@ -6,6 +6,7 @@ import { freshDb, type TestDb } from '../support/test-env.js';
 import { NotFoundError } from '../../src/errors.js';
 import { parser as mboxParser } from '../../src/sources/mbox/index.js';
 import { activeParseThreads, parseInThread } from '../../src/sources/parse-thread/thread-parse.js';
+import { loadParser } from '../../src/sources/parser-registry.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
 import { collectSource } from '../../src/sync/collect-source.js';
 import type { ConfiguredSource } from '../../src/sync/kith-config.js';
@@ -27,6 +28,16 @@ describe('parseInThread', () => {
     expect(inPlace.length).toBeGreaterThan(5);
     expect(threaded).toEqual(inPlace);
     expect(activeParseThreads()).toBe(0);
+  });
+
+  it.each([
+    ['imessage', 'examples/exports/imessage/chat.db'],
+    ['android-calls', 'tests/fixtures/sources/android-calls/calls.xml'],
+  ] as const)('%s (native SQLite reader / XML stream) works on a thread too', async (type, rel) => {
+    const path = join(import.meta.dirname, '../..', rel);
+    const inPlace = await collect((await loadParser(type)).parse({ path }));
+    expect(inPlace.filter((e) => e.kind !== 'cursor').length).toBeGreaterThan(0);
+    expect(await collect(parseInThread(type, { path }))).toEqual(inPlace);
   });
 
   it('resumes from a cursor like the parser does', async () => {
