@@ -7,9 +7,11 @@ import { deleteInteractionsIn } from '../people/delete.service.js';
 import { ingestInteractionsIn } from '../people/ingest.service.js';
 import { resolveParticipants, upsertContactPerson } from '../people/resolve.service.js';
 import { stat } from 'node:fs/promises';
+import type { PlanOnThread, ThreadEvent } from '../sources/parse-thread/protocol.js';
 import { parseInThread } from '../sources/parse-thread/thread-parse.js';
+import { peopleConfig } from '../config/people.config.js';
 import { loadParser } from '../sources/parser-registry.js';
-import type { ContactEvent, ParseInput, ParticipantRef, SkippedRecord, SourceEvent } from '../sources/source-event.js';
+import type { ContactEvent, ParseInput, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
 import { readSyncState, saveCursor } from './sync-state-store.js';
 
@@ -95,7 +97,8 @@ export async function collectSource(
   };
 
   const input: ParseInput = { path: source.path, ...(resumedFrom ? { cursor: resumedFrom } : {}) };
-  for await (const ev of await sourceEvents(source, input, opts.parseThread ?? 'auto')) {
+  const plan: PlanOnThread = { self, region: peopleConfig().phoneRegion };
+  for await (const ev of await sourceEvents(source, input, opts.parseThread ?? 'auto', plan)) {
     if (opts.signal?.aborted) throw new Error('collection aborted (shutting down); it resumes from the last cursor');
     if (ev.kind === 'skipped') {
       out.skipped++;
@@ -109,7 +112,7 @@ export async function collectSource(
     out.events++;
     if (ev.kind === 'contact') contacts.push(ev);
     else {
-      for (const p of interactionsFromEvent(ev, self)) planned.push(p);
+      for (const p of ev.kind === 'planned' ? ev.planned : interactionsFromEvent(ev, self, plan.region)) planned.push(p);
       if (source.type === 'vault') noteIds.push(ev.externalId);
     }
     if (++batched >= BATCH) await flush();
@@ -119,9 +122,10 @@ export async function collectSource(
   return { records: out.interactions.inserted + out.contacts, result: out };
 }
 
-async function sourceEvents(source: ConfiguredSource, input: ParseInput, mode: ParseThreadMode): Promise<AsyncIterable<SourceEvent>> {
+/** The source's events: parsed here, or on a thread that also plans its interaction events. */
+async function sourceEvents(source: ConfiguredSource, input: ParseInput, mode: ParseThreadMode, plan: PlanOnThread): Promise<AsyncIterable<ThreadEvent>> {
   if (source.type === 'drive-export') throw new Error('drive-export is a phase 5 content sync, not a collection source');
-  if (mode === 'always' || (mode === 'auto' && (await fileSize(source.path)) >= PARSE_THREAD_MIN_BYTES)) return parseInThread(source.type, input);
+  if (mode === 'always' || (mode === 'auto' && (await fileSize(source.path)) >= PARSE_THREAD_MIN_BYTES)) return parseInThread(source.type, input, { plan });
   return (await loadParser(source.type)).parse(input);
 }
 

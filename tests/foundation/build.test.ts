@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript module of the bin (no type declarations)
 import { builtFresh, sourceStamp } from '../../bin/build-stamp.mjs';
 import { parser as mboxParser } from '../../src/sources/mbox/index.js';
+import type { ThreadEvent } from '../../src/sources/parse-thread/protocol.js';
 import type { parseInThread } from '../../src/sources/parse-thread/thread-parse.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
 import { runKith } from '../support/cli.js';
@@ -76,7 +77,7 @@ describe('scripts/build.mjs', () => {
 
   it('the compiled parse thread runs without the TypeScript loader', async () => {
     const mod = (await import(pathToFileURL(join(out, 'sources/parse-thread/thread-parse.js')).href)) as { parseInThread: typeof parseInThread };
-    const threaded: SourceEvent[] = [];
+    const threaded: ThreadEvent[] = [];
     for await (const e of mod.parseInThread('mbox', { path: MBOX })) threaded.push(e);
     const inPlace: SourceEvent[] = [];
     for await (const e of mboxParser.parse({ path: MBOX })) inPlace.push(e);

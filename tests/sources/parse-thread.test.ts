@@ -5,17 +5,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDb, type TestDb } from '../support/test-env.js';
 import { NotFoundError } from '../../src/errors.js';
 import { parser as mboxParser } from '../../src/sources/mbox/index.js';
+import type { ThreadEvent } from '../../src/sources/parse-thread/protocol.js';
 import { activeParseThreads, parseInThread } from '../../src/sources/parse-thread/thread-parse.js';
+import { interactionsFromEvent } from '../../src/domain/people/interaction-rules.js';
 import { loadParser } from '../../src/sources/parser-registry.js';
-import type { SourceEvent } from '../../src/sources/source-event.js';
 import { collectSource } from '../../src/sync/collect-source.js';
 import type { ConfiguredSource } from '../../src/sync/kith-config.js';
 
 const MBOX = join(import.meta.dirname, '../fixtures/sources/mbox/nasty.mbox');
 const WHATSAPP = join(import.meta.dirname, '../fixtures/sources/whatsapp/WhatsApp Chat with Book Club.txt');
 
-async function collect(it: AsyncIterable<SourceEvent>): Promise<SourceEvent[]> {
-  const out: SourceEvent[] = [];
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const e of it) out.push(e);
   return out;
 }
@@ -40,6 +41,14 @@ describe('parseInThread', () => {
     expect(await collect(parseInThread(type, { path }))).toEqual(inPlace);
   });
 
+  it('with plan, an interaction event arrives as the rows the interaction rules give for it; the rest unchanged', async () => {
+    const self = { emails: ['me@example.com'], phones: ['+14155550100'] };
+    const inPlace = await collect(mboxParser.parse({ path: MBOX }));
+    const expected = inPlace.map((e) => (e.kind === 'interaction' ? { kind: 'planned', externalId: e.externalId, planned: interactionsFromEvent(e, self, 'US') } : e));
+    expect(expected.some((e) => e.kind === 'planned')).toBe(true);
+    expect(await collect(parseInThread('mbox', { path: MBOX }, { plan: { self, region: 'US' } }))).toEqual(expected);
+  });
+
   it('resumes from a cursor like the parser does', async () => {
     const all = await collect(mboxParser.parse({ path: MBOX }));
     const mark = all.find((e) => e.kind === 'cursor');
@@ -57,7 +66,7 @@ describe('parseInThread', () => {
 
   it('stops the thread when the reader stops early', async () => {
     const it = parseInThread('mbox', { path: MBOX }, { batch: 1, window: 1 });
-    const firstTwo: SourceEvent[] = [];
+    const firstTwo: ThreadEvent[] = [];
     let duringParse = 0;
     for await (const e of it) {
       firstTwo.push(e);

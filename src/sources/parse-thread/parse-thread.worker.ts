@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { interactionsFromEvent } from '../../domain/people/interaction-rules.js';
 import { loadParser } from '../parser-registry.js';
 import type { SourceEvent } from '../source-event.js';
-import { describeError, type ThreadJob, type ThreadMessage } from './protocol.js';
+import { describeError, type ThreadEvent, type ThreadJob, type ThreadMessage } from './protocol.js';
 
 /** Body of the parse thread: runs one source's parser and posts its events in order. */
 const job = workerData as ThreadJob;
@@ -13,7 +14,12 @@ port.on('message', (n: number) => {
   wake?.();
 });
 
-async function send(events: SourceEvent[]): Promise<void> {
+function prepared(ev: SourceEvent): ThreadEvent {
+  if (!job.plan || ev.kind !== 'interaction') return ev;
+  return { kind: 'planned', externalId: ev.externalId, planned: interactionsFromEvent(ev, job.plan.self, job.plan.region) };
+}
+
+async function send(events: ThreadEvent[]): Promise<void> {
   while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
   wake = undefined;
   credits--;
@@ -22,9 +28,9 @@ async function send(events: SourceEvent[]): Promise<void> {
 
 try {
   const parser = await loadParser(job.type);
-  let batch: SourceEvent[] = [];
+  let batch: ThreadEvent[] = [];
   for await (const ev of parser.parse(job.input)) {
-    batch.push(ev);
+    batch.push(prepared(ev));
     if (batch.length >= job.batch) {
       await send(batch);
       batch = [];

@@ -1,4 +1,7 @@
 import { AuthError, CursorInvalidError, FatalError, InvalidInputError, NotFoundError, RateLimitedError, TemporaryError } from '../../errors.js';
+import type { CountryCode } from 'libphonenumber-js';
+import type { SelfIdentity } from '../../domain/people/identity.js';
+import type { PlannedInteraction } from '../../domain/people/interaction-rules.js';
 import type { ParseInput, SourceEvent, SourceType } from '../source-event.js';
 
 /**
@@ -12,7 +15,26 @@ export interface ThreadJob {
   input: ParseInput;
   batch: number;
   window: number;
+  /** When set, interaction events are planned on the thread (see PlannedEvent). */
+  plan?: PlanOnThread;
 }
+
+export interface PlanOnThread {
+  self: SelfIdentity;
+  region: CountryCode;
+}
+
+/**
+ * An interaction event whose interactions the thread already planned (the interaction rules
+ * are pure): the reader gets the rows it would have derived, and does less work itself.
+ */
+export interface PlannedEvent {
+  kind: 'planned';
+  externalId: string;
+  planned: PlannedInteraction[];
+}
+
+export type ThreadEvent = SourceEvent | PlannedEvent;
 
 export interface ThreadError {
   name: string;
@@ -20,7 +42,7 @@ export interface ThreadError {
   code?: string;
 }
 
-export type ThreadMessage = { events: SourceEvent[] } | { done: true } | { error: ThreadError };
+export type ThreadMessage = { events: ThreadEvent[] } | { done: true } | { error: ThreadError };
 
 export function describeError(err: unknown): ThreadError {
   const e = err instanceof Error ? err : new Error(String(err));

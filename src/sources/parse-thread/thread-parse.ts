@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { ParseInput, SourceEvent, SourceType } from '../source-event.js';
-import { rebuildError, type ThreadJob, type ThreadMessage } from './protocol.js';
+import type { ParseInput, SourceType } from '../source-event.js';
+import { type PlanOnThread, rebuildError, type ThreadEvent, type ThreadJob, type ThreadMessage } from './protocol.js';
 
 const ENTRY = new URL('./parse-thread.worker.mjs', import.meta.url);
 let running = 0;
@@ -15,16 +15,19 @@ export interface ThreadParseOptions {
   batch?: number;
   /** Batches the thread may send ahead of the reader (default 8). */
   window?: number;
+  /** Plan interaction events on the thread for this self and region (PlannedEvent instead). */
+  plan?: PlanOnThread;
 }
 
 /**
  * A source's parser run on a worker thread, its events yielded here in the same order. Parsing
  * then overlaps with what the reader does with the events (resolving people, writing, and
- * waiting for the database's write lock, which blocks the reader's thread). Errors keep their
+ * waiting for the database's write lock). With `plan`, interaction events arrive already
+ * planned (PlannedEvent), which moves the interaction rules off the reader too. Errors keep their
  * class and message; stopping early (break, throw, abort) terminates the thread.
  */
-export async function* parseInThread(type: Exclude<SourceType, 'drive-export'>, input: ParseInput, opts: ThreadParseOptions = {}): AsyncGenerator<SourceEvent> {
-  const job: ThreadJob = { type, input, batch: opts.batch ?? 1000, window: opts.window ?? 8 };
+export async function* parseInThread(type: Exclude<SourceType, 'drive-export'>, input: ParseInput, opts: ThreadParseOptions = {}): AsyncGenerator<ThreadEvent> {
+  const job: ThreadJob = { type, input, batch: opts.batch ?? 1000, window: opts.window ?? 8, ...(opts.plan ? { plan: opts.plan } : {}) };
   // The thread holds at most `window × batch` events; its heap is bounded like the worker process's.
   const worker = new Worker(ENTRY, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: 256 } });
   running++;
