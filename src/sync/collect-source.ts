@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { peopleConfig } from '../config/people.config.js';
 import type { Db, Queryable } from '../db/db.js';
 import type { SelfIdentity } from '../domain/people/identity.js';
 import type { InteractionInput } from '../domain/people/interaction.js';
@@ -6,10 +8,8 @@ import type { Logger } from '../log/logger.js';
 import { deleteInteractionsIn } from '../people/delete.service.js';
 import { ingestInteractionsIn } from '../people/ingest.service.js';
 import { resolveParticipants, upsertContactPerson } from '../people/resolve.service.js';
-import { stat } from 'node:fs/promises';
 import type { PlanOnThread, ThreadEvent } from '../sources/parse-thread/protocol.js';
 import { parseInThread } from '../sources/parse-thread/thread-parse.js';
-import { peopleConfig } from '../config/people.config.js';
 import { loadParser } from '../sources/parser-registry.js';
 import type { ContactEvent, ParseInput, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
