@@ -239,11 +239,14 @@ export async function main(args: string[]): Promise<void> {
     cleanup.unshift(() => events.close());
     await events.waitUntilReady();
     events.on('completed', ({ returnvalue }) => {
-      const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as { first?: { contactId: string }; finishedAt?: number; origin?: string };
-      const start = r?.first && sent.get(r.first.contactId);
-      if (start && r.origin === 'twenty-edit') {
+      const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as { first?: { contactId: string }; ids?: string[]; origin?: string };
+      if (r?.origin !== 'twenty-edit') return;
+      // A batched fan-out lists every contact it carried; each one's latency ends here.
+      for (const id of r.ids ?? (r.first ? [r.first.contactId] : [])) {
+        const start = sent.get(id);
+        if (start === undefined) continue;
         latencies.push(Date.now() - start);
-        sent.delete(r.first!.contactId);
+        sent.delete(id);
       }
     });
     const pool = new Pool(base, { connections: 32 });

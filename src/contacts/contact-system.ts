@@ -39,10 +39,21 @@ export interface UpsertOptions {
   read?: ReadonlyMap<string, boolean>;
 }
 
+/** A contact as a caller names it in one system: Kith's id, and the system's own id when known. */
+export interface ContactRef {
+  contactId: string;
+  externalId?: string;
+}
+
 export interface ContactSystem {
   readonly name: SystemName;
   /** Read one contact by Kith contact id (and/or the system's external id). */
   get(ref: { contactId?: string; externalId?: string }): Promise<SystemContact | undefined>;
+  /**
+   * Read many copies in as few requests as the system allows, keyed by the ref's contact id
+   * (absent: the system holds none). Optional: `readCopies` falls back to one `get` each.
+   */
+  getCopies?(refs: readonly ContactRef[]): Promise<Map<string, SystemContact>>;
   /** Contacts changed after `cursor` (undefined = from the beginning), oldest first. */
   listChanged(cursor: string | undefined, limit: number): Promise<ChangePage>;
   /**
@@ -56,4 +67,16 @@ export interface ContactSystem {
   /** A record as the system's webhook carried it (no read): lets an echo be recognised without a round trip. */
   fromRecord?(record: unknown): Promise<SystemContact>;
   close?(): Promise<void>;
+}
+
+/** `system.getCopies` when it has one, else one `get` per ref: copies keyed by contact id. */
+export async function readCopies(system: ContactSystem, refs: readonly ContactRef[]): Promise<Map<string, SystemContact>> {
+  if (!refs.length) return new Map();
+  if (system.getCopies) return system.getCopies(refs);
+  const out = new Map<string, SystemContact>();
+  for (const r of refs) {
+    const copy = await system.get(r);
+    if (copy) out.set(r.contactId, copy);
+  }
+  return out;
 }

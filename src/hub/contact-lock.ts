@@ -2,7 +2,18 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { TemporaryError } from '../errors.js';
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** Releases only the keys still holding this holder's token (an expired lock may belong to someone else now). */
+const RELEASE = `local n = 0 for i, k in ipairs(KEYS) do if redis.call('GET', k) == ARGV[1] then n = n + redis.call('DEL', k) end end return n`;
+/** All or nothing: sets every key to the token when none of them is held, else sets none. */
+const ACQUIRE_ALL = `for i, k in ipairs(KEYS) do if redis.call('EXISTS', k) == 1 then return 0 end end
+for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[1], 'PX', ARGV[2]) end return 1`;
+
+export interface LockOptions {
+  ttlMs?: number;
+  waitMs?: number;
+}
+
+const lockKey = (prefix: string, contactId: string) => `${prefix}:hub:lock:${contactId}`;
 
 /**
  * Serialise read-decide-write on one contact's canonical record across every worker process
@@ -10,19 +21,34 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  * expires by itself after `ttlMs`, so a killed process cannot hold it for long; waiting longer
  * than `waitMs` is a TemporaryError and the job retries.
  */
-export async function withContactLock<T>(redis: Redis, prefix: string, contactId: string, fn: () => Promise<T>, opts: { ttlMs?: number; waitMs?: number } = {}): Promise<T> {
-  const key = `${prefix}:hub:lock:${contactId}`;
+export function withContactLock<T>(redis: Redis, prefix: string, contactId: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  return withContactLocks(redis, prefix, [contactId], fn, opts);
+}
+
+/**
+ * The same lock for several contacts at once (a batched push), taken all or nothing in one
+ * script: a holder never waits while holding part of a set, so two batches that share contacts
+ * cannot deadlock. Keys share the prefix's hash tag, so the script is valid on Redis Cluster.
+ */
+export async function withContactLocks<T>(redis: Redis, prefix: string, contactIds: readonly string[], fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  const keys = [...new Set(contactIds)].sort().map((id) => lockKey(prefix, id));
+  if (!keys.length) return fn();
   const token = randomBytes(8).toString('hex');
+  const ttl = String(opts.ttlMs ?? 30_000);
   const deadline = Date.now() + (opts.waitMs ?? 10_000);
-  // Holders keep the lock for a few milliseconds (one write to one system): poll finely.
+  // Holders keep a lock for a few milliseconds (one write to one system): poll finely.
   for (let delay = 1; ; delay = Math.min(delay * 2, 8)) {
-    if (await redis.set(key, token, 'PX', opts.ttlMs ?? 30_000, 'NX')) break;
-    if (Date.now() > deadline) throw new TemporaryError(`contact ${contactId} is locked by another writer`, 'contact_locked');
-    await new Promise((r) => setTimeout(r, delay));
+    const got = keys.length === 1 ? await redis.set(keys[0]!, token, 'PX', ttl, 'NX') : await redis.eval(ACQUIRE_ALL, keys.length, ...keys, token, ttl);
+    if (got === 'OK' || got === 1) break;
+    if (Date.now() > deadline) {
+      const what = keys.length === 1 ? `contact ${contactIds[0]} is` : `some of ${keys.length} contacts are`;
+      throw new TemporaryError(`${what} locked by another writer`, 'contact_locked');
+    }
+    await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
   }
   try {
     return await fn();
   } finally {
-    await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+    await redis.eval(RELEASE, keys.length, ...keys, token).catch(() => undefined);
   }
 }

@@ -50,18 +50,18 @@ export function hubHandlers(deps: { db: Db; redisUrl: string; prefix: string; lo
       const failed = await job.getIgnoredChildrenFailures().catch(() => ({}) as Record<string, string>);
       const failedTargets = Object.keys(failed).map((k) => k.split('.').pop());
       if (failedTargets.length) log.warn({ failed }, `fan-out finished with failed target(s): ${failedTargets.join(', ')}`);
-      return { origin: data.origin, count: data.count, first: data.first, enqueuedAt: data.enqueuedAt, finishedAt: Date.now(), failedTargets };
+      return { origin: data.origin, count: data.count, first: data.first, ids: data.ids, enqueuedAt: data.enqueuedAt, finishedAt: Date.now(), failedTargets };
     },
   });
 
   const pushers = TARGET_SYSTEMS.map((target) =>
     defineHandler({
       queue: targetQueue(target),
-      schema: z.object({ target: z.literal(target), items: z.array(item).min(1) }),
+      schema: z.object({ target: z.literal(target), items: z.array(item).min(1), guard: z.boolean().optional() }),
       async handle(data, { job }) {
         const h = await getHub();
         try {
-          const r = await pushToTarget(h, target, data.items);
+          const r = await pushToTarget(h, target, data.items, { guard: data.guard });
           h.alerts.clear('sync_failure', `push:${target}`);
           return r;
         } catch (err) {

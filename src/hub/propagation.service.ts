@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
 import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
+import { type ContactRef, readCopies } from '../contacts/contact-system.js';
 import { type ContactLink, getLinksFor, type LinkWrite, recordLinks } from '../contacts/contact-links.store.js';
 import { markPending, markPropagatedMany } from '../contacts/contact-outbox.store.js';
 import { NotFoundError } from '../errors.js';
@@ -8,7 +9,8 @@ import { jobOptionsFor } from '../queues/queue-registry.js';
 import { recordSuccess } from '../sync/sync-state-store.js';
 import type { Hub } from './hub-context.js';
 import { HUB_QUEUE, type TargetSystem, targetQueue } from './hub-queues.js';
-import { withContactLock } from './contact-lock.js';
+import { withContactLocks } from './contact-lock.js';
+import { FanoutBatcher } from './fanout-batcher.js';
 import { applyRecord } from './inbound.service.js';
 import { linkHashFor, linkHashOf } from './system-view.js';
 import { readCanonicalMany } from './systems-registry.js';
@@ -24,6 +26,9 @@ export interface FanoutResult {
   targets: TargetSystem[];
 }
 
+/** Contact ids a fan-out parent lists in its data (and return value) for batches up to this size. */
+const LISTED_IDS = 100;
+
 /** BullMQ job ids may not contain ':' and must not look like integers. */
 const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
@@ -35,7 +40,11 @@ const shortHash = (text: string) => createHash('sha256').update(text).digest('he
  * for a batch — so a redelivered event enqueues nothing new. The outbox row per target is
  * written first: a change is "pending" from the moment it is known, until a child confirms it.
  */
-export async function enqueueFanout(hub: Hub, items: readonly FanoutItem[], opts: { key?: string; origin?: string; holders?: readonly SystemName[] } = {}): Promise<FanoutResult> {
+export async function enqueueFanout(
+  hub: Hub,
+  items: readonly FanoutItem[],
+  opts: { key?: string; origin?: string; holders?: readonly SystemName[]; guard?: boolean } = {},
+): Promise<FanoutResult> {
   // `holders`: targets known to hold exactly these versions already (the system an edit came
   // from, when the merge took all of it): no child, no outbox row — their child would only skip.
   const targets = [...hub.systems.targets.keys()].filter((t) => !opts.holders?.includes(t));
@@ -48,17 +57,34 @@ export async function enqueueFanout(hub: Hub, items: readonly FanoutItem[], opts
   const children: FlowJob[] = targets.map((target) => ({
     name: 'push',
     queueName: targetQueue(target),
-    data: { target, items },
+    // guard: look at the target's copies before overwriting them (always for one contact).
+    data: { target, items, ...(opts.guard ? { guard: true } : {}) },
     opts: { ...jobOptionsFor(targetQueue(target)), jobId: `${parentId}.${target}`, ignoreDependencyOnFailure: true },
   }));
   await hub.flow.add({
     name: 'fanout',
     queueName: HUB_QUEUE.fanout,
-    data: { origin: opts.origin ?? 'change', count: items.length, first: items[0], enqueuedAt: now },
+    data: { origin: opts.origin ?? 'change', count: items.length, first: items[0], ...(items.length <= LISTED_IDS ? { ids: items.map((i) => i.contactId) } : {}), enqueuedAt: now },
     opts: { ...jobOptionsFor(HUB_QUEUE.fanout), jobId: parentId },
     children,
   });
   return { parentId, targets };
+}
+
+const batchers = new WeakMap<Hub, FanoutBatcher<FanoutResult>>();
+
+/**
+ * The fan-out of one change merged from a webhook, batched with the changes other inbound jobs
+ * of this process merge at the same moment (FanoutBatcher): one flow, one guarded write per
+ * target for all of them. A batch of one is the single-contact flow `<id>.v<version>`.
+ */
+export function fanoutChange(hub: Hub, item: FanoutItem, opts: { origin: string; holders: readonly SystemName[] }): Promise<FanoutResult> {
+  let b = batchers.get(hub);
+  if (!b) {
+    b = new FanoutBatcher((items, key) => enqueueFanout(hub, items, { origin: key.origin, holders: key.holders, guard: true }), LISTED_IDS);
+    batchers.set(hub, b);
+  }
+  return b.add(item, opts);
 }
 
 /** `sync_contact_to_all(id)`: fan the current canonical record out to every target. */
@@ -84,12 +110,13 @@ function alreadyHolds(target: TargetSystem, c: CanonicalContact, link: { lastHas
 }
 
 /**
- * Before overwriting a target's copy (single-contact pushes; sweep batches skip this), look at it: if it changed since Kith last wrote it (an
- * edit there whose event is still on its way), it goes through the reverse path first. If it
- * wins, the canonical record gets a new version whose own fan-out carries it, so this stale
- * write is dropped; if it conflicts, nothing overwrites it until a person decides. Without this
- * a propagation racing a user's edit in the target would overwrite that edit, and the edit's
- * webhook would then look like an echo. (A race inside the read-write gap remains possible.)
+ * Before overwriting a target's copies (webhook-driven pushes; sweep batches skip this), look at
+ * them, all in one read: a copy that changed since Kith last wrote it (an edit there whose event
+ * is still on its way) goes through the reverse path first. If it wins, the canonical record
+ * gets a new version whose own fan-out carries it, so this stale write is dropped; if it
+ * conflicts, nothing overwrites it until a person decides. Without this a propagation racing a
+ * user's edit in the target would overwrite that edit, and the edit's webhook would then look
+ * like an echo. (A race inside the read-write gap remains possible.)
  */
 async function guardNewerCopies(
   hub: Hub,
@@ -99,6 +126,8 @@ async function guardNewerCopies(
   externalIds: ReadonlyMap<string, string>,
 ): Promise<{ keep: CanonicalContact[]; read: Map<string, boolean> }> {
   const system = hub.systems.targets.get(target)!;
+  const refs: ContactRef[] = due.filter((c) => links.has(c.contact_id)).map((c) => ({ contactId: c.contact_id, externalId: externalIds.get(c.contact_id) }));
+  const copies = await readCopies(system, refs);
   const keep: CanonicalContact[] = [];
   // What this read learnt, handed to upsertMany so the target need not read the same rows again.
   const read = new Map<string, boolean>();
@@ -108,7 +137,7 @@ async function guardNewerCopies(
       keep.push(c);
       continue;
     }
-    const copy = await system.get({ contactId: c.contact_id, externalId: externalIds.get(c.contact_id) });
+    const copy = copies.get(c.contact_id);
     const copyHash = copy && linkHashOf(copy);
     if (copy && copyHash !== link.lastHash && copyHash !== linkHashFor(target, c)) {
       const out = await applyRecord(hub, { ...copy, contactId: c.contact_id }, { locked: true });
@@ -151,17 +180,28 @@ async function planPush(hub: Hub, target: TargetSystem, ids: readonly string[]):
  * enqueued), skip those the target already holds, upsert the rest in one call, then record the
  * links (hash + version, the echo-suppression state) and close the outbox rows in one
  * transaction. Repeating it is harmless: upserts are keyed by contact id and compare first.
+ * `guard` (default: for a single contact) looks at the target's copies first, under the
+ * contacts' locks; the sweep's batches go without (it has just read every system's changes).
  */
-export async function pushToTarget(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]): Promise<PushResult> {
+export async function pushToTarget(hub: Hub, target: TargetSystem, items: readonly FanoutItem[], opts: { guard?: boolean } = {}): Promise<PushResult> {
   const ids = [...new Set(items.map((i) => i.contactId))];
-  if (ids.length > 1) return push(hub, target, items, await planPush(hub, target, ids), false);
-  // One contact (a webhook-driven change). A target that already holds it needs no lock: closing
-  // its outbox row cannot hide a concurrent change (markPropagated only closes versions it covers).
   const first = await planPush(hub, target, ids);
-  if (!first.due.length) return push(hub, target, items, first, false);
-  // Something to write: under the contact's lock, like the reverse path, so the guard, the write
-  // and the link record cannot interleave with an inbound change (plan again under the lock).
-  return withContactLock(hub.redis, hub.prefix, ids[0]!, async () => push(hub, target, items, await planPush(hub, target, ids), true));
+  // Contacts the target already holds need no lock: closing their outbox rows cannot hide a
+  // concurrent change (markPropagated only closes versions it covers).
+  if (!(opts.guard ?? ids.length === 1) || !first.due.length) return push(hub, target, items, first, false);
+  // Something to write: under the contacts' locks, like the reverse path, so the guard, the
+  // write and the link record cannot interleave with an inbound change (plan again under them).
+  const locked = new Set(first.due.map((c) => c.contact_id));
+  return withContactLocks(hub.redis, hub.prefix, [...locked], async () => {
+    const plan = await planPush(hub, target, ids);
+    // A contact that became due meanwhile (a newer version, whose own fan-out carries it) is
+    // left alone here: not written, and its outbox rows stay open.
+    const late = new Set(plan.due.filter((c) => !locked.has(c.contact_id)).map((c) => c.contact_id));
+    if (!late.size) return push(hub, target, items, plan, true);
+    for (const id of late) plan.records.delete(id);
+    plan.due = plan.due.filter((c) => !late.has(c.contact_id));
+    return push(hub, target, items.filter((i) => !late.has(i.contactId)), plan, true);
+  });
 }
 
 async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[], plan: PushPlan, guard: boolean): Promise<PushResult> {

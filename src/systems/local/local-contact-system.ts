@@ -1,5 +1,5 @@
 import type { CanonicalContact } from '../../contacts/canonical-contact.js';
-import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
+import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
 import type { Db } from '../../db/db.js';
 import { type IncomingFields, mergeIncoming } from '../../domain/contacts/contact-merge.js';
 import { NotFoundError } from '../../errors.js';
@@ -23,6 +23,11 @@ export class LocalContactSystem implements ContactSystem {
     if (!id) return undefined;
     const row = await withLocalErrors(async () => (await readRows(this.db, [id])).get(id));
     return row ? rowToSystemContact(row) : undefined;
+  }
+
+  async getCopies(refs: readonly ContactRef[]): Promise<Map<string, SystemContact>> {
+    const rows = await withLocalErrors(() => readRows(this.db, [...new Set(refs.map((r) => r.contactId))]));
+    return new Map([...rows].map(([id, row]) => [id, rowToSystemContact(row)]));
   }
 
   async listChanged(cursor: string | undefined, limit: number): Promise<ChangePage> {

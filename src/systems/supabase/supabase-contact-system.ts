@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { CanonicalContact } from '../../contacts/canonical-contact.js';
-import type { ChangePage, ContactSystem, SystemContact, UpsertOptions, UpsertOutcome } from '../../contacts/contact-system.js';
+import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOptions, UpsertOutcome } from '../../contacts/contact-system.js';
 import { hashContact } from '../../domain/contacts/contact-content.js';
 import { CursorInvalidError, InvalidInputError } from '../../errors.js';
 import { fromSupabaseRow, parseSupabaseRow, toSupabaseRow } from './contact-row.mapper.js';
@@ -55,6 +55,23 @@ export class SupabaseContactSystem implements ContactSystem {
     const res = (await this.client.from(this.table).select('*').eq('contact_id', id).retry(false).maybeSingle()) as Result<unknown>;
     const row = this.check(res, `get ${id}`);
     return row ? fromSupabaseRow(parseSupabaseRow(row, this.table)) : undefined;
+  }
+
+  /** Rows by contact id, one `in.(…)` read per 100 ids (Supabase rows are keyed by contact id). */
+  async getCopies(refs: readonly ContactRef[]): Promise<Map<string, SystemContact>> {
+    const byRowId = new Map(refs.map((r) => [r.externalId ?? r.contactId, r.contactId]));
+    const ids = [...byRowId.keys()];
+    const out = new Map<string, SystemContact>();
+    for (let i = 0; i < ids.length; i += IDS_PER_READ) {
+      const chunk = ids.slice(i, i + IDS_PER_READ);
+      const res = (await this.client.from(this.table).select('*').in('contact_id', chunk).retry(false)) as Result<unknown[]>;
+      for (const raw of this.check(res, `get ${chunk.length} contacts`) ?? []) {
+        const row = parseSupabaseRow(raw, this.table);
+        const contactId = byRowId.get(row.contact_id);
+        if (contactId) out.set(contactId, fromSupabaseRow(row));
+      }
+    }
+    return out;
   }
 
   /** A Database Webhook's `record` (the row as to_jsonb gives it) as a SystemContact. */

@@ -1,5 +1,5 @@
 import type { CanonicalContact } from '../../contacts/canonical-contact.js';
-import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
+import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
 import { stableStringify } from '../../contacts/content-hash.js';
 import { projectFields } from '../../domain/contacts/contact-content.js';
 import { CursorInvalidError, InvalidInputError, isKithError } from '../../errors.js';
@@ -49,6 +49,17 @@ export class TwentyContactSystem implements ContactSystem {
     const page = await this.client.listPeople({ filter: `and(${WITH_DELETED},id[eq]:${q(id)})`, limit: 1, depth: 1 });
     const p = page.people[0];
     return p ? this.toSystemContact(p) : undefined;
+  }
+
+  /** People by Twenty id (the link's external id, else the contact id), one filtered list per 60. */
+  async getCopies(refs: readonly ContactRef[]): Promise<Map<string, SystemContact>> {
+    const found = await this.fetchByIds(refs.map((r) => r.externalId ?? r.contactId));
+    const out = new Map<string, SystemContact>();
+    for (const r of refs) {
+      const p = found.get(r.externalId ?? r.contactId);
+      if (p) out.set(r.contactId, await this.toSystemContact(p));
+    }
+    return out;
   }
 
   /** A webhook's `record` (a person without relations) as a SystemContact; the company is looked up by id. */
