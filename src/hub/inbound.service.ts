@@ -4,14 +4,14 @@ import type { ContactSystem, SystemContact } from '../contacts/contact-system.js
 import { findLinkByExternalId, getLink, recordLink } from '../contacts/contact-links.store.js';
 import { markPropagated } from '../contacts/contact-outbox.store.js';
 import { conflictSide, recordConflict } from '../contacts/sync-conflicts.store.js';
-import { decideIncoming, type IncomingDecision } from '../domain/contacts/contact-merge.js';
+import { carriedRecordSuffices, decideIncoming, type IncomingDecision } from '../domain/contacts/contact-merge.js';
 import { isEcho } from '../domain/contacts/echo-detector.js';
 import { NotFoundError } from '../errors.js';
 import { withContactLock } from './contact-lock.js';
 import { echoOf, resolveContactId } from './echo-check.js';
 import type { Hub } from './hub-context.js';
 import type { TargetSystem } from './hub-queues.js';
-import { enqueueFanout, syncContactToAll } from './propagation.service.js';
+import { enqueueFanout, fanoutChange, syncContactToAll } from './propagation.service.js';
 import { linkHashFor, linkHashOf } from './system-view.js';
 
 export interface InboundChange {
@@ -36,8 +36,9 @@ export type InboundOutcome =
   | { action: 'canonical_change'; contactId: string; version: number; fanout?: string };
 
 /**
- * The reverse path for one change reported by a system (webhook): read the record from the
- * system (the event may be stale or redelivered), then applyRecord. A change in the canonical
+ * The reverse path for one change reported by a system (webhook): the record the event carried
+ * when it is an echo or a fresh change, else the record read from the system (the event may be
+ * stale, reordered or redelivered), then applyRecord. A change in the canonical
  * store's own system is already canonical and only fans out.
  */
 export async function applyInbound(hub: Hub, change: InboundChange, opts: { fanout?: boolean } = {}): Promise<InboundOutcome> {
@@ -47,8 +48,14 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
   }
   const system = hub.systems.targets.get(change.system);
   if (!system) throw new NotFoundError(`${change.system} is not configured as a contact system in this process`);
-  const echo = await carriedEcho(hub, system, change);
-  if (echo) return { action: 'echo', contactId: echo };
+  const carried = await carriedRecord(system, change);
+  if (carried) {
+    const echo = await echoOf(hub.db, carried);
+    if (echo) return { action: 'echo', contactId: echo };
+    // A fresh change (it beats the canonical record) is merged as carried: no read from the system.
+    const current = await hub.systems.canonical.get(await resolveContactId(hub.db, carried));
+    if (carriedRecordSuffices(current, carried)) return applyRecord(hub, carried, opts);
+  }
   let record = await system.get({ externalId: change.externalId });
   if (!record) {
     // Gone from the system (destroyed, or a DELETE webhook): a soft delete of the canonical record.
@@ -61,15 +68,15 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
 }
 
 /**
- * The contact id when the event's own record is Kith's last write to that system (an echo:
- * nothing to read, nothing to do). A stale or redelivered echo is still an echo; a record that
- * differs, or one that cannot be mapped, is left to the authoritative read.
+ * The event's own record as a SystemContact, when it carries one that maps (a delete's record
+ * is the before-state: never used). Kith's last write coming back is recognised from it (an
+ * echo: nothing to read, nothing to do), and a fresh change is merged from it directly; a
+ * record that cannot be mapped is left to the authoritative read.
  */
-async function carriedEcho(hub: Hub, system: ContactSystem, change: InboundChange): Promise<string | undefined> {
+async function carriedRecord(system: ContactSystem, change: InboundChange): Promise<SystemContact | undefined> {
   if (change.record === undefined || change.record === null || change.deleted || !system.fromRecord) return undefined;
   const carried = await system.fromRecord(change.record).catch(() => undefined);
-  if (!carried || carried.externalId !== change.externalId) return undefined;
-  return echoOf(hub.db, carried);
+  return carried && carried.externalId === change.externalId ? carried : undefined;
 }
 
 /**
@@ -135,7 +142,7 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
     await recordLink(hub.db, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
     // The source holds the new record unless the merge refused some of its fields (then it gets a write-back).
     const holders = linkHashFor(source, d.contact) === hash ? [source] : [];
-    const f = fanout ? await enqueueFanout(hub, [{ contactId, version }], { origin: `${source}-edit`, holders }) : undefined;
+    const f = fanout ? await fanoutChange(hub, { contactId, version }, { origin: `${source}-edit`, holders }) : undefined;
     return { action: d.action === 'create' ? 'created' : 'updated', contactId, version, fanout: f?.parentId };
   }
   if (d.action === 'conflict') {

@@ -124,3 +124,16 @@ export function decideIncoming(
   if (!m.changed) return { action: 'unchanged', reason: 'owned_elsewhere', rejected: m.rejected };
   return { action: 'update', contact: m.contact, applied: m.applied, rejected: m.rejected, reason: r.reason };
 }
+
+/**
+ * Whether a record as a webhook carried it may be merged without reading the system back:
+ * when there is no canonical record yet, or the carried copy beats the canonical one outright
+ * (higher version, or later update), or holds the same content. A copy that would lose or
+ * conflict may be a stale or reordered event, so the caller reads the system's current copy
+ * instead — that read, not the event, decides. Pure.
+ */
+export function carriedRecordSuffices(current: CanonicalContact | undefined, carried: SystemContact): boolean {
+  if (!current) return true;
+  const r = resolveConflict(carried, current);
+  return r.winner === 'incoming' || r.reason === 'same_content';
+}
