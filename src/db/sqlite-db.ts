@@ -13,6 +13,8 @@ const BUSY_TIMEOUT_MS = 15_000;
 /** A transaction waits this long for the write lock by default (asynchronously, see `begin`). */
 const LOCK_WAIT_MS = 120_000;
 
+const PRAGMA = /^\s*PRAGMA\b/i;
+
 function normalise(params: Params | undefined): unknown[] {
   if (!params) return [];
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
@@ -65,6 +67,9 @@ export class SqliteDb extends SqliteQueryable implements Db {
   private lock: Promise<unknown> = Promise.resolve();
   private inTx = false;
   private readonly txHandle: SqliteQueryable;
+  /** A second connection for reads outside transactions (the same one for ':memory:'). */
+  private readonly readerRaw: Database.Database;
+  private readonly reader: SqliteQueryable;
   readonly describe: string;
 
   private readonly lockWaitMs: number;
@@ -94,24 +99,45 @@ export class SqliteDb extends SqliteQueryable implements Db {
     super(raw);
     this.lockWaitMs = opts.lockWaitMs ?? LOCK_WAIT_MS;
     this.txHandle = new SqliteQueryable(raw);
+    // WAL readers see the last commit and never wait for a writer, so reads outside a
+    // transaction go to their own connection instead of queueing behind this process's
+    // transactions (which may be waiting for another process's write lock).
+    if (path === ':memory:') this.readerRaw = raw;
+    else {
+      this.readerRaw = new Database(path);
+      this.readerRaw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.readerRaw.pragma('cache_size = -16384');
+      this.readerRaw.pragma('query_only = ON');
+    }
+    this.reader = new SqliteQueryable(this.readerRaw);
     this.describe = `sqlite:${path}`;
   }
 
-  private async outside<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inTx) await this.lock.catch(() => undefined);
-    return fn();
+  /**
+   * A statement outside a transaction. A write runs as a transaction of its own, so it waits
+   * for another process's write lock the way `tx` does (between turns of the event loop)
+   * instead of in SQLite's busy handler, which sleeps inside the call and stalls every job of
+   * this process meanwhile. A read goes to the reader connection: it sees what was committed
+   * and waits for nothing (on ':memory:', one connection: it waits for the open transaction).
+   */
+  private async outside<T>(sql: string, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    if (!this.stmt(sql).readonly) return this.tx(fn);
+    // A pragma reads the settings of the connection it runs on: the writer's are the ones that count.
+    const onWriter = this.readerRaw === this.raw || PRAGMA.test(sql);
+    if (onWriter && this.inTx) await this.lock.catch(() => undefined);
+    return fn(onWriter ? this.txHandle : this.reader);
   }
   override all<T = Row>(sql: string, params?: Params) {
-    return this.outside(() => super.all<T>(sql, params));
+    return this.outside(sql, (q) => q.all<T>(sql, params));
   }
   override get<T = Row>(sql: string, params?: Params) {
-    return this.outside(() => super.get<T>(sql, params));
+    return this.outside(sql, (q) => q.get<T>(sql, params));
   }
   override run(sql: string, params?: Params) {
-    return this.outside(() => super.run(sql, params));
+    return this.outside(sql, (q) => q.run(sql, params));
   }
   override runMany(sql: string, rows: readonly Params[]) {
-    return this.outside(() => super.runMany(sql, rows));
+    return this.outside(sql, (q) => q.runMany(sql, rows));
   }
 
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
@@ -172,6 +198,7 @@ export class SqliteDb extends SqliteQueryable implements Db {
   }
   async close(): Promise<void> {
     await this.lock.catch(() => undefined);
+    if (this.readerRaw !== this.raw && this.readerRaw.open) this.readerRaw.close();
     if (this.raw.open) this.raw.close();
   }
 }

@@ -71,4 +71,42 @@ describe('SQLite write lock between connections', () => {
     await b.tx((q) => q.run('INSERT INTO t (v) VALUES (?)', ['third']));
     expect((await b.all<{ v: string }>('SELECT v FROM t ORDER BY rowid')).map((r) => r.v)).toEqual(['first', 'third']);
   });
+
+  it('a write outside a transaction waits for the lock without blocking the event loop, like tx', async () => {
+    b = new SqliteDb(path);
+    const held = holdLock(a, 'first');
+    await held.begun;
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    let settled = false;
+    const waiting = b.run('INSERT INTO t (v) VALUES (?)', ['second']).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ticks).toBeGreaterThanOrEqual(10);
+    expect(settled).toBe(false);
+    held.release();
+    await held.done;
+    await waiting;
+    clearInterval(ticker);
+    expect((await b.all<{ v: string }>('SELECT v FROM t ORDER BY rowid')).map((r) => r.v)).toEqual(['first', 'second']);
+  });
+
+  it('a read outside a transaction sees the last commit at once, even while this connection’s own transaction is open', async () => {
+    await a.run('INSERT INTO t (v) VALUES (?)', ['committed']);
+    const held = holdLock(a, 'uncommitted');
+    await held.begun;
+    let read: string[] | undefined;
+    const reading = a.all<{ v: string }>('SELECT v FROM t ORDER BY rowid').then((rows) => (read = rows.map((r) => r.v)));
+    await new Promise((r) => setTimeout(r, 50));
+    // Not queued behind the open transaction, and not seeing its uncommitted row.
+    expect(read).toEqual(['committed']);
+    held.release();
+    await held.done;
+    await reading;
+    expect((await a.all<{ v: string }>('SELECT v FROM t ORDER BY rowid')).map((r) => r.v)).toEqual(['committed', 'uncommitted']);
+  });
+
+  it('pragmas report the writer connection’s settings', async () => {
+    await a.exec('PRAGMA temp_store = FILE');
+    expect(await a.get<{ temp_store: number }>('PRAGMA temp_store')).toEqual({ temp_store: 1 });
+  });
 });
