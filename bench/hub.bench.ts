@@ -97,6 +97,41 @@ async function commandStats(conn: { info(section: string): Promise<string> }): P
   return out;
 }
 
+/**
+ * The stages of the edits' journeys from BullMQ's own job timestamps (ms, p50/p95 over up to
+ * 1,000 of them): route (sent → inbound job added), inbound wait and run, fan-out wait (inbound
+ * run ended → target child started; slightly negative when the child starts before the inbound
+ * job is marked finished), target child run, parent (child done → parent done).
+ */
+async function latencyStages(queues: Queue[], sentAt: ReadonlyMap<string, number>): Promise<Record<string, { p50: number; p95: number }>> {
+  const q = (name: string) => queues.find((x) => x.name === name)!;
+  const inbound = (await q('contacts-inbound').getJobs(['completed'], 0, 999)).filter((j) => j.data?.system === 'twenty');
+  const parents = await q('contacts-fanout').getJobs(['completed'], 0, 999);
+  const children = new Map((await q('contacts-to-supabase').getJobs(['completed'], 0, 1999)).map((j) => [j.id, j]));
+  const s: Record<string, number[]> = { route: [], inbound_wait: [], inbound_run: [], fanout_wait: [], target_run: [], parent: [] };
+  const inboundEnd = new Map<string, number>();
+  for (const j of inbound) {
+    const sent = sentAt.get(j.data.externalId);
+    if (sent === undefined || !j.processedOn || !j.finishedOn) continue;
+    s.route!.push(j.timestamp - sent);
+    s.inbound_wait!.push(j.processedOn - j.timestamp);
+    s.inbound_run!.push(j.finishedOn - j.processedOn);
+    inboundEnd.set(j.data.externalId, j.finishedOn);
+  }
+  for (const p of parents) {
+    if (p.data?.origin !== 'twenty-edit' || !p.finishedOn) continue;
+    const child = children.get(`${p.id}.supabase`);
+    if (!child?.processedOn || !child.finishedOn) continue;
+    for (const id of (p.data.ids as string[] | undefined) ?? []) {
+      const end = inboundEnd.get(id);
+      if (end !== undefined) s.fanout_wait!.push(child.processedOn - end);
+    }
+    s.target_run!.push(child.finishedOn - child.processedOn);
+    s.parent!.push(p.finishedOn - child.finishedOn);
+  }
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => { const r = pct(v); return [k, { p50: r.p50, p95: r.p95 }]; }));
+}
+
 function pct(values: number[]): { p50: number; p95: number; p99: number } {
   const s = [...values].sort((a, b) => a - b);
   const at = (p: number) => (s.length ? Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! * 100) / 100 : NaN);
@@ -231,6 +266,7 @@ export async function main(args: string[]): Promise<void> {
 
     // 2. Signed Twenty webhooks at the given rate.
     const sent = new Map<string, number>();
+    const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     // BullMQ does not close connections it was handed: each is disconnected here, or the process never exits.
     const eventsConn = createRedis(redis.url, { name: 'bench-events' });
@@ -269,6 +305,7 @@ export async function main(args: string[]): Promise<void> {
       });
       const ts = String(Date.now());
       sent.set(c.contact_id, Date.now());
+      sentAt.set(c.contact_id, Date.now());
       inflight.push(
         pool
           .request({
@@ -292,6 +329,9 @@ export async function main(args: string[]): Promise<void> {
     const calls = Object.entries(redisAfter).map(([k, v]) => [k, Math.round(((v - (redisBefore[k] ?? 0)) / total) * 10) / 10] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
     log(`Redis calls per webhook: ${calls.reduce((n, [, v]) => n + v, 0).toFixed(1)} ${JSON.stringify(Object.fromEntries(calls.slice(0, 15)))}`);
     log(`webhooks: ${total} sent in ${sendSeconds.toFixed(1)} s, ${latencies.length} reached every target, ${statusErrors} non-202`);
+
+    const stages = await latencyStages(hubQueues, sentAt);
+    log(`where a webhook's latency goes, p50 / p95 ms: ${Object.entries(stages).map(([k, v]) => `${k} ${v.p50} / ${v.p95}`).join('; ')}`);
 
     // 3. A bare BullMQ round trip in the same Redis, for comparison.
     const rtt: number[] = [];
@@ -327,6 +367,7 @@ export async function main(args: string[]): Promise<void> {
       sync_all_contacts_ms: Math.round(syncMs),
       sync_all_contacts_per_s: Math.round(CONTACTS / (syncMs / 1000)),
       bullmq_round_trip_ms: pct(rtt),
+      stages_ms: stages,
       twenty_rate_limit_per_minute: TWENTY_LIMIT,
       note: 'Twenty limiter raised for the loopback emulator; real Twenty stays at 100/minute',
     };
