@@ -5,7 +5,7 @@ import { listPending } from '../../src/contacts/contact-outbox.store.js';
 import { readCopies, type SystemContact } from '../../src/contacts/contact-system.js';
 import { TemporaryError } from '../../src/errors.js';
 import { withContactLock, withContactLocks } from '../../src/hub/contact-lock.js';
-import { applyRecord } from '../../src/hub/inbound.service.js';
+import { applyInbound, applyRecord } from '../../src/hub/inbound.service.js';
 import { syncContactToAll } from '../../src/hub/propagation.service.js';
 import { redisUrl } from '../support/test-env.js';
 import { type HubEnv, seedContact, startHubEnv } from './hub-kit.js';
@@ -54,6 +54,35 @@ describe('batched fan-out (local canonical, real worker process)', () => {
     expect(new Map(rows.map((r) => [r.contact_id, r.job_title]))).toEqual(new Map(copies.map((c) => [c.contactId!, c.fields.job_title])));
     for (const c of copies) expect(h.twenty.getPerson(c.contactId!)?.jobTitle).toBe(c.fields.job_title);
     expect(await listPending(h.db.db)).toEqual([]);
+  });
+
+  it('a webhook record that beats the canonical one is merged as carried; a stale one is decided by reading Twenty', async () => {
+    const person = h.twenty.createPerson({ name: { firstName: 'Grace', lastName: 'Hopper' }, emails: { primaryEmail: 'grace@example.org', additionalEmails: [] }, jobTitle: 'Old' });
+    const id = person.id as string;
+    await h.settle();
+    const stale = { ...h.twenty.getPerson(id)! };
+    await new Promise((r) => setTimeout(r, 5));
+    h.twenty.editPerson(id, { jobTitle: 'New' });
+    await h.settle();
+    expect((await h.hub.systems.canonical.get(id))?.job_title).toBe('New');
+    const reads = () => h.twenty.requests.filter((r) => r.method === 'GET').length;
+
+    // The earlier state arrives late (a reordered event): Twenty's current copy decides, nothing changes.
+    const before = reads();
+    const out = await applyInbound(h.hub, { system: 'twenty', externalId: id, record: stale });
+    expect(reads()).toBeGreaterThan(before);
+    expect(out.action === 'same_content' || out.action === 'echo').toBe(true);
+    expect((await h.hub.systems.canonical.get(id))?.job_title).toBe('New');
+
+    // A fresh edit whose webhook is handled here: merged from the record, Twenty is not read.
+    const fresh = h.twenty.editPerson(id, { jobTitle: 'Newest' });
+    const beforeFresh = reads();
+    const applied = await applyInbound(h.hub, { system: 'twenty', externalId: id, record: fresh });
+    // (The emulator's own webhook for this edit may reach the worker first: then it is already merged.)
+    expect(['updated', 'same_content', 'echo']).toContain(applied.action);
+    expect(reads()).toBe(beforeFresh);
+    expect((await h.hub.systems.canonical.get(id))?.job_title).toBe('Newest');
+    await h.settle();
   });
 
   it('getCopies of Supabase and Twenty answer what get answers, keyed by contact id, absent ids left out', async () => {
