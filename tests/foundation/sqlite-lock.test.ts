@@ -38,16 +38,19 @@ function holdLock(db: SqliteDb, value: string) {
 }
 
 describe('SQLite write lock between connections', () => {
-  it('a transaction waits for another connection’s write lock without blocking the event loop', async () => {
+  it.each([
+    ['a transaction', (db: SqliteDb) => db.tx((q) => q.run('INSERT INTO t (v) VALUES (?)', ['second']))],
+    ['a write outside a transaction', (db: SqliteDb) => db.run('INSERT INTO t (v) VALUES (?)', ['second'])],
+  ])('%s waits for another connection’s write lock without blocking the event loop', async (_what, write) => {
     b = new SqliteDb(path);
     const held = holdLock(a, 'first');
     await held.begun;
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 10);
     let settled = false;
-    const waiting = b.tx((q) => q.run('INSERT INTO t (v) VALUES (?)', ['second'])).finally(() => (settled = true));
+    const waiting = write(b).finally(() => (settled = true));
     await new Promise((r) => setTimeout(r, 300));
-    // SQLite's own busy handler would have slept through these 300 ms inside BEGIN.
+    // SQLite's own busy handler would have slept through these 300 ms inside the call.
     expect(ticks).toBeGreaterThanOrEqual(10);
     expect(settled).toBe(false);
     held.release();
@@ -70,24 +73,6 @@ describe('SQLite write lock between connections', () => {
     // The connection is usable again: its busy timeout was restored and no transaction is open.
     await b.tx((q) => q.run('INSERT INTO t (v) VALUES (?)', ['third']));
     expect((await b.all<{ v: string }>('SELECT v FROM t ORDER BY rowid')).map((r) => r.v)).toEqual(['first', 'third']);
-  });
-
-  it('a write outside a transaction waits for the lock without blocking the event loop, like tx', async () => {
-    b = new SqliteDb(path);
-    const held = holdLock(a, 'first');
-    await held.begun;
-    let ticks = 0;
-    const ticker = setInterval(() => ticks++, 10);
-    let settled = false;
-    const waiting = b.run('INSERT INTO t (v) VALUES (?)', ['second']).finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(ticks).toBeGreaterThanOrEqual(10);
-    expect(settled).toBe(false);
-    held.release();
-    await held.done;
-    await waiting;
-    clearInterval(ticker);
-    expect((await b.all<{ v: string }>('SELECT v FROM t ORDER BY rowid')).map((r) => r.v)).toEqual(['first', 'second']);
   });
 
   it('a read outside a transaction sees the last commit at once, even while this connection’s own transaction is open', async () => {
