@@ -1,0 +1,151 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getLink } from '../../src/contacts/contact-links.store.js';
+import { listPending } from '../../src/contacts/contact-outbox.store.js';
+import { listConflicts } from '../../src/contacts/sync-conflicts.store.js';
+import { applyInbound } from '../../src/hub/inbound.service.js';
+import { fanoutChange, syncContactToAll } from '../../src/hub/propagation.service.js';
+import { linkHashOf } from '../../src/hub/system-view.js';
+import { type HubEnv, seedContact, startHubEnv, TWENTY_SECRET, twentyWrites, until } from './hub-kit.js';
+
+/**
+ * Batched fan-outs driven the way webhooks drive them, through the hub's service layer (this
+ * process merges, a real `kith worker` process runs the flows; local canonical, so Supabase and
+ * Twenty are the targets). Twenty's own webhooks are switched off while a test hands the changes
+ * to applyInbound itself (or while an edit's webhook is "still on its way"), so nothing but the
+ * code under test can carry a change.
+ */
+describe('batched fan-out of webhook changes (local canonical, real worker process)', () => {
+  let h: HubEnv;
+  beforeAll(async () => {
+    h = await startHubEnv();
+  }, 40_000);
+  afterAll(async () => {
+    await h?.stop();
+  });
+  const webhooksOff = () => h.twenty.setWebhook(undefined);
+  afterEach(() => h.twenty.setWebhook(`${h.baseUrl}/webhooks/twenty`, TWENTY_SECRET));
+
+  const sbRow = async (contactId: string) => (await h.supabase.sql<Record<string, unknown>>('SELECT * FROM contacts WHERE contact_id = $1', [contactId]))[0];
+  const patchesOf = (id: string) => h.twenty.requests.filter((r) => r.method === 'PATCH' && r.path === `/rest/people/${id}`).length;
+
+  it('concurrent Twenty webhook changes share fan-out parents; Supabase gets every change, Twenty none back; the outbox empties', async () => {
+    webhooksOff();
+    const people = Array.from({ length: 10 }, (_, i) =>
+      h.twenty.createPerson({ name: { firstName: 'Hook', lastName: `Person ${i}` }, emails: { primaryEmail: `hook${i}@example.org`, additionalEmails: [] }, jobTitle: `Title ${i}` }),
+    );
+    const ids = people.map((p) => p.id as string);
+    const twentyBefore = twentyWrites(h.twenty);
+    const outcomes = await Promise.all(people.map((p) => applyInbound(h.hub, { system: 'twenty', externalId: p.id as string, record: structuredClone(p) })));
+    expect(outcomes.map((o) => o.action)).toEqual(Array(10).fill('created'));
+
+    const parentIds = [...new Set(outcomes.map((o) => (o.action === 'created' ? o.fanout : undefined)))];
+    expect(parentIds).not.toContain(undefined);
+    // Fewer flows than changes: at least one parent carried several contacts.
+    expect(parentIds.length).toBeLessThan(ids.length);
+    const listed: string[] = [];
+    for (const pid of parentIds as string[]) {
+      const parent = (await h.queue('contacts-fanout').getJob(pid))!;
+      expect(parent.data).toMatchObject({ origin: 'twenty-edit', count: parent.data.ids.length });
+      listed.push(...parent.data.ids);
+      if (parent.data.ids.length > 1) expect(pid).toMatch(/^batch\./);
+      // Twenty holds what it sent: no child for it. Supabase's child is guarded and carries the parent's contacts.
+      expect(await h.queue('contacts-to-twenty').getJob(`${pid}.twenty`)).toBeUndefined();
+      const child = (await h.queue('contacts-to-supabase').getJob(`${pid}.supabase`))!;
+      expect(child.data).toMatchObject({ target: 'supabase', guard: true });
+      expect(child.data.items.map((i: { contactId: string }) => i.contactId).sort()).toEqual([...parent.data.ids].sort());
+    }
+    // Every change is in exactly one flow.
+    expect(listed.sort()).toEqual([...ids].sort());
+    expect(outcomes.filter((o) => o.action === 'created' && o.fanout === parentIds.find((p) => p!.startsWith('batch.'))).length).toBeGreaterThan(1);
+
+    await h.settle();
+    const rows = await h.supabase.sql<{ contact_id: string; job_title: string }>('SELECT contact_id, job_title FROM contacts WHERE contact_id = ANY($1)', [ids]);
+    expect(new Map(rows.map((r) => [r.contact_id, r.job_title]))).toEqual(new Map(ids.map((id, i) => [id, `Title ${i}`])));
+    for (const [i, id] of ids.entries()) expect((await h.hub.systems.canonical.get(id))?.job_title).toBe(`Title ${i}`);
+    expect(twentyWrites(h.twenty)).toBe(twentyBefore);
+    expect(await listPending(h.db.db)).toEqual([]);
+  });
+
+  it('a guarded batch push keeps a copy edited in Twenty after Kith wrote it: the edit takes the reverse path, the other contact is written', async () => {
+    const [a, b] = [seedContact(1, { job_title: 'A1' }), seedContact(2, { job_title: 'B1' })];
+    for (const c of [a, b]) {
+      await h.hub.systems.canonical.put(c, 0);
+      await syncContactToAll(h.hub, c.contact_id);
+    }
+    await h.settle();
+    expect([h.twenty.getPerson(a.contact_id)?.jobTitle, h.twenty.getPerson(b.contact_id)?.jobTitle]).toEqual(['A1', 'B1']);
+
+    // Kith changes both (version 2, a minute ago) …
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    for (const [c, title] of [[a, 'A2 from Kith'], [b, 'B2 from Kith']] as const) {
+      await h.hub.systems.canonical.put({ ...c, job_title: title, sync_metadata: { version: 2, last_updated: earlier, last_updated_by: 'kith' } }, 1);
+    }
+    // … and, before the fan-out runs, someone edits A in Twenty; its webhook is still on its way (never, here).
+    webhooksOff();
+    h.twenty.editPerson(a.contact_id, { jobTitle: 'A edited in Twenty' });
+    const copyA = (await h.hub.systems.targets.get('twenty')!.get({ contactId: a.contact_id }))!;
+    expect(linkHashOf(copyA)).not.toBe((await getLink(h.db.db, a.contact_id, 'twenty'))!.lastHash);
+    const patchesA = patchesOf(a.contact_id);
+    const patchesB = patchesOf(b.contact_id);
+
+    // Both changes merged at the same moment: one batched flow, guarded children.
+    const [fa, fb] = await Promise.all([fanoutChange(h.hub, { contactId: a.contact_id, version: 2 }, { origin: 'kith-edit', holders: [] }), fanoutChange(h.hub, { contactId: b.contact_id, version: 2 }, { origin: 'kith-edit', holders: [] })]);
+    expect(fa.parentId).toBe(fb.parentId);
+    expect(fa.parentId).toMatch(/^batch\./);
+    expect((await h.queue('contacts-to-twenty').getJob(`${fa.parentId}.twenty`))!.data).toMatchObject({ guard: true, items: [{ contactId: a.contact_id, version: 2 }, { contactId: b.contact_id, version: 2 }] });
+    await h.settle();
+
+    // Twenty's A keeps the edit (no write to A at all); B got Kith's change.
+    expect(h.twenty.getPerson(a.contact_id)?.jobTitle).toBe('A edited in Twenty');
+    expect(patchesOf(a.contact_id)).toBe(patchesA);
+    expect(h.twenty.getPerson(b.contact_id)?.jobTitle).toBe('B2 from Kith');
+    expect(patchesOf(b.contact_id)).toBe(patchesB + 1);
+    // The guard's read took the edit through the reverse path: it is the canonical record now, and reached Supabase.
+    const canonicalA = (await h.hub.systems.canonical.get(a.contact_id))!;
+    expect(canonicalA.job_title).toBe('A edited in Twenty');
+    expect(canonicalA.sync_metadata).toMatchObject({ version: 3, last_updated_by: 'twenty' });
+    await until(async () => (await sbRow(a.contact_id))?.job_title === 'A edited in Twenty', "Twenty's edit of A to reach Supabase");
+    expect((await sbRow(b.contact_id))?.job_title).toBe('B2 from Kith');
+    await h.settle();
+    expect(await listConflicts(h.db.db)).toEqual([]);
+    expect(await listPending(h.db.db)).toEqual([]);
+  });
+
+  it("a stale carried record is decided by Twenty's current copy (newer than both); a fresh one is merged as carried, without reading Twenty", async () => {
+    const person = h.twenty.createPerson({ name: { firstName: 'Katherine', lastName: 'Johnson' }, emails: { primaryEmail: 'katherine@example.org', additionalEmails: [] }, jobTitle: 'Computer' });
+    const id = person.id as string;
+    await until(async () => (await h.hub.systems.canonical.get(id))?.job_title === 'Computer', 'create to reach the canonical store');
+    await h.settle();
+    const stale = structuredClone(h.twenty.getPerson(id)!);
+    await new Promise((r) => setTimeout(r, 5));
+    h.twenty.editPerson(id, { jobTitle: 'Mathematician' });
+    await until(async () => (await h.hub.systems.canonical.get(id))?.job_title === 'Mathematician', 'edit to reach the canonical store');
+    await h.settle();
+
+    // A newer edit whose webhook is lost; then the old event is redelivered late.
+    webhooksOff();
+    await new Promise((r) => setTimeout(r, 5));
+    h.twenty.editPerson(id, { jobTitle: 'Aerospace Technologist' });
+    const reads = () => h.twenty.requests.filter((r) => r.method === 'GET').length;
+    let before = reads();
+    const late = await applyInbound(h.hub, { system: 'twenty', externalId: id, record: stale });
+    expect(reads()).toBeGreaterThan(before);
+    // Neither the stale record ('Computer') nor the canonical one ('Mathematician'): what Twenty holds now.
+    expect(late.action).toBe('updated');
+    expect((await h.hub.systems.canonical.get(id))?.job_title).toBe('Aerospace Technologist');
+    await until(async () => (await sbRow(id))?.job_title === 'Aerospace Technologist', "Twenty's current copy to reach Supabase");
+    await h.settle();
+
+    // A fresh edit's own record beats the canonical one: merged as carried, no read from Twenty.
+    await new Promise((r) => setTimeout(r, 5));
+    const fresh = structuredClone(h.twenty.editPerson(id, { jobTitle: 'Head of Flight Research' }));
+    before = reads();
+    const applied = await applyInbound(h.hub, { system: 'twenty', externalId: id, record: fresh });
+    expect(applied.action).toBe('updated');
+    expect(reads()).toBe(before);
+    expect((await h.hub.systems.canonical.get(id))?.job_title).toBe('Head of Flight Research');
+    await until(async () => (await sbRow(id))?.job_title === 'Head of Flight Research', 'the fresh edit to reach Supabase');
+    await h.settle();
+    expect(await listPending(h.db.db)).toEqual([]);
+  });
+});
