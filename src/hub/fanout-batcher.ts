@@ -48,7 +48,7 @@ export class FanoutBatcher<R> {
     });
   }
 
-  /** Items waiting or being enqueued (for tests and shutdown). */
+  /** Items waiting for a flush (a batch being enqueued is no longer counted). */
   get pending(): number {
     let n = 0;
     for (const g of this.groups.values()) n += g.waiting.length;

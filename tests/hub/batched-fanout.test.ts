@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listPending } from '../../src/contacts/contact-outbox.store.js';
-import { readCopies, type SystemContact } from '../../src/contacts/contact-system.js';
-import { TemporaryError } from '../../src/errors.js';
-import { withContactLock, withContactLocks } from '../../src/hub/contact-lock.js';
+import type { SystemContact } from '../../src/contacts/contact-system.js';
 import { applyInbound, applyRecord } from '../../src/hub/inbound.service.js';
-import { syncContactToAll } from '../../src/hub/propagation.service.js';
-import { redisUrl } from '../support/test-env.js';
-import { type HubEnv, seedContact, startHubEnv } from './hub-kit.js';
+import { type HubEnv, startHubEnv } from './hub-kit.js';
 
 /**
  * Group commit of fan-outs, end to end with a real worker process (local canonical: Supabase
@@ -84,73 +79,5 @@ describe('batched fan-out (local canonical, real worker process)', () => {
     expect((await h.hub.systems.canonical.get(id))?.job_title).toBe('Newest');
     await h.settle();
   });
-
-  it('getCopies of Supabase and Twenty answer what get answers, keyed by contact id, absent ids left out', async () => {
-    const seeded = [seedContact(1, { job_title: 'One' }), seedContact(2, { job_title: 'Two' })];
-    for (const c of seeded) {
-      await h.hub.systems.canonical.put(c, 0);
-      await syncContactToAll(h.hub, c.contact_id);
-    }
-    await h.settle();
-    const missing = randomUUID();
-    for (const name of ['supabase', 'twenty'] as const) {
-      const system = h.hub.systems.targets.get(name)!;
-      const refs = [...seeded.map((c) => ({ contactId: c.contact_id })), { contactId: missing }];
-      const copies = await system.getCopies!(refs);
-      expect([...copies.keys()].sort()).toEqual(seeded.map((c) => c.contact_id).sort());
-      for (const c of seeded) expect(copies.get(c.contact_id)).toEqual(await system.get({ contactId: c.contact_id }));
-      // The fallback (one get per ref) answers the same.
-      expect(await readCopies({ ...system, getCopies: undefined, get: (r) => system.get(r) }, refs)).toEqual(copies);
-    }
-  });
 });
 
-describe('contact locks', () => {
-  const prefix = `{lk${randomUUID().slice(0, 8)}}`;
-  let r: Redis;
-  beforeAll(() => {
-    r = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
-  });
-  afterAll(async () => {
-    const keys = await r.keys(`${prefix}*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
-  });
-  const key = (id: string) => `${prefix}:hub:lock:${id}`;
-
-  it('takes a set of locks all or nothing: none while one is held elsewhere, all once it is free', async () => {
-    await r.set(key('b'), 'someone-else', 'PX', 30_000);
-    let ran = false;
-    const waiting = withContactLocks(r, prefix, ['a', 'b', 'c'], async () => {
-      ran = true;
-      return [await r.get(key('a')), await r.get(key('c'))];
-    });
-    await new Promise((res) => setTimeout(res, 100));
-    expect(ran).toBe(false);
-    expect(await r.exists(key('a'), key('c'))).toBe(0);
-    await r.del(key('b'));
-    const held = await waiting;
-    expect(held[0]).toMatch(/^[0-9a-f]{16}$/);
-    expect(held[1]).toBe(held[0]);
-    expect(await r.exists(key('a'), key('b'), key('c'))).toBe(0);
-  });
-
-  it('gives up after waitMs with a retryable error and leaves no key behind', async () => {
-    await r.set(key('y'), 'someone-else', 'PX', 30_000);
-    const err = await withContactLocks(r, prefix, ['x', 'y'], async () => 1, { waitMs: 100 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TemporaryError);
-    expect((err as TemporaryError).code).toBe('contact_locked');
-    expect(await r.exists(key('x'))).toBe(0);
-    expect(await r.get(key('y'))).toBe('someone-else');
-    await r.del(key('y'));
-  });
-
-  it('releasing never deletes a lock that expired and was taken by another holder', async () => {
-    await withContactLock(r, prefix, 'z', async () => {
-      // Our lock expires; another holder takes it before we release.
-      await r.set(key('z'), 'next-holder', 'PX', 30_000);
-    }, { ttlMs: 50 });
-    expect(await r.get(key('z'))).toBe('next-holder');
-    await r.del(key('z'));
-  });
-});
