@@ -8,7 +8,7 @@ import { carriedRecordSuffices, decideIncoming, type IncomingDecision } from '..
 import { isEcho } from '../domain/contacts/echo-detector.js';
 import { NotFoundError } from '../errors.js';
 import { withContactLock } from './contact-lock.js';
-import { echoOf, resolveContactId } from './echo-check.js';
+import { resolveContactId } from './echo-check.js';
 import type { Hub } from './hub-context.js';
 import type { TargetSystem } from './hub-queues.js';
 import { enqueueFanout, fanoutChange, syncContactToAll } from './propagation.service.js';
@@ -50,11 +50,11 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
   if (!system) throw new NotFoundError(`${change.system} is not configured as a contact system in this process`);
   const carried = await carriedRecord(system, change);
   if (carried) {
-    const echo = await echoOf(hub.db, carried);
-    if (echo) return { action: 'echo', contactId: echo };
+    const seen = await identify(hub, carried);
+    if (seen.echo) return { action: 'echo', contactId: seen.contactId };
     // A fresh change (it beats the canonical record) is merged as carried: no read from the system.
-    const current = await hub.systems.canonical.get(await resolveContactId(hub.db, carried));
-    if (carriedRecordSuffices(current, carried)) return applyRecord(hub, carried, opts);
+    const current = await hub.systems.canonical.get(seen.contactId);
+    if (carriedRecordSuffices(current, carried)) return applyRecord(hub, carried, { ...opts, seen, current });
   }
   let record = await system.get({ externalId: change.externalId });
   if (!record) {
@@ -90,16 +90,19 @@ async function carriedRecord(system: ContactSystem, change: InboundChange): Prom
  * `locked`: the caller already holds the contact's lock. `fanout: false` leaves the fan-out of canonical changes to the caller (the sweep fans out from
  * the canonical cursor); a write-back of a refused copy is always enqueued.
  */
-export async function applyRecord(hub: Hub, incoming: SystemContact, opts: { fanout?: boolean; dryRun?: boolean; locked?: boolean } = {}): Promise<InboundOutcome> {
+export async function applyRecord(
+  hub: Hub,
+  incoming: SystemContact,
+  opts: { fanout?: boolean; dryRun?: boolean; locked?: boolean; seen?: Identified; current?: CanonicalContact } = {},
+): Promise<InboundOutcome> {
   const fanout = opts.fanout !== false && !opts.dryRun;
-  const contactId = await resolveContactId(hub.db, incoming);
-  const hash = linkHashOf(incoming);
-  const link = await getLink(hub.db, contactId, incoming.system);
-  if (isEcho(hash, link ?? undefined, incoming.version)) return { action: 'echo', contactId };
+  const { contactId, hash, echo } = opts.seen ?? (await identify(hub, incoming));
+  if (echo) return { action: 'echo', contactId };
 
   const run = async (): Promise<InboundOutcome> => {
     for (let attempt = 0; ; attempt++) {
-      const current = await hub.systems.canonical.get(contactId);
+      // The caller's read serves the first attempt: the compare-and-set write catches any change since.
+      const current = attempt === 0 && opts.seen ? opts.current : await hub.systems.canonical.get(contactId);
       const d = decideIncoming(current, { ...incoming, contactId }, hub.systems.ownership, changeTime(hub, incoming, current));
       if (opts.dryRun) return dryOutcome(d, contactId, current);
       try {
@@ -111,6 +114,20 @@ export async function applyRecord(hub: Hub, incoming: SystemContact, opts: { fan
     }
   };
   return opts.dryRun || opts.locked ? run() : withContactLock(hub.redis, hub.prefix, contactId, run);
+}
+
+/** A system's copy as the hub knows it: its contact id, its link hash, and whether it is Kith's own last write (an echo). */
+interface Identified {
+  contactId: string;
+  hash: string;
+  echo: boolean;
+}
+
+async function identify(hub: Hub, incoming: SystemContact): Promise<Identified> {
+  const contactId = await resolveContactId(hub.db, incoming);
+  const hash = linkHashOf(incoming);
+  const link = await getLink(hub.db, contactId, incoming.system);
+  return { contactId, hash, echo: isEcho(hash, link ?? undefined, incoming.version) };
 }
 
 /**
