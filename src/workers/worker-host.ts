@@ -2,7 +2,7 @@ import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worke
 import type { Redis } from 'ioredis';
 import { isKithError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { recordJob } from '../queues/job-metrics.js';
+import { JobMetricsRecorder } from '../queues/job-metrics.js';
 import { QUEUES, queueSpec } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
 import type { JobHandler } from './job-handler.js';
@@ -48,6 +48,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
   let shuttingDown = false;
   const workers: Worker[] = [];
   const connections: Redis[] = [metricsRedis];
+  const metrics = new JobMetricsRecorder(metricsRedis, opts.prefix);
 
   for (const name of names) {
     const handler = byQueue.get(name)!;
@@ -67,7 +68,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
       signal?.addEventListener('abort', () => ctl.abort(signal.reason), { once: true });
       try {
         const out = await handler.handle(parsed.data, { job, signal: ctl.signal, log: log.child({ jobId: job.id }) });
-        await recordJob(metricsRedis, opts.prefix, name, 'completed', (performance.now() - started) / 1000).catch(() => undefined);
+        metrics.record(name, 'completed', (performance.now() - started) / 1000);
         return out;
       } catch (err) {
         // A handler that parked its own job (a dependency gate) is neither failed nor retried.
@@ -76,17 +77,17 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
         if (ctl.signal.aborted && shuttingDown && token) {
           // Released, not failed: back to the queue for another process, attempt not consumed.
           await job.moveToDelayed(Date.now(), token);
-          await recordJob(metricsRedis, opts.prefix, name, 'released', seconds).catch(() => undefined);
+          metrics.record(name, 'released', seconds);
           throw new DelayedError();
         }
         if (err instanceof RateLimitedError) {
           log.warn({ retryAfterMs: err.retryAfterMs }, `rate limited: pausing queue for ${err.retryAfterMs} ms`);
           await worker.rateLimit(err.retryAfterMs);
-          await recordJob(metricsRedis, opts.prefix, name, 'rate_limited', seconds).catch(() => undefined);
+          metrics.record(name, 'rate_limited', seconds);
           throw Worker.RateLimitError();
         }
         const final = (isKithError(err) && !err.retryable) || err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        await recordJob(metricsRedis, opts.prefix, name, final ? 'failed' : 'retried', seconds).catch(() => undefined);
+        metrics.record(name, final ? 'failed' : 'retried', seconds);
         if (isKithError(err) && !err.retryable) {
           throw new UnrecoverableError(`${err.name}${err.code ? ` [${err.code}]` : ''}: ${err.message}`);
         }
@@ -128,6 +129,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
         if (!released) await Promise.all(workers.map((w) => w.close(true)));
       }
       await Promise.all(workers.map((w) => w.disconnect().catch(() => undefined)));
+      await metrics.close().catch((err: Error) => opts.log.warn({ err: err.message }, 'job metrics of the last second not recorded'));
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
