@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { SystemName } from '../contacts/canonical-contact.js';
 import { findLinkByExternalId, getLink } from '../contacts/contact-links.store.js';
 import type { SystemContact } from '../contacts/contact-system.js';
 import type { Queryable } from '../db/db.js';
 import { isEcho } from '../domain/contacts/echo-detector.js';
+import { expectedEcho } from './echo-intents.js';
 import { linkHashOf } from './system-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,10 +28,14 @@ export async function resolveContactId(db: Queryable, s: SystemContact): Promise
  * The contact id when `carried` (a record as a webhook carried it) is Kith's last write to its
  * system coming back — its hash equals the link's — else undefined. Used by the inbound worker
  * and, for systems whose records map without a lookup, by the webhook route itself, so an echo
- * costs no job at all.
+ * costs no job at all. With `intents` (the route), the intent Kith recorded before writing
+ * counts too (echo-intents.ts).
  */
-export async function echoOf(db: Queryable, carried: SystemContact): Promise<string | undefined> {
+export async function echoOf(db: Queryable, carried: SystemContact, intents?: { redis: Redis; prefix: string }): Promise<string | undefined> {
   const contactId = await resolveContactId(db, carried);
+  const hash = linkHashOf(carried);
+  // A write's intent first: its echo often arrives before the worker has recorded the link.
+  if (intents && isEcho(hash, await expectedEcho(intents.redis, intents.prefix, carried.system, contactId), carried.version)) return contactId;
   const link = await getLink(db, contactId, carried.system);
-  return isEcho(linkHashOf(carried), link ?? undefined, carried.version) ? contactId : undefined;
+  return isEcho(hash, link ?? undefined, carried.version) ? contactId : undefined;
 }

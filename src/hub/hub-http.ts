@@ -6,17 +6,17 @@ import { twentyRecordWithoutLookup } from '../systems/twenty/person.mapper.js';
 import { echoOf } from './echo-check.js';
 import { hubHealthSection, hubMetricsText } from './hub-status.js';
 import { configuredSystems } from './systems-registry.js';
-import { loadWebhookSettings, webhookRoutes } from './webhooks.route.js';
+import { type EchoFilter, loadWebhookSettings, webhookRoutes } from './webhooks.route.js';
 
 /** What the contact hub adds to the HTTP server: webhook routes, a /health section, /metrics gauges. */
 export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<HttpServerOptions, 'routes' | 'sections' | 'more'>> {
   const systems = configuredSystems(env);
   const settings = loadWebhookSettings(env);
   // Records that map without a lookup have their echoes recognised here, before any job.
-  const supabaseEcho = async (record: unknown) => echoOf(db, fromSupabaseRow(parseSupabaseRow(record, settings.supabaseTable)));
-  const twentyEcho = async (record: unknown) => {
+  const supabaseEcho: EchoFilter = async (record, intents) => echoOf(db, fromSupabaseRow(parseSupabaseRow(record, settings.supabaseTable)), intents);
+  const twentyEcho: EchoFilter = async (record, intents) => {
     const carried = twentyRecordWithoutLookup(record);
-    return carried ? echoOf(db, carried) : undefined;
+    return carried ? echoOf(db, carried, intents) : undefined;
   };
   return {
     routes: [webhookRoutes(settings, { supabaseEcho, twentyEcho })],

@@ -10,6 +10,7 @@ import { recordSuccess } from '../sync/sync-state-store.js';
 import type { Hub } from './hub-context.js';
 import { HUB_QUEUE, type TargetSystem, targetQueue } from './hub-queues.js';
 import { withContactLocks } from './contact-lock.js';
+import { expectEchoes, sendsWebhooks } from './echo-intents.js';
 import { FanoutBatcher } from './fanout-batcher.js';
 import { applyRecord } from './inbound.service.js';
 import { linkHashFor, linkHashOf } from './system-view.js';
@@ -209,6 +210,10 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
   if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
   const { records, externalIds } = plan;
   const { keep: toWrite, read } = guard ? await guardNewerCopies(hub, target, plan.due, plan.links, externalIds) : { keep: plan.due, read: undefined };
+  // Before the write, so its echo is recognised even if it arrives before the links below are recorded.
+  if (toWrite.length && sendsWebhooks(target)) {
+    await expectEchoes(hub.redis, hub.prefix, target, toWrite.map((c) => ({ contactId: c.contact_id, hash: linkHashFor(target, c), version: c.sync_metadata.version })));
+  }
   const outcomes = toWrite.length ? await system.upsertMany(toWrite, externalIds, { read }) : [];
   const now = hub.clock();
   const links: LinkWrite[] = [];

@@ -46,8 +46,11 @@ async function enqueue(queue: Queue, jobId: string, data: InboundChange): Promis
   await queue.add('inbound', data, { jobId });
 }
 
-/** Recognises Kith's own write coming back in a webhook's record: the contact id when it is one. */
-export type EchoFilter = (record: unknown) => Promise<string | undefined>;
+/**
+ * Recognises Kith's own write coming back in a webhook's record: the contact id when it is one.
+ * `intents`: where the hub records what it is about to write (echo-intents.ts).
+ */
+export type EchoFilter = (record: unknown, intents: { redis: Redis; prefix: string }) => Promise<string | undefined>;
 
 /**
  * The webhook producers: verify (constant time), validate (zod), enqueue one inbound job with a
@@ -66,7 +69,8 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
       scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
       scope.removeContentTypeParser('application/json');
       scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-      const prefix = (queue.opts.prefix ?? 'bull') + ':hub';
+      const intents = { redis: ctx.redis, prefix: queue.opts.prefix ?? 'bull' };
+      const prefix = `${intents.prefix}:hub`;
 
       if (settings.twentySecret) {
         const secret = settings.twentySecret;
@@ -104,7 +108,7 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
           const jobId = `tw.${digest(`${r.id}|${action}|${String(r.updatedAt)}|${String(r.deletedAt)}`)}`;
           const deleted = action === 'deleted' || action === 'destroyed';
           if (!deleted && opts.twentyEcho) {
-            const echo = await opts.twentyEcho(p.record).catch(() => undefined);
+            const echo = await opts.twentyEcho(p.record, intents).catch(() => undefined);
             if (echo) return reply.code(202).send({ accepted: true, echo });
           }
           try {
@@ -137,7 +141,7 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
           const at = typeof row.updated_at === 'string' ? row.updated_at : undefined;
           const deleted = p.type === 'DELETE' || row.deleted_at != null;
           if (!deleted && opts.supabaseEcho) {
-            const echo = await opts.supabaseEcho(p.record).catch(() => undefined);
+            const echo = await opts.supabaseEcho(p.record, intents).catch(() => undefined);
             if (echo) return reply.code(202).send({ accepted: true, echo });
           }
           try {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
 import { hubHttpOptions } from '../../src/hub/hub-http.js';
 import { recordLink } from '../../src/contacts/contact-links.store.js';
+import { expectEchoes } from '../../src/hub/echo-intents.js';
 import { linkHashFor } from '../../src/hub/system-view.js';
 import { allQueues } from '../../src/queues/queue-registry.js';
 import { toSupabaseRow } from '../../src/systems/supabase/contact-row.mapper.js';
@@ -199,6 +200,24 @@ describe('webhook producers', () => {
     } finally {
       await db.db.run('DELETE FROM contact_links');
     }
+  });
+
+  it("An echo that arrives before Kith recorded its write (only the write's intent exists) is acknowledged without a job, in both systems; a newer version or other content is enqueued", async () => {
+    const c = contact({ company: null });
+    const row = { ...toSupabaseRow(c, 'write-1'), updated_at: c.sync_metadata.last_updated };
+    // Kith creates Twenty people under the contact id, so with no link the record still maps to it.
+    const record = { ...toTwentyPerson(c, null, c.contact_id), id: c.contact_id, updatedAt: new Date().toISOString(), deletedAt: null };
+    // No link at all: what the write left is its intent.
+    await expectEchoes(conn, prefix, 'supabase', [{ contactId: c.contact_id, hash: linkHashFor('supabase', c), version: c.sync_metadata.version }]);
+    await expectEchoes(conn, prefix, 'twenty', [{ contactId: c.contact_id, hash: linkHashFor('twenty', c), version: c.sync_metadata.version }]);
+    expect(await postSupabase(sbBody({ record: row }))).toEqual({ status: 202, body: { accepted: true, echo: c.contact_id } });
+    expect(await postTwenty(person({ record }))).toEqual({ status: 202, body: { accepted: true, echo: c.contact_id } });
+    await nothingEnqueued();
+    // Another system's intent does not count, nor does a version past the one written.
+    expect((await postSupabase(sbBody({ record: { ...row, version: c.sync_metadata.version + 1 } }))).body.jobId).toMatch(/^sb\./);
+    expect((await postSupabase(sbBody({ record: { ...row, job_title: 'Edited in Supabase' } }))).body.jobId).toMatch(/^sb\./);
+    expect((await postTwenty(person({ record: { ...record, jobTitle: 'Edited in Twenty' } }))).body.jobId).toMatch(/^tw\./);
+    expect((await inbound.getJobs(['waiting'])).length).toBe(3);
   });
 
   it('Supabase: missing or wrong bearer → 401; malformed → 400 naming the field', async () => {
