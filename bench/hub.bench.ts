@@ -118,16 +118,20 @@ async function latencyStages(queues: Queue[], sentAt: ReadonlyMap<string, number
     s.inbound_run!.push(j.finishedOn - j.processedOn);
     inboundEnd.set(j.data.externalId, j.finishedOn);
   }
-  for (const p of parents) {
-    if (p.data?.origin !== 'twenty-edit' || !p.finishedOn) continue;
-    const child = children.get(`${p.id}.supabase`);
+  // A fan-out to one target has no parent: its data carries the summary, and "parent" is 0.
+  const fanouts = [
+    ...parents.map((p) => ({ data: p.data as { origin?: string; ids?: string[] }, child: children.get(`${p.id}.supabase`), finishedOn: p.finishedOn })),
+    ...[...children.values()].filter((c) => c.data?.summary).map((c) => ({ data: c.data.summary as { origin?: string; ids?: string[] }, child: c, finishedOn: c.finishedOn })),
+  ];
+  for (const { data, child, finishedOn } of fanouts) {
+    if (data?.origin !== 'twenty-edit' || !finishedOn) continue;
     if (!child?.processedOn || !child.finishedOn) continue;
-    for (const id of (p.data.ids as string[] | undefined) ?? []) {
+    for (const id of data.ids ?? []) {
       const end = inboundEnd.get(id);
       if (end !== undefined) s.fanout_wait!.push(child.processedOn - end);
     }
     s.target_run!.push(child.finishedOn - child.processedOn);
-    s.parent!.push(p.finishedOn - child.finishedOn);
+    s.parent!.push(finishedOn - child.finishedOn);
   }
   return Object.fromEntries(Object.entries(s).map(([k, v]) => { const r = pct(v); return [k, { p50: r.p50, p95: r.p95 }]; }));
 }
@@ -270,12 +274,13 @@ export async function main(args: string[]): Promise<void> {
     const arrived = new Set<string>();
     const latencies: number[] = [];
     // BullMQ does not close connections it was handed: each is disconnected here, or the process never exits.
-    const eventsConn = createRedis(redis.url, { name: 'bench-events' });
-    cleanup.unshift(() => eventsConn.disconnect());
-    const events = new QueueEvents('contacts-fanout', { connection: eventsConn, prefix });
-    cleanup.unshift(() => events.close());
-    await events.waitUntilReady();
-    events.on('completed', ({ returnvalue }) => {
+    // A fan-out ends with its parent, or — when only one target lacked the change — with that target's job.
+    const eventsConns = ['contacts-fanout', 'contacts-to-supabase'].map((name) => ({ name, conn: createRedis(redis.url, { name: `bench-events-${name}` }) }));
+    for (const { conn: c } of eventsConns) cleanup.unshift(async () => c.disconnect());
+    const events = eventsConns.map(({ name, conn: c }) => new QueueEvents(name, { connection: c, prefix }));
+    for (const e of events) cleanup.unshift(() => e.close());
+    await Promise.all(events.map((e) => e.waitUntilReady()));
+    const onCompleted = ({ returnvalue }: { returnvalue: unknown }) => {
       const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as { first?: { contactId: string }; ids?: string[]; origin?: string };
       if (r?.origin !== 'twenty-edit') return;
       // A batched fan-out lists every contact it carried; each one's latency ends here.
@@ -285,7 +290,8 @@ export async function main(args: string[]): Promise<void> {
         latencies.push(Date.now() - start);
         arrived.add(id);
       }
-    });
+    };
+    for (const e of events) e.on('completed', onCompleted);
     const pool = new Pool(base, { connections: 32 });
     cleanup.unshift(() => pool.close());
     const total = Math.round(rate * seconds);

@@ -57,13 +57,14 @@ export function hubHandlers(deps: { db: Db; redisUrl: string; prefix: string; lo
   const pushers = TARGET_SYSTEMS.map((target) =>
     defineHandler({
       queue: targetQueue(target),
-      schema: z.object({ target: z.literal(target), items: z.array(item).min(1), guard: z.boolean().optional() }),
+      // `summary`: this job is a whole fan-out (its only target), and reports it like a parent does.
+      schema: z.object({ target: z.literal(target), items: z.array(item).min(1), guard: z.boolean().optional(), summary: z.object({ origin: z.string() }).loose().optional() }),
       async handle(data, { job }) {
         const h = await getHub();
         try {
           const r = await pushToTarget(h, target, data.items, { guard: data.guard });
           h.alerts.clear('sync_failure', `push:${target}`);
-          return r;
+          return data.summary ? { ...data.summary, ...r, finishedAt: Date.now() } : r;
         } catch (err) {
           const message = (err as Error).message;
           await h.db.tx(async (q) => {

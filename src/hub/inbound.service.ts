@@ -44,7 +44,7 @@ export type InboundOutcome =
 export async function applyInbound(hub: Hub, change: InboundChange, opts: { fanout?: boolean } = {}): Promise<InboundOutcome> {
   if (change.system === hub.systems.canonicalName) {
     const r = await syncContactToAll(hub, change.externalId, { origin: `${change.system}-edit` });
-    return { action: 'canonical_change', contactId: change.externalId, version: r.version, fanout: r.parentId };
+    return { action: 'canonical_change', contactId: change.externalId, version: r.version, fanout: r.id };
   }
   const system = hub.systems.targets.get(change.system);
   if (!system) throw new NotFoundError(`${change.system} is not configured as a contact system in this process`);
@@ -160,7 +160,7 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
     // The source holds the new record unless the merge refused some of its fields (then it gets a write-back).
     const holders = linkHashFor(source, d.contact) === hash ? [source] : [];
     const f = fanout ? await fanoutChange(hub, { contactId, version }, { origin: `${source}-edit`, holders }) : undefined;
-    return { action: d.action === 'create' ? 'created' : 'updated', contactId, version, fanout: f?.parentId };
+    return { action: d.action === 'create' ? 'created' : 'updated', contactId, version, fanout: f?.id };
   }
   if (d.action === 'conflict') {
     const r = await recordConflict(hub.db, { contactId, a: conflictSide(current!, hub.systems.canonicalName), b: conflictSide(incoming), reason: d.reason, now });
@@ -183,5 +183,5 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
   // Always fanned out here (even from the sweep): the canonical record did not change, so the
   // canonical change feed will not carry it. Keyed by the refused content: redelivery adds nothing.
   const f = await enqueueFanout(hub, [{ contactId, version }], { key: `${contactId}.v${version}.r${hash.slice(0, 12)}`, origin: `${source}-repair` });
-  return { action: 'write_back', contactId, version, reason: d.reason, fanout: f.parentId };
+  return { action: 'write_back', contactId, version, reason: d.reason, fanout: f.id };
 }

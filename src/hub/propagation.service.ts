@@ -22,12 +22,24 @@ export interface FanoutItem {
 }
 
 export interface FanoutResult {
-  /** Parent job id; undefined when there is no target. */
-  parentId?: string;
+  /** The fan-out's id — `<contactId>.v<version>` or `batch.<hash>` — and each target's job is `<id>.<target>`; undefined when there is no target. */
+  id?: string;
+  /** The job that finishes once every target has been written: the flow's parent, or the only target's job. */
+  done?: { queue: string; jobId: string };
   targets: TargetSystem[];
 }
 
-/** Contact ids a fan-out parent lists in its data (and return value) for batches up to this size. */
+/** What a fan-out's last job reports on completion (the bench and `kith contacts sync` read it). */
+export interface FanoutSummary {
+  origin: string;
+  count: number;
+  first?: FanoutItem;
+  /** The contact ids, for batches up to LISTED_IDS. */
+  ids?: string[];
+  enqueuedAt: number;
+}
+
+/** Contact ids a fan-out lists in its data (and return value) for batches up to this size. */
 const LISTED_IDS = 100;
 
 /** BullMQ job ids may not contain ':' and must not look like integers. */
@@ -37,9 +49,12 @@ const shortHash = (text: string) => createHash('sha256').update(text).digest('he
  * One FlowProducer flow: a parent job in contacts-fanout with one child per target in that
  * target's queue. Each child retries on its own (its own attempts/backoff) and a child that
  * fails for good is moved aside (ignoreDependencyOnFailure), so it never blocks the others.
- * Job ids are deterministic — `<contactId>.v<version>.<target>` for one contact, `<key>.<target>`
- * for a batch — so a redelivered event enqueues nothing new. The outbox row per target is
- * written first: a change is "pending" from the moment it is known, until a child confirms it.
+ * When only one target needs the change (the others hold it already), that target's job is
+ * the whole flow: no parent to run and wait for. Job ids are deterministic —
+ * `<contactId>.v<version>.<target>` for one contact, `batch.<hash>.<target>` for a batch — so a
+ * redelivered event enqueues nothing new (and a later flow with the same id adopts an existing
+ * target job as its child). The outbox row per target is written first: a change is "pending"
+ * from the moment it is known, until a target's job confirms it.
  */
 export async function enqueueFanout(
   hub: Hub,
@@ -47,29 +62,33 @@ export async function enqueueFanout(
   opts: { key?: string; origin?: string; holders?: readonly SystemName[]; guard?: boolean } = {},
 ): Promise<FanoutResult> {
   // `holders`: targets known to hold exactly these versions already (the system an edit came
-  // from, when the merge took all of it): no child, no outbox row — their child would only skip.
+  // from, when the merge took all of it): no job, no outbox row — their job would only skip.
   const targets = [...hub.systems.targets.keys()].filter((t) => !opts.holders?.includes(t));
   if (!items.length || !targets.length) return { targets };
   const now = hub.clock();
   await hub.db.tx(async (q) => {
     for (const it of items) await markPending(q, it.contactId, it.version, targets, now);
   });
-  const parentId = opts.key ?? (items.length === 1 ? `${items[0]!.contactId}.v${items[0]!.version}` : `batch.${shortHash(items.map((i) => `${i.contactId}@${i.version}`).join(','))}`);
-  const children: FlowJob[] = targets.map((target) => ({
+  const id = opts.key ?? (items.length === 1 ? `${items[0]!.contactId}.v${items[0]!.version}` : `batch.${shortHash(items.map((i) => `${i.contactId}@${i.version}`).join(','))}`);
+  const summary: FanoutSummary = { origin: opts.origin ?? 'change', count: items.length, first: items[0], ...(items.length <= LISTED_IDS ? { ids: items.map((i) => i.contactId) } : {}), enqueuedAt: now };
+  const targetJob = (target: TargetSystem) => ({
     name: 'push',
     queueName: targetQueue(target),
     // guard: look at the target's copies before overwriting them (always for one contact).
     data: { target, items, ...(opts.guard ? { guard: true } : {}) },
-    opts: { ...jobOptionsFor(targetQueue(target)), jobId: `${parentId}.${target}`, ignoreDependencyOnFailure: true },
-  }));
-  await hub.flow.add({
-    name: 'fanout',
-    queueName: HUB_QUEUE.fanout,
-    data: { origin: opts.origin ?? 'change', count: items.length, first: items[0], ...(items.length <= LISTED_IDS ? { ids: items.map((i) => i.contactId) } : {}), enqueuedAt: now },
-    opts: { ...jobOptionsFor(HUB_QUEUE.fanout), jobId: parentId },
-    children,
+    opts: { ...jobOptionsFor(targetQueue(target)), jobId: `${id}.${target}` },
   });
-  return { parentId, targets };
+  if (targets.length === 1) {
+    const only = targetJob(targets[0]!);
+    await hub.flow.add({ ...only, data: { ...only.data, summary } });
+    return { id, done: { queue: only.queueName, jobId: only.opts.jobId }, targets };
+  }
+  const children: FlowJob[] = targets.map((t) => {
+    const job = targetJob(t);
+    return { ...job, opts: { ...job.opts, ignoreDependencyOnFailure: true } };
+  });
+  await hub.flow.add({ name: 'fanout', queueName: HUB_QUEUE.fanout, data: summary, opts: { ...jobOptionsFor(HUB_QUEUE.fanout), jobId: id }, children });
+  return { id, done: { queue: HUB_QUEUE.fanout, jobId: id }, targets };
 }
 
 const batchers = new WeakMap<Hub, FanoutBatcher<FanoutResult>>();

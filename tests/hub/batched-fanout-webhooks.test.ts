@@ -30,7 +30,7 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
   const sbRow = async (contactId: string) => (await h.supabase.sql<Record<string, unknown>>('SELECT * FROM contacts WHERE contact_id = $1', [contactId]))[0];
   const patchesOf = (id: string) => h.twenty.requests.filter((r) => r.method === 'PATCH' && r.path === `/rest/people/${id}`).length;
 
-  it('concurrent Twenty webhook changes share fan-out parents; Supabase gets every change, Twenty none back; the outbox empties', async () => {
+  it('concurrent Twenty webhook changes share fan-outs; Supabase, the only target that lacks them, gets one job per batch and no parent; Twenty gets none back; the outbox empties', async () => {
     webhooksOff();
     const people = Array.from({ length: 10 }, (_, i) =>
       h.twenty.createPerson({ name: { firstName: 'Hook', lastName: `Person ${i}` }, emails: { primaryEmail: `hook${i}@example.org`, additionalEmails: [] }, jobTitle: `Title ${i}` }),
@@ -40,25 +40,29 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     const outcomes = await Promise.all(people.map((p) => applyInbound(h.hub, { system: 'twenty', externalId: p.id as string, record: structuredClone(p) })));
     expect(outcomes.map((o) => o.action)).toEqual(Array(10).fill('created'));
 
-    const parentIds = [...new Set(outcomes.map((o) => (o.action === 'created' ? o.fanout : undefined)))];
-    expect(parentIds).not.toContain(undefined);
-    // Fewer flows than changes: at least one parent carried several contacts.
-    expect(parentIds.length).toBeLessThan(ids.length);
+    const fanoutIds = [...new Set(outcomes.map((o) => (o.action === 'created' ? o.fanout : undefined)))];
+    expect(fanoutIds).not.toContain(undefined);
+    // Fewer fan-outs than changes: at least one carried several contacts.
+    expect(fanoutIds.length).toBeLessThan(ids.length);
     const listed: string[] = [];
-    for (const pid of parentIds as string[]) {
-      const parent = (await h.queue('contacts-fanout').getJob(pid))!;
-      expect(parent.data).toMatchObject({ origin: 'twenty-edit', count: parent.data.ids.length });
-      listed.push(...parent.data.ids);
-      if (parent.data.ids.length > 1) expect(pid).toMatch(/^batch\./);
-      // Twenty holds what it sent: no child for it. Supabase's child is guarded and carries the parent's contacts.
-      expect(await h.queue('contacts-to-twenty').getJob(`${pid}.twenty`)).toBeUndefined();
-      const child = (await h.queue('contacts-to-supabase').getJob(`${pid}.supabase`))!;
-      expect(child.data).toMatchObject({ target: 'supabase', guard: true });
-      expect(child.data.items.map((i: { contactId: string }) => i.contactId).sort()).toEqual([...parent.data.ids].sort());
+    for (const fid of fanoutIds as string[]) {
+      // Twenty holds what it sent: no job for it, so Supabase's job is the whole fan-out — no parent.
+      expect(await h.queue('contacts-fanout').getJob(fid)).toBeUndefined();
+      expect(await h.queue('contacts-to-twenty').getJob(`${fid}.twenty`)).toBeUndefined();
+      const job = (await h.queue('contacts-to-supabase').getJob(`${fid}.supabase`))!;
+      expect(job.data).toMatchObject({ target: 'supabase', guard: true, summary: { origin: 'twenty-edit', count: job.data.items.length } });
+      expect(job.data.items.map((i: { contactId: string }) => i.contactId).sort()).toEqual([...job.data.summary.ids].sort());
+      listed.push(...job.data.summary.ids);
+      if (job.data.items.length > 1) expect(fid).toMatch(/^batch\./);
     }
     // Every change is in exactly one flow.
     expect(listed.sort()).toEqual([...ids].sort());
-    expect(outcomes.filter((o) => o.action === 'created' && o.fanout === parentIds.find((p) => p!.startsWith('batch.'))).length).toBeGreaterThan(1);
+    expect(outcomes.filter((o) => o.action === 'created' && o.fanout === fanoutIds.find((p) => p!.startsWith('batch.'))).length).toBeGreaterThan(1);
+
+    await h.settle();
+    // The job reports the fan-out as a parent would.
+    const done = (await h.queue('contacts-to-supabase').getJob(`${fanoutIds.find((p) => p!.startsWith('batch.'))}.supabase`))!;
+    expect(done.returnvalue).toMatchObject({ origin: 'twenty-edit', target: 'supabase', ids: done.data.summary.ids });
 
     await h.settle();
     const rows = await h.supabase.sql<{ contact_id: string; job_title: string }>('SELECT contact_id, job_title FROM contacts WHERE contact_id = ANY($1)', [ids]);
@@ -92,9 +96,10 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
 
     // Both changes merged at the same moment: one batched flow, guarded children.
     const [fa, fb] = await Promise.all([fanoutChange(h.hub, { contactId: a.contact_id, version: 2 }, { origin: 'kith-edit', holders: [] }), fanoutChange(h.hub, { contactId: b.contact_id, version: 2 }, { origin: 'kith-edit', holders: [] })]);
-    expect(fa.parentId).toBe(fb.parentId);
-    expect(fa.parentId).toMatch(/^batch\./);
-    expect((await h.queue('contacts-to-twenty').getJob(`${fa.parentId}.twenty`))!.data).toMatchObject({ guard: true, items: [{ contactId: a.contact_id, version: 2 }, { contactId: b.contact_id, version: 2 }] });
+    expect(fa.id).toBe(fb.id);
+    expect(fa.id).toMatch(/^batch\./);
+    expect(fa.done).toEqual({ queue: 'contacts-fanout', jobId: fa.id });
+    expect((await h.queue('contacts-to-twenty').getJob(`${fa.id}.twenty`))!.data).toMatchObject({ guard: true, items: [{ contactId: a.contact_id, version: 2 }, { contactId: b.contact_id, version: 2 }] });
     await h.settle();
 
     // Twenty's A keeps the edit (no write to A at all); B got Kith's change.

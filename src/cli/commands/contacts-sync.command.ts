@@ -59,17 +59,19 @@ function syncCommand(): Command {
     .action(async (id: string, opts: { wait: boolean; timeout: string }) =>
       withHub(true, async (hub) => {
         const r = await syncContactToAll(hub, id, { origin: 'cli' });
-        if (!r.parentId) return console.log(`Contact ${id} v${r.version}: no target system is configured.`);
-        console.log(`Contact ${id} v${r.version} → ${r.targets.join(', ')} (flow ${r.parentId})`);
+        if (!r.done) return console.log(`Contact ${id} v${r.version}: no target system is configured.`);
+        console.log(`Contact ${id} v${r.version} → ${r.targets.join(', ')} (${r.done.queue === HUB_QUEUE.fanout ? 'flow' : 'job'} ${r.id})`);
         if (!opts.wait) return;
-        const job = await waitForJob(hub, HUB_QUEUE.fanout, r.parentId, Number(opts.timeout) * 1000);
+        const job = await waitForJob(hub, r.done.queue, r.done.jobId, Number(opts.timeout) * 1000);
         if (!job) throw new CliError(`not every target finished within ${opts.timeout} s: are workers running (kith worker / kith start)?`, 2);
-        const values = await job.getChildrenValues();
-        for (const [key, v] of Object.entries(values)) {
+        // A flow's parent lists its children; a fan-out to one target is that target's job alone.
+        const flow = r.done.queue === HUB_QUEUE.fanout;
+        const values: [string, unknown][] = flow ? Object.entries(await job.getChildrenValues()) : job.finishedOn && !job.failedReason ? [[job.id!, job.returnvalue]] : [];
+        for (const [key, v] of values) {
           const p = v as { target: string; written: number; skipped: number };
           console.log(`  ${p.target.padEnd(9)} ${p.written ? 'written' : 'already up to date'}  (${key.split(':').pop()})`);
         }
-        const failed = Object.keys(await job.getIgnoredChildrenFailures());
+        const failed = flow ? Object.keys(await job.getIgnoredChildrenFailures()) : job.failedReason ? [job.id!] : [];
         for (const key of failed) console.log(`  failed: ${key.split(':').pop()} (it retries on its own; see kith contacts show ${id})`);
         if (failed.length) process.exitCode = 1;
       }),
