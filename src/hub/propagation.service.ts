@@ -122,9 +122,9 @@ export interface PushResult {
   missing: number;
 }
 
-/** Whether `target` already holds `c`, judged by what Kith last wrote there (no read from the system). */
-function alreadyHolds(target: TargetSystem, c: CanonicalContact, link: { lastHash: string | null; lastVersion: number | null } | undefined): boolean {
-  if (!link || link.lastHash !== linkHashFor(target, c)) return false;
+/** Whether `target` already holds `c` (its hash for that target is `hash`), judged by what Kith last wrote there (no read from the system). */
+function alreadyHolds(target: TargetSystem, c: CanonicalContact, hash: string, link: { lastHash: string | null; lastVersion: number | null } | undefined): boolean {
+  if (!link || link.lastHash !== hash) return false;
   // Twenty stores no version; the others do, and must not lag behind it (higher version wins later).
   return target === 'twenty' || (link.lastVersion ?? 0) >= c.sync_metadata.version;
 }
@@ -138,13 +138,8 @@ function alreadyHolds(target: TargetSystem, c: CanonicalContact, link: { lastHas
  * user's edit in the target would overwrite that edit, and the edit's webhook would then look
  * like an echo. (A race inside the read-write gap remains possible.)
  */
-async function guardNewerCopies(
-  hub: Hub,
-  target: TargetSystem,
-  due: CanonicalContact[],
-  links: ReadonlyMap<string, ContactLink>,
-  externalIds: ReadonlyMap<string, string>,
-): Promise<{ keep: CanonicalContact[]; read: Map<string, boolean> }> {
+async function guardNewerCopies(hub: Hub, target: TargetSystem, plan: PushPlan): Promise<{ keep: CanonicalContact[]; read: Map<string, boolean> }> {
+  const { due, links, externalIds, hashes } = plan;
   const system = hub.systems.targets.get(target)!;
   const refs: ContactRef[] = due.filter((c) => links.has(c.contact_id)).map((c) => ({ contactId: c.contact_id, externalId: externalIds.get(c.contact_id) }));
   const copies = await readCopies(system, refs);
@@ -159,12 +154,13 @@ async function guardNewerCopies(
     }
     const copy = copies.get(c.contact_id);
     const copyHash = copy && linkHashOf(copy);
-    if (copy && copyHash !== link.lastHash && copyHash !== linkHashFor(target, c)) {
+    const ours = hashes.get(c.contact_id);
+    if (copy && copyHash !== link.lastHash && copyHash !== ours) {
       const out = await applyRecord(hub, { ...copy, contactId: c.contact_id }, { locked: true });
       if (out.action === 'created' || out.action === 'updated' || out.action === 'conflict') continue;
     }
     if (!copy) read.set(c.contact_id, false);
-    else if (copyHash !== linkHashFor(target, c)) read.set(c.contact_id, true);
+    else if (copyHash !== ours) read.set(c.contact_id, true);
     keep.push(c);
   }
   return { keep, read };
@@ -175,6 +171,8 @@ interface PushPlan {
   records: Map<string, CanonicalContact>;
   links: Map<string, ContactLink>;
   externalIds: Map<string, string>;
+  /** Each record's hash as the target will hold it (linkHashFor), computed once per push. */
+  hashes: Map<string, string>;
   due: CanonicalContact[];
   skipped: number;
 }
@@ -182,63 +180,54 @@ interface PushPlan {
 async function planPush(hub: Hub, target: TargetSystem, ids: readonly string[]): Promise<PushPlan> {
   const [records, links] = await Promise.all([readCanonicalMany(hub.systems.canonical, ids), getLinksFor(hub.db, ids, target)]);
   const externalIds = new Map<string, string>();
+  const hashes = new Map<string, string>();
   const due: CanonicalContact[] = [];
   let skipped = 0;
   for (const id of ids) {
     const c = records.get(id);
     if (!c) continue;
+    const hash = linkHashFor(target, c);
+    hashes.set(id, hash);
     const link = links.get(id);
     if (link) externalIds.set(id, link.externalId);
-    if (alreadyHolds(target, c, link)) skipped++;
+    if (alreadyHolds(target, c, hash, link)) skipped++;
     else due.push(c);
   }
-  return { records, links, externalIds, due, skipped };
+  return { records, links, externalIds, hashes, due, skipped };
 }
 
 /**
- * One child job: read the canonical records (always the current version, which covers the one
- * enqueued), skip those the target already holds, upsert the rest in one call, then record the
- * links (hash + version, the echo-suppression state) and close the outbox rows in one
+ * One target's job: read the canonical records (always the current version, which covers the
+ * one enqueued), skip those the target already holds, upsert the rest in one call, then record
+ * the links (hash + version, the echo-suppression state) and close the outbox rows in one
  * transaction. Repeating it is harmless: upserts are keyed by contact id and compare first.
- * `guard` (default: for a single contact) looks at the target's copies first, under the
- * contacts' locks; the sweep's batches go without (it has just read every system's changes).
+ * `guard` (default: for a single contact) plans and writes under the contacts' locks, like the
+ * reverse path, so the guard, the write and the link record cannot interleave with an inbound
+ * change, and looks at the target's copies first; the sweep's batches go without (it has just
+ * read every system's changes). The locks are taken for every contact of the job at once (one
+ * script, all or nothing): one plan, and no window between planning and locking.
  */
 export async function pushToTarget(hub: Hub, target: TargetSystem, items: readonly FanoutItem[], opts: { guard?: boolean } = {}): Promise<PushResult> {
   const ids = [...new Set(items.map((i) => i.contactId))];
-  const first = await planPush(hub, target, ids);
-  // Contacts the target already holds need no lock: closing their outbox rows cannot hide a
-  // concurrent change (markPropagated only closes versions it covers).
-  if (!(opts.guard ?? ids.length === 1) || !first.due.length) return push(hub, target, items, first, false);
-  // Something to write: under the contacts' locks, like the reverse path, so the guard, the
-  // write and the link record cannot interleave with an inbound change (plan again under them).
-  const locked = new Set(first.due.map((c) => c.contact_id));
-  return withContactLocks(hub.redis, hub.prefix, [...locked], async () => {
-    const plan = await planPush(hub, target, ids);
-    // A contact that became due meanwhile (a newer version, whose own fan-out carries it) is
-    // left alone here: not written, and its outbox rows stay open.
-    const late = new Set(plan.due.filter((c) => !locked.has(c.contact_id)).map((c) => c.contact_id));
-    if (!late.size) return push(hub, target, items, plan, true);
-    for (const id of late) plan.records.delete(id);
-    plan.due = plan.due.filter((c) => !late.has(c.contact_id));
-    return push(hub, target, items.filter((i) => !late.has(i.contactId)), plan, true);
-  });
+  if (!(opts.guard ?? ids.length === 1)) return push(hub, target, items, await planPush(hub, target, ids), false);
+  return withContactLocks(hub.redis, hub.prefix, ids, async () => push(hub, target, items, await planPush(hub, target, ids), true));
 }
 
 async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[], plan: PushPlan, guard: boolean): Promise<PushResult> {
   const system = hub.systems.targets.get(target);
   if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
-  const { records, externalIds } = plan;
-  const { keep: toWrite, read } = guard ? await guardNewerCopies(hub, target, plan.due, plan.links, externalIds) : { keep: plan.due, read: undefined };
+  const { records, externalIds, hashes } = plan;
+  const { keep: toWrite, read } = guard && plan.due.length ? await guardNewerCopies(hub, target, plan) : { keep: plan.due, read: undefined };
   // Before the write, so its echo is recognised even if it arrives before the links below are recorded.
   if (toWrite.length && sendsWebhooks(target)) {
-    await expectEchoes(hub.redis, hub.prefix, target, toWrite.map((c) => ({ contactId: c.contact_id, hash: linkHashFor(target, c), version: c.sync_metadata.version })));
+    await expectEchoes(hub.redis, hub.prefix, target, toWrite.map((c) => ({ contactId: c.contact_id, hash: hashes.get(c.contact_id)!, version: c.sync_metadata.version })));
   }
   const outcomes = toWrite.length ? await system.upsertMany(toWrite, externalIds, { read }) : [];
   const now = hub.clock();
   const links: LinkWrite[] = [];
   for (const o of outcomes) {
     const c = records.get(o.contactId);
-    if (c) links.push({ contactId: o.contactId, system: target, externalId: o.externalId, hash: linkHashFor(target, c), version: c.sync_metadata.version, at: now });
+    if (c) links.push({ contactId: o.contactId, system: target, externalId: o.externalId, hash: hashes.get(o.contactId) ?? linkHashFor(target, c), version: c.sync_metadata.version, at: now });
   }
   await hub.db.tx(async (q) => {
     await recordLinks(q, links);
