@@ -217,11 +217,13 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
   const system = hub.systems.targets.get(target);
   if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
   const { records, externalIds, hashes } = plan;
+  // Intents before the write, so its echo is recognised even if it arrives before the links below
+  // are recorded; recorded while the guard reads (for every due record: one the guard keeps from
+  // this write leaves an intent for content the canonical store held, which loses nothing).
+  const intents = plan.due.length && sendsWebhooks(target) ? expectEchoes(hub.redis, hub.prefix, target, plan.due.map((c) => ({ contactId: c.contact_id, hash: hashes.get(c.contact_id)!, version: c.sync_metadata.version }))) : undefined;
+  intents?.catch(() => undefined); // awaited below; a rejection while the guard runs is not unhandled
   const { keep: toWrite, read } = guard && plan.due.length ? await guardNewerCopies(hub, target, plan) : { keep: plan.due, read: undefined };
-  // Before the write, so its echo is recognised even if it arrives before the links below are recorded.
-  if (toWrite.length && sendsWebhooks(target)) {
-    await expectEchoes(hub.redis, hub.prefix, target, toWrite.map((c) => ({ contactId: c.contact_id, hash: hashes.get(c.contact_id)!, version: c.sync_metadata.version })));
-  }
+  await intents;
   const outcomes = toWrite.length ? await system.upsertMany(toWrite, externalIds, { read }) : [];
   const now = hub.clock();
   const links: LinkWrite[] = [];
