@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { SystemName } from '../contacts/canonical-contact.js';
-import { findLinkByExternalId, getLink } from '../contacts/contact-links.store.js';
+import { type ContactLink, findLinkByExternalId, getLink } from '../contacts/contact-links.store.js';
 import type { SystemContact } from '../contacts/contact-system.js';
 import type { Queryable } from '../db/db.js';
 import { isEcho } from '../domain/contacts/echo-detector.js';
@@ -18,10 +18,20 @@ function mintContactId(system: SystemName, externalId: string): string {
 
 /** The canonical contact id of a system's record: its link, else its own contact id, else one minted from its external id. */
 export async function resolveContactId(db: Queryable, s: SystemContact): Promise<string> {
-  const link = await findLinkByExternalId(db, s.system, s.externalId);
-  if (link) return link.contactId;
+  return (await resolveLink(db, s)).contactId;
+}
+
+/**
+ * The contact id of a system's record and that contact's link in the system. The link found by
+ * the record's external id is that link itself, so a linked record costs one read; an unlinked
+ * one a second (its contact may be linked under another id).
+ */
+export async function resolveLink(db: Queryable, s: SystemContact): Promise<{ contactId: string; link: ContactLink | undefined }> {
+  const byExternal = await findLinkByExternalId(db, s.system, s.externalId);
+  if (byExternal) return { contactId: byExternal.contactId, link: byExternal };
   const candidate = s.contactId ?? s.externalId;
-  return UUID.test(candidate) ? candidate.toLowerCase() : mintContactId(s.system, s.externalId);
+  const contactId = UUID.test(candidate) ? candidate.toLowerCase() : mintContactId(s.system, s.externalId);
+  return { contactId, link: await getLink(db, contactId, s.system) };
 }
 
 /**
@@ -32,10 +42,10 @@ export async function resolveContactId(db: Queryable, s: SystemContact): Promise
  * counts too (echo-intents.ts).
  */
 export async function echoOf(db: Queryable, carried: SystemContact, intents?: { redis: Redis; prefix: string }): Promise<string | undefined> {
-  const contactId = await resolveContactId(db, carried);
+  const { contactId, link } = await resolveLink(db, carried);
   const hash = linkHashOf(carried);
-  // A write's intent first: its echo often arrives before the worker has recorded the link.
+  if (isEcho(hash, link, carried.version)) return contactId;
+  // A write's intent: its echo often arrives before the worker has recorded the link.
   if (intents && isEcho(hash, await expectedEcho(intents.redis, intents.prefix, carried.system, contactId), carried.version)) return contactId;
-  const link = await getLink(db, contactId, carried.system);
-  return isEcho(hash, link ?? undefined, carried.version) ? contactId : undefined;
+  return undefined;
 }

@@ -1,14 +1,14 @@
 import type { CanonicalContact } from '../contacts/canonical-contact.js';
 import { VersionConflictError } from '../contacts/canonical-store.js';
 import type { ContactSystem, SystemContact } from '../contacts/contact-system.js';
-import { findLinkByExternalId, getLink, recordLink } from '../contacts/contact-links.store.js';
+import { findLinkByExternalId, recordLink } from '../contacts/contact-links.store.js';
 import { markPropagated } from '../contacts/contact-outbox.store.js';
 import { conflictSide, recordConflict } from '../contacts/sync-conflicts.store.js';
 import { carriedRecordSuffices, decideIncoming, type IncomingDecision } from '../domain/contacts/contact-merge.js';
 import { isEcho } from '../domain/contacts/echo-detector.js';
 import { NotFoundError } from '../errors.js';
 import { withContactLock } from './contact-lock.js';
-import { resolveContactId } from './echo-check.js';
+import { resolveLink } from './echo-check.js';
 import type { Hub } from './hub-context.js';
 import type { TargetSystem } from './hub-queues.js';
 import { enqueueFanout, fanoutChange, syncContactToAll } from './propagation.service.js';
@@ -124,10 +124,9 @@ interface Identified {
 }
 
 async function identify(hub: Hub, incoming: SystemContact): Promise<Identified> {
-  const contactId = await resolveContactId(hub.db, incoming);
+  const { contactId, link } = await resolveLink(hub.db, incoming);
   const hash = linkHashOf(incoming);
-  const link = await getLink(hub.db, contactId, incoming.system);
-  return { contactId, hash, echo: isEcho(hash, link ?? undefined, incoming.version) };
+  return { contactId, hash, echo: isEcho(hash, link, incoming.version) };
 }
 
 /**
