@@ -67,6 +67,18 @@ describe('kith contacts sync, sync-all and drift (processes)', () => {
     expect(writes()).toBe(before);
   }, 130_000);
 
+  it('sync <id> with one target configured waits for that target\'s job (no flow parent) and says what it did', async () => {
+    const id = contacts[1]!.contact_id;
+    const supabaseOnly = { ...h.env, TWENTY_API_URL: undefined, TWENTY_API_KEY: undefined };
+    const r = await runKith(['contacts', 'sync', id, '--timeout', '40'], supabaseOnly, 60_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Contact ${id} v1 → supabase (job ${id}.v1)`);
+    expect(r.stdout).toMatch(/supabase\s+written/);
+    expect(r.stdout).not.toMatch(/twenty/);
+    expect(await h.supabase.sql('SELECT contact_id FROM contacts WHERE contact_id = $1', [id])).toEqual([{ contact_id: id }]);
+    expect(h.twenty.getPerson(id)).toBeUndefined();
+  }, 70_000);
+
   it('sync-all propagates the rest, after which drift is zero', async () => {
     const r = await runKith(['contacts', 'sync-all', '--json'], h.env, 60_000);
     expect(r.code, r.stderr).toBe(0);
