@@ -6,6 +6,7 @@ import { listConflicts } from '../../src/contacts/sync-conflicts.store.js';
 import type { SystemContact } from '../../src/contacts/contact-system.js';
 import { applyInbound, applyRecord } from '../../src/hub/inbound.service.js';
 import { fanoutChange, syncContactToAll } from '../../src/hub/propagation.service.js';
+import { expectedEcho } from '../../src/hub/echo-intents.js';
 import { linkHashOf } from '../../src/hub/system-view.js';
 import { type HubEnv, seedContact, startHubEnv, TWENTY_SECRET, twentyWrites, until } from './hub-kit.js';
 
@@ -37,6 +38,8 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     );
     const ids = people.map((p) => p.id as string);
     const twentyBefore = twentyWrites(h.twenty);
+    const deliveriesBefore = h.supabase.webhookDeliveries.length;
+    const inboundBefore = new Set((await h.queue('contacts-inbound').getJobs(['completed', 'waiting', 'active', 'delayed', 'failed'])).map((j) => j.id));
     const outcomes = await Promise.all(people.map((p) => applyInbound(h.hub, { system: 'twenty', externalId: p.id as string, record: structuredClone(p) })));
     expect(outcomes.map((o) => o.action)).toEqual(Array(10).fill('created'));
 
@@ -70,6 +73,15 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     for (const [i, id] of ids.entries()) expect((await h.hub.systems.canonical.get(id))?.job_title).toBe(`Title ${i}`);
     expect(twentyWrites(h.twenty)).toBe(twentyBefore);
     expect(await listPending(h.db.db)).toEqual([]);
+    // Each write left its intent (what the link now records too), and Supabase's webhooks for
+    // the writes — sent as the rows committed — were recognised at the route: no inbound job.
+    for (const id of ids) {
+      const link = (await getLink(h.db.db, id, 'supabase'))!;
+      expect(await expectedEcho(h.hub.redis, h.hub.prefix, 'supabase', id)).toEqual({ lastHash: link.lastHash, lastVersion: link.lastVersion });
+    }
+    expect(h.supabase.webhookDeliveries.length - deliveriesBefore).toBeGreaterThanOrEqual(ids.length);
+    const inboundNew = (await h.queue('contacts-inbound').getJobs(['completed', 'waiting', 'active', 'delayed', 'failed'])).filter((j) => !inboundBefore.has(j.id));
+    expect(inboundNew.filter((j) => j.data.system === 'supabase')).toEqual([]);
   });
 
   it('a guarded batch push keeps a copy edited in Twenty after Kith wrote it: the edit takes the reverse path, the other contact is written', async () => {
