@@ -24,7 +24,7 @@ export interface EchoIntent {
 const WEBHOOK_SYSTEMS: ReadonlySet<SystemName> = new Set(['twenty', 'supabase']);
 export const sendsWebhooks = (system: SystemName) => WEBHOOK_SYSTEMS.has(system);
 
-export const echoIntentKey = (prefix: string, system: SystemName, contactId: string) => `${prefix}:hub:echo:${system}:${contactId}`;
+const echoIntentKey = (prefix: string, system: SystemName, contactId: string) => `${prefix}:hub:echo:${system}:${contactId}`;
 
 /** Records the intents of one write, in one round trip (the newest write to a contact replaces the older intent). */
 export async function expectEchoes(redis: Redis, prefix: string, system: SystemName, intents: readonly EchoIntent[], ttlMs = ECHO_INTENT_TTL_MS): Promise<void> {

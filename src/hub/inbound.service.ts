@@ -54,7 +54,7 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
     if (seen.echo) return { action: 'echo', contactId: seen.contactId };
     // A fresh change (it beats the canonical record) is merged as carried: no read from the system.
     const current = await hub.systems.canonical.get(seen.contactId);
-    if (carriedRecordSuffices(current, carried)) return applyRecord(hub, carried, { ...opts, seen, current });
+    if (carriedRecordSuffices(current, carried)) return applyRecord(hub, carried, { ...opts, known: { seen, current } });
   }
   let record = await system.get({ externalId: change.externalId });
   if (!record) {
@@ -88,21 +88,22 @@ async function carriedRecord(system: ContactSystem, change: InboundChange): Prom
  *      merge rejected some of its fields (then the canonical value is written back);
  *   4. equal version and time with different content → sync_conflicts, no write.
  * `locked`: the caller already holds the contact's lock. `fanout: false` leaves the fan-out of canonical changes to the caller (the sweep fans out from
- * the canonical cursor); a write-back of a refused copy is always enqueued.
+ * the canonical cursor); a write-back of a refused copy is always enqueued. `known`: what the
+ * caller already read (the record identified, the canonical record) — the first attempt uses it.
  */
 export async function applyRecord(
   hub: Hub,
   incoming: SystemContact,
-  opts: { fanout?: boolean; dryRun?: boolean; locked?: boolean; seen?: Identified; current?: CanonicalContact } = {},
+  opts: { fanout?: boolean; dryRun?: boolean; locked?: boolean; known?: { seen: Identified; current: CanonicalContact | undefined } } = {},
 ): Promise<InboundOutcome> {
   const fanout = opts.fanout !== false && !opts.dryRun;
-  const { contactId, hash, echo } = opts.seen ?? (await identify(hub, incoming));
+  const { contactId, hash, echo } = opts.known?.seen ?? (await identify(hub, incoming));
   if (echo) return { action: 'echo', contactId };
 
   const run = async (): Promise<InboundOutcome> => {
     for (let attempt = 0; ; attempt++) {
       // The caller's read serves the first attempt: the compare-and-set write catches any change since.
-      const current = attempt === 0 && opts.seen ? opts.current : await hub.systems.canonical.get(contactId);
+      const current = attempt === 0 && opts.known ? opts.known.current : await hub.systems.canonical.get(contactId);
       const d = decideIncoming(current, { ...incoming, contactId }, hub.systems.ownership, changeTime(hub, incoming, current));
       if (opts.dryRun) return dryOutcome(d, contactId, current);
       try {

@@ -229,7 +229,7 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
   const links: LinkWrite[] = [];
   for (const o of outcomes) {
     const c = records.get(o.contactId);
-    if (c) links.push({ contactId: o.contactId, system: target, externalId: o.externalId, hash: hashes.get(o.contactId) ?? linkHashFor(target, c), version: c.sync_metadata.version, at: now });
+    if (c) links.push({ contactId: o.contactId, system: target, externalId: o.externalId, hash: hashes.get(o.contactId)!, version: c.sync_metadata.version, at: now });
   }
   await hub.db.tx(async (q) => {
     await recordLinks(q, links);
