@@ -39,6 +39,13 @@ export interface UpsertOptions {
   read?: ReadonlyMap<string, boolean>;
 }
 
+/** What a compare-and-set upsert did: the contacts it wrote or found unchanged, and the copies it left alone. */
+export interface GuardedUpsert {
+  outcomes: UpsertOutcome[];
+  /** Copies whose version was not the expected one (changed in the system since): not written, keyed by contact id. */
+  changed: Map<string, SystemContact>;
+}
+
 /** A contact as a caller names it in one system: Kith's id, and the system's own id when known. */
 export interface ContactRef {
   contactId: string;
@@ -62,6 +69,15 @@ export interface ContactSystem {
    * system that reads its own state before writing may skip that read for them.
    */
   upsertMany(contacts: readonly CanonicalContact[], externalIds?: ReadonlyMap<string, string>, opts?: UpsertOptions): Promise<UpsertOutcome[]>;
+  /**
+   * Optional compare-and-set upsert, in one request: a contact named in `expected` is written only
+   * while the system's copy still has that version (the one Kith last wrote or read there); a copy
+   * that moved on (edited in the system meanwhile) is not overwritten and comes back in `changed`.
+   * Contacts not named are upserted as by upsertMany. Resolves to undefined, having written
+   * nothing, when the system cannot do it (its schema lacks the function): the caller then reads
+   * the copies and writes instead.
+   */
+  upsertUnlessChanged?(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>): Promise<GuardedUpsert | undefined>;
   /** Soft-delete (deleted_at / trash): never a hard delete. */
   softDelete(refs: readonly { contactId: string; externalId?: string }[], at: string): Promise<void>;
   /** A record as the system's webhook carried it (no read): lets an echo be recognised without a round trip. */

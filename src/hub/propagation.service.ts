@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
 import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
-import { type ContactRef, readCopies } from '../contacts/contact-system.js';
+import { type ContactRef, readCopies, type SystemContact, type UpsertOutcome } from '../contacts/contact-system.js';
 import { type ContactLink, getLinksFor, type LinkWrite, recordLinks } from '../contacts/contact-links.store.js';
 import { markPending, markPropagatedMany } from '../contacts/contact-outbox.store.js';
 import { NotFoundError } from '../errors.js';
@@ -130,23 +130,53 @@ function alreadyHolds(target: TargetSystem, c: CanonicalContact, hash: string, l
 }
 
 /**
- * Before overwriting a target's copies (webhook-driven pushes; sweep batches skip this), look at
- * them, all in one read: a copy that changed since Kith last wrote it (an edit there whose event
- * is still on its way) goes through the reverse path first. If it wins, the canonical record
- * gets a new version whose own fan-out carries it, so this stale write is dropped; if it
- * conflicts, nothing overwrites it until a person decides. Without this a propagation racing a
- * user's edit in the target would overwrite that edit, and the edit's webhook would then look
- * like an echo. (A race inside the read-write gap remains possible.)
+ * Before overwriting a target's copies (webhook-driven pushes; sweep batches skip this), make sure
+ * none changed since Kith last wrote it (an edit there whose event is still on its way): such a
+ * copy goes through the reverse path first. If it wins, the canonical record gets a new version
+ * whose own fan-out carries it, so this stale write is dropped; if it conflicts, nothing
+ * overwrites it until a person decides. Without this a propagation racing a user's edit in the
+ * target would overwrite that edit, and the edit's webhook would then look like an echo.
+ *
+ * A target that can compare-and-set (`upsertUnlessChanged`: Supabase's kith_push_contacts) does
+ * the check and the write in one request, under the rows' locks, and hands back the copies whose
+ * version moved on; those are judged like copies read beforehand. Any other target (Twenty) has
+ * its copies read in one request first, then written (a race inside that gap remains possible).
  */
-async function guardNewerCopies(hub: Hub, target: TargetSystem, plan: PushPlan): Promise<{ keep: CanonicalContact[]; read: Map<string, boolean> }> {
-  const { due, links, externalIds, hashes } = plan;
+async function guardedWrite(hub: Hub, target: TargetSystem, plan: PushPlan, intents: Promise<unknown> | undefined): Promise<UpsertOutcome[]> {
   const system = hub.systems.targets.get(target)!;
+  const { due, links, externalIds } = plan;
+  if (system.upsertUnlessChanged && due.every((c) => links.get(c.contact_id)?.lastVersion !== null)) {
+    const expected = new Map<string, number>();
+    for (const c of due) {
+      const v = links.get(c.contact_id)?.lastVersion;
+      if (v != null) expected.set(c.contact_id, v);
+    }
+    await intents;
+    const done = await system.upsertUnlessChanged(due, expected);
+    if (done) {
+      if (!done.changed.size) return done.outcomes;
+      const { keep, read } = await judgeCopies(hub, plan, due.filter((c) => done.changed.has(c.contact_id)), done.changed);
+      return [...done.outcomes, ...(keep.length ? await system.upsertMany(keep, externalIds, { read }) : [])];
+    }
+  }
   const refs: ContactRef[] = due.filter((c) => links.has(c.contact_id)).map((c) => ({ contactId: c.contact_id, externalId: externalIds.get(c.contact_id) }));
-  const copies = await readCopies(system, refs);
+  const { keep, read } = await judgeCopies(hub, plan, due, await readCopies(system, refs));
+  await intents;
+  return keep.length ? system.upsertMany(keep, externalIds, { read }) : [];
+}
+
+/**
+ * Which of `candidates` to write, given the target's current `copies`: a copy that differs both
+ * from what Kith last wrote there and from what it is about to write was edited in the target, and
+ * is merged first (applyRecord, under the locks already held); unless that merge changed the
+ * canonical record or recorded a conflict, the contact is written. `read` says what was learnt
+ * (true: a copy exists and differs; false: none), so upsertMany need not read the same rows again.
+ */
+async function judgeCopies(hub: Hub, plan: PushPlan, candidates: readonly CanonicalContact[], copies: ReadonlyMap<string, SystemContact>): Promise<{ keep: CanonicalContact[]; read: Map<string, boolean> }> {
+  const { links, hashes } = plan;
   const keep: CanonicalContact[] = [];
-  // What this read learnt, handed to upsertMany so the target need not read the same rows again.
   const read = new Map<string, boolean>();
-  for (const c of due) {
+  for (const c of candidates) {
     const link = links.get(c.contact_id);
     if (!link) {
       keep.push(c);
@@ -218,13 +248,17 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
   if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
   const { records, externalIds, hashes } = plan;
   // Intents before the write, so its echo is recognised even if it arrives before the links below
-  // are recorded; recorded while the guard reads (for every due record: one the guard keeps from
-  // this write leaves an intent for content the canonical store held, which loses nothing).
+  // are recorded; recorded while a guard reads the target's copies, or just before a
+  // compare-and-set write (for every due record: one the guard keeps from this write leaves an
+  // intent for content the canonical store held, which loses nothing).
   const intents = plan.due.length && sendsWebhooks(target) ? expectEchoes(hub.redis, hub.prefix, target, plan.due.map((c) => ({ contactId: c.contact_id, hash: hashes.get(c.contact_id)!, version: c.sync_metadata.version }))) : undefined;
-  intents?.catch(() => undefined); // awaited below; a rejection while the guard runs is not unhandled
-  const { keep: toWrite, read } = guard && plan.due.length ? await guardNewerCopies(hub, target, plan) : { keep: plan.due, read: undefined };
-  await intents;
-  const outcomes = toWrite.length ? await system.upsertMany(toWrite, externalIds, { read }) : [];
+  intents?.catch(() => undefined); // awaited before the write; a rejection while the guard reads is not unhandled
+  let outcomes: UpsertOutcome[] = [];
+  if (guard && plan.due.length) outcomes = await guardedWrite(hub, target, plan, intents);
+  else if (plan.due.length) {
+    await intents;
+    outcomes = await system.upsertMany(plan.due, externalIds);
+  }
   const now = hub.clock();
   const links: LinkWrite[] = [];
   for (const o of outcomes) {

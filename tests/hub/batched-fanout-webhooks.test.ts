@@ -8,7 +8,7 @@ import { applyInbound, applyRecord } from '../../src/hub/inbound.service.js';
 import { fanoutChange, syncContactToAll } from '../../src/hub/propagation.service.js';
 import { expectedEcho } from '../../src/hub/echo-intents.js';
 import { linkHashOf } from '../../src/hub/system-view.js';
-import { type HubEnv, seedContact, startHubEnv, TWENTY_SECRET, twentyWrites, until } from './hub-kit.js';
+import { type HubEnv, seedContact, startHubEnv, SUPABASE_SECRET, TWENTY_SECRET, twentyWrites, until } from './hub-kit.js';
 
 /**
  * Batched fan-outs driven the way webhooks drive them, through the hub's service layer (this
@@ -26,7 +26,10 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     await h?.stop();
   });
   const webhooksOff = () => h.twenty.setWebhook(undefined);
-  afterEach(() => h.twenty.setWebhook(`${h.baseUrl}/webhooks/twenty`, TWENTY_SECRET));
+  afterEach(() => {
+    h.twenty.setWebhook(`${h.baseUrl}/webhooks/twenty`, TWENTY_SECRET);
+    h.supabase.setWebhook(`${h.baseUrl}/webhooks/supabase`, SUPABASE_SECRET);
+  });
 
   const sbRow = async (contactId: string) => (await h.supabase.sql<Record<string, unknown>>('SELECT * FROM contacts WHERE contact_id = $1', [contactId]))[0];
   const patchesOf = (id: string) => h.twenty.requests.filter((r) => r.method === 'PATCH' && r.path === `/rest/people/${id}`).length;
@@ -126,6 +129,46 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     await until(async () => (await sbRow(a.contact_id))?.job_title === 'A edited in Twenty', "Twenty's edit of A to reach Supabase");
     expect((await sbRow(b.contact_id))?.job_title).toBe('B2 from Kith');
     await h.settle();
+    expect(await listConflicts(h.db.db)).toEqual([]);
+    expect(await listPending(h.db.db)).toEqual([]);
+  });
+
+  it('a guarded push to Supabase checks and writes in one request; a copy edited in Supabase comes back unwritten and takes the reverse path, the other contact is written', async () => {
+    const [a, b] = [seedContact(11, { job_title: 'A1', notes: null }), seedContact(12, { job_title: 'B1' })];
+    for (const c of [a, b]) {
+      await h.hub.systems.canonical.put(c, 0);
+      await syncContactToAll(h.hub, c.contact_id);
+    }
+    await h.settle();
+    expect([(await sbRow(a.contact_id))?.job_title, (await sbRow(b.contact_id))?.job_title]).toEqual(['A1', 'B1']);
+
+    // Kith changes both (version 2, a minute ago) …
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    for (const [c, title] of [[a, 'A2 from Kith'], [b, 'B2 from Kith']] as const) {
+      await h.hub.systems.canonical.put({ ...c, job_title: title, sync_metadata: { version: 2, last_updated: earlier, last_updated_by: 'kith' } }, 1);
+    }
+    // … and, before the fan-out runs, someone edits A in Supabase (its trigger bumps the version); the webhook is lost.
+    h.supabase.setWebhook(undefined);
+    await h.supabase.sql(`UPDATE contacts SET notes = 'edited in Supabase' WHERE contact_id = $1`, [a.contact_id]);
+    expect((await sbRow(a.contact_id))?.version).toBe(2);
+    const requestsBefore = h.supabase.requests.length;
+
+    const [fa, fb] = await Promise.all([fanoutChange(h.hub, { contactId: a.contact_id, version: 2 }, { origin: 'kith-edit', holders: [] }), fanoutChange(h.hub, { contactId: b.contact_id, version: 2 }, { origin: 'kith-edit', holders: [] })]);
+    expect(fa.id).toBe(fb.id);
+    await h.settle();
+
+    // Supabase's edit was merged first, not overwritten: A carries both changes, everywhere.
+    const canonicalA = (await h.hub.systems.canonical.get(a.contact_id))!;
+    expect(canonicalA).toMatchObject({ notes: 'edited in Supabase', job_title: 'A2 from Kith' });
+    expect(canonicalA.sync_metadata.version).toBeGreaterThan(2);
+    await until(async () => (await sbRow(a.contact_id))?.notes === 'edited in Supabase' && (await sbRow(a.contact_id))?.job_title === 'A2 from Kith', 'A to hold both edits in Supabase');
+    await until(async () => h.twenty.getPerson(a.contact_id)?.jobTitle === 'A2 from Kith', "Kith's change of A to reach Twenty");
+    expect((await sbRow(b.contact_id))?.job_title).toBe('B2 from Kith');
+    await h.settle();
+    // The guarded push never read Supabase before writing: its check was the write's own (rpc).
+    const pushed = h.supabase.requests.slice(requestsBefore);
+    expect(pushed.filter((r) => r.method === 'GET')).toEqual([]);
+    expect(pushed.some((r) => r.method === 'POST' && r.path === '/rest/v1/rpc/kith_push_contacts')).toBe(true);
     expect(await listConflicts(h.db.db)).toEqual([]);
     expect(await listPending(h.db.db)).toEqual([]);
   });

@@ -94,3 +94,81 @@ CREATE TRIGGER contacts_before_write BEFORE INSERT OR UPDATE ON contacts
   FOR EACH ROW EXECUTE FUNCTION contacts_before_write();
 
 ALTER TABLE contacts ENABLE ROW LEVEL SECURITY;
+
+-- kith_push_contacts(rows, expected): Kith's guarded writes in one request (supabase.rpc), as a
+-- compare-and-set under row locks, so nothing can slip in between a check and the write.
+--   rows      JSON array of rows with the columns Kith owns (what its upsert sends), one per contact_id.
+--   expected  {"<contact_id>": <version>, …}: for a row Kith already knows, the version it last
+--             wrote or read there. Such a row is written only while it still has that version; an
+--             edit made in Supabase meanwhile bumped it (see the trigger above), so the row is left
+--             as it is and returned, and Kith merges that edit before writing anything over it.
+--             Rows not named here are written whatever their version.
+-- Returns a JSON array, one element per row: {"contact_id", "action"} with action
+--   created | updated    written;
+--   unchanged            already held exactly this (content_hash, version, last_sync_source,
+--                        deleted_at): not written, so no trigger and no webhook;
+--   changed              not written; "row" holds the row as it is now (as to_jsonb gives it).
+CREATE OR REPLACE FUNCTION kith_push_contacts(rows jsonb, expected jsonb DEFAULT '{}'::jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  ids text[];
+  result jsonb;
+BEGIN
+  IF jsonb_typeof(rows) IS DISTINCT FROM 'array' THEN
+    RAISE EXCEPTION 'kith_push_contacts: rows must be a JSON array' USING ERRCODE = '22023';
+  END IF;
+  expected := COALESCE(expected, '{}'::jsonb);
+  IF jsonb_typeof(expected) <> 'object' THEN
+    RAISE EXCEPTION 'kith_push_contacts: expected must be a JSON object {contact_id: version}' USING ERRCODE = '22023';
+  END IF;
+  ids := ARRAY(SELECT r ->> 'contact_id' FROM jsonb_array_elements(rows) AS r);
+  -- Lock the rows decided on, in one order, so concurrent calls cannot deadlock.
+  PERFORM 1 FROM contacts c WHERE c.contact_id = ANY (ids) ORDER BY c.contact_id FOR UPDATE;
+  WITH input AS (
+    SELECT * FROM jsonb_populate_recordset(NULL::contacts, rows)
+  ), decided AS (
+    SELECT i.contact_id,
+           CASE
+             WHEN c.contact_id IS NULL THEN 'created'
+             WHEN expected ? i.contact_id AND c.version IS DISTINCT FROM (expected ->> i.contact_id)::integer THEN 'changed'
+             WHEN c.content_hash IS NOT DISTINCT FROM i.content_hash AND c.version = i.version
+                  AND c.last_sync_source IS NOT DISTINCT FROM i.last_sync_source
+                  AND c.deleted_at IS NOT DISTINCT FROM i.deleted_at THEN 'unchanged'
+             ELSE 'updated'
+           END AS action,
+           to_jsonb(c) AS current_row
+      FROM input i
+      -- Only the rows named (an index lookup), never a scan of the table.
+      LEFT JOIN (SELECT * FROM contacts x WHERE x.contact_id = ANY (ids)) c ON c.contact_id = i.contact_id
+  ), written AS (
+    INSERT INTO contacts AS t (contact_id, canonical_name, first_name, last_name, emails, phones, company, job_title,
+                               category_code, subcategory_code, notes, llm_context, version, last_updated_at,
+                               last_sync_source, content_hash, sync_write_id, deleted_at)
+    SELECT i.contact_id, i.canonical_name, i.first_name, i.last_name, COALESCE(i.emails, '{}'), COALESCE(i.phones, '{}'),
+           i.company, i.job_title, i.category_code, i.subcategory_code, i.notes, i.llm_context, i.version,
+           i.last_updated_at, i.last_sync_source, i.content_hash, i.sync_write_id, i.deleted_at
+      FROM input i
+      JOIN decided d ON d.contact_id = i.contact_id AND d.action IN ('created', 'updated')
+    ON CONFLICT (contact_id) DO UPDATE SET
+      canonical_name = EXCLUDED.canonical_name, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+      emails = EXCLUDED.emails, phones = EXCLUDED.phones, company = EXCLUDED.company, job_title = EXCLUDED.job_title,
+      category_code = EXCLUDED.category_code, subcategory_code = EXCLUDED.subcategory_code, notes = EXCLUDED.notes,
+      llm_context = EXCLUDED.llm_context, version = EXCLUDED.version, last_updated_at = EXCLUDED.last_updated_at,
+      last_sync_source = EXCLUDED.last_sync_source, content_hash = EXCLUDED.content_hash,
+      sync_write_id = EXCLUDED.sync_write_id, deleted_at = EXCLUDED.deleted_at
+    RETURNING t.contact_id
+  )
+  SELECT COALESCE(jsonb_agg(
+           CASE WHEN d.action = 'changed'
+                THEN jsonb_build_object('contact_id', d.contact_id, 'action', d.action, 'row', d.current_row)
+                ELSE jsonb_build_object('contact_id', d.contact_id, 'action', d.action) END), '[]'::jsonb)
+    INTO result
+    FROM decided d;
+  RETURN result;
+END;
+$$;
+
+-- PostgREST caches the schema: have it pick up the function (harmless without PostgREST).
+NOTIFY pgrst, 'reload schema';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { CanonicalContact } from '../../contacts/canonical-contact.js';
-import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOptions, UpsertOutcome } from '../../contacts/contact-system.js';
+import { z } from 'zod';
+import type { ChangePage, ContactRef, ContactSystem, GuardedUpsert, SystemContact, UpsertOptions, UpsertOutcome } from '../../contacts/contact-system.js';
 import { hashContact } from '../../domain/contacts/contact-content.js';
 import { CursorInvalidError, InvalidInputError } from '../../errors.js';
 import { fromSupabaseRow, parseSupabaseRow, toSupabaseRow } from './contact-row.mapper.js';
@@ -10,6 +11,16 @@ import { type PostgrestErrorLike, supabaseError } from './supabase-errors.js';
 /** Ids per `in.(…)` filter: keeps the request line far below server header limits. */
 const IDS_PER_READ = 100;
 const ROWS_PER_WRITE = 500;
+/** The compare-and-set write shipped in contacts.sql (for the table named `contacts`). */
+export const PUSH_FUNCTION = 'kith_push_contacts';
+
+/** What kith_push_contacts answers: one element per row. */
+const pushAnswer = z.array(
+  z.discriminatedUnion('action', [
+    z.object({ contact_id: z.string(), action: z.enum(['created', 'updated', 'unchanged']) }),
+    z.object({ contact_id: z.string(), action: z.literal('changed'), row: z.unknown() }),
+  ]),
+);
 
 interface Result<T> {
   data: T | null;
@@ -135,6 +146,44 @@ export class SupabaseContactSystem implements ContactSystem {
       }
     }
     return outcomes;
+  }
+
+  /** Whether kith_push_contacts is known to be missing (an older contacts.sql): then guarded pushes read and write. */
+  pushFunctionMissing = false;
+
+  /**
+   * One `rpc('kith_push_contacts')` per 500 contacts: each row named in `expected` is written only
+   * while its version is still the expected one (the check and the write happen under the row's
+   * lock in PostgreSQL, so an edit cannot slip in between); the others come back as they are now.
+   * Undefined (nothing written) when the table is not `contacts` or the function is missing.
+   */
+  async upsertUnlessChanged(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>): Promise<GuardedUpsert | undefined> {
+    if (this.table !== 'contacts' || this.pushFunctionMissing) return undefined;
+    const unique = [...new Map(contacts.map((c) => [c.contact_id, c])).values()];
+    const writeId = randomUUID();
+    const outcomes: UpsertOutcome[] = [];
+    const changed = new Map<string, SystemContact>();
+    for (let i = 0; i < unique.length; i += ROWS_PER_WRITE) {
+      const chunk = unique.slice(i, i + ROWS_PER_WRITE);
+      const expect: Record<string, number> = {};
+      for (const c of chunk) {
+        const v = expected.get(c.contact_id);
+        if (v !== undefined) expect[c.contact_id] = v;
+      }
+      const res = (await this.client.rpc(PUSH_FUNCTION, { rows: chunk.map((c) => toSupabaseRow(c, writeId)), expected: expect })) as Result<unknown>;
+      if (res.error?.code === 'PGRST202' && i === 0) {
+        this.pushFunctionMissing = true;
+        process.emitWarning(`Supabase has no function ${PUSH_FUNCTION}: apply src/systems/supabase/contacts.sql again. Until then each guarded push reads the rows and then writes them (two requests instead of one, and an edit can slip in between).`, 'KithWarning');
+        return undefined;
+      }
+      const answer = pushAnswer.safeParse(this.check(res, `push ${chunk.length} contacts`));
+      if (!answer.success) throw new InvalidInputError(`Supabase ${PUSH_FUNCTION} answered in an unexpected shape: ${answer.error.issues[0]!.path.join('.')}: ${answer.error.issues[0]!.message}`, 'supabase_bad_answer');
+      for (const r of answer.data) {
+        if (r.action === 'changed') changed.set(r.contact_id, fromSupabaseRow(parseSupabaseRow(r.row, this.table)));
+        else outcomes.push({ contactId: r.contact_id, externalId: r.contact_id, action: r.action });
+      }
+    }
+    return { outcomes, changed };
   }
 
   /**

@@ -61,6 +61,60 @@ async function loadTables(pool: pg.Pool): Promise<Map<string, TableInfo>> {
   return tables;
 }
 
+/** A function PostgREST would expose at /rest/v1/rpc/<name>: its named arguments and their types. */
+interface FunctionInfo {
+  name: string;
+  args: { name: string; type: string }[];
+  /** How many trailing arguments have defaults. */
+  defaults: number;
+  returnsSet: boolean;
+}
+
+async function loadFunctions(pool: pg.Pool): Promise<Map<string, FunctionInfo>> {
+  const { rows } = await pool.query<{ name: string; argnames: string[] | null; argtypes: string[]; defaults: number; retset: boolean }>(
+    `SELECT p.proname AS name, p.proargnames AS argnames,
+            ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) AS t) AS argtypes,
+            p.pronargdefaults AS defaults, p.proretset AS retset
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public'
+      WHERE p.prokind = 'f' AND p.prorettype <> 'trigger'::regtype`,
+  );
+  return new Map(rows.map((r) => [r.name, { name: r.name, args: r.argtypes.map((type, i) => ({ name: r.argnames?.[i] ?? '', type })), defaults: r.defaults, returnsSet: r.retset }]));
+}
+
+/**
+ * POST /rest/v1/rpc/<fn> as PostgREST serves it: the JSON body's keys are the function's named
+ * arguments (those with defaults may be left out), the result is the function's value as JSON
+ * (an array for a set-returning function). An unknown function or argument set is PGRST202 (404).
+ */
+async function callFunction(pool: pg.Pool, functions: Map<string, FunctionInfo>, name: string, method: string, rawBody: string): Promise<{ status: number; body: string }> {
+  if (method !== 'POST') throw new PgrstError(405, 'PGRST101', 'Only GET or POST requests are allowed for this function');
+  let body: unknown;
+  try {
+    body = rawBody ? JSON.parse(rawBody) : {};
+  } catch {
+    throw new PgrstError(400, 'PGRST102', 'Empty or invalid json');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new PgrstError(400, 'PGRST102', 'Empty or invalid json');
+  const given = Object.keys(body);
+  const fn = functions.get(name);
+  const required = fn ? fn.args.slice(0, fn.args.length - fn.defaults).map((a) => a.name) : [];
+  if (!fn || given.some((k) => !fn.args.some((a) => a.name === k)) || required.some((k) => !given.includes(k))) {
+    throw new PgrstError(404, 'PGRST202', `Could not find the function public.${name}(${[...given].sort().join(', ')}) in the schema cache`, `Searched for the function public.${name} with parameters ${[...given].sort().join(', ')} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`);
+  }
+  const args: unknown[] = [];
+  const named = fn.args
+    .filter((a) => given.includes(a.name))
+    .map((a) => {
+      const v = (body as Record<string, unknown>)[a.name];
+      args.push(v === null ? null : a.type === 'json' || a.type === 'jsonb' || typeof v === 'object' ? JSON.stringify(v) : v);
+      return `${ident(a.name)} => $${args.length}::${a.type}`;
+    });
+  const call = `public.${ident(fn.name)}(${named.join(', ')})`;
+  const sql = fn.returnsSet ? `SELECT coalesce(json_agg(r), '[]'::json)::text AS body FROM ${call} AS r` : `SELECT to_json(${call})::text AS body`;
+  const { rows } = await pool.query<{ body: string | null }>(sql, args);
+  return { status: 200, body: rows[0]?.body ?? 'null' };
+}
+
 export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
   const key = opts.key ?? 'supabase-test-service-key';
   const dbName = `kith_supa_${randomBytes(6).toString('hex')}`;
@@ -82,6 +136,7 @@ export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
   await webhooks.listen(listener);
 
   const requests: SupabaseLoggedRequest[] = [];
+  const functions = await loadFunctions(pool);
   const faults = new FaultList();
 
   async function run(b: SqlBuilder, inner: string, select: string): Promise<{ rows: unknown[]; text: string }> {
@@ -195,7 +250,12 @@ export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
       return reply(401, JSON.stringify({ code: 'PGRST301', details: null, hint: null, message: 'JWSError JWSInvalidSignature' }));
     }
     const m = /^\/rest\/v1\/([^/]+)$/.exec(url.pathname);
+    const rpc = /^\/rest\/v1\/rpc\/([^/]+)$/.exec(url.pathname);
     try {
+      if (rpc) {
+        const out = await callFunction(pool, functions, decodeURIComponent(rpc[1]!), method, Buffer.concat(chunks).toString('utf8'));
+        return reply(out.status, out.body);
+      }
       if (!m) throw new PgrstError(404, 'PGRST125', `Invalid path specified in request URL`);
       const table = tables.get(decodeURIComponent(m[1]!));
       if (!table) throw new PgrstError(404, 'PGRST205', `Could not find the table 'public.${m[1]}' in the schema cache`);

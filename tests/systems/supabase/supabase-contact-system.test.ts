@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashForSystem, hashSystemFields } from '../../../src/domain/contacts/contact-content.js';
 import { AuthError, FatalError, InvalidInputError, TemporaryError } from '../../../src/errors.js';
 import { createSupabaseClient } from '../../../src/systems/supabase/supabase-client.js';
-import { SupabaseContactSystem } from '../../../src/systems/supabase/supabase-contact-system.js';
+import { PUSH_FUNCTION, SupabaseContactSystem } from '../../../src/systems/supabase/supabase-contact-system.js';
+import { readFileSync } from 'node:fs';
+import { CONTACTS_SQL_PATH } from '../../emulators/supabase/supabase-emulator.js';
 import { supabaseError } from '../../../src/systems/supabase/supabase-errors.js';
 import { checkBearer, supabaseWebhookPayload } from '../../../src/systems/supabase/webhook-payload.js';
 import { postgresUrl } from '../../support/test-env.js';
@@ -110,6 +112,91 @@ describe('SupabaseContactSystem with supabase-js against the emulator', () => {
     const ins = await client.from('contacts').insert({ canonical_name: 'App Made' }).select('contact_id').single();
     expect(ins.error).toBeNull();
     expect(await system.get({ contactId: (ins.data as { contact_id: string }).contact_id })).toMatchObject({ updatedBy: 'supabase', version: 1 });
+  });
+
+  it('upsertUnlessChanged: one rpc writes new and expected rows, skips unchanged ones, and hands back a row edited in Supabase unwritten', async () => {
+    const { emu, system } = await setup();
+    const [a, b, c] = [makeContact({ n: 1 }), makeContact({ n: 2 }), makeContact({ n: 3 })];
+    let r = (await system.upsertUnlessChanged([a, b], new Map()))!;
+    expect(r.outcomes.map((o) => [o.contactId, o.action])).toEqual([[a.contact_id, 'created'], [b.contact_id, 'created']]);
+    expect(r.changed.size).toBe(0);
+    // The same rows again: nothing to write, so nothing is written (no trigger, no new updated_at).
+    const stamp = await emu.sql('SELECT contact_id, updated_at FROM contacts ORDER BY contact_id');
+    r = (await system.upsertUnlessChanged([a, b], new Map([[a.contact_id, 1], [b.contact_id, 1]])))!;
+    expect(r.outcomes.map((o) => o.action)).toEqual(['unchanged', 'unchanged']);
+    expect(await emu.sql('SELECT contact_id, updated_at FROM contacts ORDER BY contact_id')).toEqual(stamp);
+
+    // Someone edits A in Supabase: its version goes from 1 to 2.
+    await emu.sql(`UPDATE contacts SET job_title = 'Edited in Supabase' WHERE contact_id = $1`, [a.contact_id]);
+    const before = emu.requests.length;
+    const a2 = { ...a, job_title: 'From Kith', sync_metadata: { ...a.sync_metadata, version: 2 } };
+    const b2 = { ...b, job_title: 'From Kith', sync_metadata: { ...b.sync_metadata, version: 2 } };
+    r = (await system.upsertUnlessChanged([a2, b2, c], new Map([[a.contact_id, 1], [b.contact_id, 1]])))!;
+    expect(emu.requests.slice(before).map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual([`POST /rest/v1/rpc/${PUSH_FUNCTION} 200`]);
+    expect(r.outcomes.map((o) => [o.contactId, o.action])).toEqual([[b.contact_id, 'updated'], [c.contact_id, 'created']]);
+    expect([...r.changed.keys()]).toEqual([a.contact_id]);
+    expect(r.changed.get(a.contact_id)).toMatchObject({ system: 'supabase', version: 2, updatedBy: 'supabase', fields: { job_title: 'Edited in Supabase' } });
+    // A kept its edit; B and C hold Kith's rows, written as Kith (no version bump).
+    const rows = await emu.sql<{ contact_id: string; job_title: string; version: number; last_sync_source: string }>('SELECT contact_id, job_title, version, last_sync_source FROM contacts');
+    const by = new Map(rows.map((x) => [x.contact_id, x]));
+    expect(by.get(a.contact_id)).toMatchObject({ job_title: 'Edited in Supabase', version: 2, last_sync_source: 'supabase' });
+    expect(by.get(b.contact_id)).toMatchObject({ job_title: 'From Kith', version: 2, last_sync_source: 'kith' });
+    expect(by.get(c.contact_id)).toMatchObject({ version: 1, last_sync_source: 'kith' });
+    // Expecting the version the edit left lets Kith's write through.
+    r = (await system.upsertUnlessChanged([{ ...a2, sync_metadata: { ...a2.sync_metadata, version: 3 } }], new Map([[a.contact_id, 2]])))!;
+    expect(r.outcomes.map((o) => o.action)).toEqual(['updated']);
+    expect(await system.get({ contactId: a.contact_id })).toMatchObject({ version: 3, updatedBy: 'kith', fields: { job_title: 'From Kith' } });
+  });
+
+  it('upsertUnlessChanged without the function (an older contacts.sql) writes nothing, says so once, and leaves guarded pushes to read and write', async () => {
+    const schemaSql = readFileSync(CONTACTS_SQL_PATH, 'utf8').replace(/CREATE OR REPLACE FUNCTION kith_push_contacts[\s\S]*?\n\$\$;\n/, '');
+    expect(schemaSql).not.toContain('FUNCTION kith_push_contacts');
+    const emu = await startSupabaseEmulator({ postgresUrl: postgresUrl(), schemaSql });
+    stops.push(() => emu.stop());
+    const system = new SupabaseContactSystem(createSupabaseClient({ url: emu.url, key: emu.key }));
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      expect(await system.upsertUnlessChanged([makeContact({ n: 1 })], new Map())).toBeUndefined();
+      expect(await system.upsertUnlessChanged([makeContact({ n: 2 })], new Map())).toBeUndefined();
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(system.pushFunctionMissing).toBe(true);
+    // Asked once (PostgREST's 404 for an unknown function), remembered after.
+    expect(emu.requests.map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual([`POST /rest/v1/rpc/${PUSH_FUNCTION} 404`]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('contacts.sql');
+    expect(await emu.sql('SELECT count(*)::int AS n FROM contacts')).toEqual([{ n: 0 }]);
+    // A table not named contacts never calls the function (it is written for that table).
+    expect(await new SupabaseContactSystem(createSupabaseClient({ url: emu.url, key: emu.key }), 'people').upsertUnlessChanged([makeContact({ n: 3 })], new Map())).toBeUndefined();
+    expect(emu.requests).toHaveLength(1);
+  });
+
+  it('the emulator serves /rest/v1/rpc like PostgREST: named arguments, defaults, 404 PGRST202 for an unknown function or argument', async () => {
+    const { emu, client } = await setup();
+    await emu.sql(`CREATE FUNCTION add_them(a integer, b integer DEFAULT 10) RETURNS integer LANGUAGE sql AS 'SELECT a + b'`);
+    await emu.sql(`CREATE FUNCTION series_to(n integer) RETURNS SETOF integer LANGUAGE sql AS 'SELECT generate_series(1, n)'`);
+    // Functions are read when the emulator starts (PostgREST's schema cache): start another on the same schema.
+    const again = await startSupabaseEmulator({ postgresUrl: postgresUrl(), schemaSql: `${readFileSync(CONTACTS_SQL_PATH, 'utf8')}
+      CREATE FUNCTION add_them(a integer, b integer DEFAULT 10) RETURNS integer LANGUAGE sql AS 'SELECT a + b';
+      CREATE FUNCTION series_to(n integer) RETURNS SETOF integer LANGUAGE sql AS 'SELECT generate_series(1, n)';` });
+    stops.push(() => again.stop());
+    const sdk = createSupabaseClient({ url: again.url, key: again.key });
+    expect((await sdk.rpc('add_them', { a: 1, b: 2 })).data).toBe(3);
+    expect((await sdk.rpc('add_them', { a: 1 })).data).toBe(11);
+    expect((await sdk.rpc('series_to', { n: 3 })).data).toEqual([1, 2, 3]);
+    const unknown = await sdk.rpc('add_them', { a: 1, c: 2 });
+    expect(unknown.status).toBe(404);
+    expect(unknown.error).toMatchObject({ code: 'PGRST202' });
+    expect((await sdk.rpc('no_such_function', {})).error).toMatchObject({ code: 'PGRST202' });
+    // The first emulator started before the functions existed: it does not know them.
+    expect((await client.rpc('add_them', { a: 1 })).error).toMatchObject({ code: 'PGRST202' });
+    const bad = await sdk.rpc(PUSH_FUNCTION, { rows: { not: 'an array' } });
+    expect(bad.error).toMatchObject({ code: '22023' });
+    expect(bad.error!.message).toContain('rows must be a JSON array');
   });
 
   it('soft-deletes once, never removes rows, and an upsert after it is written', async () => {
