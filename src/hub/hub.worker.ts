@@ -11,7 +11,7 @@ import type { Hub } from './hub-context.js';
 import { HUB_QUEUE, TARGET_SYSTEMS, targetQueue } from './hub-queues.js';
 import { PROPAGATION_LAG_ALERT_MS } from './hub-status.js';
 import { applyInbound } from './inbound.service.js';
-import { pushToTarget } from './propagation.service.js';
+import { pushToTarget } from './push.service.js';
 import { syncAllContacts } from './sweep.service.js';
 
 const system = z.enum(TARGET_SYSTEMS);

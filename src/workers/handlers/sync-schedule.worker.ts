@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { startSyncRun } from '../../flows/start-run.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { defineHandler } from '../job-handler.js';
-import type { HandlerDeps } from './index.js';
+import type { HandlerDeps } from '../handler-deps.js';
 
 /** The daily job scheduler's job: start one run of the DAG (joined, not doubled, if one runs). */
 export function syncScheduleHandler(deps: HandlerDeps) {

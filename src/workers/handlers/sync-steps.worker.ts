@@ -9,7 +9,7 @@ import { QUEUES } from '../../queues/queue-registry.js';
 import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails, type StepRow } from '../../sync/run-store.js';
 import { runStepService, runSummary } from '../../sync/step-services.js';
 import { defineHandler, type JobHandler } from '../job-handler.js';
-import type { HandlerDeps } from './index.js';
+import type { HandlerDeps } from '../handler-deps.js';
 
 const stepData = z.object({ runId: z.string().min(1), stepId: z.string().min(1) });
 /** Gated steps are woken by the step they wait for; polling is only the fallback. */
