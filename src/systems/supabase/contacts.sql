@@ -1,8 +1,10 @@
 -- Kith's `contacts` table in Supabase (PostgreSQL 13+): the canonical contact fields (seed 004)
 -- plus the sync columns of seeds 002/003. Apply once, in the SQL editor or with
 --   psql "$SUPABASE_DB_URL" -f src/systems/supabase/contacts.sql
--- It is idempotent (IF NOT EXISTS / OR REPLACE). If SUPABASE_CONTACTS_TABLE is not `contacts`,
--- rename the table, its indexes and its trigger here before applying.
+-- It is idempotent (IF NOT EXISTS / OR REPLACE): apply it again after upgrading Kith. If
+-- SUPABASE_CONTACTS_TABLE is not `contacts`, rename the table, its indexes and its trigger here
+-- before applying; kith_push_contacts (at the end) serves only a table named `contacts`, so with
+-- another name Kith reads the rows before each guarded write instead.
 --
 -- Columns
 --   id                row id (Supabase convention); Kith never relies on it.
