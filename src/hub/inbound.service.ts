@@ -1,11 +1,11 @@
 import type { CanonicalContact } from '../contacts/canonical-contact.js';
 import { VersionConflictError } from '../contacts/canonical-store.js';
 import type { ContactSystem, SystemContact } from '../contacts/contact-system.js';
-import { findLinkByExternalId, recordLink } from '../contacts/contact-links.store.js';
+import { findLinkByExternalId, getLink, recordLink } from '../contacts/contact-links.store.js';
 import { markPropagated } from '../contacts/contact-outbox.store.js';
 import { conflictSide, recordConflict } from '../contacts/sync-conflicts.store.js';
 import { carriedRecordSuffices, decideIncoming, type IncomingDecision } from '../domain/contacts/contact-merge.js';
-import { isEcho } from '../domain/contacts/echo-detector.js';
+import { isEcho, overwrittenSince } from '../domain/contacts/echo-detector.js';
 import { NotFoundError } from '../errors.js';
 import { withContactLock } from './contact-lock.js';
 import { resolveLink } from './echo-check.js';
@@ -155,10 +155,14 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
   const source = incoming.system;
   if (d.action === 'create' || d.action === 'update') {
     const version = d.contact.sync_metadata.version;
+    // Read under the contact's lock: a push that overwrote the source after this record was
+    // current there has recorded its own write by now. The source then holds Kith's write, not
+    // this record: its link keeps saying so, and the merge is written back to it.
+    const overwritten = overwrittenSince(await getLink(hub.db, contactId, source), hash, incoming.updatedAt);
     await hub.systems.canonical.put(d.contact, current?.sync_metadata.version ?? 0);
-    await recordLink(hub.db, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
+    if (!overwritten) await recordLink(hub.db, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
     // The source holds the new record unless the merge refused some of its fields (then it gets a write-back).
-    const holders = linkHashFor(source, d.contact) === hash ? [source] : [];
+    const holders = !overwritten && linkHashFor(source, d.contact) === hash ? [source] : [];
     const f = fanout ? await fanoutChange(hub, { contactId, version }, { origin: `${source}-edit`, holders }) : undefined;
     return { action: d.action === 'create' ? 'created' : 'updated', contactId, version, fanout: f?.id };
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConflict } from '../../src/domain/contacts/conflict-resolver.js';
 import { decideIncoming, mergeIncoming } from '../../src/domain/contacts/contact-merge.js';
 import { hashForSystem, hashSystemFields, hashContact } from '../../src/domain/contacts/contact-content.js';
-import { isEcho } from '../../src/domain/contacts/echo-detector.js';
+import { isEcho, overwrittenSince } from '../../src/domain/contacts/echo-detector.js';
 import { DEFAULT_FIELD_OWNERSHIP, effectiveOwnership, parseOwnershipTable } from '../../src/domain/contacts/field-ownership.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { contact, ID2, systemCopy } from './contact-fixtures.js';
@@ -131,5 +131,22 @@ describe('ownership table file form', () => {
     expect(() => parseOwnershipTable({ google: ['emails'], twenty: ['emails'] })).toThrow('emails: owned by both google and twenty');
     expect(() => parseOwnershipTable({ google: ['email'] })).toThrow(/google\.0/);
     expect(() => parseOwnershipTable({ notion: ['emails'] })).toThrow(/notion|systems/);
+  });
+});
+
+describe('overwrittenSince', () => {
+  const link = { lastHash: 'kith-wrote', lastSyncedAt: Date.parse('2026-03-01T10:00:05.000Z') };
+  it('is true when Kith wrote other content after the record was current in the system', () => {
+    expect(overwrittenSince(link, 'edited', '2026-03-01T10:00:04.000Z')).toBe(true);
+  });
+  it('is false for a record changed after Kith wrote, for Kith own content, and with no link or write time', () => {
+    expect(overwrittenSince(link, 'edited', '2026-03-01T10:00:06.000Z')).toBe(false);
+    expect(overwrittenSince(link, 'kith-wrote', '2026-03-01T10:00:04.000Z')).toBe(false);
+    expect(overwrittenSince(undefined, 'edited', '2026-03-01T10:00:04.000Z')).toBe(false);
+    expect(overwrittenSince({ lastHash: null, lastSyncedAt: link.lastSyncedAt }, 'edited', '2026-03-01T10:00:04.000Z')).toBe(false);
+    expect(overwrittenSince({ lastHash: 'kith-wrote', lastSyncedAt: null }, 'edited', '2026-03-01T10:00:04.000Z')).toBe(false);
+  });
+  it('proves nothing from an unreadable record time', () => {
+    expect(overwrittenSince(link, 'edited', 'not a time')).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { listConflicts } from '../../src/contacts/sync-conflicts.store.js';
 import type { SystemContact } from '../../src/contacts/contact-system.js';
 import { applyInbound, applyRecord } from '../../src/hub/inbound.service.js';
 import { fanoutChange, syncContactToAll } from '../../src/hub/propagation.service.js';
+import { pushToTarget } from '../../src/hub/push.service.js';
 import { expectedEcho } from '../../src/hub/echo-intents.js';
 import { linkHashOf } from '../../src/hub/system-view.js';
 import { type HubEnv, seedContact, startHubEnv, SUPABASE_SECRET, TWENTY_SECRET, twentyWrites, until } from './hub-kit.js';
@@ -169,6 +170,38 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     const pushed = h.supabase.requests.slice(requestsBefore);
     expect(pushed.filter((r) => r.method === 'GET')).toEqual([]);
     expect(pushed.some((r) => r.method === 'POST' && r.path === '/rest/v1/rpc/kith_push_contacts')).toBe(true);
+    expect(await listConflicts(h.db.db)).toEqual([]);
+    expect(await listPending(h.db.db)).toEqual([]);
+  });
+
+  it("an edit whose event arrives after a push overwrote it in Twenty (the push's read came before the edit) is merged and written back to Twenty", async () => {
+    const c = seedContact(21, { last_name: 'Lovelace', job_title: 'Analyst' });
+    await h.hub.systems.canonical.put(c, 0);
+    await syncContactToAll(h.hub, c.contact_id);
+    await h.settle();
+    expect(h.twenty.getPerson(c.contact_id)?.jobTitle).toBe('Analyst');
+
+    // Someone edits the name in Twenty; its webhook is still on its way.
+    webhooksOff();
+    await new Promise((r) => setTimeout(r, 5));
+    const edit = structuredClone(h.twenty.editPerson(c.contact_id, { name: { firstName: c.first_name, lastName: 'Byron' } }));
+    // Meanwhile Kith changes the record (an older change, so the edit will win) and a push that
+    // read Twenty before the edit writes it over the edit (Twenty has no compare-and-set).
+    await new Promise((r) => setTimeout(r, 5));
+    const earlier = new Date(Date.parse(String(edit.updatedAt)) - 60_000).toISOString();
+    await h.hub.systems.canonical.put({ ...c, job_title: 'Programmer', sync_metadata: { version: 2, last_updated: earlier, last_updated_by: 'kith' } }, 1);
+    await pushToTarget(h.hub, 'twenty', [{ contactId: c.contact_id, version: 2 }], { guard: false });
+    expect((h.twenty.getPerson(c.contact_id)?.name as { lastName: string }).lastName).toBe('Lovelace');
+
+    // The edit's event arrives: its record is later than Kith's change, so it wins …
+    const out = await applyInbound(h.hub, { system: 'twenty', externalId: c.contact_id, record: edit });
+    expect(out.action).toBe('updated');
+    expect(await h.hub.systems.canonical.get(c.contact_id)).toMatchObject({ last_name: 'Byron', job_title: 'Analyst' });
+    await h.settle();
+    // … and Twenty, which no longer holds it (Kith's push overwrote it), gets the merge back.
+    const person = h.twenty.getPerson(c.contact_id)!;
+    expect([(person.name as { lastName: string }).lastName, person.jobTitle]).toEqual(['Byron', 'Analyst']);
+    expect(await sbRow(c.contact_id)).toMatchObject({ last_name: 'Byron', job_title: 'Analyst' });
     expect(await listConflicts(h.db.db)).toEqual([]);
     expect(await listPending(h.db.db)).toEqual([]);
   });

@@ -19,3 +19,16 @@ export function isEcho(incomingHash: string, link: LinkState | undefined, incomi
   if (incomingVersion !== undefined && link.lastVersion != null && incomingVersion > link.lastVersion) return false;
   return true;
 }
+
+/**
+ * True when Kith wrote other content to the system after `recordAt`, the time the incoming
+ * record was current there: a push that raced an edit made in the system (one without a
+ * compare-and-set write, such as Twenty, can take an edit between a push's read and its write).
+ * The system then no longer holds the incoming record, whatever its event says, so a merge of
+ * that record must be written back to it. An unreadable `recordAt` proves nothing: false.
+ */
+export function overwrittenSince(link: { lastHash: string | null; lastSyncedAt: number | null } | undefined, incomingHash: string, recordAt: string): boolean {
+  if (!link || link.lastHash == null || link.lastSyncedAt == null || link.lastHash === incomingHash) return false;
+  const at = Date.parse(recordAt);
+  return !Number.isNaN(at) && link.lastSyncedAt > at;
+}
