@@ -50,12 +50,8 @@ function alreadyHolds(target: TargetSystem, c: CanonicalContact, hash: string, l
 async function guardedWrite(hub: Hub, target: TargetSystem, plan: PushPlan, intents: Promise<unknown> | undefined): Promise<UpsertOutcome[]> {
   const system = hub.systems.targets.get(target)!;
   const { due, links, externalIds } = plan;
-  if (system.upsertUnlessChanged && due.every((c) => links.get(c.contact_id)?.lastVersion !== null)) {
-    const expected = new Map<string, number>();
-    for (const c of due) {
-      const v = links.get(c.contact_id)?.lastVersion;
-      if (v != null) expected.set(c.contact_id, v);
-    }
+  const expected = system.upsertUnlessChanged ? expectedVersions(due, links) : undefined;
+  if (system.upsertUnlessChanged && expected) {
     await intents;
     const done = await system.upsertUnlessChanged(due, expected);
     if (done) {
@@ -68,6 +64,18 @@ async function guardedWrite(hub: Hub, target: TargetSystem, plan: PushPlan, inte
   const { keep, read } = await judgeCopies(hub, plan, due, await readCopies(system, refs));
   await intents;
   return keep.length ? system.upsertMany(keep, externalIds, { read }) : [];
+}
+
+/** The version Kith last wrote or read for each linked contact; undefined when a link lacks one (then only a read can tell). */
+function expectedVersions(due: readonly CanonicalContact[], links: ReadonlyMap<string, ContactLink>): Map<string, number> | undefined {
+  const out = new Map<string, number>();
+  for (const c of due) {
+    const link = links.get(c.contact_id);
+    if (!link) continue;
+    if (link.lastVersion == null) return undefined;
+    out.set(c.contact_id, link.lastVersion);
+  }
+  return out;
 }
 
 /**
