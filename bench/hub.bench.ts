@@ -5,7 +5,9 @@
  * the Supabase emulator. Measures:
  *   1. sync_all_contacts for 10,000 canonical contacts → Supabase + Twenty (until the outbox is empty);
  *   2. signed Twenty webhooks at --rate for --seconds (each an edit of a different person), latency
- *      from sending the webhook to the fan-out parent completing (every target done);
+ *      from sending the webhook to the moment the fan-out's last job finished (every target
+ *      written; the time its worker reports), and separately to the moment this process saw that
+ *      job's completion event (which adds Redis's event delivery and this busy process's own lag);
  *   3. a bare BullMQ job round trip in the same run, for comparison;
  * and the machine's busy CPU per webhook over phase 2 (every process; the machine should be otherwise idle).
  * Twenty's client-side limiter is raised for the emulator (TWENTY_RATE_LIMIT_PER_MINUTE, reported);
@@ -101,14 +103,15 @@ async function commandStats(conn: { info(section: string): Promise<string> }): P
  * The stages of the edits' journeys from BullMQ's own job timestamps (ms, p50/p95 over up to
  * 1,000 of them): route (sent → inbound job added), inbound wait and run, fan-out wait (inbound
  * run ended → target child started; slightly negative when the child starts before the inbound
- * job is marked finished), target child run, parent (child done → parent done).
+ * job is marked finished), target child run, parent (child done → parent done), and the whole
+ * journey (sent → the last job's finishedOn), a cross-check of the headline figure.
  */
-async function latencyStages(queues: Queue[], sentAt: ReadonlyMap<string, number>): Promise<Record<string, { p50: number; p95: number }>> {
+async function latencyStages(queues: Queue[], sentAt: ReadonlyMap<string, number>): Promise<Record<string, { p50: number; p95: number; p99: number }>> {
   const q = (name: string) => queues.find((x) => x.name === name)!;
   const inbound = (await q('contacts-inbound').getJobs(['completed'], 0, 999)).filter((j) => j.data?.system === 'twenty');
   const parents = await q('contacts-fanout').getJobs(['completed'], 0, 999);
   const children = new Map((await q('contacts-to-supabase').getJobs(['completed'], 0, 1999)).map((j) => [j.id, j]));
-  const s: Record<string, number[]> = { route: [], inbound_wait: [], inbound_run: [], fanout_wait: [], target_run: [], parent: [] };
+  const s: Record<string, number[]> = { route: [], inbound_wait: [], inbound_run: [], fanout_wait: [], target_run: [], parent: [], sent_to_done: [] };
   const inboundEnd = new Map<string, number>();
   for (const j of inbound) {
     const sent = sentAt.get(j.data.externalId);
@@ -129,11 +132,13 @@ async function latencyStages(queues: Queue[], sentAt: ReadonlyMap<string, number
     for (const id of data.ids ?? []) {
       const end = inboundEnd.get(id);
       if (end !== undefined) s.fanout_wait!.push(child.processedOn - end);
+      const sent = sentAt.get(id);
+      if (sent !== undefined) s.sent_to_done!.push(finishedOn - sent);
     }
     s.target_run!.push(child.finishedOn - child.processedOn);
     s.parent!.push(finishedOn - child.finishedOn);
   }
-  return Object.fromEntries(Object.entries(s).map(([k, v]) => { const r = pct(v); return [k, { p50: r.p50, p95: r.p95 }]; }));
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => { const r = pct(v); return [k, { p50: r.p50, p95: r.p95, p99: r.p99 }]; }));
 }
 
 function pct(values: number[]): { p50: number; p95: number; p99: number } {
@@ -168,9 +173,9 @@ function spawnWorker(env: NodeJS.ProcessEnv, queues: string[], nodeArgs: string[
 }
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, db: { type: 'string', default: 'sqlite' }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, db: { type: 'string', default: 'sqlite' }, 'cpu-prof': { type: 'string' }, series: { type: 'boolean' }, help: { type: 'boolean' } } });
   if (values.help) {
-    console.error('usage: npm run bench -- hub [--rate 200] [--seconds 20] [--db sqlite|postgres] [--cpu-prof <dir>] (CPU profiles of the worker processes)');
+    console.error('usage: npm run bench -- hub [--rate 200] [--seconds 20] [--db sqlite|postgres] [--cpu-prof <dir>] (CPU profiles of the worker processes) [--series] (latency and machine CPU per second of sending, on stderr)');
     return;
   }
   const rate = Number(values.rate);
@@ -273,6 +278,8 @@ export async function main(args: string[]): Promise<void> {
     const sent = new Map<string, number>();
     const arrived = new Set<string>();
     const latencies: number[] = [];
+    const observed: number[] = [];
+    const series: [number, number][] = [];
     // BullMQ does not close connections it was handed: each is disconnected here, or the process never exits.
     // A fan-out ends with its parent, or — when only one target lacked the change — with that target's job.
     const eventsConns = ['contacts-fanout', 'contacts-to-supabase'].map((name) => ({ name, conn: createRedis(redis.url, { name: `bench-events-${name}` }) }));
@@ -281,13 +288,17 @@ export async function main(args: string[]): Promise<void> {
     for (const e of events) cleanup.unshift(() => e.close());
     await Promise.all(events.map((e) => e.waitUntilReady()));
     const onCompleted = ({ returnvalue }: { returnvalue: unknown }) => {
-      const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as { first?: { contactId: string }; ids?: string[]; origin?: string };
+      const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as { first?: { contactId: string }; ids?: string[]; origin?: string; finishedAt?: number };
       if (r?.origin !== 'twenty-edit') return;
-      // A batched fan-out lists every contact it carried; each one's latency ends here.
+      const seen = Date.now();
+      // A batched fan-out lists every contact it carried; each one's latency ends here: when the
+      // last target's job finished (its worker's clock, this machine's), and when this process saw it.
       for (const id of r.ids ?? (r.first ? [r.first.contactId] : [])) {
         const start = sent.get(id);
         if (start === undefined || arrived.has(id)) continue;
-        latencies.push(Date.now() - start);
+        latencies.push((r.finishedAt ?? seen) - start);
+        if (values.series) series.push([start, (r.finishedAt ?? seen) - start]);
+        observed.push(seen - start);
         arrived.add(id);
       }
     };
@@ -299,6 +310,11 @@ export async function main(args: string[]): Promise<void> {
     const inflight: Promise<void>[] = [];
     const started = performance.now();
     const busyBefore = machineBusyMs();
+    // --series: the machine's busy CPU in each second of sending.
+    const cpuSeries: number[] = [];
+    let lastBusy = busyBefore;
+    const cpuTimer = values.series ? setInterval(() => { const b = machineBusyMs(); cpuSeries.push(Math.round(b - lastBusy)); lastBusy = b; }, 1000) : undefined;
+    cleanup.unshift(() => clearInterval(cpuTimer));
     const procBefore = processCpuMs();
     const redisBefore = await commandStats(conn);
     for (let i = 0; i < total; i++) {
@@ -327,6 +343,7 @@ export async function main(args: string[]): Promise<void> {
       );
     }
     await Promise.all(inflight);
+    clearInterval(cpuTimer);
     const sendSeconds = (performance.now() - started) / 1000;
     for (let i = 0; i < 1500 && latencies.length < total - statusErrors; i++) await sleep(20);
     // CPU the whole pipeline spent per webhook (Kith, workers, emulators, Redis, PostgreSQL, this driver).
@@ -337,6 +354,13 @@ export async function main(args: string[]): Promise<void> {
     log(`Redis calls per webhook: ${calls.reduce((n, [, v]) => n + v, 0).toFixed(1)} ${JSON.stringify(Object.fromEntries(calls.slice(0, 15)))}`);
     log(`webhooks: ${total} sent in ${sendSeconds.toFixed(1)} s, ${latencies.length} reached every target, ${statusErrors} non-202`);
 
+    if (values.series) {
+      const t0s = Math.min(...series.map((x) => x[0]));
+      const by: number[][] = [];
+      for (const [t, l] of series) (by[Math.floor((t - t0s) / 1000)] ??= []).push(l);
+      log(`machine CPU ms per second: ${cpuSeries.join(' ')}`);
+      log(`latency per second of sending, max/p95 ms: ${by.map((v) => { const r = pct(v); return `${Math.max(...v)}/${r.p95}`; }).join(' ')}`);
+    }
     const stages = await latencyStages(hubQueues, sent);
     log(`where a webhook's latency goes, p50 / p95 ms: ${Object.entries(stages).map(([k, v]) => `${k} ${v.p50} / ${v.p95}`).join('; ')}`);
 
@@ -367,6 +391,7 @@ export async function main(args: string[]): Promise<void> {
       webhooks_reached_all_targets: latencies.length,
       webhook_errors: statusErrors,
       webhook_to_all_targets_ms: pct(latencies),
+      webhook_to_all_targets_observed_ms: pct(observed),
       machine_cpu_ms_per_webhook: Math.round(cpuPerWebhook * 100) / 100,
       targets: [...hub.systems.targets.keys()],
       canonical: hub.systems.canonicalName,
