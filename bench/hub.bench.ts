@@ -126,8 +126,12 @@ async function latencyStages(queues: Queue[], sentAt: ReadonlyMap<string, number
     ...parents.map((p) => ({ data: p.data as { origin?: string; ids?: string[] }, child: children.get(`${p.id}.supabase`), finishedOn: p.finishedOn })),
     ...[...children.values()].filter((c) => c.data?.summary).map((c) => ({ data: c.data.summary as { origin?: string; ids?: string[] }, child: c, finishedOn: c.finishedOn })),
   ];
+  let batches = 0;
+  let carried = 0;
   for (const { data, child, finishedOn } of fanouts) {
     if (data?.origin !== 'twenty-edit' || !finishedOn) continue;
+    batches++;
+    carried += data.ids?.length ?? 0;
     if (!child?.processedOn || !child.finishedOn) continue;
     for (const id of data.ids ?? []) {
       const end = inboundEnd.get(id);
@@ -138,6 +142,7 @@ async function latencyStages(queues: Queue[], sentAt: ReadonlyMap<string, number
     s.target_run!.push(child.finishedOn - child.processedOn);
     s.parent!.push(finishedOn - child.finishedOn);
   }
+  if (batches) process.stderr.write(`[hub bench] fan-outs: ${batches} carried ${carried} edits (${(carried / batches).toFixed(2)} per fan-out)\n`);
   return Object.fromEntries(Object.entries(s).map(([k, v]) => { const r = pct(v); return [k, { p50: r.p50, p95: r.p95, p99: r.p99 }]; }));
 }
 

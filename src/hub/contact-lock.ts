@@ -49,6 +49,17 @@ export async function withContactLocks<T>(redis: Redis, prefix: string, contactI
   try {
     return await fn();
   } finally {
-    await redis.eval(RELEASE, keys.length, ...keys, token).catch(() => undefined);
+    // Not awaited: the caller's work is done and recorded, so its job may complete while the
+    // release is on its way. Commands on one connection run in order, so this process's next
+    // acquire of these keys queues behind it; another process polls until it lands (or the TTL
+    // ends, as after a crash).
+    releaseLocks(redis, keys, token).catch(() => undefined);
   }
+}
+
+/** RELEASE as a script Redis keeps (EVALSHA: the script's text is sent once per connection, not per call). */
+function releaseLocks(redis: Redis, keys: readonly string[], token: string): Promise<unknown> {
+  const r = redis as Redis & { kithReleaseLocks?: (n: number, ...args: string[]) => Promise<unknown> };
+  if (!r.kithReleaseLocks) r.defineCommand('kithReleaseLocks', { lua: RELEASE });
+  return r.kithReleaseLocks!(keys.length, ...keys, token);
 }

@@ -1,4 +1,4 @@
-import { FlowProducer } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Env } from '../config/parse-env.js';
 import type { Db } from '../db/db.js';
@@ -15,6 +15,8 @@ export interface Hub {
   prefix: string;
   systems: HubSystems;
   flow: FlowProducer;
+  /** A producer for one queue (one per name, on the hub's connection): a lone job is added with one script call, not a flow's MULTI. */
+  queue(name: string): Queue;
   log: Logger;
   alerts: Alerter;
   config: HubConfig;
@@ -40,6 +42,7 @@ export async function openHub(o: OpenHubOptions): Promise<Hub> {
   const systems = o.systems ?? (await buildHubSystems(o.db, env));
   let redis: Redis | undefined;
   let flow: FlowProducer | undefined;
+  const queues = new Map<string, Queue>();
   const needRedis = (): Redis => {
     if (!o.redisUrl) throw new Error('this contact hub operation needs Redis: set REDIS_URL');
     redis ??= createRedis(o.redisUrl, { name: `kith:${o.prefix}:hub` });
@@ -57,12 +60,18 @@ export async function openHub(o: OpenHubOptions): Promise<Hub> {
       flow ??= new FlowProducer({ connection: needRedis(), prefix: o.prefix });
       return flow;
     },
+    queue(name: string) {
+      let q = queues.get(name);
+      if (!q) queues.set(name, (q = new Queue(name, { connection: needRedis(), prefix: o.prefix })));
+      return q;
+    },
     log,
     alerts: new Alerter(log, config.alertWebhookUrl),
     config,
     clock: o.clock ?? Date.now,
     async close() {
       await flow?.close().catch(() => undefined);
+      await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
       if (redis) await redis.quit().catch(() => redis!.disconnect());
       if (!o.systems) await systems.close();
     },

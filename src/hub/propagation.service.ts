@@ -72,7 +72,7 @@ export async function enqueueFanout(
   });
   if (targets.length === 1) {
     const only = targetJob(targets[0]!);
-    await hub.flow.add({ ...only, data: { ...only.data, summary } });
+    await hub.queue(only.queueName).add(only.name, { ...only.data, summary }, only.opts);
     return { id, done: { queue: only.queueName, jobId: only.opts.jobId }, targets };
   }
   const children: FlowJob[] = targets.map((t) => {

@@ -47,12 +47,11 @@ function alreadyHolds(target: TargetSystem, c: CanonicalContact, hash: string, l
  * version moved on; those are judged like copies read beforehand. Any other target (Twenty) has
  * its copies read in one request first, then written (a race inside that gap remains possible).
  */
-async function guardedWrite(hub: Hub, target: TargetSystem, plan: PushPlan, intents: Promise<unknown> | undefined): Promise<UpsertOutcome[]> {
+async function guardedWrite(hub: Hub, target: TargetSystem, plan: PushPlan): Promise<UpsertOutcome[]> {
   const system = hub.systems.targets.get(target)!;
   const { due, links, externalIds } = plan;
   const expected = system.upsertUnlessChanged ? expectedVersions(due, links) : undefined;
   if (system.upsertUnlessChanged && expected) {
-    await intents;
     const done = await system.upsertUnlessChanged(due, expected);
     if (done) {
       if (!done.changed.size) return done.outcomes;
@@ -62,7 +61,6 @@ async function guardedWrite(hub: Hub, target: TargetSystem, plan: PushPlan, inte
   }
   const refs: ContactRef[] = due.filter((c) => links.has(c.contact_id)).map((c) => ({ contactId: c.contact_id, externalId: externalIds.get(c.contact_id) }));
   const { keep, read } = await judgeCopies(hub, plan, due, await readCopies(system, refs));
-  await intents;
   return keep.length ? system.upsertMany(keep, externalIds, { read }) : [];
 }
 
@@ -160,18 +158,17 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
   const system = hub.systems.targets.get(target);
   if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
   const { records, externalIds, hashes } = plan;
-  // Intents before the write, so its echo is recognised even if it arrives before the links below
-  // are recorded; recorded while a guard reads the target's copies, or just before a
-  // compare-and-set write (for every due record: one the guard keeps from this write leaves an
-  // intent for content the canonical store held, which loses nothing).
+  // Intents are sent before the write, so its echo is recognised even if it arrives before the
+  // links below are recorded (for every due record: one the guard keeps from this write leaves an
+  // intent for content the canonical store held, which loses nothing). They are not waited for:
+  // the SET is on the wire before the write's request, and an echo that still beats it goes to
+  // the inbound worker, which waits for this push's lock and then finds the link recorded.
   const intents = plan.due.length && sendsWebhooks(target) ? expectEchoes(hub.redis, hub.prefix, target, plan.due.map((c) => ({ contactId: c.contact_id, hash: hashes.get(c.contact_id)!, version: c.sync_metadata.version }))) : undefined;
-  intents?.catch(() => undefined); // awaited before the write; a rejection while the guard reads is not unhandled
+  intents?.catch(() => undefined); // awaited after the write; a rejection meanwhile is not unhandled
   let outcomes: UpsertOutcome[] = [];
-  if (guard && plan.due.length) outcomes = await guardedWrite(hub, target, plan, intents);
-  else if (plan.due.length) {
-    await intents;
-    outcomes = await system.upsertMany(plan.due, externalIds);
-  }
+  if (guard && plan.due.length) outcomes = await guardedWrite(hub, target, plan);
+  else if (plan.due.length) outcomes = await system.upsertMany(plan.due, externalIds);
+  await intents;
   const now = hub.clock();
   const links: LinkWrite[] = [];
   for (const o of outcomes) {
