@@ -4,10 +4,10 @@
  * emulators, local canonical store (SQLite, or PostgreSQL with --db postgres), an embedded Redis and a throwaway PostgreSQL for
  * the Supabase emulator. Measures:
  *   1. sync_all_contacts for 10,000 canonical contacts → Supabase + Twenty (until the outbox is empty);
- *   2. signed Twenty webhooks at --rate for --seconds (each an edit of a different person), latency
- *      from sending the webhook to the moment the fan-out's last job finished (every target
- *      written; the time its worker reports), and separately to the moment this process saw that
- *      job's completion event (which adds Redis's event delivery and this busy process's own lag);
+ *   2. signed Twenty webhooks at --rate, first for --warmup seconds (reported apart), then for
+ *      --seconds (each an edit of a different person), latency from sending the webhook to the
+ *      moment the fan-out's last job finished (every target written; the time its worker reports,
+ *      read back from Redis);
  *   3. a bare BullMQ job round trip in the same run, for comparison;
  * and the machine's busy CPU per webhook over phase 2 (every process; the machine should be otherwise idle).
  * Twenty's client-side limiter is raised for the emulator (TWENTY_RATE_LIMIT_PER_MINUTE, reported);
@@ -178,14 +178,16 @@ function spawnWorker(env: NodeJS.ProcessEnv, queues: string[], nodeArgs: string[
 }
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, db: { type: 'string', default: 'sqlite' }, 'cpu-prof': { type: 'string' }, series: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, db: { type: 'string', default: 'sqlite' }, 'cpu-prof': { type: 'string' }, series: { type: 'boolean' }, warmup: { type: 'string', default: '10' }, help: { type: 'boolean' } } });
   if (values.help) {
-    console.error('usage: npm run bench -- hub [--rate 200] [--seconds 20] [--db sqlite|postgres] [--cpu-prof <dir>] (CPU profiles of the worker processes) [--series] (latency and machine CPU per second of sending, on stderr)');
+    console.error('usage: npm run bench -- hub [--rate 200] [--seconds 20] [--db sqlite|postgres] [--warmup 10] (seconds at the same rate before measuring, reported apart) [--cpu-prof <dir>] (CPU profiles of the worker processes) [--series] (latency and CPU per second of the measured sending, on stderr)');
     return;
   }
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
+  const warmup = Number(values.warmup);
   if (!(rate > 0 && rate <= 2000) || !(seconds > 0 && seconds <= 300)) throw new Error('--rate must be 1–2000 and --seconds 1–300');
+  if (!(warmup >= 0 && warmup <= 300)) throw new Error('--warmup must be 0–300 (seconds)');
   const cleanup: (() => Promise<void> | void)[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'kith-hub-bench-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -283,48 +285,100 @@ export async function main(args: string[]): Promise<void> {
     const sent = new Map<string, number>();
     const arrived = new Set<string>();
     const latencies: number[] = [];
-    const observed: number[] = [];
+    const warmups = new Set<string>();
+    const warmupLatencies: number[] = [];
     const series: [number, number][] = [];
-    // BullMQ does not close connections it was handed: each is disconnected here, or the process never exits.
-    // A fan-out ends with its parent, or — when only one target lacked the change — with that target's job.
-    const eventsConns = ['contacts-fanout', 'contacts-to-supabase'].map((name) => ({ name, conn: createRedis(redis.url, { name: `bench-events-${name}` }) }));
-    for (const { conn: c } of eventsConns) cleanup.unshift(async () => c.disconnect());
-    const events = eventsConns.map(({ name, conn: c }) => new QueueEvents(name, { connection: c, prefix }));
-    for (const e of events) cleanup.unshift(() => e.close());
-    await Promise.all(events.map((e) => e.waitUntilReady()));
-    const onCompleted = ({ returnvalue }: { returnvalue: unknown }) => {
-      const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as { first?: { contactId: string }; ids?: string[]; origin?: string; finishedAt?: number };
-      if (r?.origin !== 'twenty-edit') return;
-      const seen = Date.now();
-      // A batched fan-out lists every contact it carried; each one's latency ends here: when the
-      // last target's job finished (its worker's clock, this machine's), and when this process saw it.
+    // A fan-out ends with its parent, or — when only one target lacked the change — with that
+    // target's job. Their completions are read from Redis every 250 ms (a poll of each queue's
+    // completed set, then the new jobs' return values in one pipeline) rather than through
+    // QueueEvents, whose stream of every job's every state change costs this process and Redis
+    // CPU that the system under test would otherwise have; the latency ends at the finish time
+    // the job's worker reports, so polling adds nothing to it.
+    const onCompleted = (returnvalue: string | null) => {
+      const r = (returnvalue ? JSON.parse(returnvalue) : null) as { first?: { contactId: string }; ids?: string[]; origin?: string; finishedAt?: number } | null;
+      if (r?.origin !== 'twenty-edit' || r.finishedAt === undefined) return;
+      // A batched fan-out lists every contact it carried; each one's latency ends here.
       for (const id of r.ids ?? (r.first ? [r.first.contactId] : [])) {
         const start = sent.get(id);
-        if (start === undefined || arrived.has(id)) continue;
-        latencies.push((r.finishedAt ?? seen) - start);
-        if (values.series) series.push([start, (r.finishedAt ?? seen) - start]);
-        observed.push(seen - start);
+        // (A fan-out that finished before this edit was sent belongs to an earlier edit of the contact.)
+        if (start === undefined || arrived.has(id) || r.finishedAt < start) continue;
+        (warmups.has(id) ? warmupLatencies : latencies).push(r.finishedAt - start);
+        if (values.series && !warmups.has(id)) series.push([start, r.finishedAt - start]);
         arrived.add(id);
       }
     };
-    for (const e of events) e.on('completed', onCompleted);
+    const pollConn = createRedis(redis.url, { name: 'bench-completions' });
+    cleanup.unshift(async () => pollConn.disconnect());
+    const polled = new Map<string, { since: number; seen: Set<string> }>(['contacts-fanout', 'contacts-to-supabase'].map((name) => [name, { since: Date.now(), seen: new Set() }]));
+    const pollCompletions = async () => {
+      for (const [name, st] of polled) {
+        const flat = (await pollConn.zrangebyscore(`${prefix}:${name}:completed`, st.since, '+inf', 'WITHSCORES')) as string[];
+        const ids: string[] = [];
+        for (let i = 0; i < flat.length; i += 2) {
+          if (!st.seen.has(flat[i]!)) ids.push(flat[i]!);
+          st.since = Math.max(st.since, Number(flat[i + 1]));
+        }
+        if (!ids.length) continue;
+        const p = pollConn.pipeline();
+        for (const id of ids) p.hget(`${prefix}:${name}:${id}`, 'returnvalue');
+        const res = (await p.exec()) ?? [];
+        res.forEach(([, v], i) => {
+          st.seen.add(ids[i]!);
+          onCompleted(v as string | null);
+        });
+      }
+    };
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        await pollCompletions().catch((err: Error) => log(`polling completions failed: ${err.message}`));
+        await sleep(250);
+      }
+    })();
+    cleanup.unshift(async () => {
+      polling = false;
+      await poller;
+    });
     const pool = new Pool(base, { connections: 32 });
     cleanup.unshift(() => pool.close());
     const total = Math.round(rate * seconds);
+    const warm = Math.round(rate * warmup);
     let statusErrors = 0;
+    let warmupErrors = 0;
     const inflight: Promise<void>[] = [];
-    const started = performance.now();
-    const busyBefore = machineBusyMs();
+    // Measured from the first webhook after the warm-up (set when it is sent).
+    let busyBefore = NaN;
+    let procBefore = new Map<string, number>();
+    let redisBefore: Record<string, number> = {};
     // --series: the machine's busy CPU in each second of sending.
     const cpuSeries: number[] = [];
-    let lastBusy = busyBefore;
-    const cpuTimer = values.series ? setInterval(() => { const b = machineBusyMs(); cpuSeries.push(Math.round(b - lastBusy)); lastBusy = b; }, 1000) : undefined;
+    let lastBusy = NaN;
+    const procSeries: Record<string, number>[] = [];
+    let lastProc = new Map<string, number>();
+    let cpuTimer: NodeJS.Timeout | undefined;
     cleanup.unshift(() => clearInterval(cpuTimer));
-    const procBefore = processCpuMs();
-    const redisBefore = await commandStats(conn);
-    for (let i = 0; i < total; i++) {
+    const started = performance.now();
+    let measuredFrom = started;
+    for (let i = 0; i < warm + total; i++) {
       const wait = started + (i * 1000) / rate - performance.now();
       if (wait > 0) await sleep(wait);
+      if (i === warm) {
+        if (warm) log(`warm-up: ${warm} webhooks sent in ${warmup} s; measuring from here`);
+        measuredFrom = performance.now();
+        busyBefore = lastBusy = machineBusyMs();
+        procBefore = lastProc = processCpuMs();
+        redisBefore = await commandStats(conn);
+        if (values.series) {
+          cpuTimer = setInterval(() => {
+            const b = machineBusyMs();
+            cpuSeries.push(Math.round(b - lastBusy));
+            lastBusy = b;
+            const p = processCpuMs();
+            procSeries.push(cpuBreakdown(lastProc, p, 1));
+            lastProc = p;
+          }, 1000);
+        }
+      }
       const c = seeded[i % CONTACTS]!;
       const record = twenty.editPerson(c.contact_id, { jobTitle: `Title ${i}` });
       const body = JSON.stringify({
@@ -334,6 +388,9 @@ export async function main(args: string[]): Promise<void> {
       const ts = String(Date.now());
       sent.set(c.contact_id, Date.now());
       arrived.delete(c.contact_id); // a contact edited again (runs past 10,000 webhooks) is timed again
+      const warming = i < warm;
+      if (warming) warmups.add(c.contact_id);
+      else warmups.delete(c.contact_id);
       inflight.push(
         pool
           .request({
@@ -343,27 +400,32 @@ export async function main(args: string[]): Promise<void> {
           })
           .then(async (res) => {
             await res.body.dump();
-            if (res.statusCode !== 202) statusErrors++;
+            if (res.statusCode !== 202) {
+              if (warming) warmupErrors++;
+              else statusErrors++;
+            }
           }),
       );
     }
     await Promise.all(inflight);
     clearInterval(cpuTimer);
-    const sendSeconds = (performance.now() - started) / 1000;
-    for (let i = 0; i < 1500 && latencies.length < total - statusErrors; i++) await sleep(20);
+    const sendSeconds = (performance.now() - measuredFrom) / 1000;
+    for (let i = 0; i < 1500 && (latencies.length < total - statusErrors || warmupLatencies.length < warm - warmupErrors); i++) await sleep(20);
     // CPU the whole pipeline spent per webhook (Kith, workers, emulators, Redis, PostgreSQL, this driver).
     const cpuPerWebhook = (machineBusyMs() - busyBefore) / total;
     log(`CPU ms per webhook by process: ${JSON.stringify(cpuBreakdown(procBefore, processCpuMs(), total))}`);
     const redisAfter = await commandStats(conn);
     const calls = Object.entries(redisAfter).map(([k, v]) => [k, Math.round(((v - (redisBefore[k] ?? 0)) / total) * 10) / 10] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-    log(`Redis calls per webhook: ${calls.reduce((n, [, v]) => n + v, 0).toFixed(1)} ${JSON.stringify(Object.fromEntries(calls.slice(0, 15)))}`);
-    log(`webhooks: ${total} sent in ${sendSeconds.toFixed(1)} s, ${latencies.length} reached every target, ${statusErrors} non-202`);
+    log(`Redis calls per webhook: ${calls.reduce((n, [, v]) => n + v, 0).toFixed(1)} ${JSON.stringify(Object.fromEntries(calls.slice(0, 40)))}`);
+    log(`webhooks: ${total} sent in ${sendSeconds.toFixed(1)} s after the warm-up, ${latencies.length} reached every target, ${statusErrors} non-202 (warm-up: ${warmupLatencies.length} of ${warm} reached every target, ${warmupErrors} non-202)`);
 
     if (values.series) {
       const t0s = Math.min(...series.map((x) => x[0]));
       const by: number[][] = [];
       for (const [t, l] of series) (by[Math.floor((t - t0s) / 1000)] ??= []).push(l);
       log(`machine CPU ms per second: ${cpuSeries.join(' ')}`);
+      const short = (k: string) => (k.startsWith('bench') ? 'bench' : k.startsWith('worker contacts-inbound') ? 'inbound worker' : k.startsWith('worker contacts-fanout') ? 'push worker' : k.replace(/-server$/, ''));
+      for (const name of Object.keys(procSeries[0] ?? {}).filter((k) => /^(bench|worker|postgres|redis)/.test(k))) log(`  ${short(name)}: ${procSeries.map((x) => Math.round(x[name] ?? 0)).join(' ')}`);
       log(`latency per second of sending, max/p95 ms: ${by.map((v) => { const r = pct(v); return `${Math.max(...v)}/${r.p95}`; }).join(' ')}`);
     }
     const stages = await latencyStages(hubQueues, sent);
@@ -396,7 +458,10 @@ export async function main(args: string[]): Promise<void> {
       webhooks_reached_all_targets: latencies.length,
       webhook_errors: statusErrors,
       webhook_to_all_targets_ms: pct(latencies),
-      webhook_to_all_targets_observed_ms: pct(observed),
+      warmup_seconds: warmup,
+      warmup_webhooks: warm,
+      warmup_webhook_errors: warmupErrors,
+      warmup_webhook_to_all_targets_ms: pct(warmupLatencies),
       machine_cpu_ms_per_webhook: Math.round(cpuPerWebhook * 100) / 100,
       targets: [...hub.systems.targets.keys()],
       canonical: hub.systems.canonicalName,
