@@ -26,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import type { CanonicalContact } from '../src/contacts/canonical-contact.js';
 import { pendingByTarget } from '../src/contacts/contact-outbox.store.js';
 import { openDb } from '../src/db/open-db.js';
+import { SqliteDb } from '../src/db/sqlite-db.js';
 import { buildHttpServer } from '../src/http/server.js';
 import { openHub } from '../src/hub/hub-context.js';
 import { hubHttpOptions } from '../src/hub/hub-http.js';
@@ -207,6 +208,8 @@ export async function main(args: string[]): Promise<void> {
     }
     const db = await openDb(values.db === 'postgres' ? { engine: 'postgres', url: dbUrl } : { engine: 'sqlite', path: dbUrl.slice('sqlite:'.length) });
     cleanup.unshift(() => db.close());
+    // As `kith start` does for its HTTP server: the log is checkpointed off the event loop.
+    if (db instanceof SqliteDb) db.checkpointInBackground();
     const twenty = await startTwentyEmulator({ maxLimit: 200 });
     cleanup.unshift(() => twenty.stop());
     const supabase = await startSupabaseEmulator({ postgresUrl: pgServer.url });

@@ -5,6 +5,7 @@ import { loadDotenv } from '../config/parse-env.js';
 import { loadRedisConfig, type RedisConfig } from '../config/redis.config.js';
 import type { Db } from '../db/db.js';
 import { openDb } from '../db/open-db.js';
+import { SqliteDb } from '../db/sqlite-db.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { checkEvictionPolicy, createRedis } from '../redis/connection.js';
 import { attachOrStartEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
@@ -22,6 +23,8 @@ export interface RuntimeOptions {
   /** Start an embedded redis-server when REDIS_URL is unset (default true). */
   embeddedRedis?: boolean;
   log?: Logger;
+  /** A server or worker: SQLite's log is checkpointed by a background thread, never inside a job's commit. */
+  longRunning?: boolean;
 }
 
 export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -55,6 +58,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     await embedded?.stop();
     throw err;
   }
+  if (opts.longRunning && db instanceof SqliteDb) db.checkpointInBackground({ onError: (message) => log.warn(message) });
   return {
     core,
     redis: { ...redisConfig, url, embedded },

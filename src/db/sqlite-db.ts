@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { TemporaryError } from '../errors.js';
 import type { Db, Params, Queryable, Row } from './db.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 type Stmt = Database.Statement;
 
@@ -188,6 +189,20 @@ export class SqliteDb extends SqliteQueryable implements Db {
     }
   }
 
+  private checkpointer: WalCheckpointer | undefined;
+
+  /**
+   * Checkpoint the write-ahead log from a worker thread from now on (wal-checkpointer.ts), so no
+   * COMMIT of this process stalls its event loop copying the log: for long-running processes
+   * that answer requests or run many small jobs. Bulk work keeps the large autocheckpoint below
+   * as its safety net either way. Nothing for ':memory:'.
+   */
+  checkpointInBackground(opts: { everyMs?: number; onError?: (message: string) => void } = {}): WalCheckpointer | undefined {
+    if (this.path === ':memory:') return undefined;
+    this.checkpointer ??= startWalCheckpointer(this.path, opts);
+    return this.checkpointer;
+  }
+
   async ping(): Promise<boolean> {
     try {
       this.raw.prepare('SELECT 1').get();
@@ -198,6 +213,7 @@ export class SqliteDb extends SqliteQueryable implements Db {
   }
   async close(): Promise<void> {
     await this.lock.catch(() => undefined);
+    await this.checkpointer?.stop();
     if (this.readerRaw !== this.raw && this.readerRaw.open) this.readerRaw.close();
     if (this.raw.open) this.raw.close();
   }

@@ -42,7 +42,7 @@ export function startCommand(): Command {
       loadDotenv();
       const http = loadHttpConfig();
       const workerConfig = loadWorkerConfig();
-      const rt = await openRuntime();
+      const rt = await openRuntime({ longRunning: true });
       const { log } = rt;
       let host: WorkerHost | undefined;
       const cleanups: Array<() => Promise<void>> = [];

@@ -29,7 +29,7 @@ export function workerCommand(): Command {
       }
       const cfg = loadWorkerConfig();
       const cleanups: Array<() => Promise<void>> = [];
-      const rt = await openRuntime({ embeddedRedis: false });
+      const rt = await openRuntime({ embeddedRedis: false, longRunning: true });
       const host = await startWorkerHost({
         redisUrl: rt.redis.url,
         prefix: rt.redis.prefix,

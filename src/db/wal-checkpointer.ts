@@ -1,0 +1,57 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Checkpoints of a SQLite database's write-ahead log, off the event loop. SQLite otherwise runs a
+ * checkpoint inside whichever COMMIT pushes the log past `wal_autocheckpoint` pages, and
+ * better-sqlite3 is synchronous: that process's event loop stops for the whole copy (340 ms
+ * measured in a hub worker at 200 webhooks/s, every job in it waiting). Here a worker thread with
+ * its own connection runs a PASSIVE checkpoint every `everyMs`: it copies what no reader still
+ * needs, never waits for readers or writers, and lets the next writer start the log from the top
+ * once all of it is copied — so the log stays a few megabytes and commits never checkpoint.
+ * Several processes may each run one; a checkpoint that finds another running skips a turn.
+ */
+export interface WalCheckpointer {
+  /** The last checkpoint's view: frames in the log and how many of them are in the database file. */
+  stats(): Promise<{ frames: number; copied: number; failures: number }>;
+  /** A last checkpoint, then the thread ends. */
+  stop(): Promise<void>;
+}
+
+type ThreadMessage = { type: 'ready' | 'stopped' } | { type: 'stats'; frames: number; copied: number; failures: number } | { type: 'error'; message: string; failures: number };
+
+export function startWalCheckpointer(path: string, opts: { everyMs?: number; onError?: (message: string) => void } = {}): WalCheckpointer {
+  const worker = new Worker(new URL('./wal-checkpoint.thread.mjs', import.meta.url), { workerData: { path, everyMs: opts.everyMs ?? 2000 } });
+  // Never what keeps a process alive.
+  worker.unref();
+  let exited = false;
+  const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  void exit.then(() => (exited = true));
+  const waiters: ((m: ThreadMessage) => void)[] = [];
+  worker.on('message', (m: ThreadMessage) => {
+    if (m.type === 'error') opts.onError?.(`checkpointing ${path} failed (${m.failures} time(s) so far): ${m.message}`);
+    else waiters.shift()?.(m);
+  });
+  worker.on('error', (err) => opts.onError?.(`the checkpoint thread for ${path} stopped: ${err.message}`));
+  const ask = (msg: string) =>
+    new Promise<ThreadMessage | undefined>((resolve) => {
+      if (exited) return resolve(undefined);
+      waiters.push(resolve);
+      void exit.then(() => resolve(undefined));
+      worker.postMessage(msg);
+    });
+  // The first message is 'ready'.
+  waiters.push(() => undefined);
+  return {
+    async stats() {
+      const m = await ask('stats');
+      return m?.type === 'stats' ? { frames: m.frames, copied: m.copied, failures: m.failures } : { frames: 0, copied: 0, failures: 0 };
+    },
+    async stop() {
+      if (exited) return;
+      const timer = setTimeout(() => void worker.terminate(), 5_000);
+      worker.postMessage('stop');
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
