@@ -8,17 +8,31 @@ const db = new Database(path, { fileMustExist: true });
 // The checkpoint syncs the log before copying it and the database file after, as the process's
 // own connections would (synchronous = NORMAL in WAL mode).
 db.pragma('synchronous = NORMAL');
-// PASSIVE never waits: it copies what no reader still needs and leaves the rest for next time.
-db.pragma('busy_timeout = 0');
+// How long RESTART may wait for the write lock and for readers (this thread's time, not a job's).
+db.pragma('busy_timeout = 50');
 
 let frames = 0;
 let copied = 0;
+let restarts = 0;
 let failures = 0;
 function checkpoint() {
   try {
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    frames = r.log;
-    copied = r.checkpointed;
+    // PASSIVE copies the log without taking any lock that others wait for. Under steady writes it
+    // never catches up with the end of the log, so the log would only grow (and a commit would
+    // one day copy hundreds of megabytes at once); RESTART then copies the few frames written
+    // meanwhile under the write lock and waits for readers to leave the log, so the next commit
+    // writes it from the top. Writers wait those few milliseconds between turns of their event
+    // loop (BEGIN IMMEDIATE polls); when the lock or a reader is not free within busy_timeout,
+    // RESTART gives up (busy = 1) until the next tick.
+    const [p] = db.pragma('wal_checkpoint(PASSIVE)');
+    frames = p.log;
+    copied = p.checkpointed;
+    if (p.log > 0) {
+      const [r] = db.pragma('wal_checkpoint(RESTART)');
+      if (r.busy === 0) restarts++;
+      frames = r.log;
+      copied = r.checkpointed;
+    }
   } catch (err) {
     // SQLITE_BUSY (another process is checkpointing) or a transient I/O error: try again next tick.
     failures++;
@@ -34,6 +48,6 @@ parentPort.on('message', (m) => {
     db.close();
     parentPort.postMessage({ type: 'stopped', frames, copied });
     parentPort.close();
-  } else if (m === 'stats') parentPort.postMessage({ type: 'stats', frames, copied, failures });
+  } else if (m === 'stats') parentPort.postMessage({ type: 'stats', frames, copied, restarts, failures });
 });
 parentPort.postMessage({ type: 'ready' });

@@ -12,12 +12,12 @@ import { Worker } from 'node:worker_threads';
  */
 export interface WalCheckpointer {
   /** The last checkpoint's view: frames in the log and how many of them are in the database file. */
-  stats(): Promise<{ frames: number; copied: number; failures: number }>;
+  stats(): Promise<{ frames: number; copied: number; restarts: number; failures: number }>;
   /** A last checkpoint, then the thread ends. */
   stop(): Promise<void>;
 }
 
-type ThreadMessage = { type: 'ready' | 'stopped' } | { type: 'stats'; frames: number; copied: number; failures: number } | { type: 'error'; message: string; failures: number };
+type ThreadMessage = { type: 'ready' | 'stopped' } | { type: 'stats'; frames: number; copied: number; restarts: number; failures: number } | { type: 'error'; message: string; failures: number };
 
 export function startWalCheckpointer(path: string, opts: { everyMs?: number; onError?: (message: string) => void } = {}): WalCheckpointer {
   const worker = new Worker(new URL('./wal-checkpoint.thread.mjs', import.meta.url), { workerData: { path, everyMs: opts.everyMs ?? 2000 } });
@@ -44,7 +44,7 @@ export function startWalCheckpointer(path: string, opts: { everyMs?: number; onE
   return {
     async stats() {
       const m = await ask('stats');
-      return m?.type === 'stats' ? { frames: m.frames, copied: m.copied, failures: m.failures } : { frames: 0, copied: 0, failures: 0 };
+      return m?.type === 'stats' ? { frames: m.frames, copied: m.copied, restarts: m.restarts, failures: m.failures } : { frames: 0, copied: 0, restarts: 0, failures: 0 };
     },
     async stop() {
       if (exited) return;

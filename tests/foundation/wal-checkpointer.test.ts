@@ -70,6 +70,6 @@ describe('WAL checkpoints in a background thread', () => {
     await mem.close();
     await db.close();
     // The thread has ended: it answers nothing more.
-    expect(await first!.stats()).toEqual({ frames: 0, copied: 0, failures: 0 });
+    expect(await first!.stats()).toEqual({ frames: 0, copied: 0, restarts: 0, failures: 0 });
   });
 });
