@@ -61,6 +61,26 @@ describe('WAL checkpoints in a background thread', () => {
     check.close();
   });
 
+  it('restarts the log under a steady stream of writes from two connections, so it does not grow with them', async () => {
+    // Two connections (two processes) each commit every ~2 ms: the log is never idle for long.
+    const stream = async (a: SqliteDb, b: SqliteDb) => {
+      for (let i = 0; i < 150; i++) {
+        await Promise.all([a, b].map((db) => db.tx((q) => q.run('INSERT INTO t (v) VALUES (?)', [Buffer.alloc(2048, i)]))));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    const plain = await open('steady-plain.db');
+    await stream(plain, new SqliteDb(join(dir, 'steady-plain.db')));
+    const grown = walBytes('steady-plain.db');
+    const db = await open('steady.db');
+    const other = new SqliteDb(join(dir, 'steady.db'));
+    opened.push(other);
+    const ckpt = db.checkpointInBackground({ everyMs: 20 })!;
+    await stream(db, other);
+    expect(walBytes('steady.db')).toBeLessThan(grown / 2);
+    expect((await ckpt.stats()).restarts).toBeGreaterThan(0);
+  });
+
   it('one thread per database however often it is asked; none for :memory:; closing the database ends it', async () => {
     const db = await open('once.db');
     const first = db.checkpointInBackground({ everyMs: 20 });
