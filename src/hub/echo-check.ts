@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { SystemName } from '../contacts/canonical-contact.js';
 import { type ContactLink, findLinkByExternalId, getLink } from '../contacts/contact-links.store.js';
 import type { SystemContact } from '../contacts/contact-system.js';
 import type { Queryable } from '../db/db.js';
 import { isEcho } from '../domain/contacts/echo-detector.js';
-import { expectedEcho } from './echo-intents.js';
+import { echoIntentKey, parseEchoIntent } from './echo-intents.js';
 import { linkHashOf } from './system-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,17 +34,26 @@ export async function resolveLink(db: Queryable, s: SystemContact): Promise<{ co
 }
 
 /**
- * The contact id when `carried` (a record as a webhook carried it) is Kith's last write to its
- * system coming back — its hash equals the link's — else undefined. Used by the inbound worker
- * and, for systems whose records map without a lookup, by the webhook route itself, so an echo
- * costs no job at all. With `intents` (the route), the intent Kith recorded before writing
- * counts too (echo-intents.ts).
+ * What the webhook route needs to recognise Kith's last write to a system coming back in a
+ * record a webhook carried (`carried`), in two steps so the Redis read can share a round trip
+ * with the route's own: `byLink` when its hash equals the link's (one indexed read), else the
+ * key of the intent Kith recorded before writing (echo-intents.ts; the echo often arrives before
+ * the worker has recorded the link) and `byIntent` to judge that key's value.
  */
-export async function echoOf(db: Queryable, carried: SystemContact, intents?: { redis: Redis; prefix: string }): Promise<string | undefined> {
+export interface EchoProbe {
+  contactId: string;
+  byLink: boolean;
+  intentKey: string;
+  byIntent(value: string | null | undefined): boolean;
+}
+
+export async function probeEcho(db: Queryable, carried: SystemContact, prefix: string): Promise<EchoProbe> {
   const { contactId, link } = await resolveLink(db, carried);
   const hash = linkHashOf(carried);
-  if (isEcho(hash, link, carried.version)) return contactId;
-  // A write's intent: its echo often arrives before the worker has recorded the link.
-  if (intents && isEcho(hash, await expectedEcho(intents.redis, intents.prefix, carried.system, contactId), carried.version)) return contactId;
-  return undefined;
+  return {
+    contactId,
+    byLink: isEcho(hash, link, carried.version),
+    intentKey: echoIntentKey(prefix, carried.system, contactId),
+    byIntent: (value) => isEcho(hash, parseEchoIntent(value), carried.version),
+  };
 }

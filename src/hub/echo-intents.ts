@@ -24,7 +24,7 @@ export interface EchoIntent {
 const WEBHOOK_SYSTEMS: ReadonlySet<SystemName> = new Set(['twenty', 'supabase']);
 export const sendsWebhooks = (system: SystemName) => WEBHOOK_SYSTEMS.has(system);
 
-const echoIntentKey = (prefix: string, system: SystemName, contactId: string) => `${prefix}:hub:echo:${system}:${contactId}`;
+export const echoIntentKey = (prefix: string, system: SystemName, contactId: string) => `${prefix}:hub:echo:${system}:${contactId}`;
 
 /** Records the intents of one write, in one round trip (the newest write to a contact replaces the older intent). */
 export async function expectEchoes(redis: Redis, prefix: string, system: SystemName, intents: readonly EchoIntent[], ttlMs = ECHO_INTENT_TTL_MS): Promise<void> {
@@ -38,7 +38,11 @@ export async function expectEchoes(redis: Redis, prefix: string, system: SystemN
 
 /** The intent recorded for a contact in a system, in the shape of a link's state, or undefined. */
 export async function expectedEcho(redis: Redis, prefix: string, system: SystemName, contactId: string): Promise<LinkState | undefined> {
-  const v = await redis.get(echoIntentKey(prefix, system, contactId));
+  return parseEchoIntent(await redis.get(echoIntentKey(prefix, system, contactId)));
+}
+
+/** An intent as stored (`<version>|<hash>`, the value at echoIntentKey) in the shape of a link's state; undefined for none. */
+export function parseEchoIntent(v: string | null | undefined): LinkState | undefined {
   if (!v) return undefined;
   const bar = v.indexOf('|');
   const version = Number(v.slice(0, bar));

@@ -3,7 +3,7 @@ import type { Db } from '../db/db.js';
 import type { HttpServerOptions } from '../http/server.js';
 import { fromSupabaseRow, parseSupabaseRow } from '../systems/supabase/contact-row.mapper.js';
 import { twentyRecordWithoutLookup } from '../systems/twenty/person.mapper.js';
-import { echoOf } from './echo-check.js';
+import { probeEcho } from './echo-check.js';
 import { hubHealthSection, hubMetricsText } from './hub-status.js';
 import { configuredSystems } from './systems-registry.js';
 import { type EchoFilter, loadWebhookSettings, webhookRoutes } from './webhooks.route.js';
@@ -13,10 +13,10 @@ export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<Ht
   const systems = configuredSystems(env);
   const settings = loadWebhookSettings(env);
   // Records that map without a lookup have their echoes recognised here, before any job.
-  const supabaseEcho: EchoFilter = async (record, intents) => echoOf(db, fromSupabaseRow(parseSupabaseRow(record, settings.supabaseTable)), intents);
-  const twentyEcho: EchoFilter = async (record, intents) => {
+  const supabaseEcho: EchoFilter = async (record, prefix) => probeEcho(db, fromSupabaseRow(parseSupabaseRow(record, settings.supabaseTable)), prefix);
+  const twentyEcho: EchoFilter = async (record, prefix) => {
     const carried = twentyRecordWithoutLookup(record);
-    return carried ? echoOf(db, carried, intents) : undefined;
+    return carried ? probeEcho(db, carried, prefix) : undefined;
   };
   return {
     routes: [webhookRoutes(settings, { supabaseEcho, twentyEcho })],

@@ -16,6 +16,7 @@ import {
   verifyTwentyWebhook,
 } from '../systems/twenty/webhook-signature.js';
 import { HUB_QUEUE } from './hub-queues.js';
+import type { EchoProbe } from './echo-check.js';
 import type { InboundChange } from './inbound.service.js';
 
 export interface WebhookSettings {
@@ -47,10 +48,14 @@ async function enqueue(queue: Queue, jobId: string, data: InboundChange): Promis
 }
 
 /**
- * Recognises Kith's own write coming back in a webhook's record: the contact id when it is one.
- * `intents`: where the hub records what it is about to write (echo-intents.ts).
+ * Recognises Kith's own write coming back in a webhook's record (echo-check.ts): undefined for a
+ * record that cannot be judged here. `prefix`: the queues' prefix, under which the hub keeps
+ * the intents of its writes (echo-intents.ts).
  */
-export type EchoFilter = (record: unknown, intents: { redis: Redis; prefix: string }) => Promise<string | undefined>;
+export type EchoFilter = (record: unknown, prefix: string) => Promise<EchoProbe | undefined>;
+
+/** The echo's contact id when the probe says Kith wrote this record (`intent`: the value at its intent key). */
+const echoOf = (probe: EchoProbe | undefined, intent?: string | null): string | undefined => (probe && (probe.byLink || probe.byIntent(intent)) ? probe.contactId : undefined);
 
 /**
  * The webhook producers: verify (constant time), validate (zod), enqueue one inbound job with a
@@ -69,8 +74,8 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
       scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
       scope.removeContentTypeParser('application/json');
       scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-      const intents = { redis: ctx.redis, prefix: queue.opts.prefix ?? 'bull' };
-      const prefix = `${intents.prefix}:hub`;
+      const queuePrefix = queue.opts.prefix ?? 'bull';
+      const prefix = `${queuePrefix}:hub`;
 
       if (settings.twentySecret) {
         const secret = settings.twentySecret;
@@ -98,7 +103,19 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
           const nonceHeader = req.headers[TWENTY_NONCE_HEADER];
           const nonce = typeof nonceHeader === 'string' && nonceHeader.trim() ? nonceHeader.trim() : undefined;
           const keys = [`${prefix}:twenty-sig:${sig}`, ...(nonce ? [`${prefix}:twenty-nonce:${digest(nonce)}`] : [])];
-          const fresh = await Promise.all(keys.map((k) => ctx.redis.set(k, '1', 'PX', ttl, 'NX')));
+          const deleted = action === 'deleted' || action === 'destroyed';
+          // Whether the record is Kith's own write coming back: the link is read here; the
+          // intent, when the link does not tell, in the same round trip as the replay check.
+          const probe = object === 'person' && !deleted && opts.twentyEcho ? await opts.twentyEcho(p.record, queuePrefix).catch(() => undefined) : undefined;
+          const round = ctx.redis.pipeline();
+          for (const k of keys) round.set(k, '1', 'PX', ttl, 'NX');
+          if (probe && !probe.byLink) round.get(probe.intentKey);
+          const results = (await round.exec()) ?? [];
+          const fresh = keys.map((_, i) => {
+            const [err, value] = results[i] ?? [new Error('no reply')];
+            if (err) throw err;
+            return value;
+          });
           if (fresh.some((f) => f !== 'OK')) {
             await Promise.all(keys.filter((_, i) => fresh[i] === 'OK').map((k) => ctx.redis.del(k)));
             return reply.code(401).send({ error: 'replayed_delivery' });
@@ -106,11 +123,9 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
           if (object !== 'person') return reply.code(202).send({ accepted: false, ignored: `${object} events are not contacts` });
           const r = p.record as { id: string; updatedAt?: unknown; deletedAt?: unknown };
           const jobId = `tw.${digest(`${r.id}|${action}|${String(r.updatedAt)}|${String(r.deletedAt)}`)}`;
-          const deleted = action === 'deleted' || action === 'destroyed';
-          if (!deleted && opts.twentyEcho) {
-            const echo = await opts.twentyEcho(p.record, intents).catch(() => undefined);
-            if (echo) return reply.code(202).send({ accepted: true, echo });
-          }
+          const intent = results[keys.length];
+          const echo = echoOf(probe, intent && !intent[0] ? (intent[1] as string | null) : undefined);
+          if (echo) return reply.code(202).send({ accepted: true, echo });
           try {
             // The after-state rides along so the worker recognises an echo without reading Twenty.
             await enqueue(queue, jobId, { system: 'twenty', externalId: r.id, deleted, at: p.eventDate, ...(deleted ? {} : { record: p.record }) });
@@ -137,13 +152,14 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
           const field = p.type === 'DELETE' ? 'old_record' : 'record';
           const id = row.contact_id;
           if (typeof id !== 'string' || !id) return reply.code(400).send({ error: `${field}.contact_id: must be a non-empty string` });
-          const jobId = `sb.${digest(`${p.type}|${stableStringify(p.record ?? null)}|${stableStringify(p.old_record ?? null)}`)}`;
           const at = typeof row.updated_at === 'string' ? row.updated_at : undefined;
           const deleted = p.type === 'DELETE' || row.deleted_at != null;
           if (!deleted && opts.supabaseEcho) {
-            const echo = await opts.supabaseEcho(p.record, intents).catch(() => undefined);
+            const probe = await opts.supabaseEcho(p.record, queuePrefix).catch(() => undefined);
+            const echo = echoOf(probe, probe && !probe.byLink ? await ctx.redis.get(probe.intentKey).catch(() => undefined) : undefined);
             if (echo) return reply.code(202).send({ accepted: true, echo });
           }
+          const jobId = `sb.${digest(`${p.type}|${stableStringify(p.record ?? null)}|${stableStringify(p.old_record ?? null)}`)}`;
           try {
             await enqueue(queue, jobId, { system: 'supabase', externalId: id, deleted, ...(at ? { at } : {}), ...(deleted ? {} : { record: p.record }) });
           } catch (err) {
