@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { TemporaryError } from '../errors.js';
 import type { Db, Params, Queryable, Row } from './db.js';
-import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
+import { startWalCheckpointer, type WalCheckpointer, type WalCheckpointOptions } from './wal-checkpointer.js';
 
 type Stmt = Database.Statement;
 
@@ -197,7 +197,7 @@ export class SqliteDb extends SqliteQueryable implements Db {
    * that answer requests or run many small jobs. Bulk work keeps the large autocheckpoint below
    * as its safety net either way. Nothing for ':memory:'.
    */
-  checkpointInBackground(opts: { everyMs?: number; onError?: (message: string) => void } = {}): WalCheckpointer | undefined {
+  checkpointInBackground(opts: WalCheckpointOptions = {}): WalCheckpointer | undefined {
     if (this.path === ':memory:') return undefined;
     this.checkpointer ??= startWalCheckpointer(this.path, opts);
     return this.checkpointer;

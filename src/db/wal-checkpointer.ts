@@ -5,9 +5,10 @@ import { Worker } from 'node:worker_threads';
  * checkpoint inside whichever COMMIT pushes the log past `wal_autocheckpoint` pages, and
  * better-sqlite3 is synchronous: that process's event loop stops for the whole copy (340 ms
  * measured in a hub worker at 200 webhooks/s, every job in it waiting). Here a worker thread with
- * its own connection runs a PASSIVE checkpoint every `everyMs`: it copies what no reader still
- * needs, never waits for readers or writers, and lets the next writer start the log from the top
- * once all of it is copied — so the log stays a few megabytes and commits never checkpoint.
+ * its own connection runs a PASSIVE checkpoint every `everyMs` (it copies what no reader still
+ * needs and waits for nobody), then, once the log is `restartFrames` long, a RESTART (see the
+ * thread) so the next commit writes the log from the top: the log stays a few megabytes and
+ * commits never checkpoint.
  * Several processes may each run one; a checkpoint that finds another running skips a turn.
  */
 export interface WalCheckpointer {
@@ -19,8 +20,16 @@ export interface WalCheckpointer {
 
 type ThreadMessage = { type: 'ready' | 'stopped' } | { type: 'stats'; frames: number; copied: number; restarts: number; failures: number } | { type: 'error'; message: string; failures: number };
 
-export function startWalCheckpointer(path: string, opts: { everyMs?: number; onError?: (message: string) => void } = {}): WalCheckpointer {
-  const worker = new Worker(new URL('./wal-checkpoint.thread.mjs', import.meta.url), { workerData: { path, everyMs: opts.everyMs ?? 2000 } });
+export interface WalCheckpointOptions {
+  /** How often to checkpoint (default 2 s). */
+  everyMs?: number;
+  /** The log is started from the top again once it is this many frames (pages) long (default 1,000: 4 MB). */
+  restartFrames?: number;
+  onError?: (message: string) => void;
+}
+
+export function startWalCheckpointer(path: string, opts: WalCheckpointOptions = {}): WalCheckpointer {
+  const worker = new Worker(new URL('./wal-checkpoint.thread.mjs', import.meta.url), { workerData: { path, everyMs: opts.everyMs ?? 2000, restartFrames: opts.restartFrames ?? 1000 } });
   // Never what keeps a process alive.
   worker.unref();
   let exited = false;

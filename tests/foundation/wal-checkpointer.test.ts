@@ -75,7 +75,7 @@ describe('WAL checkpoints in a background thread', () => {
     const db = await open('steady.db');
     const other = new SqliteDb(join(dir, 'steady.db'));
     opened.push(other);
-    const ckpt = db.checkpointInBackground({ everyMs: 20 })!;
+    const ckpt = db.checkpointInBackground({ everyMs: 20, restartFrames: 50 })!;
     await stream(db, other);
     expect(walBytes('steady.db')).toBeLessThan(grown / 2);
     expect((await ckpt.stats()).restarts).toBeGreaterThan(0);
