@@ -21,7 +21,7 @@ export interface WalCheckpointer {
 type ThreadMessage = { type: 'ready' | 'stopped' } | { type: 'stats'; frames: number; copied: number; restarts: number; failures: number } | { type: 'error'; message: string; failures: number };
 
 export interface WalCheckpointOptions {
-  /** How often to checkpoint (default 2 s). */
+  /** How often to checkpoint (default 5 s: fewer syncs; the log then holds at most a few seconds of commits). */
   everyMs?: number;
   /** The log is started from the top again once it is this many frames (pages) long (default 1,000: 4 MB). */
   restartFrames?: number;
@@ -29,7 +29,7 @@ export interface WalCheckpointOptions {
 }
 
 export function startWalCheckpointer(path: string, opts: WalCheckpointOptions = {}): WalCheckpointer {
-  const worker = new Worker(new URL('./wal-checkpoint.thread.mjs', import.meta.url), { workerData: { path, everyMs: opts.everyMs ?? 2000, restartFrames: opts.restartFrames ?? 1000 } });
+  const worker = new Worker(new URL('./wal-checkpoint.thread.mjs', import.meta.url), { workerData: { path, everyMs: opts.everyMs ?? 5000, restartFrames: opts.restartFrames ?? 1000 } });
   // Never what keeps a process alive.
   worker.unref();
   let exited = false;
