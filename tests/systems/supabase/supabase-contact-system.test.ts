@@ -229,6 +229,19 @@ describe('SupabaseContactSystem with supabase-js against the emulator', () => {
     await expect(system.listChanged('garbage', 10)).rejects.toThrow(/cursor/);
   });
 
+  it('a Supabase nobody answers at is a retryable network error (through the pooled fetch)', async () => {
+    // A port that was just free: connection refused.
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((r) => probe.close(r));
+    const system = new SupabaseContactSystem(createSupabaseClient({ url: `http://127.0.0.1:${port}`, key: 'k' }));
+    const err = await system.get({ contactId: 'x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TemporaryError);
+    expect((err as TemporaryError).code).toBe('supabase_network');
+  });
+
   it('speaks enough PostgREST for supabase-js: count, ranges, in, or, order, single, delete', async () => {
     const { client } = await setup();
     const rows = ['Ann', 'Bob', 'Cy', 'Di'].map((name, i) => ({ canonical_name: name, emails: [`${name.toLowerCase()}@x.io`], version: i + 1 }));
