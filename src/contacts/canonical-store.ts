@@ -1,3 +1,4 @@
+import type { Queryable } from '../db/db.js';
 import { TemporaryError } from '../errors.js';
 import type { CanonicalContact, SystemName } from './canonical-contact.js';
 
@@ -31,6 +32,12 @@ export interface CanonicalStore {
    * is 'stale' and skipped; the same version and content is 'unchanged' and costs no write.
    */
   put(contact: CanonicalContact, expectedVersion?: number): Promise<PutOutcome>;
+  /**
+   * A store kept in Kith's own database: `put`, with `also` (more writes to that database, such
+   * as the source's link) in the same transaction — both or neither. Stores elsewhere (BigQuery)
+   * leave it out, and callers write `also` after `put`.
+   */
+  putWith?(contact: CanonicalContact, expectedVersion: number | undefined, also: (q: Queryable) => Promise<void>): Promise<PutOutcome>;
   /** Records changed after `cursor` (undefined = from the beginning), in change order. */
   listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage>;
   /** Live and deleted records holding this address (compared normalised), by contact id. */

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VersionConflictError } from '../../src/contacts/canonical-store.js';
 import { hashContact } from '../../src/domain/contacts/contact-content.js';
 import { CursorInvalidError, InvalidInputError } from '../../src/errors.js';
+import { getLink, recordLink } from '../../src/contacts/contact-links.store.js';
+import type { Queryable } from '../../src/db/db.js';
 import { LocalCanonicalStore } from '../../src/systems/local/local-canonical-store.js';
 import { LocalContactSystem } from '../../src/systems/local/local-contact-system.js';
 import { ENGINES, freshDb, type TestDb } from '../support/test-env.js';
@@ -38,6 +40,21 @@ describe.each(ENGINES)('local contacts on %s', (engine) => {
 
     const row = await t.db.get<{ content_hash: string }>('SELECT content_hash FROM contacts WHERE contact_id = ?', [ID1]);
     expect(row!.content_hash).toBe(hashContact((await store.get(ID1))!));
+  });
+
+  it('putWith commits the record and the caller\'s writes together, or neither', async () => {
+    t = await freshDb(engine);
+    const store = new LocalCanonicalStore(t.db);
+    const link = (version: number) => async (q: Queryable) => recordLink(q, { contactId: ID1, system: 'twenty', externalId: 'tw-1', hash: `h${version}`, version, at: 1 });
+    expect(await store.putWith(contact(), 0, link(3))).toMatchObject({ action: 'created', version: 3 });
+    expect(await getLink(t.db, ID1, 'twenty')).toMatchObject({ lastHash: 'h3', lastVersion: 3 });
+    // A lost compare-and-set writes neither the record nor the link.
+    await expect(store.putWith(contact({ company: 'Lost', sync_metadata: { version: 4 } }), 2, link(4))).rejects.toBeInstanceOf(VersionConflictError);
+    expect((await store.get(ID1))!.company).not.toBe('Lost');
+    expect(await getLink(t.db, ID1, 'twenty')).toMatchObject({ lastHash: 'h3', lastVersion: 3 });
+    // A failing `also` takes the record back with it.
+    await expect(store.putWith(contact({ company: 'Half', sync_metadata: { version: 4 } }), 3, async () => { throw new Error('link write failed'); })).rejects.toThrow('link write failed');
+    expect((await store.get(ID1))!.sync_metadata.version).toBe(3);
   });
 
   it('findByEmail compares normalised addresses and follows edits', async () => {

@@ -1,6 +1,6 @@
 import type { CanonicalContact } from '../../contacts/canonical-contact.js';
 import type { CanonicalPage, CanonicalStore, PutOutcome } from '../../contacts/canonical-store.js';
-import type { Db } from '../../db/db.js';
+import type { Db, Queryable } from '../../db/db.js';
 import { parseSeqCursor, rowToContact } from './contact-row.mapper.js';
 import { withLocalErrors } from './local-errors.js';
 import { readRows, rowsByEmail, rowsSince, writeContacts } from './contacts-table.js';
@@ -29,8 +29,19 @@ export class LocalCanonicalStore implements CanonicalStore {
   }
 
   async put(contact: CanonicalContact, expectedVersion?: number): Promise<PutOutcome> {
+    return this.putWith(contact, expectedVersion, async () => undefined);
+  }
+
+  /** `put` and `also` in one transaction of this database (one commit instead of two). */
+  async putWith(contact: CanonicalContact, expectedVersion: number | undefined, also: (q: Queryable) => Promise<void>): Promise<PutOutcome> {
     const expected = new Map(expectedVersion === undefined ? [] : [[contact.contact_id, expectedVersion]]);
-    const [r] = await withLocalErrors(() => this.db.tx((q) => writeContacts(q, [contact], this.clock(), expected)));
+    const [r] = await withLocalErrors(() =>
+      this.db.tx(async (q) => {
+        const out = await writeContacts(q, [contact], this.clock(), expected);
+        await also(q);
+        return out;
+      }),
+    );
     return r!;
   }
 
