@@ -57,6 +57,21 @@ describe.each(ENGINES)('local contacts on %s', (engine) => {
     expect((await store.get(ID1))!.sync_metadata.version).toBe(3);
   });
 
+  it('rewrites the email index only when a contact\'s addresses change', async () => {
+    t = await freshDb(engine);
+    const store = new LocalCanonicalStore(t.db);
+    await store.put(contact({ emails: ['ada@example.org'] }));
+    // A marker row that any rewrite of this contact's index rows would delete.
+    await t.db.run('INSERT INTO contact_emails (email, contact_id) VALUES (?, ?)', ['marker@example.org', ID1]);
+    await store.put(contact({ emails: ['ada@example.org'], company: 'Elsewhere', sync_metadata: { version: 4 } }));
+    expect((await store.findByEmail('marker@example.org')).map((c) => c.contact_id)).toEqual([ID1]);
+    expect((await store.findByEmail('ada@example.org')).map((c) => c.company)).toEqual(['Elsewhere']);
+    await store.put(contact({ emails: ['ada@new.example.org'], sync_metadata: { version: 5 } }));
+    expect(await store.findByEmail('marker@example.org')).toEqual([]);
+    expect(await store.findByEmail('ada@example.org')).toEqual([]);
+    expect((await store.findByEmail('ada@new.example.org')).map((c) => c.contact_id)).toEqual([ID1]);
+  });
+
   it('findByEmail compares normalised addresses and follows edits', async () => {
     t = await freshDb(engine);
     const store = new LocalCanonicalStore(t.db);

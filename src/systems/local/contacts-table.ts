@@ -71,6 +71,8 @@ export async function writeContacts(
   const prepared = contacts.map(prepareContact);
   let seq = await lockSeq(q);
   const existing = await readRows(q, prepared.map((p) => p.contact.contact_id));
+  // The addresses each row held before this batch: the email index is rewritten only where they change.
+  const storedEmails = new Map([...existing].map(([id, row]) => [id, row.emails]));
   const results: WriteResult[] = [];
   // One row per contact id (the last write of a batch wins): a multi-row upsert may not touch a row twice.
   const writes = new Map<string, (string | number | null)[]>();
@@ -100,12 +102,13 @@ export async function writeContacts(
   if (writes.size) {
     await upsertRows(q, [...writes.values()]);
     await setSeq(q, seq);
-    await reindexEmails(q, [...written.values()]);
+    await reindexEmails(q, [...written.values()].filter((c) => storedEmails.get(c.contact_id) !== JSON.stringify(c.emails)));
   }
   return results;
 }
 
 async function reindexEmails(q: Queryable, contacts: readonly CanonicalContact[]): Promise<void> {
+  if (!contacts.length) return;
   for (let i = 0; i < contacts.length; i += CHUNK) {
     const ids = contacts.slice(i, i + CHUNK).map((c) => c.contact_id);
     await q.run(`DELETE FROM contact_emails WHERE contact_id IN (${ids.map(() => '?').join(', ')})`, ids);
