@@ -160,13 +160,13 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
     // this record: its link keeps saying so, and the merge is written back to it.
     const overwritten = overwrittenSince(await getLink(hub.db, contactId, source), hash, incoming.updatedAt);
     const link = { contactId, system: source, externalId: incoming.externalId, hash, version, at: now };
+    const { canonical } = hub.systems;
+    const expected = current?.sync_metadata.version ?? 0;
     // The source's link is committed with the record when the canonical store lives in Kith's database.
-    const canonical = hub.systems.canonical;
-    if (overwritten) await canonical.put(d.contact, current?.sync_metadata.version ?? 0);
-    else if (canonical.putWith) await canonical.putWith(d.contact, current?.sync_metadata.version ?? 0, (q) => recordLink(q, link));
+    if (!overwritten && canonical.putWith) await canonical.putWith(d.contact, expected, (q) => recordLink(q, link));
     else {
-      await canonical.put(d.contact, current?.sync_metadata.version ?? 0);
-      await recordLink(hub.db, link);
+      await canonical.put(d.contact, expected);
+      if (!overwritten) await recordLink(hub.db, link);
     }
     // The source holds the new record unless the merge refused some of its fields (then it gets a write-back).
     const holders = !overwritten && linkHashFor(source, d.contact) === hash ? [source] : [];
