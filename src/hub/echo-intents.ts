@@ -36,11 +36,6 @@ export async function expectEchoes(redis: Redis, prefix: string, system: SystemN
   if (failed) throw failed[0];
 }
 
-/** The intent recorded for a contact in a system, in the shape of a link's state, or undefined. */
-export async function expectedEcho(redis: Redis, prefix: string, system: SystemName, contactId: string): Promise<LinkState | undefined> {
-  return parseEchoIntent(await redis.get(echoIntentKey(prefix, system, contactId)));
-}
-
 /** An intent as stored (`<version>|<hash>`, the value at echoIntentKey) in the shape of a link's state; undefined for none. */
 export function parseEchoIntent(v: string | null | undefined): LinkState | undefined {
   if (!v) return undefined;
