@@ -48,7 +48,7 @@ parentPort.on('message', (m) => {
     clearInterval(timer);
     checkpoint();
     db.close();
-    parentPort.postMessage({ type: 'stopped', frames, copied });
+    parentPort.postMessage({ type: 'stopped' });
     parentPort.close();
   } else if (m === 'stats') parentPort.postMessage({ type: 'stats', frames, copied, restarts, failures });
 });
