@@ -6,12 +6,13 @@ import { markPropagated } from '../contacts/contact-outbox.store.js';
 import { conflictSide, recordConflict } from '../contacts/sync-conflicts.store.js';
 import { carriedRecordSuffices, decideIncoming, type IncomingDecision } from '../domain/contacts/contact-merge.js';
 import { isEcho, overwrittenSince } from '../domain/contacts/echo-detector.js';
+import type { Queryable } from '../db/db.js';
 import { NotFoundError } from '../errors.js';
 import { withContactLock } from './contact-lock.js';
 import { resolveLink } from './echo-check.js';
 import type { Hub } from './hub-context.js';
 import type { TargetSystem } from './hub-queues.js';
-import { enqueueFanout, fanoutChange, syncContactToAll } from './propagation.service.js';
+import { enqueueFanout, fanoutChange, markFanoutPending, syncContactToAll } from './propagation.service.js';
 import { linkHashFor, linkHashOf } from './system-view.js';
 
 export interface InboundChange {
@@ -159,17 +160,22 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
     // current there has recorded its own write by now. The source then holds Kith's write, not
     // this record: its link keeps saying so, and the merge is written back to it.
     const overwritten = overwrittenSince(await getLink(hub.db, contactId, source), hash, incoming.updatedAt);
-    const link = { contactId, system: source, externalId: incoming.externalId, hash, version, at: now };
-    const { canonical } = hub.systems;
-    const expected = current?.sync_metadata.version ?? 0;
-    // The source's link is committed with the record when the canonical store lives in Kith's database.
-    if (!overwritten && canonical.putWith) await canonical.putWith(d.contact, expected, (q) => recordLink(q, link));
-    else {
-      await canonical.put(d.contact, expected);
-      if (!overwritten) await recordLink(hub.db, link);
-    }
     // The source holds the new record unless the merge refused some of its fields (then it gets a write-back).
     const holders = !overwritten && linkHashFor(source, d.contact) === hash ? [source] : [];
+    // With the record: the source's link (what it holds) and the outbox rows of the targets that
+    // do not hold it yet — in the record's own transaction when the canonical store lives in
+    // Kith's database, else right after it.
+    const alongside = async (q: Queryable) => {
+      if (!overwritten) await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
+      await markFanoutPending(q, hub, { contactId, version }, holders, now);
+    };
+    const { canonical } = hub.systems;
+    const expected = current?.sync_metadata.version ?? 0;
+    if (canonical.putWith) await canonical.putWith(d.contact, expected, alongside);
+    else {
+      await canonical.put(d.contact, expected);
+      await hub.db.tx(alongside);
+    }
     const f = fanout ? await fanoutChange(hub, { contactId, version }, { origin: `${source}-edit`, holders }) : undefined;
     return { action: d.action === 'create' ? 'created' : 'updated', contactId, version, fanout: f?.id };
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
 import type { SystemName } from '../contacts/canonical-contact.js';
 import { markPending } from '../contacts/contact-outbox.store.js';
+import type { Queryable } from '../db/db.js';
 import { NotFoundError } from '../errors.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
 import type { Hub } from './hub-context.js';
@@ -51,16 +52,17 @@ const shortHash = (text: string) => createHash('sha256').update(text).digest('he
 export async function enqueueFanout(
   hub: Hub,
   items: readonly FanoutItem[],
-  opts: { key?: string; origin?: string; holders?: readonly SystemName[]; guard?: boolean } = {},
+  opts: { key?: string; origin?: string; holders?: readonly SystemName[]; guard?: boolean; pendingMarked?: boolean } = {},
 ): Promise<FanoutResult> {
-  // `holders`: targets known to hold exactly these versions already (the system an edit came
-  // from, when the merge took all of it): no job, no outbox row — their job would only skip.
-  const targets = [...hub.systems.targets.keys()].filter((t) => !opts.holders?.includes(t));
+  const targets = fanoutTargets(hub, opts.holders);
   if (!items.length || !targets.length) return { targets };
   const now = hub.clock();
-  await hub.db.tx(async (q) => {
-    for (const it of items) await markPending(q, it.contactId, it.version, targets, now);
-  });
+  // `pendingMarked`: the caller wrote the outbox rows with the change (markFanoutPending).
+  if (!opts.pendingMarked) {
+    await hub.db.tx(async (q) => {
+      for (const it of items) await markPending(q, it.contactId, it.version, targets, now);
+    });
+  }
   const id = opts.key ?? (items.length === 1 ? `${items[0]!.contactId}.v${items[0]!.version}` : `batch.${shortHash(items.map((i) => `${i.contactId}@${i.version}`).join(','))}`);
   const summary: FanoutSummary = { origin: opts.origin ?? 'change', count: items.length, first: items[0], ...(items.length <= LISTED_IDS ? { ids: items.map((i) => i.contactId) } : {}), enqueuedAt: now };
   const targetJob = (target: TargetSystem) => ({
@@ -83,17 +85,32 @@ export async function enqueueFanout(
   return { id, done: { queue: HUB_QUEUE.fanout, jobId: id }, targets };
 }
 
+/**
+ * The targets a fan-out writes to. `holders`: targets known to hold exactly the versions already
+ * (the system an edit came from, when the merge took all of it): no job, no outbox row — their
+ * job would only skip.
+ */
+function fanoutTargets(hub: Hub, holders: readonly SystemName[] = []): TargetSystem[] {
+  return [...hub.systems.targets.keys()].filter((t) => !holders.includes(t));
+}
+
+/** The outbox rows of a change fanned out later by fanoutChange, written by the caller inside the change's own transaction. */
+export async function markFanoutPending(q: Queryable, hub: Hub, item: FanoutItem, holders: readonly SystemName[], now: number): Promise<void> {
+  await markPending(q, item.contactId, item.version, fanoutTargets(hub, holders), now);
+}
+
 const batchers = new WeakMap<Hub, FanoutBatcher<FanoutResult>>();
 
 /**
- * The fan-out of one change merged from a webhook, batched with the changes other inbound jobs
+ * The fan-out of one change merged from a webhook (its outbox rows already written with it:
+ * markFanoutPending), batched with the changes other inbound jobs
  * of this process merge at the same moment (FanoutBatcher): one flow, one guarded write per
  * target for all of them. A batch of one is the single-contact flow `<id>.v<version>`.
  */
 export function fanoutChange(hub: Hub, item: FanoutItem, opts: { origin: string; holders: readonly SystemName[] }): Promise<FanoutResult> {
   let b = batchers.get(hub);
   if (!b) {
-    b = new FanoutBatcher((items, key) => enqueueFanout(hub, items, { origin: key.origin, holders: key.holders, guard: true }), LISTED_IDS);
+    b = new FanoutBatcher((items, key) => enqueueFanout(hub, items, { origin: key.origin, holders: key.holders, guard: true, pendingMarked: true }), LISTED_IDS);
     batchers.set(hub, b);
   }
   return b.add(item, opts);

@@ -252,6 +252,25 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     };
   };
 
+  it('a merged change is pending at its targets from its own commit, before any fan-out is enqueued; the fan-out closes it', async () => {
+    const copy = twentyCopy(99);
+    const out = await applyRecord(h.hub, copy, { fanout: false });
+    expect(out).toMatchObject({ action: 'created', contactId: copy.contactId, fanout: undefined });
+    const version = (out as { version: number }).version;
+    const pending = (await listPending(h.db.db)).filter((p) => p.contactId === copy.contactId);
+    // Supabase lacks the record; Twenty, where it came from, is pending only if the merge changed what it holds.
+    expect(pending.map((p) => p.target)).toContain('supabase');
+    for (const p of pending) expect(p).toMatchObject({ version, attempts: 0, lastError: null });
+    for (const target of ['supabase', 'twenty']) {
+      const jobs = await h.queue(`contacts-to-${target}`).getJobs(['waiting', 'active', 'delayed', 'completed', 'prioritized']);
+      expect(jobs.filter((j) => (j.data.items as { contactId: string }[]).some((i) => i.contactId === copy.contactId))).toEqual([]);
+    }
+    await syncContactToAll(h.hub, copy.contactId!);
+    await h.settle();
+    expect((await listPending(h.db.db)).filter((p) => p.contactId === copy.contactId)).toEqual([]);
+    expect((await sbRow(copy.contactId!))?.job_title).toBe(copy.fields.job_title);
+  });
+
   it('concurrent changes share fan-out flows; every contact reaches its target and the outbox empties', async () => {
     const copies = Array.from({ length: 8 }, (_, i) => twentyCopy(i));
     const outcomes = await Promise.all(copies.map((c) => applyRecord(h.hub, c)));
