@@ -83,9 +83,14 @@ function processCpuMs(): Map<string, number> {
 
 /** Where the CPU of a phase went, by process name: ms per webhook, largest first. */
 function cpuBreakdown(before: Map<string, number>, after: Map<string, number>, n: number): Record<string, number> {
+  // Matched by pid: a kernel worker thread's name says what it is doing at the moment, so the
+  // same thread may carry another name in each snapshot (matched by name, its whole lifetime's
+  // CPU was counted).
+  const pidOf = (key: string) => key.slice(0, key.indexOf(' '));
+  const earlier = new Map([...before].map(([key, ms]) => [pidOf(key), ms]));
   const byName: Record<string, number> = {};
   for (const [key, ms] of after) {
-    const d = ms - (before.get(key) ?? 0);
+    const d = ms - (earlier.get(pidOf(key)) ?? 0);
     if (d <= 0) continue;
     const name = key.slice(key.indexOf(' ') + 1);
     byName[name] = (byName[name] ?? 0) + d;
