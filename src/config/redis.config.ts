@@ -4,8 +4,9 @@ import { type Env, parseEnv } from './parse-env.js';
 export const redisSchema = z.object({
   REDIS_URL: z
     .string()
-    .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://')
+    .refine((v) => /^(rediss?:\/\/|unix:\/\/\/)/.test(v), 'must start with redis://, rediss:// or unix:/// (a Unix socket path)')
     .refine((v) => URL.canParse(v), 'is not a valid URL')
+    .refine((v) => !v.startsWith('unix:') || /^unix:\/\/\/[^?#]+(\?db=\d+)?$/.test(v), 'a Unix socket URL is unix:///path/to/redis.sock, optionally with ?db=N')
     .optional(),
   KITH_QUEUE_PREFIX: z
     .string()

@@ -2,6 +2,27 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 
 /**
+ * Where a Redis URL points, as ioredis options: `redis://` and `rediss://` as ioredis reads them,
+ * and `unix:///path/to/redis.sock[?db=N]` for a server on this host's Unix socket (the embedded
+ * server's default: a round trip costs about a fifth less CPU than over loopback TCP).
+ */
+export function redisTarget(url: string): string | RedisOptions {
+  if (!url.startsWith('unix:')) return url;
+  const u = new URL(url);
+  const path = decodeURIComponent(u.pathname);
+  if (u.host || !path.startsWith('/')) throw new Error(`Redis URL ${url}: a Unix socket URL is unix:///absolute/path/to/redis.sock`);
+  const db = u.searchParams.get('db');
+  if (db !== null && !/^\d+$/.test(db)) throw new Error(`Redis URL ${url}: db must be a number`);
+  return { path, ...(db !== null ? { db: Number(db) } : {}) };
+}
+
+/** An ioredis client for `url` (any form redisTarget reads) with extra options. */
+export function connectRedis(url: string, options: RedisOptions): Redis {
+  const target = redisTarget(url);
+  return typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
+}
+
+/**
  * A connection for BullMQ. Workers and QueueEvents block, so retries per request must be
  * unlimited (`maxRetriesPerRequest: null`); producers use `failFast` to surface an outage.
  */
@@ -11,7 +32,7 @@ export function createRedis(url: string, opts: { failFast?: boolean; name?: stri
     connectionName: opts.name,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   };
-  const r = new Redis(url, options);
+  const r = connectRedis(url, options);
   r.on('error', () => undefined); // reported through health checks and failing calls, not as crashes
   return r;
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
+import { connectRedis } from './connection.js';
 import { freePort } from './free-port.js';
 
 export class RedisNotInstalledError extends Error {
@@ -32,7 +32,17 @@ export interface EmbeddedRedisOptions {
   extraArgs?: string[];
   /** Restart the server when it dies unexpectedly (default true). */
   supervise?: boolean;
+  /**
+   * Also listen on `<dir>/redis.sock` and hand out that socket's `unix://` URL (default true):
+   * every Kith process runs on this host, and a round trip over a Unix socket costs about a
+   * fifth less CPU than over loopback TCP. The TCP port stays open (redis-cli, Bull Board
+   * elsewhere). Skipped when the path is too long for a socket (108 bytes on Linux).
+   */
+  unixSocket?: boolean;
 }
+
+/** The longest Unix socket path Linux and macOS accept (sun_path, less its terminating NUL). */
+const MAX_SOCKET_PATH = 103;
 
 export function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -59,7 +69,7 @@ async function waitForPing(url: string, child: ChildProcess, timeoutMs: number):
   let lastErr: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} during start-up`);
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+    const probe = connectRedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
     probe.on('error', () => undefined);
     try {
       await probe.connect();
@@ -76,7 +86,7 @@ async function waitForPing(url: string, child: ChildProcess, timeoutMs: number):
 }
 
 /**
- * Start a private redis-server on a free loopback port with data under `dir` (AOF everysec,
+ * Start a private redis-server on a free loopback port (and `<dir>/redis.sock`) with data under `dir` (AOF everysec,
  * noeviction: BullMQ must never lose keys to eviction), restart it if it dies, and stop it on
  * `stop()` or when this process exits.
  */
@@ -86,9 +96,13 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   const pidFile = join(opts.dir, 'kith-redis.pid');
   reapStale(pidFile, opts.log);
   const port = opts.port ?? (await freePort());
-  const url = `redis://127.0.0.1:${port}`;
+  const socket = join(opts.dir, 'redis.sock');
+  const useSocket = opts.unixSocket !== false && Buffer.byteLength(socket) <= MAX_SOCKET_PATH && process.platform !== 'win32';
+  if (useSocket) rmSync(socket, { force: true });
+  const url = useSocket ? `unix://${socket}` : `redis://127.0.0.1:${port}`;
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', opts.dir, '--daemonize', 'no',
+    ...(useSocket ? ['--unixsocket', socket, '--unixsocketperm', '700'] : []),
     '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
     '--save', '', '--protected-mode', 'yes', '--loglevel', 'warning',
     ...(opts.extraArgs ?? []),
@@ -102,7 +116,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
     c.stderr?.on('data', (d: Buffer) => opts.log?.warn({ redis: d.toString().trim() }, 'redis-server'));
     if (c.pid) {
       writeFileSync(pidFile, String(c.pid));
-      writeFileSync(join(opts.dir, OWNER_FILE), JSON.stringify({ url, redisPid: c.pid, ownerPid: process.pid }));
+      writeFileSync(join(opts.dir, OWNER_FILE), JSON.stringify({ url, port, redisPid: c.pid, ownerPid: process.pid }));
     }
     c.on('exit', (code, signal) => {
       if (stopping) return;
@@ -152,6 +166,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
       }
       rmSync(pidFile, { force: true });
       rmSync(join(opts.dir, OWNER_FILE), { force: true });
+      if (useSocket) rmSync(socket, { force: true });
     },
   };
 }
@@ -175,15 +190,15 @@ export async function attachOrStartEmbeddedRedis(opts: EmbeddedRedisOptions): Pr
   const file = join(opts.dir, OWNER_FILE);
   if (existsSync(file)) {
     try {
-      const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; redisPid: number; ownerPid: number };
+      const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; port?: number; redisPid: number; ownerPid: number };
       if (info.ownerPid !== process.pid && processAlive(info.ownerPid) && processAlive(info.redisPid)) {
-        const probe = new Redis(info.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+        const probe = connectRedis(info.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
         probe.on('error', () => undefined);
         try {
           await probe.connect();
           await probe.ping();
           opts.log?.info({ url: info.url }, 'attached to the embedded redis-server of a running Kith process');
-          return { url: info.url, port: Number(new URL(info.url).port), pid: info.redisPid, shared: true, stop: async () => undefined };
+          return { url: info.url, port: info.port ?? Number(new URL(info.url).port), pid: info.redisPid, shared: true, stop: async () => undefined };
         } finally {
           probe.disconnect();
         }

@@ -23,6 +23,9 @@ describe('configuration', () => {
     expect(() => loadHttpConfig({ KITH_PORT: 'abc' })).toThrow(ConfigError);
     expect(() => loadHttpConfig({ KITH_PORT: '70000' })).toThrow(/^KITH_PORT: must be a whole number from 0 to 65535 \(got '70000'\)$/);
     expect(() => loadRedisConfig({ REDIS_URL: 'http://x' })).toThrow(/^REDIS_URL: must start with redis:\/\//);
+    expect(loadRedisConfig({ REDIS_URL: 'unix:///run/redis/redis.sock?db=2' }).url).toBe('unix:///run/redis/redis.sock?db=2');
+    expect(() => loadRedisConfig({ REDIS_URL: 'unix://run/redis.sock' })).toThrow(/^REDIS_URL: must start with redis:\/\/, rediss:\/\/ or unix:\/\/\//);
+    expect(() => loadRedisConfig({ REDIS_URL: 'unix:///run/redis.sock?db=x' })).toThrow(/^REDIS_URL: a Unix socket URL is unix:\/\/\/path/);
     expect(() => loadRedisConfig({ KITH_QUEUE_PREFIX: 'kith' })).toThrow(/^KITH_QUEUE_PREFIX: must be a Redis Cluster hash tag/);
     expect(() => loadDbConfig('/d', { DATABASE_URL: 'mysql://x' })).toThrow(/^DATABASE_URL: must be postgres/);
     expect(() => workerNodeFlags({ KITH_WORKER_HEAP_MB: '16' })).toThrow(/^KITH_WORKER_HEAP_MB: must be a whole number from 64/);

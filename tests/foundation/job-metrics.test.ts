@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis } from '../../src/redis/connection.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobMetricsRecorder, readJobMetrics } from '../../src/queues/job-metrics.js';
 import { createRedis } from '../../src/redis/connection.js';
@@ -32,7 +32,7 @@ describe('JobMetricsRecorder', () => {
 
   it('keeps what a failed flush could not send and adds it with the next one', async () => {
     // No offline queue: while disconnected, the flush's commands fail at once.
-    const redis = new Redis(redisUrl(), { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
+    const redis = connectRedis(redisUrl(), { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
     closers.push(async () => redis.disconnect());
     await redis.connect();
     const prefix = uniquePrefix();

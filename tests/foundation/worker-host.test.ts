@@ -18,13 +18,15 @@ describe('worker host', () => {
     prefix = uniquePrefix();
     const conn = createRedis(redisUrl(), { name: `kith:${prefix}:test` });
     const queue = new Queue(QUEUE, { connection: conn, prefix });
-    const events = new QueueEvents(QUEUE, { connection: { url: redisUrl() } as never, prefix });
+    const eventsConn = createRedis(redisUrl(), { name: `kith:${prefix}:events` });
+    const events = new QueueEvents(QUEUE, { connection: eventsConn, prefix });
     await events.waitUntilReady();
     const host = await startWorkerHost({ redisUrl: redisUrl(), prefix, handlers: [defineHandler({ queue: QUEUE, schema, handle })], concurrency: 1, log: testLog });
     closers.push(async () => {
       await host.close(1000);
       await queue.close();
       await events.close();
+      eventsConn.disconnect();
       await conn.quit();
     });
     return { queue, events, host };

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../src/redis/connection.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TemporaryError } from '../../src/errors.js';
 import { withContactLock, withContactLocks } from '../../src/hub/contact-lock.js';
@@ -13,7 +14,7 @@ describe('withContactLocks / withContactLock (real Redis)', () => {
   const key = (id: string) => `${prefix}:hub:lock:${id}`;
   let r: Redis;
   beforeAll(() => {
-    r = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    r = connectRedis(redisUrl(), { maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
     r.disconnect();

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import type { CanonicalContact } from '../../src/contacts/canonical-contact.js';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../../src/redis/connection.js';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
 import { type Hub, openHub } from '../../src/hub/hub-context.js';
 import { hubHttpOptions } from '../../src/hub/hub-http.js';
@@ -140,7 +140,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
   const hub = await openHub({ db: db.db, redisUrl: redisUrl(), prefix, log: testLog, env });
   const workers: WorkerProc[] = [];
   for (let i = 0; i < (o.workers ?? 1); i++) workers.push(await spawnWorker(env));
-  const conn = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+  const conn = connectRedis(redisUrl(), { maxRetriesPerRequest: null });
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
     let q = queues.get(name);

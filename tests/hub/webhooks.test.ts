@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../src/redis/connection.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
@@ -30,7 +31,7 @@ describe('webhook producers', () => {
     const env = { TWENTY_WEBHOOK_SECRET: TWENTY_SECRET, SUPABASE_WEBHOOK_SECRET: SUPABASE_SECRET };
     http = await buildHttpServer({ redisUrl: redisUrl(), prefix, db: db.db, queues: allQueues(), log: testLog, ...hubHttpOptions(db.db, env) });
     base = await http.app.listen({ host: '127.0.0.1', port: 0 });
-    conn = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+    conn = connectRedis(redisUrl(), { maxRetriesPerRequest: null });
     inbound = new Queue('contacts-inbound', { connection: conn, prefix });
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../../src/redis/connection.js';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { Db } from '../../src/db/db.js';
@@ -30,7 +30,7 @@ export function uniquePrefix(): string {
  * given via `KITH_CONNECTION_TAG`-style names in `names`.
  */
 export async function cleanupRedis(prefix: string): Promise<void> {
-  const r = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+  const r = connectRedis(redisUrl(), { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';
     do {
@@ -45,7 +45,7 @@ export async function cleanupRedis(prefix: string): Promise<void> {
 
 /** Names of Redis clients currently connected whose name contains `needle`. */
 export async function redisClientsNamed(needle: string): Promise<string[]> {
-  const r = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+  const r = connectRedis(redisUrl(), { maxRetriesPerRequest: 1 });
   try {
     const list = (await r.client('LIST')) as string;
     return list
