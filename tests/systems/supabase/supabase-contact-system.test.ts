@@ -290,6 +290,9 @@ describe('Supabase emulator Database Webhooks', () => {
     const c = makeContact();
     await system.upsertMany([c]);
     await emu.sql(`UPDATE contacts SET notes = 'typed in the dashboard' WHERE contact_id = $1`, [c.contact_id]);
+    // Too large for a notification's payload (8,000 bytes): it takes the emulator's outbox, in order all the same.
+    await emu.sql(`UPDATE contacts SET notes = repeat('long ', 2000) WHERE contact_id = $1`, [c.contact_id]);
+    await emu.sql(`UPDATE contacts SET notes = 'short again' WHERE contact_id = $1`, [c.contact_id]);
     await system.softDelete([{ contactId: c.contact_id }], '2026-02-01T00:00:00.000Z');
     await emu.sql(`DELETE FROM contacts`);
     await emu.flushWebhooks();
@@ -298,9 +301,11 @@ describe('Supabase emulator Database Webhooks', () => {
       expect(checkBearer(r.headers.authorization, secret)).toBe(true);
       return supabaseWebhookPayload.parse(JSON.parse(r.body));
     });
-    expect(payloads.map((p) => p.type)).toEqual(['INSERT', 'UPDATE', 'UPDATE', 'DELETE']);
+    expect(payloads.map((p) => p.type)).toEqual(['INSERT', 'UPDATE', 'UPDATE', 'UPDATE', 'UPDATE', 'DELETE']);
     expect(payloads.every((p) => p.table === 'contacts' && p.schema === 'public')).toBe(true);
-    const [ins, edit, del, gone] = payloads;
+    const [ins, edit, long, short, del, gone] = payloads;
+    expect(long!.record!.notes).toBe('long '.repeat(2000));
+    expect([long!.old_record!.notes, short!.record!.notes, short!.old_record!.notes]).toEqual(['typed in the dashboard', 'short again', 'long '.repeat(2000)]);
     expect(ins!.old_record).toBeNull();
     expect(ins!.record).toMatchObject({ contact_id: c.contact_id, version: 1, last_sync_source: 'kith' });
     expect(edit!.record).toMatchObject({ notes: 'typed in the dashboard', version: 2, last_sync_source: 'supabase' });
@@ -308,6 +313,6 @@ describe('Supabase emulator Database Webhooks', () => {
     expect(del!.record!.deleted_at).toBeTruthy();
     expect(gone!.record).toBeNull();
     expect(gone!.old_record).toMatchObject({ contact_id: c.contact_id });
-    expect(emu.webhookDeliveries.map((d) => d.status)).toEqual([200, 200, 200, 200]);
+    expect(emu.webhookDeliveries.map((d) => d.status)).toEqual([200, 200, 200, 200, 200, 200]);
   });
 });
