@@ -182,7 +182,8 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
       // A contact missing from the canonical store has nothing to propagate: close its rows too.
       ...items.filter((it) => !records.has(it.contactId)).map((it) => ({ contactId: it.contactId, version: Number.MAX_SAFE_INTEGER })),
     ], now);
-    await recordSuccess(q, `contacts-push:${target}`, outcomes.length);
+    // Last success per target (/health), to the second: not one more page written per job.
+    await recordSuccess(q, `contacts-push:${target}`, outcomes.length, { coalesceMs: 1000 });
   });
   const ids = new Set(items.map((i) => i.contactId));
   return { target, written: outcomes.filter((o) => o.action !== 'unchanged').length, skipped: plan.skipped + outcomes.filter((o) => o.action === 'unchanged').length, missing: ids.size - records.size };

@@ -31,13 +31,22 @@ export async function saveCursor(q: Queryable, key: string, cursor: string | nul
   );
 }
 
-export async function recordSuccess(q: Queryable, key: string, records: number): Promise<void> {
-  const now = Date.now();
+/**
+ * A success: stage idle, failures reset, the time and record count kept. `coalesceMs`: a key that
+ * succeeds many times a second (a target's pushes) is left as it is while it is idle and its last
+ * success is younger than that — the same row is not rewritten with every job (a page write per
+ * job); a key that has failed meanwhile is always reset at once.
+ */
+export async function recordSuccess(q: Queryable, key: string, records: number, opts: { coalesceMs?: number; now?: number } = {}): Promise<void> {
+  const now = opts.now ?? Date.now();
+  const coalesce = opts.coalesceMs
+    ? ` WHERE sync_state.stage <> 'idle' OR sync_state.failure_count <> 0 OR sync_state.last_success_at IS NULL OR sync_state.last_success_at <= ?`
+    : '';
   await q.run(
     `INSERT INTO sync_state (key, stage, failure_count, last_success_at, records, updated_at) VALUES (?, 'idle', 0, ?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET stage = 'idle', failure_count = 0, last_success_at = excluded.last_success_at,
-       records = excluded.records, updated_at = excluded.updated_at`,
-    [key, now, records, now],
+       records = excluded.records, updated_at = excluded.updated_at${coalesce}`,
+    opts.coalesceMs ? [key, now, records, now, now - opts.coalesceMs] : [key, now, records, now],
   );
 }
 

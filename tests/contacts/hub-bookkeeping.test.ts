@@ -66,5 +66,10 @@ describe.each(ENGINES)('hub bookkeeping on %s', (engine) => {
     expect(await pendingByTarget(t.db)).toEqual({ twenty: { pending: 2, oldestEnqueuedAt: 1_000 } });
     await markPending(t.db, ID1, 6, ['supabase'], 9_000);
     expect(await listPending(t.db, { target: 'supabase' })).toMatchObject([{ version: 6, enqueuedAt: 9_000, attempts: 0 }]);
+    // The pending index holds only pending rows (migration 13): confirmations remove entries, they do not move them.
+    const def = engine === 'sqlite'
+      ? (await t.db.get<{ sql: string }>(`SELECT sql FROM sqlite_master WHERE name = 'contact_outbox_pending'`))!.sql
+      : (await t.db.get<{ sql: string }>(`SELECT indexdef AS sql FROM pg_indexes WHERE indexname = 'contact_outbox_pending'`))!.sql;
+    expect(def).toMatch(/\(enqueued_at\)\s+WHERE \(?done_at IS NULL\)?/);
   });
 });

@@ -26,7 +26,7 @@ describe.each(ENGINES)('database on %s', (engine) => {
     }
   });
 
-  it('migrations 011 and 012 rebuild interactions (no person key check) and relationships, keeping rows, ids and indexes', async () => {
+  it('migrations 011, 012 and 013 rebuild interactions (no person key check), relationships and the pending index, keeping rows, ids and indexes', async () => {
     const t = await freshDb(engine, { migrate: false });
     try {
       await migrate(t.db, MIGRATIONS.filter((m) => m.version < 11));
@@ -52,11 +52,16 @@ describe.each(ENGINES)('database on %s', (engine) => {
           : await t.db.all<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'interactions' AND indexname = 'interactions_person'`);
       expect(indexes).toHaveLength(1);
       // 012 (SQLite: relationships clustered on its key) keeps every relationship.
-      expect(await migrate(t.db)).toEqual([12]);
+      expect(await migrate(t.db, MIGRATIONS.filter((m) => m.version <= 12))).toEqual([12]);
       expect(await t.db.all('SELECT person_a, person_b, shared_threads_count, first_seen_at, last_seen_at FROM relationships')).toEqual([
         { person_a: 'p1', person_b: 'p2', shared_threads_count: 3, first_seen_at: 10, last_seen_at: 20 },
       ]);
       await expect(t.db.run(`INSERT INTO relationships (person_a, person_b, updated_at) VALUES ('p1', 'p2', 1)`)).rejects.toThrow(/unique|duplicate/i);
+      // 013 (the outbox's pending index covers pending rows only) keeps the outbox as it was.
+      await t.db.run(`INSERT INTO contact_outbox (contact_id, target, version, enqueued_at, done_at) VALUES ('c1', 'twenty', 2, 100, NULL), ('c2', 'twenty', 1, 50, 60)`);
+      expect(await migrate(t.db)).toEqual([13]);
+      expect(await t.db.all('SELECT contact_id, done_at FROM contact_outbox WHERE done_at IS NULL ORDER BY enqueued_at')).toEqual([{ contact_id: 'c1', done_at: null }]);
+      expect(Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM contact_outbox'))!.n)).toBe(2);
     } finally {
       await t.dispose();
     }
