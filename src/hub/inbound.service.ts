@@ -1,4 +1,4 @@
-import type { CanonicalContact } from '../contacts/canonical-contact.js';
+import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
 import { VersionConflictError } from '../contacts/canonical-store.js';
 import type { ContactSystem, SystemContact } from '../contacts/contact-system.js';
 import { findLinkByExternalId, getLink, recordLink } from '../contacts/contact-links.store.js';
@@ -156,16 +156,17 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
   const source = incoming.system;
   if (d.action === 'create' || d.action === 'update') {
     const version = d.contact.sync_metadata.version;
-    // Read under the contact's lock: a push that overwrote the source after this record was
-    // current there has recorded its own write by now. The source then holds Kith's write, not
-    // this record: its link keeps saying so, and the merge is written back to it.
-    const overwritten = overwrittenSince(await getLink(hub.db, contactId, source), hash, incoming.updatedAt);
-    // The source holds the new record unless the merge refused some of its fields (then it gets a write-back).
-    const holders = !overwritten && linkHashFor(source, d.contact) === hash ? [source] : [];
     // With the record: the source's link (what it holds) and the outbox rows of the targets that
     // do not hold it yet — in the record's own transaction when the canonical store lives in
-    // Kith's database, else right after it.
+    // Kith's database, else right after it. The link is read there too, under the contact's lock:
+    // a push that overwrote the source after this record was current there has recorded its own
+    // write by now. The source then holds Kith's write, not this record: its link keeps saying so,
+    // and the merge is written back to it. The source holds the new record unless the merge
+    // refused some of its fields (then it gets a write-back too).
+    let holders: SystemName[] = [];
     const alongside = async (q: Queryable) => {
+      const overwritten = overwrittenSince(await getLink(q, contactId, source), hash, incoming.updatedAt);
+      holders = !overwritten && linkHashFor(source, d.contact) === hash ? [source] : [];
       if (!overwritten) await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
       await markFanoutPending(q, hub, { contactId, version }, holders, now);
     };
