@@ -33,6 +33,7 @@ import { hubHttpOptions } from '../src/hub/hub-http.js';
 import { syncAllContacts } from '../src/hub/sweep.service.js';
 import { createLogger } from '../src/log/logger.js';
 import { allQueues } from '../src/queues/queue-registry.js';
+import { workerNodeFlags } from '../src/config/worker.config.js';
 import { createRedis } from '../src/redis/connection.js';
 import { startEmbeddedRedis } from '../src/redis/embedded-redis.js';
 import { writeContacts } from '../src/systems/local/contacts-table.js';
@@ -231,7 +232,8 @@ export async function main(args: string[]): Promise<void> {
     const base = await http.app.listen({ host: '127.0.0.1', port: 0 });
     supabase.setWebhook(`${base}/webhooks/supabase`, SB_SECRET);
     const workerEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, METADATA_SERVER_DETECTION: 'none', ...env };
-    const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : [];
+    // The flags `kith start` gives its worker processes (heap limits), then profiling if asked.
+    const nodeArgs = [...workerNodeFlags(env), ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : [])];
     const workers = await Promise.all([
       spawnWorker(workerEnv, ['contacts-inbound', 'contacts-sweep', 'contacts-to-twenty'], nodeArgs),
       spawnWorker(workerEnv, ['contacts-fanout', 'contacts-to-supabase', 'contacts-to-local'], nodeArgs),
