@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readsAsRedisTarget } from '../redis/connection.js';
 import { type Env, parseEnv } from './parse-env.js';
 
 export const redisSchema = z.object({
@@ -6,7 +7,7 @@ export const redisSchema = z.object({
     .string()
     .refine((v) => /^(rediss?:\/\/|unix:\/\/\/)/.test(v), 'must start with redis://, rediss:// or unix:/// (a Unix socket path)')
     .refine((v) => URL.canParse(v), 'is not a valid URL')
-    .refine((v) => !v.startsWith('unix:') || /^unix:\/\/\/[^?#]+(\?db=\d+)?$/.test(v), 'a Unix socket URL is unix:///path/to/redis.sock, optionally with ?db=N')
+    .refine((v) => !v.startsWith('unix:') || readsAsRedisTarget(v), 'a Unix socket URL is unix:///path/to/redis.sock, optionally with ?db=N')
     .optional(),
   KITH_QUEUE_PREFIX: z
     .string()

@@ -16,6 +16,16 @@ export function redisTarget(url: string): string | RedisOptions {
   return { path, ...(db !== null ? { db: Number(db) } : {}) };
 }
 
+/** Whether redisTarget accepts `url` (configuration checks it before anything connects). */
+export function readsAsRedisTarget(url: string): boolean {
+  try {
+    redisTarget(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** An ioredis client for `url` (any form redisTarget reads) with extra options. */
 export function connectRedis(url: string, options: RedisOptions): Redis {
   const target = redisTarget(url);
