@@ -9,7 +9,8 @@
  *      moment the fan-out's last job finished (every target written; the time its worker reports,
  *      read back from Redis);
  *   3. a bare BullMQ job round trip in the same run, for comparison;
- * and the machine's busy CPU per webhook over phase 2 (every process; the machine should be otherwise idle).
+ * and the machine's busy CPU per webhook over phase 2, the warm-up's apart (every process; the
+ * machine should be otherwise idle).
  * Twenty's client-side limiter is raised for the emulator (TWENTY_RATE_LIMIT_PER_MINUTE, reported);
  * against real Twenty it stays at 100/minute. Progress on stderr, one JSON line last on stdout.
  */
@@ -367,6 +368,10 @@ export async function main(args: string[]): Promise<void> {
     let lastProc = new Map<string, number>();
     let cpuTimer: NodeJS.Timeout | undefined;
     cleanup.unshift(() => clearInterval(cpuTimer));
+    // The warm-up's own CPU (machine and by process): V8 is still compiling the webhook paths then.
+    const warmBusyBefore = machineBusyMs();
+    const warmProcBefore = processCpuMs();
+    let warmupCpuPerWebhook = NaN;
     const started = performance.now();
     let measuredFrom = started;
     for (let i = 0; i < warm + total; i++) {
@@ -377,6 +382,10 @@ export async function main(args: string[]): Promise<void> {
         measuredFrom = performance.now();
         busyBefore = lastBusy = machineBusyMs();
         procBefore = lastProc = processCpuMs();
+        if (warm) {
+          warmupCpuPerWebhook = (busyBefore - warmBusyBefore) / warm;
+          log(`warm-up CPU ms per webhook by process: ${JSON.stringify(cpuBreakdown(warmProcBefore, procBefore, warm))}`);
+        }
         redisBefore = await commandStats(conn);
         if (values.series) {
           cpuTimer = setInterval(() => {
@@ -473,6 +482,7 @@ export async function main(args: string[]): Promise<void> {
       warmup_webhook_errors: warmupErrors,
       warmup_webhook_to_all_targets_ms: pct(warmupLatencies),
       machine_cpu_ms_per_webhook: Math.round(cpuPerWebhook * 100) / 100,
+      warmup_machine_cpu_ms_per_webhook: Number.isNaN(warmupCpuPerWebhook) ? null : Math.round(warmupCpuPerWebhook * 100) / 100,
       targets: [...hub.systems.targets.keys()],
       canonical: hub.systems.canonicalName,
       sync_all_contacts: CONTACTS,
