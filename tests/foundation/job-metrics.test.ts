@@ -1,7 +1,6 @@
-import { connectRedis } from '../../src/redis/connection.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobMetricsRecorder, readJobMetrics } from '../../src/queues/job-metrics.js';
-import { createRedis } from '../../src/redis/connection.js';
+import { connectRedis, createRedis } from '../../src/redis/connection.js';
 import { redisUrl, uniquePrefix } from '../support/test-env.js';
 
 describe('JobMetricsRecorder', () => {
