@@ -30,7 +30,7 @@ import { openDb } from '../src/db/open-db.js';
 import { SqliteDb } from '../src/db/sqlite-db.js';
 import { buildHttpServer } from '../src/http/server.js';
 import { openHub } from '../src/hub/hub-context.js';
-import { hubHttpOptions } from '../src/hub/hub-http.js';
+import { hubHttpOptions } from '../src/app/hub-http.js';
 import { syncAllContacts } from '../src/hub/sweep.service.js';
 import { createLogger } from '../src/log/logger.js';
 import { allQueues } from '../src/queues/queue-registry.js';

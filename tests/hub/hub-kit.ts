@@ -8,7 +8,7 @@ import type { CanonicalContact } from '../../src/contacts/canonical-contact.js';
 import { connectRedis } from '../../src/redis/connection.js';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
 import { type Hub, openHub } from '../../src/hub/hub-context.js';
-import { hubHttpOptions } from '../../src/hub/hub-http.js';
+import { hubHttpOptions } from '../../src/app/hub-http.js';
 import { allQueues } from '../../src/queues/queue-registry.js';
 import { startBigQueryEmulator, type BigQueryEmulator } from '../emulators/bigquery/bigquery-emulator.js';
 import { startSupabaseEmulator, type SupabaseEmulator } from '../emulators/supabase/supabase-emulator.js';

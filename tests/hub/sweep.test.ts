@@ -1,6 +1,6 @@
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreSchedules } from '../../src/app/schedules.js';
+import { coreSchedules } from '../../src/producers/schedules.producer.js';
 import { listPending } from '../../src/contacts/contact-outbox.store.js';
 import { measureDrift } from '../../src/hub/drift.service.js';
 import type { Hub } from '../../src/hub/hub-context.js';

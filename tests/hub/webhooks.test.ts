@@ -5,7 +5,7 @@ import { connectRedis } from '../../src/redis/connection.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
-import { hubHttpOptions } from '../../src/hub/hub-http.js';
+import { hubHttpOptions } from '../../src/app/hub-http.js';
 import { recordLink } from '../../src/contacts/contact-links.store.js';
 import { expectEchoes } from '../../src/hub/echo-intents.js';
 import { linkHashFor } from '../../src/hub/system-view.js';

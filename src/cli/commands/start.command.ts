@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
-import { coreSchedules, upsertSchedules } from '../../app/schedules.js';
+import { coreSchedules, upsertSchedules } from '../../producers/schedules.producer.js';
 import { exitAfterShutdown, onShutdown } from '../../app/shutdown.js';
 import { loadHttpConfig } from '../../config/http.config.js';
 import { loadDotenv } from '../../config/parse-env.js';
 import { loadWorkerConfig, splitList } from '../../config/worker.config.js';
 import { buildHttpServer } from '../../http/server.js';
-import { hubHttpOptions } from '../../hub/hub-http.js';
+import { hubHttpOptions } from '../../app/hub-http.js';
 import { allQueues } from '../../queues/queue-registry.js';
 import { buildHandlers } from '../../workers/handlers/index.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/worker-host.js';

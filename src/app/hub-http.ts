@@ -3,10 +3,12 @@ import type { Db } from '../db/db.js';
 import type { HttpServerOptions } from '../http/server.js';
 import { fromSupabaseRow, parseSupabaseRow } from '../systems/supabase/contact-row.mapper.js';
 import { twentyRecordWithoutLookup } from '../systems/twenty/person.mapper.js';
-import { probeEcho } from './echo-check.js';
-import { hubHealthSection, hubMetricsText } from './hub-status.js';
-import { configuredSystems } from './systems-registry.js';
-import { type EchoFilter, loadWebhookSettings, webhookRoutes } from './webhooks.route.js';
+import { probeEcho } from '../hub/echo-check.js';
+import { hubHealthSection, hubMetricsText } from '../hub/hub-status.js';
+import { configuredSystems } from '../hub/systems-registry.js';
+import type { EchoFilter } from '../producers/inbound-producer.js';
+import { webhookRoutes } from '../producers/webhook-producers.js';
+import { loadWebhookSettings } from '../producers/webhook-settings.js';
 
 /** What the contact hub adds to the HTTP server: webhook routes, a /health section, /metrics gauges. */
 export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<HttpServerOptions, 'routes' | 'sections' | 'more'>> {
