@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanonicalContact } from '../../src/contacts/canonical-contact.js';
 import { recordLink } from '../../src/contacts/contact-links.store.js';
 import { markPending } from '../../src/contacts/contact-outbox.store.js';
 import { conflictSide, recordConflict } from '../../src/contacts/sync-conflicts.store.js';
@@ -81,6 +82,23 @@ describe('kith contacts / kith prompt', { timeout: 90_000 }, () => {
     expect(r.stdout).toBe(`You are talking to a friend.\n\n${buildContactContext(ada, extras)}\n`);
     expect(r.stdout).toContain('Counts: 2 emails, 1 meeting');
     expect(r.stdout).toContain('- 2026-01-02 gmail: Re: engines');
+  });
+
+  it('prompt --json is one object with the contact, its person and the same context', async () => {
+    const [text, json] = await Promise.all([kith('prompt', 'ada@example.org'), kith('prompt', 'ada@example.org', '--json')]);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ contact_id: ID1, person_id: 'p-1', prompt: text.stdout.replace(/\n$/, '') });
+  });
+
+  it('resolve --json prints the settled record', async () => {
+    const bob = (await new LocalCanonicalStore(t.db).get(ID2))!;
+    const theirs = systemCopy({ ...bob, job_title: 'Engineer' }, 'twenty');
+    const id = (await recordConflict(t.db, { contactId: ID2, a: conflictSide(bob), b: conflictSide(theirs), reason: 'same version and time', now: 2 })).id;
+    const r = await kith('contacts', 'resolve', id, '--take', 'twenty', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { conflict_id: string; action: string; contact: CanonicalContact };
+    expect(out).toMatchObject({ conflict_id: id, action: 'updated', contact: { contact_id: ID2, job_title: 'Engineer', sync_metadata: { version: bob.sync_metadata.version + 1, last_updated_by: 'kith' } } });
+    expect(await new LocalCanonicalStore(t.db).get(ID2)).toEqual(out.contact);
   });
 
   it('conflicts lists the differences; resolve takes a side plus a field and closes it', async () => {

@@ -65,6 +65,13 @@ describe('kith contacts sync, sync-all and drift (processes)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.split('\n')[0]).toBe(r.stdout.split('\n')[0]);
     expect(writes()).toBe(before);
+    const json = await runKith(['contacts', 'sync', id, '--timeout', '40', '--json'], h.env, 60_000);
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as { results: { target: string }[] };
+    expect(report).toMatchObject({ contact_id: id, version: 1, fanout: `${id}.v1`, waited: true, failed: [] });
+    expect(report.results.map((x) => x.target).sort()).toEqual(['supabase', 'twenty']);
+    for (const x of report.results) expect(x).toMatchObject({ written: 1, job: `${id}.v1.${x.target}` });
+    expect(writes()).toBe(before);
   }, 130_000);
 
   it('sync <id> with one target configured waits for that target\'s job (no flow parent) and says what it did', async () => {

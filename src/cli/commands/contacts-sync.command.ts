@@ -50,30 +50,57 @@ async function waitForJob(hub: Hub, queueName: string, id: string, timeoutMs: nu
   }
 }
 
+/** What `kith contacts sync` learnt: the fan-out it enqueued and, when it waited, each target's result. */
+interface SyncReport {
+  contact_id: string;
+  version: number;
+  targets: string[];
+  fanout?: string;
+  waited: boolean;
+  results: { target: string; written: number; skipped: number; job: string }[];
+  failed: string[];
+}
+
+function printSyncHeader(r: SyncReport, flow: boolean): void {
+  if (!r.fanout) console.log(`Contact ${r.contact_id} v${r.version}: no target system is configured.`);
+  else console.log(`Contact ${r.contact_id} v${r.version} → ${r.targets.join(', ')} (${flow ? 'flow' : 'job'} ${r.fanout})`);
+}
+
+function printSyncResults(r: SyncReport): void {
+  for (const x of r.results) console.log(`  ${x.target.padEnd(9)} ${x.written ? 'written' : 'already up to date'}  (${x.job})`);
+  for (const job of r.failed) console.log(`  failed: ${job} (it retries on its own; see kith contacts show ${r.contact_id})`);
+}
+
 function syncCommand(): Command {
   return new Command('sync')
     .description('sync_contact_to_all: write the canonical record of one contact to every target (workers must run)')
     .argument('<contact-id>', 'the canonical contact id')
     .option('--no-wait', 'enqueue and return without waiting for the targets')
     .option('--timeout <s>', 'seconds to wait for every target', '60')
-    .action(async (id: string, opts: { wait: boolean; timeout: string }) =>
+    .option('--json', 'print the fan-out and each target\'s result as one JSON object')
+    .action(async (id: string, opts: { wait: boolean; timeout: string; json?: boolean }) =>
       withHub(true, async (hub) => {
         const r = await syncContactToAll(hub, id, { origin: 'cli' });
-        if (!r.done) return console.log(`Contact ${id} v${r.version}: no target system is configured.`);
-        console.log(`Contact ${id} v${r.version} → ${r.targets.join(', ')} (${r.done.queue === HUB_QUEUE.fanout ? 'flow' : 'job'} ${r.id})`);
-        if (!opts.wait) return;
-        const job = await waitForJob(hub, r.done.queue, r.done.jobId, Number(opts.timeout) * 1000);
-        if (!job) throw new CliError(`not every target finished within ${opts.timeout} s: are workers running (kith worker / kith start)?`, 2);
-        // A flow's parent lists its children; a fan-out to one target is that target's job alone.
-        const flow = r.done.queue === HUB_QUEUE.fanout;
-        const values: [string, unknown][] = flow ? Object.entries(await job.getChildrenValues()) : job.finishedOn && !job.failedReason ? [[job.id!, job.returnvalue]] : [];
-        for (const [key, v] of values) {
-          const p = v as { target: string; written: number; skipped: number };
-          console.log(`  ${p.target.padEnd(9)} ${p.written ? 'written' : 'already up to date'}  (${key.split(':').pop()})`);
+        const report: SyncReport = { contact_id: id, version: r.version, targets: r.targets, fanout: r.id, waited: false, results: [], failed: [] };
+        const flow = r.done?.queue === HUB_QUEUE.fanout;
+        // The header first, so a person sees what was enqueued while the targets are awaited.
+        if (!opts.json) printSyncHeader(report, flow);
+        if (r.done && opts.wait) {
+          const job = await waitForJob(hub, r.done.queue, r.done.jobId, Number(opts.timeout) * 1000);
+          if (!job) throw new CliError(`not every target finished within ${opts.timeout} s: are workers running (kith worker / kith start)?`, 2);
+          // A flow's parent lists its children; a fan-out to one target is that target's job alone.
+          const values: [string, unknown][] = flow ? Object.entries(await job.getChildrenValues()) : job.finishedOn && !job.failedReason ? [[job.id!, job.returnvalue]] : [];
+          const jobName = (key: string) => key.split(':').pop()!;
+          report.waited = true;
+          report.results = values.map(([key, v]) => {
+            const p = v as { target: string; written: number; skipped: number };
+            return { target: p.target, written: p.written, skipped: p.skipped, job: jobName(key) };
+          });
+          report.failed = (flow ? Object.keys(await job.getIgnoredChildrenFailures()) : job.failedReason ? [job.id!] : []).map(jobName);
         }
-        const failed = flow ? Object.keys(await job.getIgnoredChildrenFailures()) : job.failedReason ? [job.id!] : [];
-        for (const key of failed) console.log(`  failed: ${key.split(':').pop()} (it retries on its own; see kith contacts show ${id})`);
-        if (failed.length) process.exitCode = 1;
+        if (opts.json) console.log(JSON.stringify(report));
+        else printSyncResults(report);
+        if (report.failed.length) process.exitCode = 1;
       }),
     );
 }

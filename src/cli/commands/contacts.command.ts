@@ -50,9 +50,11 @@ function resolveCommand(): Command {
     .description('settle a conflict: take one side whole and/or single fields from either side')
     .argument('<conflict-id>', 'id shown by `kith contacts conflicts`')
     .requiredOption('--take <choice...>', 'a system (whole side) and/or field=system pairs, e.g. --take twenty emails=supabase')
-    .action(async (id: string, opts: { take: string[] }) =>
+    .option('--json', 'print the settled record as one JSON object')
+    .action(async (id: string, opts: { take: string[]; json?: boolean }) =>
       withDb(async (db) => {
         const r = await resolveStoredConflict(db, new LocalCanonicalStore(db), id, opts.take);
+        if (opts.json) return console.log(JSON.stringify({ conflict_id: id, action: r.outcome.action, contact: r.contact }));
         console.log(`Resolved ${id}: contact ${r.contact.contact_id} is now version ${r.contact.sync_metadata.version} (${r.outcome.action}).`);
         console.log('The change is in the canonical store; the next contacts sync propagates it to every system.');
       }),

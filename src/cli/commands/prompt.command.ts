@@ -18,13 +18,15 @@ export function promptCommand(): Command {
     .argument('<contact_id|email>', 'contact id or one of its email addresses')
     .option('--base <text>', 'base prompt to put before the contact context')
     .option('--recent <n>', 'recent interactions to include', count, 5)
-    .action(async (ref: string, opts: { base?: string; recent: number }) => {
+    .option('--json', 'print {contact_id, prompt} as one JSON object')
+    .action(async (ref: string, opts: { base?: string; recent: number; json?: boolean }) => {
       const db = await openDbFromEnv();
       try {
         const contact = await findContact(new LocalCanonicalStore(db), ref);
         const meta = await localContactMeta(db, contact.contact_id);
         const extras = await readPersonExtras(db, meta?.personId, opts.recent);
-        console.log(opts.base === undefined ? buildContactContext(contact, extras) : buildPromptWithContact(opts.base, contact, extras));
+        const prompt = opts.base === undefined ? buildContactContext(contact, extras) : buildPromptWithContact(opts.base, contact, extras);
+        console.log(opts.json ? JSON.stringify({ contact_id: contact.contact_id, person_id: meta?.personId ?? null, prompt }) : prompt);
       } finally {
         await db.close();
       }
