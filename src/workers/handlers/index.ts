@@ -1,4 +1,4 @@
-import { hubHandlers } from '../../hub/hub.worker.js';
+import { hubHandlers } from './contacts.worker.js';
 import type { HandlerDeps } from '../handler-deps.js';
 import type { JobHandler } from '../job-handler.js';
 import { maintenanceHandler } from './maintenance.worker.js';
