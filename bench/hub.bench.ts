@@ -24,7 +24,7 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { randomUUID } from 'node:crypto';
-import type { CanonicalContact } from '../src/contacts/canonical-contact.js';
+import type { CanonicalContact } from '../src/domain/contacts/canonical-contact.js';
 import { pendingByTarget } from '../src/contacts/contact-outbox.store.js';
 import { openDb } from '../src/db/open-db.js';
 import { SqliteDb } from '../src/db/sqlite-db.js';

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.js';
 import { TemporaryError } from '../errors.js';
-import type { CanonicalContact, SystemName } from './canonical-contact.js';
+import type { CanonicalContact, SystemName } from '../domain/contacts/canonical-contact.js';
 
 export interface CanonicalPage {
   contacts: CanonicalContact[];

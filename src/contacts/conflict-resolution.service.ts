@@ -1,7 +1,7 @@
 import type { Db } from '../db/db.js';
 import { buildTakenContact, parseTakeSpecs } from '../domain/contacts/conflict-take.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import type { CanonicalContact } from './canonical-contact.js';
+import type { CanonicalContact } from '../domain/contacts/canonical-contact.js';
 import type { CanonicalStore, PutOutcome } from './canonical-store.js';
 import { getConflict, markConflictResolved, type StoredConflict } from './sync-conflicts.store.js';
 

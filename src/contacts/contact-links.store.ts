@@ -2,7 +2,7 @@ import type { Queryable } from '../db/db.js';
 import { inList } from '../db/sql-lists.js';
 import type { LinkState } from '../domain/contacts/echo-detector.js';
 import { InvalidInputError } from '../errors.js';
-import type { SystemName } from './canonical-contact.js';
+import type { SystemName } from '../domain/contacts/canonical-contact.js';
 
 /** One contact's identity in one system, and what Kith last wrote there (for echo suppression). */
 export interface ContactLink extends LinkState {

@@ -1,5 +1,5 @@
 import { NotFoundError, InvalidInputError } from '../errors.js';
-import type { CanonicalContact } from './canonical-contact.js';
+import type { CanonicalContact } from '../domain/contacts/canonical-contact.js';
 import type { CanonicalStore } from './canonical-store.js';
 
 /**

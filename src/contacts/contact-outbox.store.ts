@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.js';
-import type { SystemName } from './canonical-contact.js';
+import type { SystemName } from '../domain/contacts/canonical-contact.js';
 
 /**
  * Pending propagation per (contact, target): written when the canonical record changes, done

@@ -1,22 +1,8 @@
-import type { CanonicalContact, ContactFields, SystemName } from './canonical-contact.js';
+import type { CanonicalContact, SystemName } from '../domain/contacts/canonical-contact.js';
+import type { SystemContact } from '../domain/contacts/system-contact.js';
 
-/**
- * A contact as one system holds it, mapped into canonical field names. `fields` holds only
- * what that system stores (Twenty has no llm_context, for example).
- */
-export interface SystemContact {
-  system: SystemName;
-  /** The system's own id for the record. */
-  externalId: string;
-  /** Kith's contact id when the system stores it (or it equals externalId); else resolved via links. */
-  contactId?: string;
-  fields: Partial<ContactFields>;
-  /** Version carried by the system, when it stores sync metadata. */
-  version?: number;
-  updatedAt: string;
-  updatedBy?: SystemName;
-  deletedAt: string | null;
-}
+/** A system's copy of a contact (the pure type lives with the domain logic that judges it). */
+export type { SystemContact };
 
 export interface ChangePage {
   contacts: SystemContact[];

@@ -1,4 +1,4 @@
-import type { CanonicalContact } from '../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../domain/contacts/canonical-contact.js';
 import { type CanonicalPage, type CanonicalStore, type PutOutcome, VersionConflictError } from '../contacts/canonical-store.js';
 import type { SystemContact } from '../contacts/contact-system.js';
 import { normaliseEmail } from '../domain/contacts/contact-normalise.js';

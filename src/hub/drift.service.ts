@@ -1,4 +1,4 @@
-import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
+import type { CanonicalContact, SystemName } from '../domain/contacts/canonical-contact.js';
 import type { SystemContact } from '../contacts/contact-system.js';
 import { findLinkByExternalId } from '../contacts/contact-links.store.js';
 import type { Queryable } from '../db/db.js';

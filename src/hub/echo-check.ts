@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SystemName } from '../contacts/canonical-contact.js';
+import type { SystemName } from '../domain/contacts/canonical-contact.js';
 import { type ContactLink, findLinkByExternalId, getLink } from '../contacts/contact-links.store.js';
 import type { SystemContact } from '../contacts/contact-system.js';
 import type { Queryable } from '../db/db.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SystemName } from '../contacts/canonical-contact.js';
+import type { SystemName } from '../domain/contacts/canonical-contact.js';
 import type { LinkState } from '../domain/contacts/echo-detector.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { SystemName } from '../contacts/canonical-contact.js';
+import type { SystemName } from '../domain/contacts/canonical-contact.js';
 
 export interface BatchedItem {
   contactId: string;

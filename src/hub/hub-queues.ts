@@ -1,4 +1,4 @@
-import type { SystemName } from '../contacts/canonical-contact.js';
+import type { SystemName } from '../domain/contacts/canonical-contact.js';
 
 /**
  * The contact hub's queues (declared with their options in queue-registry.ts, CONTACT_QUEUES):

@@ -1,4 +1,4 @@
-import type { SystemName } from '../contacts/canonical-contact.js';
+import type { SystemName } from '../domain/contacts/canonical-contact.js';
 import { listPending, pendingByTarget } from '../contacts/contact-outbox.store.js';
 import type { Queryable } from '../db/db.js';
 import { listSyncState } from '../sync/sync-state-store.js';

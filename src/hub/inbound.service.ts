@@ -1,4 +1,4 @@
-import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
+import type { CanonicalContact, SystemName } from '../domain/contacts/canonical-contact.js';
 import { VersionConflictError } from '../contacts/canonical-store.js';
 import type { ContactSystem, SystemContact } from '../contacts/contact-system.js';
 import { findLinkByExternalId, getLink, recordLink } from '../contacts/contact-links.store.js';

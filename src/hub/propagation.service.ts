@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
-import type { SystemName } from '../contacts/canonical-contact.js';
+import type { SystemName } from '../domain/contacts/canonical-contact.js';
 import { markPending } from '../contacts/contact-outbox.store.js';
 import type { Queryable } from '../db/db.js';
 import { NotFoundError } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { CanonicalContact } from '../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../domain/contacts/canonical-contact.js';
 import { type ContactRef, readCopies, type SystemContact, type UpsertOutcome } from '../contacts/contact-system.js';
 import { type ContactLink, getLinksFor, type LinkWrite, recordLinks } from '../contacts/contact-links.store.js';
 import { markPropagatedMany } from '../contacts/contact-outbox.store.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SystemName } from '../contacts/canonical-contact.js';
+import type { SystemName } from '../domain/contacts/canonical-contact.js';
 import { getLink } from '../contacts/contact-links.store.js';
 import { readSyncState, recordFailure, recordSuccess, saveCursor } from '../sync/sync-state-store.js';
 import type { Hub } from './hub-context.js';

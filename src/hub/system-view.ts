@@ -1,4 +1,4 @@
-import type { CanonicalContact, ContactFields, SystemName } from '../contacts/canonical-contact.js';
+import type { CanonicalContact, ContactFields, SystemName } from '../domain/contacts/canonical-contact.js';
 import type { SystemContact } from '../contacts/contact-system.js';
 import { CONTACT_FIELD_KEYS, hashSystemFields, projectFields } from '../domain/contacts/contact-content.js';
 import { twentyView } from '../systems/twenty/person.mapper.js';

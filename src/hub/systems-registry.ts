@@ -3,7 +3,7 @@ import { loadContactsConfig } from '../config/contacts.config.js';
 import type { Env } from '../config/parse-env.js';
 import { isSupabaseConfigured, loadSupabaseConfig } from '../config/supabase.config.js';
 import { isTwentyConfigured, loadTwentyConfig } from '../config/twenty.config.js';
-import type { CanonicalContact, SystemName } from '../contacts/canonical-contact.js';
+import type { CanonicalContact, SystemName } from '../domain/contacts/canonical-contact.js';
 import type { CanonicalStore } from '../contacts/canonical-store.js';
 import type { ContactSystem } from '../contacts/contact-system.js';
 import type { Db } from '../db/db.js';

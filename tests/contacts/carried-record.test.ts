@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CanonicalContact } from '../../src/contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../src/domain/contacts/canonical-contact.js';
 import type { SystemContact } from '../../src/contacts/contact-system.js';
 import { carriedRecordSuffices } from '../../src/domain/contacts/contact-merge.js';
 

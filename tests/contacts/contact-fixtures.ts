@@ -1,4 +1,4 @@
-import { type CanonicalContact, canonicalContact } from '../../src/contacts/canonical-contact.js';
+import { type CanonicalContact, canonicalContact } from '../../src/domain/contacts/canonical-contact.js';
 import type { SystemContact } from '../../src/contacts/contact-system.js';
 
 export const ID1 = '11111111-1111-4111-8111-111111111111';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanonicalContact } from '../../src/contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../src/domain/contacts/canonical-contact.js';
 import { recordLink } from '../../src/contacts/contact-links.store.js';
 import { markPending } from '../../src/contacts/contact-outbox.store.js';
 import { conflictSide, recordConflict } from '../../src/contacts/sync-conflicts.store.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { withDb } from '../../app/open-db-from-env.js';
-import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
 import { resolveStoredConflict } from '../../contacts/conflict-resolution.service.js';
 import { findContact } from '../../contacts/contact-lookup.js';
 import { getLinks } from '../../contacts/contact-links.store.js';

@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
-import { CATEGORY_CODES, type ContactFields, SYSTEM_NAMES } from '../../contacts/canonical-contact.js';
-import { stableStringify } from '../../contacts/content-hash.js';
+import { CATEGORY_CODES, type ContactFields, SYSTEM_NAMES } from './canonical-contact.js';
+import { stableStringify } from './content-hash.js';
 import { CONTACT_FIELD_KEYS, type ContactFieldKey } from './contact-content.js';
 import { isEmptyValue, normaliseEmail, normaliseEmailList, normalisePhone, normalisePhoneList } from './contact-normalise.js';
 

@@ -1,5 +1,5 @@
-import type { CanonicalContact, ContactFields } from '../../contacts/canonical-contact.js';
-import type { SystemContact } from '../../contacts/contact-system.js';
+import type { CanonicalContact, ContactFields } from './canonical-contact.js';
+import type { SystemContact } from './system-contact.js';
 import { CONTACT_FIELD_KEYS, type ContactFieldKey, hashSystemFields, projectFields } from './contact-content.js';
 
 /** Either a canonical record or one system's copy of it. */

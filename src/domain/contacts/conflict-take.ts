@@ -1,4 +1,4 @@
-import { type CanonicalContact, canonicalContact, type ContactFields, type SystemName, systemName } from '../../contacts/canonical-contact.js';
+import { type CanonicalContact, canonicalContact, type ContactFields, type SystemName, systemName } from './canonical-contact.js';
 import { InvalidInputError } from '../../errors.js';
 import type { ContactRecord } from './conflict-resolver.js';
 import { isContactFieldKey, type ContactFieldKey } from './contact-content.js';

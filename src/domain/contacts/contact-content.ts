@@ -1,5 +1,5 @@
-import type { CanonicalContact, ContactFields } from '../../contacts/canonical-contact.js';
-import { contentHash } from '../../contacts/content-hash.js';
+import type { CanonicalContact, ContactFields } from './canonical-contact.js';
+import { contentHash } from './content-hash.js';
 
 /** Every editable canonical field, in a fixed order (the ownership table and diffs use it). */
 export const CONTACT_FIELD_KEYS = [

@@ -1,6 +1,6 @@
-import { type CanonicalContact, type ContactFields, canonicalContact, type SystemName } from '../../contacts/canonical-contact.js';
-import type { SystemContact } from '../../contacts/contact-system.js';
-import { stableStringify } from '../../contacts/content-hash.js';
+import { type CanonicalContact, type ContactFields, canonicalContact, type SystemName } from './canonical-contact.js';
+import type { SystemContact } from './system-contact.js';
+import { stableStringify } from './content-hash.js';
 import { InvalidInputError } from '../../errors.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { CONTACT_FIELD_KEYS, type ContactFieldKey, hashContact } from './contact-content.js';

@@ -1,4 +1,4 @@
-import { type CanonicalContact, CATEGORY_LABELS, type LlmContext } from '../../contacts/canonical-contact.js';
+import { type CanonicalContact, CATEGORY_LABELS, type LlmContext } from './canonical-contact.js';
 
 /** Interaction figures for the person linked to a contact (issue 3's people/interactions). */
 export interface PersonSummary {

@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
-import type { CanonicalContact, SystemName } from '../../contacts/canonical-contact.js';
-import type { SystemContact } from '../../contacts/contact-system.js';
+import type { CanonicalContact, SystemName } from './canonical-contact.js';
+import type { SystemContact } from './system-contact.js';
 import { compareContacts, type FieldDifference } from './alignment-validator.js';
 import { CONTACT_FIELD_KEYS } from './contact-content.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SYSTEM_NAMES, type SystemName } from '../../contacts/canonical-contact.js';
+import { SYSTEM_NAMES, type SystemName } from './canonical-contact.js';
 import { CONTACT_FIELD_KEYS, type ContactFieldKey } from './contact-content.js';
 
 /**

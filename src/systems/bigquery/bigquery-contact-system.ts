@@ -1,6 +1,6 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { BigQueryConfig } from '../../config/bigquery.config.js';
-import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
 import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
 import { FatalError, InvalidInputError } from '../../errors.js';
 import { type BigQueryClientOptions, createBigQueryClient } from './bigquery-client.js';

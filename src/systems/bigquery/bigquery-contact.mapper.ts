@@ -1,6 +1,6 @@
-import { type CanonicalContact, type ContactFields, canonicalContact, contactFields } from '../../contacts/canonical-contact.js';
+import { type CanonicalContact, type ContactFields, canonicalContact, contactFields } from '../../domain/contacts/canonical-contact.js';
 import type { SystemContact } from '../../contacts/contact-system.js';
-import { contentHash, stableStringify } from '../../contacts/content-hash.js';
+import { contentHash, stableStringify } from '../../domain/contacts/content-hash.js';
 import { InvalidInputError } from '../../errors.js';
 
 /** One row of contact_versions as the adapter writes it (insertAll JSON). */

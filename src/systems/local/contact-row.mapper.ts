@@ -1,4 +1,4 @@
-import { type CanonicalContact, canonicalContact, type SystemName } from '../../contacts/canonical-contact.js';
+import { type CanonicalContact, canonicalContact, type SystemName } from '../../domain/contacts/canonical-contact.js';
 import type { SystemContact } from '../../contacts/contact-system.js';
 import { contactContent, hashContact } from '../../domain/contacts/contact-content.js';
 import { normaliseEmail } from '../../domain/contacts/contact-normalise.js';

@@ -1,4 +1,4 @@
-import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
 import { VersionConflictError } from '../../contacts/canonical-store.js';
 import { placeholders, type Queryable } from '../../db/db.js';
 import { normaliseEmail } from '../../domain/contacts/contact-normalise.js';

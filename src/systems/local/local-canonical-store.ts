@@ -1,4 +1,4 @@
-import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
 import type { CanonicalPage, CanonicalStore, PutOutcome } from '../../contacts/canonical-store.js';
 import type { Db, Queryable } from '../../db/db.js';
 import { parseSeqCursor, rowToContact } from './contact-row.mapper.js';

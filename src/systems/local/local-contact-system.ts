@@ -1,4 +1,4 @@
-import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
 import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
 import type { Db } from '../../db/db.js';
 import { type IncomingFields, mergeIncoming } from '../../domain/contacts/contact-merge.js';

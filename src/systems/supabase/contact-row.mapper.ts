@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CanonicalContact, type ContactFields, categoryCode, llmContext, SYSTEM_NAMES, type SystemName } from '../../contacts/canonical-contact.js';
+import { type CanonicalContact, type ContactFields, categoryCode, llmContext, SYSTEM_NAMES, type SystemName } from '../../domain/contacts/canonical-contact.js';
 import type { SystemContact } from '../../contacts/contact-system.js';
 import { hashContact } from '../../domain/contacts/contact-content.js';
 import { InvalidInputError } from '../../errors.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
 import { z } from 'zod';
 import type { ChangePage, ContactRef, ContactSystem, GuardedUpsert, SystemContact, UpsertOptions, UpsertOutcome } from '../../contacts/contact-system.js';
 import { hashContact } from '../../domain/contacts/contact-content.js';

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import type { ContactFields } from '../../contacts/canonical-contact.js';
+import type { ContactFields } from '../../domain/contacts/canonical-contact.js';
 import type { ContactFieldKey } from '../../domain/contacts/contact-content.js';
 import type { SystemContact } from '../../contacts/contact-system.js';
 import { type TwentyPerson, type TwentyPersonInput, twentyPerson } from './twenty-person.js';

@@ -1,6 +1,6 @@
-import type { CanonicalContact } from '../../contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
 import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
-import { stableStringify } from '../../contacts/content-hash.js';
+import { stableStringify } from '../../domain/contacts/content-hash.js';
 import { projectFields } from '../../domain/contacts/contact-content.js';
 import { CursorInvalidError, InvalidInputError, isKithError } from '../../errors.js';
 import { toTwentyPerson, TWENTY_FIELD_KEYS, twentySystemContact, twentyView } from './person.mapper.js';
