@@ -1,4 +1,7 @@
+import { PIPELINE_QUEUE, sourceQueue } from '../queues/pipeline-queues.js';
 import type { ConfiguredSource } from '../sync/kith-config.js';
+
+export { PIPELINE_QUEUE, sourceQueue };
 
 /**
  * The unified sync (seed 000) as data. Each step names its phase, the steps it depends on,
@@ -15,16 +18,6 @@ export interface DagStep {
   /** What the step's worker needs beyond the run id (the source's id, …). */
   params: Record<string, unknown>;
 }
-
-export const PIPELINE_QUEUE = {
-  run: 'sync-run',
-  link: 'sync-link',
-  relationships: 'sync-relationships',
-  verify: 'sync-verify',
-  content: 'sync-content',
-} as const;
-
-export const sourceQueue = (type: string) => `source-${type}`;
 
 /** Sources that are address books: they create and enrich people, no interactions. */
 export const CONTACT_SOURCES: ReadonlySet<string> = new Set(['vcard', 'google-contacts-csv', 'linkedin']);

@@ -1,5 +1,5 @@
 import type { DefaultJobOptions } from 'bullmq';
-import { PIPELINE_QUEUE, sourceQueue } from '../flows/sync-dag.js';
+import { PIPELINE_QUEUE, sourceQueue } from './pipeline-queues.js';
 import { SOURCE_TYPES } from '../sync/kith-config.js';
 
 /**

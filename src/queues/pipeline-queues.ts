@@ -1,0 +1,11 @@
+/** The unified sync's queues: one per pipeline step after collection (phases 2–5 and the run's root). */
+export const PIPELINE_QUEUE = {
+  run: 'sync-run',
+  link: 'sync-link',
+  relationships: 'sync-relationships',
+  verify: 'sync-verify',
+  content: 'sync-content',
+} as const;
+
+/** Phase 1: one queue per source type, so each source can have its own worker process. */
+export const sourceQueue = (type: string) => `source-${type}`;
