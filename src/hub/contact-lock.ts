@@ -13,8 +13,7 @@ export interface LockOptions {
   waitMs?: number;
 }
 
-/** The Redis key of one contact's lock. */
-export const contactLockKey = (prefix: string, contactId: string) => `${prefix}:hub:lock:${contactId}`;
+const lockKey = (prefix: string, contactId: string) => `${prefix}:hub:lock:${contactId}`;
 
 /**
  * Serialise read-decide-write on one contact's canonical record across every worker process
@@ -32,7 +31,7 @@ export function withContactLock<T>(redis: Redis, prefix: string, contactId: stri
  * cannot deadlock. Keys share the prefix's hash tag, so the script is valid on Redis Cluster.
  */
 export async function withContactLocks<T>(redis: Redis, prefix: string, contactIds: readonly string[], fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const keys = [...new Set(contactIds)].sort().map((id) => contactLockKey(prefix, id));
+  const keys = [...new Set(contactIds)].sort().map((id) => lockKey(prefix, id));
   if (!keys.length) return fn();
   const token = randomBytes(8).toString('hex');
   const ttl = String(opts.ttlMs ?? 30_000);

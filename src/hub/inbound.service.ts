@@ -12,7 +12,7 @@ import { withContactLock } from './contact-lock.js';
 import { resolveLink } from './echo-check.js';
 import type { Hub } from './hub-context.js';
 import type { TargetSystem } from './hub-queues.js';
-import { enqueueFanout, type FanoutResult, fanoutChange, markFanoutPending, syncContactToAll } from './propagation.service.js';
+import { enqueueFanout, fanoutChange, markFanoutPending, syncContactToAll } from './propagation.service.js';
 import { linkHashFor, linkHashOf } from './system-view.js';
 
 export interface InboundChange {
@@ -91,11 +91,6 @@ async function carriedRecord(system: ContactSystem, change: InboundChange): Prom
  * `locked`: the caller already holds the contact's lock. `fanout: false` leaves the fan-out of canonical changes to the caller (the sweep fans out from
  * the canonical cursor); a write-back of a refused copy is always enqueued. `known`: what the
  * caller already read (the record identified, the canonical record) — the first attempt uses it.
- *
- * The fan-out is enqueued once the contact's lock is released, not under it: the change and its
- * outbox rows are committed by then (a crash in between leaves them pending for the sweep), and
- * a target's job reads the current record whenever it runs. Under the lock, the target's worker
- * would often start before the release had landed and poll for the lock.
  */
 export async function applyRecord(
   hub: Hub,
@@ -106,12 +101,12 @@ export async function applyRecord(
   const { contactId, hash, echo } = opts.known?.seen ?? (await identify(hub, incoming));
   if (echo) return { action: 'echo', contactId };
 
-  const run = async (): Promise<Acted> => {
+  const run = async (): Promise<InboundOutcome> => {
     for (let attempt = 0; ; attempt++) {
       // The caller's read serves the first attempt: the compare-and-set write catches any change since.
       const current = attempt === 0 && opts.known ? opts.known.current : await hub.systems.canonical.get(contactId);
       const d = decideIncoming(current, { ...incoming, contactId }, hub.systems.ownership, changeTime(hub, incoming, current));
-      if (opts.dryRun) return { outcome: dryOutcome(d, contactId, current) };
+      if (opts.dryRun) return dryOutcome(d, contactId, current);
       try {
         return await act(hub, incoming, contactId, hash, current, d, fanout);
       } catch (err) {
@@ -120,15 +115,7 @@ export async function applyRecord(
       }
     }
   };
-  const { outcome, fanOut } = opts.dryRun || opts.locked ? await run() : await withContactLock(hub.redis, hub.prefix, contactId, run);
-  if (!fanOut || !('version' in outcome)) return outcome;
-  return { ...outcome, fanout: (await fanOut()).id };
-}
-
-/** What `act` did under the lock, and the fan-out it leaves to be enqueued after the lock. */
-interface Acted {
-  outcome: InboundOutcome;
-  fanOut?: () => Promise<FanoutResult>;
+  return opts.dryRun || opts.locked ? run() : withContactLock(hub.redis, hub.prefix, contactId, run);
 }
 
 /** A system's copy as the hub knows it: its contact id, its link hash, and whether it is Kith's own last write (an echo). */
@@ -164,7 +151,7 @@ function dryOutcome(d: IncomingDecision, contactId: string, current: CanonicalCo
   return { action: 'write_back', contactId, version: current?.sync_metadata.version ?? 0, reason: d.reason };
 }
 
-async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: string, current: CanonicalContact | undefined, d: IncomingDecision, fanout: boolean): Promise<Acted> {
+async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: string, current: CanonicalContact | undefined, d: IncomingDecision, fanout: boolean): Promise<InboundOutcome> {
   const now = hub.clock();
   const source = incoming.system;
   if (d.action === 'create' || d.action === 'update') {
@@ -190,15 +177,15 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
       await canonical.put(d.contact, expected);
       await hub.db.tx(alongside);
     }
-    const outcome: InboundOutcome = { action: d.action === 'create' ? 'created' : 'updated', contactId, version };
-    return fanout ? { outcome, fanOut: () => fanoutChange(hub, { contactId, version }, { origin: `${source}-edit`, holders }) } : { outcome };
+    const f = fanout ? await fanoutChange(hub, { contactId, version }, { origin: `${source}-edit`, holders }) : undefined;
+    return { action: d.action === 'create' ? 'created' : 'updated', contactId, version, fanout: f?.id };
   }
   if (d.action === 'conflict') {
     const r = await recordConflict(hub.db, { contactId, a: conflictSide(current!, hub.systems.canonicalName), b: conflictSide(incoming), reason: d.reason, now });
     if (r.created) {
       await hub.alerts.raise({ kind: 'new_conflict', subject: contactId, message: `contact ${contactId}: ${source} and ${hub.systems.canonicalName} hold different content with the same version and time (${r.id})`, details: { conflictId: r.id } });
     }
-    return { outcome: { action: 'conflict', contactId, conflictId: r.id, created: r.created } };
+    return { action: 'conflict', contactId, conflictId: r.id, created: r.created };
   }
   const version = current!.sync_metadata.version;
   if (d.action === 'unchanged' && d.reason === 'same_content') {
@@ -207,14 +194,12 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
       await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
       await markPropagated(q, contactId, source, version, now);
     });
-    return { outcome: { action: 'same_content', contactId } };
+    return { action: 'same_content', contactId };
   }
   // The canonical record wins (newer, or the fields changed are owned elsewhere): write it back.
   await recordLink(hub.db, { contactId, system: source, externalId: incoming.externalId, hash, version: incoming.version ?? null, at: now });
   // Always fanned out here (even from the sweep): the canonical record did not change, so the
   // canonical change feed will not carry it. Keyed by the refused content: redelivery adds nothing.
-  return {
-    outcome: { action: 'write_back', contactId, version, reason: d.reason },
-    fanOut: () => enqueueFanout(hub, [{ contactId, version }], { key: `${contactId}.v${version}.r${hash.slice(0, 12)}`, origin: `${source}-repair` }),
-  };
+  const f = await enqueueFanout(hub, [{ contactId, version }], { key: `${contactId}.v${version}.r${hash.slice(0, 12)}`, origin: `${source}-repair` });
+  return { action: 'write_back', contactId, version, reason: d.reason, fanout: f.id };
 }
