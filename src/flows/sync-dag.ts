@@ -1,23 +1,10 @@
 import { PIPELINE_QUEUE, sourceQueue } from '../queues/pipeline-queues.js';
+import type { DagStep } from '../sync/dag-step.js';
 import type { ConfiguredSource } from '../sync/kith-config.js';
 
+/** The unified sync (seed 000) as data: the steps (`DagStep`) built from the configured sources. */
+export type { DagStep, FailurePolicy } from '../sync/dag-step.js';
 export { PIPELINE_QUEUE, sourceQueue };
-
-/**
- * The unified sync (seed 000) as data. Each step names its phase, the steps it depends on,
- * the queue whose workers run it, and what its failure means for the run.
- */
-export type FailurePolicy = 'continue' | 'fail-run';
-
-export interface DagStep {
-  id: string;
-  phase: 1 | 2 | 3 | 4 | 5;
-  dependsOn: string[];
-  queue: string;
-  failurePolicy: FailurePolicy;
-  /** What the step's worker needs beyond the run id (the source's id, …). */
-  params: Record<string, unknown>;
-}
 
 /** Sources that are address books: they create and enrich people, no interactions. */
 export const CONTACT_SOURCES: ReadonlySet<string> = new Set(['vcard', 'google-contacts-csv', 'linkedin']);
