@@ -5,7 +5,7 @@ import type { Hub } from './hub-context.js';
 import { PROPAGATION_LAG_ALERT_MS } from './hub-status.js';
 
 /** The sweep measures drift (a full read of every system) at most this often. */
-export const DRIFT_EVERY_MS = 3_600_000;
+const DRIFT_EVERY_MS = 3_600_000;
 
 /** After each sweep: changes older than 5 minutes not yet propagated (an alert per target), and drift (hourly). */
 export async function checkAlerts(h: Hub): Promise<void> {
