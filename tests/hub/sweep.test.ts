@@ -141,5 +141,7 @@ describe('sync_all_contacts (the 5-minute sweep) with cursors', () => {
     const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
     expect(metrics).toContain(`kith_contacts_drift_percent{system="twenty",role="target"} ${Math.round(10000 / (N + 1)) / 100}`);
     expect(metrics).toContain('kith_contacts_pending{system="supabase",role="target"} 0');
+    expect(metrics.match(/^# TYPE kith_contacts_pending gauge$/gm)).toHaveLength(1);
+    expect(metrics.match(/^kith_contacts_pending\{/gm)).toHaveLength(3); // local (canonical), supabase, twenty
   });
 });
