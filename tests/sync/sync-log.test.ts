@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DagStep } from '../../src/sync/dag-step.js';
 import { createRun, finishRun, markStepFinished, markStepStarted } from '../../src/sync/run-store.js';
@@ -55,5 +59,45 @@ describe.each(ENGINES)('sync logs on %s', (engine) => {
     const steps = await readSyncLogs(t.db, { kind: 'sync-step' });
     expect(steps).toHaveLength(1);
     expect(steps[0]!.error).toHaveLength(2000);
+  });
+});
+
+const BIN = join(import.meta.dirname, '../../bin/kith.mjs');
+const run = promisify(execFile);
+
+describe.each(ENGINES)('kith status --history on %s', (engine) => {
+  let t: TestDb;
+  afterEach(async () => t?.dispose());
+
+  it('prints the sync log newest first as a table, and as JSON', { timeout: 120_000 }, async () => {
+    t = await freshDb(engine);
+    const kith = async (...args: string[]) => (await run(process.execPath, [BIN, 'status', '--history', ...args], { cwd: tmpdir(), env: { ...process.env, DATABASE_URL: t.url, KITH_LOG_LEVEL: 'silent' }, timeout: 90_000 })).stdout;
+    expect((await kith()).trim()).toBe('no sync history yet: run `kith sync` (contact sweeps are logged as they run)');
+    const at = Date.parse('2026-03-01T10:00:00Z');
+    await recordSyncLog(t.db, { kind: 'sync-step', status: 'succeeded', runId: 'run-a', stepId: 'collect:mail', counts: { created: 9, unchanged: 3 }, startedAt: at - 1500, durationMs: 1500, at });
+    await recordSyncLog(t.db, { kind: 'hub-sweep', status: 'failed', system: 'twenty', counts: { updated: 2 }, durationMs: 40, error: 'HTTP 503 from twenty', details: { role: 'source', read: 2 }, at: at + 60_000 });
+    const table = (await kith()).trim().split('\n');
+    expect(table).toHaveLength(3);
+    expect(table[0]).toMatch(/^when\s+run\/step or system\s+outcome\s+records\s+duration\s+error$/);
+    expect(table[1]).toMatch(/^2026-03-01 10:01:00Z\s+sweep twenty\s+failed\s+read 2, updated 2\s+0\.04s\s+HTTP 503 from twenty$/);
+    expect(table[2]).toMatch(/^2026-03-01 10:00:00Z\s+run-a collect:mail\s+succeeded\s+created 9, unchanged 3\s+1\.50s$/);
+    const { history } = JSON.parse(await kith('--json', '--limit', '1')) as { history: unknown[] };
+    expect(history).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'hub-sweep',
+        status: 'failed',
+        runId: null,
+        stepId: null,
+        system: 'twenty',
+        counts: { created: 0, updated: 2, unchanged: 0, deleted: 0, skipped: 0, failed: 0 },
+        startedAt: null,
+        finishedAt: '2026-03-01T10:01:00.000Z',
+        durationMs: 40,
+        error: 'HTTP 503 from twenty',
+        message: null,
+        details: { role: 'source', read: 2 },
+      },
+    ]);
   });
 });
