@@ -4,14 +4,15 @@ import type { HttpServerOptions } from '../http/server.js';
 import { fromSupabaseRow, parseSupabaseRow } from '../systems/supabase/contact-row.mapper.js';
 import { twentyRecordWithoutLookup } from '../systems/twenty/person.mapper.js';
 import { probeEcho } from '../hub/echo-check.js';
-import { hubHealthSection, hubMetricsText } from '../hub/hub-status.js';
+import { hubHealthSection } from '../hub/hub-status.js';
+import { hubMetrics } from './hub-metrics.js';
 import { configuredSystems } from '../hub/systems-registry.js';
 import type { EchoFilter } from '../producers/inbound-producer.js';
 import { webhookRoutes } from '../producers/webhook-producers.js';
 import { loadWebhookSettings } from '../producers/webhook-settings.js';
 
 /** What the contact hub adds to the HTTP server: webhook routes, a /health section, /metrics gauges. */
-export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<HttpServerOptions, 'routes' | 'sections' | 'more'>> {
+export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<HttpServerOptions, 'routes' | 'sections' | 'metrics'>> {
   const systems = configuredSystems(env);
   const settings = loadWebhookSettings(env);
   // Records that map without a lookup have their echoes recognised here, before any job.
@@ -23,6 +24,6 @@ export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<Ht
   return {
     routes: [webhookRoutes(settings, { supabaseEcho, twentyEcho })],
     sections: [() => hubHealthSection(db, systems)],
-    more: [() => hubMetricsText(db, systems)],
+    metrics: [hubMetrics(db, systems)],
   };
 }

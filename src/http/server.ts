@@ -39,7 +39,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const queues = new Map(opts.queues.map((s) => [s.name, new Queue(s.name, { connection: blocking, prefix: opts.prefix, defaultJobOptions: jobOptionsFor(s.name) })]));
   const list = [...queues.values()];
   registerHealthRoute(app, { redis, db: opts.db, sections: opts.sections });
-  registerMetricsRoute(app, { redis, prefix: opts.prefix, queues: list, more: opts.more });
+  registerMetricsRoute(app, { redis, prefix: opts.prefix, queues: list, metrics: opts.metrics });
   await registerBullBoard(app, { queues: list, admin: opts.admin });
   for (const r of opts.routes ?? []) await r(app, { redis, queues });
   return {

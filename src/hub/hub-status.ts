@@ -67,24 +67,3 @@ export async function hubHealthSection(q: Queryable, systems: { canonical: Syste
   const lagging = await listPending(q, { olderThanMs: PROPAGATION_LAG_ALERT_MS, limit: 1 });
   return { contacts: { canonical: systems.canonical, propagation_lagging: lagging.length > 0, systems: list } };
 }
-
-/** Prometheus gauges per system. */
-export async function hubMetricsText(q: Queryable, systems: { canonical: SystemName; targets: readonly SystemName[] }): Promise<string> {
-  const list = await hubStatus(q, systems);
-  const gauge = (name: string, help: string, value: (s: SystemStatus) => number | null) => {
-    const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`];
-    for (const s of list) {
-      const v = value(s);
-      if (v != null) lines.push(`${name}{system="${s.system}",role="${s.role}"} ${v}`);
-    }
-    return lines.join('\n');
-  };
-  return [
-    gauge('kith_contacts_pending', 'Contact changes not yet written to the system.', (s) => s.pending),
-    gauge('kith_contacts_oldest_pending_seconds', 'Age of the oldest change not yet written to the system.', (s) => s.oldest_pending_age_s ?? 0),
-    gauge('kith_contacts_open_conflicts', 'Open sync conflicts involving the system.', (s) => s.open_conflicts),
-    gauge('kith_contacts_errors', 'Sweep failures in a row plus failing pending pushes.', (s) => s.errors),
-    gauge('kith_contacts_drift_percent', 'Share of contacts whose copy differs from canonical (last measurement).', (s) => s.drift_pct),
-    gauge('kith_contacts_last_success_timestamp_seconds', 'Last successful sweep or push.', (s) => (s.last_success ? Date.parse(s.last_success) / 1000 : null)),
-  ].join('\n') + '\n';
-}

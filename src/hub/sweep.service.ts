@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SystemName } from '../domain/contacts/canonical-contact.js';
 import { getLink } from '../contacts/contact-links.store.js';
+import { logSweep } from '../sync/sync-log.service.js';
 import { readSyncState, recordFailure, recordSuccess, saveCursor } from '../sync/sync-state-store.js';
 import type { Hub } from './hub-context.js';
 import { SOURCE_SYSTEMS, type TargetSystem } from './hub-queues.js';
@@ -54,6 +55,7 @@ export async function syncAllContacts(hub: Hub, opts: { dryRun?: boolean } = {})
 }
 
 async function guarded(hub: Hub, s: SystemSweep, dryRun: boolean, body: () => Promise<void>): Promise<SystemSweep> {
+  const started = hub.clock();
   try {
     await body();
     if (!dryRun) {
@@ -68,6 +70,7 @@ async function guarded(hub: Hub, s: SystemSweep, dryRun: boolean, body: () => Pr
       await hub.alerts.raise({ kind: 'sync_failure', subject: `sweep:${s.system}`, message: `contacts sweep of ${s.system} failed: ${s.error}` }, { transient });
     }
   }
+  if (!dryRun) await logSweep(hub.db, s, started, hub.clock());
   return s;
 }
 

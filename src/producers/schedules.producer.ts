@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { z } from 'zod';
+import { cronProblem } from '../config/cron-pattern.js';
 import { type Env, parseEnv } from '../config/parse-env.js';
 import { hubSchema } from '../hub/hub.config.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
@@ -18,7 +19,7 @@ export interface ScheduleSpec {
 
 /** KITH_DAILY_SYNC_CRON (default 06:00 every day) starts the unified sync. */
 export const scheduleSchema = z.object({
-  KITH_DAILY_SYNC_CRON: z.string().refine((v) => v.trim().split(/\s+/).length >= 5, 'must be a cron pattern such as "0 6 * * *"').default('0 6 * * *'),
+  KITH_DAILY_SYNC_CRON: z.string().superRefine(cronProblem).default('0 6 * * *'),
 });
 
 export function coreSchedules(env: Env = process.env): ScheduleSpec[] {

@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../db/db.js';
 import type { DagStep } from './dag-step.js';
 import type { KithConfig } from './kith-config.js';
+import { logFinishedSteps } from './sync-log.service.js';
 
 export type StepStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
@@ -78,6 +79,7 @@ export async function markStepFinished(
     `UPDATE sync_run_steps SET status = ?, finished_at = ?, records = ?, result = ?, error = ? WHERE run_id = ? AND step_id = ?`,
     [status, final ? Date.now() : null, out.records ?? 0, out.result === undefined ? null : JSON.stringify(out.result), out.error ?? null, runId, stepId],
   );
+  if (final) await logFinishedSteps(q, runId, stepId);
 }
 
 /**
@@ -109,6 +111,7 @@ export async function finishRun(db: Db, runId: string, summary: RunDetails['summ
     if (!r) throw new Error(`run ${runId} not found`);
     // Steps that never got to run (their parent chain was cut short) are skipped, not pending.
     await q.run(`UPDATE sync_run_steps SET status = 'skipped', error = COALESCE(error, 'did not run') WHERE run_id = ? AND status IN ('pending', 'running', 'retrying')`, [runId]);
+    await logFinishedSteps(q, runId);
     const steps = (await getRun(q, runId))!.steps;
     const status = runOutcome(steps);
     const details = { ...(JSON.parse(r.run.details ?? '{}') as RunDetails), summary };

@@ -5,6 +5,7 @@ import { loadHttpConfig } from '../../src/config/http.config.js';
 import { loadRedisConfig } from '../../src/config/redis.config.js';
 import { loadWorkerConfig, workerNodeFlags } from '../../src/config/worker.config.js';
 import { redactUrl } from '../../src/log/logger.js';
+import { coreSchedules } from '../../src/producers/schedules.producer.js';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
 import { runKith } from '../support/cli.js';
@@ -56,6 +57,26 @@ describe('configuration', () => {
     const r = await runKith(['start'], { KITH_PORT: 'abc', KITH_DATA_DIR: '/tmp/kith-never-used' });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([`kith: configuration error: KITH_PORT: must be a whole number (got 'abc')`]);
+    expect(r.stdout).toBe('');
+  });
+
+  it('KITH_DAILY_SYNC_CRON is read as a cron pattern, with the reason when it is not one', () => {
+    const daily = (env: Record<string, string>) => coreSchedules(env).find((s) => s.id === 'daily-sync')!.pattern;
+    expect(daily({})).toBe('0 6 * * *');
+    expect(daily({ KITH_DAILY_SYNC_CRON: '30 5 * * 1-5' })).toBe('30 5 * * 1-5');
+    expect(daily({ KITH_DAILY_SYNC_CRON: '0 30 5 * * *' })).toBe('0 30 5 * * *');
+    expect(() => daily({ KITH_DAILY_SYNC_CRON: 'a b c d e' })).toThrow(ConfigError);
+    expect(() => daily({ KITH_DAILY_SYNC_CRON: 'a b c d e' })).toThrow(/^KITH_DAILY_SYNC_CRON: must be a cron pattern such as "0 6 \* \* \*": Invalid characters, got value: a \(got 'a b c d e'\)$/);
+    expect(() => daily({ KITH_DAILY_SYNC_CRON: '61 6 * * *' })).toThrow(/^KITH_DAILY_SYNC_CRON: .*expected range 0-59/);
+    expect(() => daily({ KITH_DAILY_SYNC_CRON: '0 6 * *' })).toThrow(/^KITH_DAILY_SYNC_CRON: .*5 fields \(or 6 with seconds first\), got 4/);
+  });
+
+  it('kith start refuses a bad KITH_DAILY_SYNC_CRON in one line, before starting anything', async () => {
+    const r = await runKith(['start'], { KITH_DAILY_SYNC_CRON: 'a b c d e', KITH_DATA_DIR: '/tmp/kith-never-used' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `kith: configuration error: KITH_DAILY_SYNC_CRON: must be a cron pattern such as "0 6 * * *": Invalid characters, got value: a (got 'a b c d e')`,
+    ]);
     expect(r.stdout).toBe('');
   });
 

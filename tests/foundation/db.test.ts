@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
+import { readSyncLogs } from '../../src/sync/sync-log.store.js';
 import { ENGINES, freshDb } from '../support/test-env.js';
 
 describe.each(ENGINES)('database on %s', (engine) => {
@@ -26,7 +27,7 @@ describe.each(ENGINES)('database on %s', (engine) => {
     }
   });
 
-  it('migrations 011, 012 and 013 rebuild interactions (no person key check), relationships and the pending index, keeping rows, ids and indexes', async () => {
+  it('migrations 011 to 014 rebuild interactions (no person key check), relationships and the pending index and widen sync logs, keeping rows, ids and indexes', async () => {
     const t = await freshDb(engine, { migrate: false });
     try {
       await migrate(t.db, MIGRATIONS.filter((m) => m.version < 11));
@@ -59,9 +60,15 @@ describe.each(ENGINES)('database on %s', (engine) => {
       await expect(t.db.run(`INSERT INTO relationships (person_a, person_b, updated_at) VALUES ('p1', 'p2', 1)`)).rejects.toThrow(/unique|duplicate/i);
       // 013 (the outbox's pending index covers pending rows only) keeps the outbox as it was.
       await t.db.run(`INSERT INTO contact_outbox (contact_id, target, version, enqueued_at, done_at) VALUES ('c1', 'twenty', 2, 100, NULL), ('c2', 'twenty', 1, 50, 60)`);
-      expect(await migrate(t.db)).toEqual([13]);
+      expect(await migrate(t.db, MIGRATIONS.filter((m) => m.version <= 13))).toEqual([13]);
       expect(await t.db.all('SELECT contact_id, done_at FROM contact_outbox WHERE done_at IS NULL ORDER BY enqueued_at')).toEqual([{ contact_id: 'c1', done_at: null }]);
       expect(Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM contact_outbox'))!.n)).toBe(2);
+      // 014 (sync log rows gain runs, systems, record counts, durations) keeps the rows already there.
+      await t.db.run(`INSERT INTO sync_logs (id, event_type, status, message, created_at) VALUES ('old', 'sync-step', 'succeeded', 'written before', 7)`);
+      expect(await migrate(t.db)).toEqual([14]);
+      expect(await readSyncLogs(t.db)).toMatchObject([
+        { id: 'old', kind: 'sync-step', message: 'written before', finishedAt: 7, runId: null, durationMs: null, counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 } },
+      ]);
     } finally {
       await t.dispose();
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
+import { DURATION_BUCKETS } from '../../src/queues/job-metrics.js';
 import type { QueueSpec } from '../../src/queues/queue-registry.js';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis/embedded-redis.js';
 import { defineHandler } from '../../src/workers/job-handler.js';
@@ -92,8 +93,26 @@ describe('HTTP server', () => {
     expect(text).toContain('kith_queue_jobs{queue="maintenance",state="waiting"} 1');
     expect(text).toContain('kith_queue_jobs{queue="maintenance",state="completed"} 2');
     expect(text).toContain('kith_jobs_total{queue="maintenance",outcome="completed"} 2');
+    expect(text).toContain('# TYPE kith_jobs_total counter');
+    expect(text).toContain('# TYPE kith_job_duration_seconds histogram');
     expect(text).toContain('kith_job_duration_seconds_count{queue="maintenance"} 2');
-    expect(text).toMatch(/kith_job_duration_seconds_bucket\{queue="maintenance",le="\+Inf"\} 2/);
-    expect(text).toContain('kith_process_nodejs_version_info');
+    expect(text).toMatch(/kith_job_duration_seconds_bucket\{le="\+Inf",queue="maintenance"\} 2/);
+    // Cumulative buckets: each at least the one before, the largest bound holding both jobs.
+    const buckets = [...text.matchAll(/kith_job_duration_seconds_bucket\{le="([^"]+)",queue="maintenance"\} (\d+)/g)].map((m) => [m[1], Number(m[2])] as const);
+    expect(buckets.map(([le]) => le)).toEqual([...DURATION_BUCKETS.map(String), '+Inf']);
+    expect(buckets.every(([, n], i) => i === 0 || n >= buckets[i - 1]![1])).toBe(true);
+    expect(buckets.at(-2)![1]).toBe(2);
+    expect(Number(/kith_job_duration_seconds_sum\{queue="maintenance"\} (\S+)/.exec(text)![1])).toBeGreaterThan(0);
+    // The process's default metrics carry the prefix once.
+    expect(text).toContain('kith_nodejs_version_info');
+    expect(text).toMatch(/^kith_process_cpu_user_seconds_total \d/m);
+    expect(text).not.toContain('kith_process_process_');
+    expect(text).not.toContain('kith_process_nodejs_');
+    // A second scrape reads the state again and does not add to it.
+    await q.add('d', { task: 'x' });
+    const again = (await s.app.inject({ url: '/metrics' })).body;
+    expect(again).toContain('kith_queue_jobs{queue="maintenance",state="waiting"} 2');
+    expect(again).toContain('kith_jobs_total{queue="maintenance",outcome="completed"} 2');
+    expect(again).toContain('kith_job_duration_seconds_count{queue="maintenance"} 2');
   });
 });

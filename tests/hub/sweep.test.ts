@@ -5,6 +5,7 @@ import { listPending } from '../../src/contacts/contact-outbox.store.js';
 import { measureDrift } from '../../src/hub/drift.service.js';
 import type { Hub } from '../../src/hub/hub-context.js';
 import { syncAllContacts, type SweepReport } from '../../src/hub/sweep.service.js';
+import { readSyncLogs } from '../../src/sync/sync-log.store.js';
 import { readSyncState } from '../../src/sync/sync-state-store.js';
 import { type HubEnv, seedContact, startHubEnv, until } from './hub-kit.js';
 
@@ -59,6 +60,7 @@ describe('sync_all_contacts (the 5-minute sweep) with cursors', () => {
     expect((await h.db.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM contact_links'))!.n).toBe(0);
     expect(await readSyncState(h.db.db, 'contacts:local')).toBeUndefined();
     expect(await listPending(h.db.db)).toEqual([]);
+    expect(await readSyncLogs(h.db.db, { kind: 'hub-sweep' })).toEqual([]);
   });
 
   it('a run that crashes mid-way resumes from the saved cursor, never from scratch', async () => {
@@ -85,6 +87,12 @@ describe('sync_all_contacts (the 5-minute sweep) with cursors', () => {
     expect(bySystem(first, 'local')).toMatchObject({ read: 50, error: 'process killed' });
     expect(bySystem(first, 'twenty').counts).toEqual({ created: 1 });
     expect((await readSyncState(h.db.db, 'contacts:local'))).toMatchObject({ cursor: '50', stage: 'failed', failure_count: 1 });
+    // One sync log row per system swept, the failed one with its error.
+    const firstLogs = await readSyncLogs(h.db.db, { kind: 'hub-sweep' });
+    expect(firstLogs.map((l) => [l.system, l.status]).sort()).toEqual([['local', 'failed'], ['supabase', 'succeeded'], ['twenty', 'succeeded']]);
+    expect(firstLogs.find((l) => l.system === 'twenty')!.counts).toEqual({ created: 1, updated: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 });
+    expect(firstLogs.find((l) => l.system === 'local')).toMatchObject({ error: 'process killed', details: { role: 'canonical', read: 50 } });
+    for (const l of firstLogs) expect(l.durationMs).toBeGreaterThanOrEqual(0);
 
     // The scheduled job (in the worker process) picks up at contact 51; Grace (created in the first run) comes last.
     const second = await sweepJob('sweep-after-crash');
@@ -92,6 +100,9 @@ describe('sync_all_contacts (the 5-minute sweep) with cursors', () => {
     // Twenty's feed now lists Kith's own writes of the first page: echoes, nothing else.
     expect(Object.keys(bySystem(second, 'twenty').counts).filter((k) => k !== 'echo')).toEqual([]);
     expect((await readSyncState(h.db.db, 'contacts:local'))).toMatchObject({ stage: 'idle', failure_count: 0 });
+    const secondLogs = (await readSyncLogs(h.db.db, { kind: 'hub-sweep' })).filter((l) => !firstLogs.some((f) => f.id === l.id));
+    expect(secondLogs.map((l) => [l.system, l.status]).sort()).toEqual([['local', 'succeeded'], ['supabase', 'succeeded'], ['twenty', 'succeeded']]);
+    expect(secondLogs.find((l) => l.system === 'twenty')!.counts.unchanged).toBe(bySystem(second, 'twenty').counts.echo ?? 0);
 
     expect((await h.supabase.sql('SELECT contact_id FROM contacts')).length).toBe(N + 1);
     expect(h.twenty.people().length).toBe(N + 1);
@@ -113,6 +124,8 @@ describe('sync_all_contacts (the 5-minute sweep) with cursors', () => {
     await h.supabase.sql(`UPDATE contacts SET job_title = 'Intern' WHERE contact_id = $1`, [row!.contact_id]);
     const back = await sweepJob('sweep-after-owned-edit');
     expect(bySystem(back, 'supabase').counts).toMatchObject({ write_back: 1 });
+    const [latest] = await readSyncLogs(h.db.db, { kind: 'hub-sweep', limit: 3 }).then((l) => l.filter((x) => x.system === 'supabase'));
+    expect(latest!.counts).toMatchObject({ created: 0, updated: 0, unchanged: 1 }); // the refused copy: canonical unchanged, written back
     const [after] = await h.supabase.sql<{ job_title: string | null }>('SELECT job_title FROM contacts WHERE contact_id = $1', [row!.contact_id]);
     expect(after!.job_title).toBe('Engineer');
 
@@ -128,5 +141,7 @@ describe('sync_all_contacts (the 5-minute sweep) with cursors', () => {
     const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
     expect(metrics).toContain(`kith_contacts_drift_percent{system="twenty",role="target"} ${Math.round(10000 / (N + 1)) / 100}`);
     expect(metrics).toContain('kith_contacts_pending{system="supabase",role="target"} 0');
+    expect(metrics.match(/^# TYPE kith_contacts_pending gauge$/gm)).toHaveLength(1);
+    expect(metrics.match(/^kith_contacts_pending\{/gm)).toHaveLength(3); // local (canonical), supabase, twenty
   });
 });

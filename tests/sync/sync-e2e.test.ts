@@ -115,4 +115,34 @@ describe('kith sync over examples/', () => {
     expect(st.sources.find((s) => s.source === 'lost-mail')?.lastError).toContain('nowhere/old.mbox');
     expect(st.sources.find((s) => s.source === 'imessage')?.lastSuccess).not.toBeNull();
   }, 150_000);
+
+  it('status --history shows one sync log row per step of each run, as JSON and as a table', async () => {
+    interface Log { kind: string; runId: string; stepId: string; status: string; counts: Record<string, number>; durationMs: number | null; error: string | null }
+    const r = await runKith(['status', '--history', '--json', '--limit', '200'], env);
+    expect(r.code).toBe(0);
+    const { history } = JSON.parse(r.stdout) as { history: Log[] };
+    const ofFirst = history.filter((l) => l.runId === first.runId);
+    expect(ofFirst.map((l) => l.stepId).sort()).toEqual(first.steps.map((s) => s.id).sort());
+    for (const s of first.steps) expect(ofFirst.find((l) => l.stepId === s.id)?.status, s.id).toBe(s.status);
+    // The mbox fixture's message with a broken Date is the one skipped record.
+    expect(ofFirst.find((l) => l.stepId === 'collect:mbox')!.counts).toEqual({ created: 10, updated: 0, unchanged: 0, deleted: 0, skipped: 1, failed: 0 });
+    expect(ofFirst.find((l) => l.stepId === 'collect:lost-mail')!.error).toContain('nowhere/old.mbox');
+    expect(ofFirst.find((l) => l.stepId === 'relationships')!.counts.created).toBe(10);
+    // The second run resumed mbox from its cursor: nothing new.
+    const again = history.find((l) => l.runId !== first.runId && l.stepId === 'collect:mbox')!;
+    expect(again).toMatchObject({ status: 'succeeded', counts: { created: 0 } });
+    expect(history.indexOf(again)).toBeLessThan(history.indexOf(ofFirst[0]!)); // newest first
+
+    const table = await runKith(['status', '--history', '--limit', '3'], env);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^when\s+run\/step or system\s+outcome\s+records\s+duration\s+error$/);
+    expect(lines).toHaveLength(4);
+    const bad = await runKith(['status', '--history', '--limit', 'lots'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe("kith: --limit must be a whole number of at least 1 (got 'lots')");
+    const full = await runKith(['status', '--history', '--limit', '200'], env);
+    expect(full.stdout).toMatch(new RegExp(`${first.runId} collect:mbox\\s+succeeded\\s+created 10, skipped 1\\s+\\d+\\.\\d+s`));
+    expect(full.stdout).toMatch(new RegExp(`${first.runId} collect:lost-mail\\s+failed\\s+-\\s+\\d+\\.\\d+s\\s+.*nowhere/old\\.mbox`));
+  }, 120_000);
 });

@@ -42,6 +42,7 @@ export function startCommand(): Command {
       loadDotenv();
       const http = loadHttpConfig();
       const workerConfig = loadWorkerConfig();
+      const schedules = coreSchedules(); // read (and validated) before anything starts
       const rt = await openRuntime({ longRunning: true });
       const { log } = rt;
       let host: WorkerHost | undefined;
@@ -58,7 +59,7 @@ export function startCommand(): Command {
             log,
           });
         }
-        await upsertSchedules(rt.redis.url, rt.redis.prefix, coreSchedules());
+        await upsertSchedules(rt.redis.url, rt.redis.prefix, schedules);
         server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues(), admin: http.admin, log, ...hubHttpOptions(rt.db) });
         const address = await server.app.listen({ host: http.host, port: http.port });
         const base = address.replace('[::1]', 'localhost');

@@ -3,7 +3,10 @@ import { openDbFromEnv } from '../../app/open-db-from-env.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { runReport } from '../../sync/run-report.js';
 import { getRun } from '../../sync/run-store.js';
+import { readSyncLogs } from '../../sync/sync-log.store.js';
 import { listSyncState } from '../../sync/sync-state-store.js';
+import { CliError } from '../cli-error.js';
+import { historyTable } from './status-history.js';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(Number(ms)).toISOString());
 const ago = (ms: number | null) => {
@@ -14,11 +17,20 @@ const ago = (ms: number | null) => {
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('per source: last success, last error, staleness, records; and the latest sync run')
+    .description('per source: last success, last error, staleness, records; and the latest sync run (--history: the sync log)')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--history', 'the sync log instead: one row per step of a sync run and per contact sweep of a system, newest first')
+    .option('--limit <n>', 'with --history: how many rows (default 50)')
+    .action(async (opts: { json?: boolean; history?: boolean; limit?: string }) => {
+      const limit = opts.limit === undefined ? 50 : Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit must be a whole number of at least 1 (got '${opts.limit}')`);
       const db = await openDbFromEnv();
       try {
+        if (opts.history) {
+          const logs = await readSyncLogs(db, { limit });
+          console.log(opts.json ? JSON.stringify({ history: logs.map((l) => ({ ...l, startedAt: iso(l.startedAt), finishedAt: iso(l.finishedAt) })) }) : historyTable(logs));
+          return;
+        }
         let configured: string[] = [];
         try {
           configured = loadKithConfig(resolveConfigPath().file).sources.map((s) => s.id);

@@ -1,52 +1,103 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DURATION_BUCKETS, readJobMetrics } from '../../queues/job-metrics.js';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
 
-const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+/**
+ * One load per scrape: the metrics' `collect()` callbacks start together when /metrics is
+ * read, and those that need the same state (one Redis hash, one status query) share one read.
+ */
+export function perScrape<T>(load: () => Promise<T>): () => Promise<T> {
+  let inflight: Promise<T> | undefined;
+  return () =>
+    (inflight ??= load().finally(() => {
+      inflight = undefined;
+    }));
+}
+
+/** A histogram's state as aggregated elsewhere: non-cumulative counts per upper bound ('+Inf' last). */
+interface AggregatedHistogram {
+  labels: Record<string, string>;
+  buckets: Record<string, number>;
+  sum: number;
+  count: number;
+}
 
 /**
- * Queue depths and job outcomes/durations in Prometheus text format. Outcomes come from the
- * Redis hash every worker process writes to, so one scrape sees all processes.
+ * Replace what a prom-client Histogram exports with buckets counted elsewhere. prom-client only
+ * takes single observations, and job durations are already bucketed by every worker process
+ * in Redis; this writes the aggregated buckets into the histogram's per-label state, which its
+ * own exposition (cumulative buckets, +Inf = count, _sum, _count) then prints.
  */
-export async function renderQueueMetrics(redis: Redis, prefix: string, queues: readonly Queue[]): Promise<string> {
-  const lines: string[] = [];
-  lines.push('# HELP kith_queue_jobs Jobs per queue and state.', '# TYPE kith_queue_jobs gauge');
-  const counts = await Promise.all(queues.map((q) => q.getJobCounts(...STATES)));
-  queues.forEach((q, i) => {
-    for (const s of STATES) lines.push(`kith_queue_jobs{queue="${esc(q.name)}",state="${s}"} ${counts[i]![s] ?? 0}`);
+function setHistogram(h: Histogram<string>, values: readonly AggregatedHistogram[]): void {
+  const state = h as unknown as { hashMap: Record<string, { labels: Record<string, string>; bucketValues: Record<string, number>; sum: number; count: number }> };
+  h.reset();
+  values.forEach((v, i) => {
+    const bucketValues = Object.fromEntries(DURATION_BUCKETS.map((b) => [String(b), v.buckets[String(b)] ?? 0]));
+    state.hashMap[`aggregated-${i}`] = { labels: v.labels, bucketValues, sum: v.sum, count: v.count };
   });
-  const m = await readJobMetrics(redis, prefix);
-  lines.push('# HELP kith_jobs_total Jobs finished per queue and outcome, across all worker processes.', '# TYPE kith_jobs_total counter');
-  for (const [queue, qm] of m) for (const [outcome, n] of Object.entries(qm.outcomes)) lines.push(`kith_jobs_total{queue="${esc(queue)}",outcome="${outcome}"} ${n}`);
-  lines.push('# HELP kith_job_duration_seconds Processing time of completed and failed jobs.', '# TYPE kith_job_duration_seconds histogram');
-  for (const [queue, qm] of m) {
-    let cum = 0;
-    for (const b of DURATION_BUCKETS) {
-      cum += qm.buckets[String(b)] ?? 0;
-      lines.push(`kith_job_duration_seconds_bucket{queue="${esc(queue)}",le="${b}"} ${cum}`);
-    }
-    cum += qm.buckets['+Inf'] ?? 0;
-    lines.push(`kith_job_duration_seconds_bucket{queue="${esc(queue)}",le="+Inf"} ${cum}`);
-    lines.push(`kith_job_duration_seconds_sum{queue="${esc(queue)}"} ${qm.sum}`, `kith_job_duration_seconds_count{queue="${esc(queue)}"} ${qm.count}`);
-  }
-  return lines.join('\n') + '\n';
+}
+
+/**
+ * Queue depths and job outcomes/durations, read at scrape time. Outcomes and durations come
+ * from the Redis hash every worker process writes to, so one scrape sees all processes.
+ */
+export function registerQueueMetrics(registry: Registry, redis: Redis, prefix: string, queues: readonly Queue[]): void {
+  const jobs = perScrape(() => readJobMetrics(redis, prefix));
+  new Gauge({
+    name: 'kith_queue_jobs',
+    help: 'Jobs per queue and state.',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      const counts = await Promise.all(queues.map((q) => q.getJobCounts(...STATES)));
+      this.reset();
+      queues.forEach((q, i) => {
+        for (const s of STATES) this.set({ queue: q.name, state: s }, counts[i]![s] ?? 0);
+      });
+    },
+  });
+  new Counter({
+    name: 'kith_jobs_total',
+    help: 'Jobs finished per queue and outcome, across all worker processes.',
+    labelNames: ['queue', 'outcome'],
+    registers: [registry],
+    async collect() {
+      const m = await jobs();
+      this.reset();
+      for (const [queue, qm] of m) for (const [outcome, n] of Object.entries(qm.outcomes)) this.inc({ queue, outcome }, n);
+    },
+  });
+  new Histogram({
+    name: 'kith_job_duration_seconds',
+    help: 'Processing time of completed and failed jobs.',
+    labelNames: ['queue'],
+    buckets: [...DURATION_BUCKETS],
+    registers: [registry],
+    async collect() {
+      const m = await jobs();
+      setHistogram(
+        this,
+        [...m].map(([queue, qm]) => ({ labels: { queue }, buckets: qm.buckets, sum: qm.sum, count: qm.count })),
+      );
+    },
+  });
 }
 
 export interface MetricsExtras {
-  /** More exposition text (contact hub per-system gauges, …). */
-  more?: Array<() => Promise<string>>;
+  /** Further metrics (the contact hub's per-system gauges, …), registered in the /metrics registry. */
+  metrics?: Array<(registry: Registry) => void>;
 }
 
-export function registerMetricsRoute(app: FastifyInstance, deps: { redis: Redis; prefix: string; queues: readonly Queue[] } & MetricsExtras): void {
+/** /metrics: one prom-client Registry with the process's default metrics (`kith_process_…`, `kith_nodejs_…`), the queues' and any extras. */
+export function registerMetricsRoute(app: FastifyInstance, deps: { redis: Redis; prefix: string; queues: readonly Queue[] } & MetricsExtras): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'kith_process_' });
-  app.get('/metrics', async (_req, reply) => {
-    const parts = [await renderQueueMetrics(deps.redis, deps.prefix, deps.queues), await registry.metrics()];
-    for (const more of deps.more ?? []) parts.push(await more());
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(parts.join('\n'));
-  });
+  collectDefaultMetrics({ register: registry, prefix: 'kith_' });
+  registerQueueMetrics(registry, deps.redis, deps.prefix, deps.queues);
+  for (const register of deps.metrics ?? []) register(registry);
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  return registry;
 }
