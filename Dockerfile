@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Kith service image: the same code runs the HTTP server (`start`, the default) and every worker
 # process (`worker --queues …`, see docker-compose.yml).
 #   docker build -t kith .

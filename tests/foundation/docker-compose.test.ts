@@ -55,6 +55,11 @@ describe('docker-compose.yml', () => {
     expect(compose.services.api?.command).toEqual(['start', '--no-workers']);
   });
 
+  it('PostgreSQL accepts a full pool (10 connections, PostgresDb.open) from every Kith service at once', () => {
+    const max = Number(/max_connections=(\d+)/.exec(compose.services.postgres?.command?.join(' ') ?? '')?.[1] ?? 100);
+    expect(max).toBeGreaterThanOrEqual(10 * kithServices.length);
+  });
+
   it('has healthchecks, the env file, the BigQuery key read-only and a writable volume for the Drive notes', () => {
     for (const name of ['redis', 'postgres']) expect(compose.services[name]?.healthcheck?.test.length, name).toBeGreaterThan(0);
     // The API keeps the image's HEALTHCHECK (GET /health); workers serve no HTTP and bring their own.
