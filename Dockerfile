@@ -7,7 +7,7 @@
 # none fits); `build` compiles src/ to dist/ with `npm run build` (esbuild is a production
 # dependency); the runtime image gets node_modules, dist/ and the files Kith reads at run time,
 # without compilers or package caches.
-FROM node:24-bookworm-slim AS deps
+FROM node:26-trixie-slim AS deps
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -23,7 +23,7 @@ COPY scripts/build.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 
-FROM node:24-bookworm-slim AS runtime
+FROM node:26-trixie-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production \
     KITH_DATA_DIR=/data \
