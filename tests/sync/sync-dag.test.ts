@@ -22,7 +22,7 @@ function row(s: DagStep, status: StepRow['status']): StepRow {
 describe('the phase DAG as data', () => {
   const dag = buildSyncDag(sources);
 
-  it('has seed 000 phases with their dependencies and policies', () => {
+  it('has the five phases with their dependencies and policies', () => {
     expect(dag.map((s) => [s.id, s.phase, s.dependsOn, s.queue, s.failurePolicy])).toEqual([
       ['collect:vcard', 1, [], 'source-vcard', 'continue'],
       ['collect:mbox', 1, ['collect:vcard'], 'source-mbox', 'continue'],

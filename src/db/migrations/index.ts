@@ -6,6 +6,7 @@ import { m003Contacts } from './003-contacts.js';
 import { m011InteractionsUncheckedPerson } from './011-interactions-unchecked-person.js';
 import { m012RelationshipsClustered } from './012-relationships-clustered.js';
 import { m013OutboxPendingPartial } from './013-outbox-pending-partial.js';
+import { m015SyncStateWarning } from './015-sync-state-warning.js';
 
 /** Every migration (applied in version order). Add new files here; never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [m010SyncRunSteps, m001SyncState, m002People, m003Contacts, m011InteractionsUncheckedPerson, m012RelationshipsClustered, m013OutboxPendingPartial];
+export const MIGRATIONS: readonly Migration[] = [m010SyncRunSteps, m001SyncState, m002People, m003Contacts, m011InteractionsUncheckedPerson, m012RelationshipsClustered, m013OutboxPendingPartial, m015SyncStateWarning];
