@@ -1,6 +1,6 @@
 import type { DefaultJobOptions } from 'bullmq';
 import { PIPELINE_QUEUE, sourceQueue } from './pipeline-queues.js';
-import { COLLECTION_SOURCES } from '../sources/registry.js';
+import { COLLECTION_SOURCES, SOURCES } from '../sources/registry.js';
 
 /**
  * Every queue Kith uses, declared as data: its name, which worker group serves it by default,
@@ -47,7 +47,7 @@ const PIPELINE_QUEUES: QueueSpec[] = [
   { name: PIPELINE_QUEUE.link, group: 'pipeline', description: 'phase 2: link source entities to people', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: PIPELINE_QUEUE.relationships, group: 'pipeline', description: 'phase 3: relationship discovery, then strengths', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: PIPELINE_QUEUE.verify, group: 'pipeline', description: 'phase 4: verify cached counts against interactions', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
-  { name: PIPELINE_QUEUE.content, group: 'pipeline', description: 'phase 5: content sync (Drive export → vault Markdown)', concurrency: 2, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
+  { name: PIPELINE_QUEUE.content, group: 'pipeline', description: `phase 5: content sync (${SOURCES.filter((s) => s.role === 'content').map((s) => s.description).join('; ')})`, concurrency: 2, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: PIPELINE_QUEUE.schedule, group: 'pipeline', description: 'daily schedule: starts a sync run', concurrency: 1, jobOptions: { attempts: 1 } },
 ];
 
