@@ -59,7 +59,7 @@ describe.each(ENGINES)('database on %s', (engine) => {
       await expect(t.db.run(`INSERT INTO relationships (person_a, person_b, updated_at) VALUES ('p1', 'p2', 1)`)).rejects.toThrow(/unique|duplicate/i);
       // 013 (the outbox's pending index covers pending rows only) keeps the outbox as it was.
       await t.db.run(`INSERT INTO contact_outbox (contact_id, target, version, enqueued_at, done_at) VALUES ('c1', 'twenty', 2, 100, NULL), ('c2', 'twenty', 1, 50, 60)`);
-      expect(await migrate(t.db)).toEqual([13]);
+      expect(await migrate(t.db, MIGRATIONS.filter((m) => m.version <= 13))).toEqual([13]);
       expect(await t.db.all('SELECT contact_id, done_at FROM contact_outbox WHERE done_at IS NULL ORDER BY enqueued_at')).toEqual([{ contact_id: 'c1', done_at: null }]);
       expect(Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM contact_outbox'))!.n)).toBe(2);
     } finally {
