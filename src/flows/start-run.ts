@@ -3,7 +3,7 @@ import { FlowProducer, Queue } from 'bullmq';
 import type { Db } from '../db/db.js';
 import { createRedis } from '../redis/connection.js';
 import type { KithConfig } from '../sync/kith-config.js';
-import { createRun } from '../sync/run-store.js';
+import { createRun } from '../sync/run.store.js';
 import { compileFlow } from './compile-flow.js';
 import { PIPELINE_QUEUE } from '../queues/pipeline-queues.js';
 import { buildSyncDag, type DagStep } from './sync-dag.js';

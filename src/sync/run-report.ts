@@ -1,4 +1,4 @@
-import type { RunDetails, RunRow, StepRow } from './run-store.js';
+import type { RunDetails, RunRow, StepRow } from './run.store.js';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(Number(ms)).toISOString());
 

@@ -6,7 +6,7 @@ import { queueSpec } from '../../src/queues/queue-registry.js';
 import { SOURCES } from '../../src/sources/registry.js';
 import type { ConfiguredSource } from '../../src/sync/kith-config.js';
 import { STEPS, stepDeclaration, stepQueues } from '../../src/sync/steps/index.js';
-import { dependencyState, runOutcome, type StepRow } from '../../src/sync/run-store.js';
+import { dependencyState, runOutcome, type StepRow } from '../../src/sync/run.store.js';
 
 const sources: ConfiguredSource[] = [
   { id: 'vcard', type: 'vcard', path: '/x/contacts.vcf' },

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { openDbFromEnv } from '../../app/open-db-from-env.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { runReport } from '../../sync/run-report.js';
-import { getRun } from '../../sync/run-store.js';
+import { getRun } from '../../sync/run.store.js';
 import { listSyncState } from '../../sync/sync-state-store.js';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(Number(ms)).toISOString());

@@ -7,7 +7,7 @@ import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
 import { queueSpec } from '../../queues/queue-registry.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { formatStepLine, runReport } from '../../sync/run-report.js';
-import { getRun } from '../../sync/run-store.js';
+import { getRun } from '../../sync/run.store.js';
 import { queuesWithoutWorkers, spawnWorkers, type SpawnedWorkers } from '../../sync/worker-processes.js';
 import { CliError } from '../cli-error.js';
 

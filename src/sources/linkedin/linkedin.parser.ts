@@ -5,8 +5,8 @@ import type { ParseInput, SourceEvent, SourceParser } from '../source-event.js';
 import { headerIndex, parseCsvRecord, readCsvRows } from '../common/csv-rows.js';
 import { readLines } from '../common/line-reader.js';
 import { checkSourcePath, unreadable } from '../common/source-path.js';
-import { connectionToContact } from './connections.js';
-import { messageToInteraction } from './messages.js';
+import { connectionToContact } from './connection.mapper.js';
+import { messageToInteraction } from './message.mapper.js';
 
 /** How far into Connections.csv the header may be (after LinkedIn's "Notes:" preamble). */
 const MAX_PREAMBLE_LINES = 50;

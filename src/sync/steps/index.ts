@@ -1,6 +1,6 @@
 import { FatalError } from '../../errors.js';
 import { COLLECTION_SOURCES, SOURCES } from '../../sources/registry.js';
-import type { RunDetails, StepRow } from '../run-store.js';
+import type { RunDetails, StepRow } from '../run.store.js';
 import { collectStep } from './collect.step.js';
 import { contentStep } from './content.step.js';
 import { linkEntitiesStep } from './link-entities.step.js';

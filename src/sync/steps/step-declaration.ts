@@ -1,7 +1,7 @@
 import type { Db } from '../../db/db.js';
 import type { Logger } from '../../log/logger.js';
 import type { ConfiguredSource } from '../kith-config.js';
-import type { RunDetails, StepRow } from '../run-store.js';
+import type { RunDetails, StepRow } from '../run.store.js';
 
 /** What a failed step means for its run: later steps go on without it, or the run fails. */
 export type FailurePolicy = 'continue' | 'fail-run';

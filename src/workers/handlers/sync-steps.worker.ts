@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { FatalError, isKithError } from '../../errors.js';
 import { releaseRunLock } from '../../flows/start-run.js';
 import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
-import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails, type StepRow } from '../../sync/run-store.js';
+import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails, type StepRow } from '../../sync/run.store.js';
 import { runSummary } from '../../sync/run-summary.js';
 import { runStep, stepQueues } from '../../sync/steps/index.js';
 import { defineHandler, type JobHandler } from '../job-handler.js';
