@@ -131,8 +131,9 @@ export async function collectSource(
     await read(resumedFrom);
   } catch (err) {
     if (!(err instanceof CursorInvalidError) || resumedFrom === null) throw err;
-    // What was read before the parser refused the cursor is kept (its cursor is not); the full
-    // re-read meets those items again and the source-scoped ids make them duplicates.
+    // Parsers refuse a cursor before their first event; should one refuse it later, batches
+    // already written stay (the re-read meets their items again as duplicates: ids are
+    // source-scoped) and the unwritten rest is dropped with its cursor.
     contacts = [];
     planned = [];
     itemIds = [];
