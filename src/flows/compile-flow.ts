@@ -1,6 +1,7 @@
 import type { FlowJob, FlowJobNode, JobsOptions } from 'bullmq';
 import { jobOptionsFor } from '../queues/queue-registry.js';
-import { type DagStep, PIPELINE_QUEUE } from './sync-dag.js';
+import { PIPELINE_QUEUE } from '../queues/pipeline-queues.js';
+import type { DagStep } from './sync-dag.js';
 
 export interface StepJobData {
   runId: string;

@@ -3,9 +3,10 @@ import { FlowProducer, Queue } from 'bullmq';
 import type { Db } from '../db/db.js';
 import { createRedis } from '../redis/connection.js';
 import type { KithConfig } from '../sync/kith-config.js';
-import { createRun } from '../sync/run-store.js';
+import { createRun } from '../sync/run.store.js';
 import { compileFlow } from './compile-flow.js';
-import { buildSyncDag, type DagStep, PIPELINE_QUEUE } from './sync-dag.js';
+import { PIPELINE_QUEUE } from '../queues/pipeline-queues.js';
+import { buildSyncDag, type DagStep } from './sync-dag.js';
 
 export const runLockKey = (prefix: string) => `${prefix}:kith:sync-run-lock`;
 const LOCK_TTL_MS = 6 * 3600 * 1000;

@@ -1,42 +1,35 @@
-import { PIPELINE_QUEUE, sourceQueue } from '../queues/pipeline-queues.js';
-import type { DagStep } from '../sync/dag-step.js';
+import { sourceDeclaration } from '../sources/registry.js';
 import type { ConfiguredSource } from '../sync/kith-config.js';
+import { type DagStep, STEPS } from '../sync/steps/index.js';
 
-/** The unified sync (seed 000) as data: the steps (`DagStep`) built from the configured sources. */
-export type { DagStep, FailurePolicy } from '../sync/dag-step.js';
-export { PIPELINE_QUEUE, sourceQueue };
-
-/** Sources that are address books: they create and enrich people, no interactions. */
-export const CONTACT_SOURCES: ReadonlySet<string> = new Set(['vcard', 'google-contacts-csv', 'linkedin']);
+/** The unified sync as data: the steps (`DagStep`) built from the declared steps and the configured sources. */
+export type { DagStep, FailurePolicy } from '../sync/steps/index.js';
 
 /**
- * Phase 1: one collection step per configured source, address books first (a failed source is
- * recorded, later steps use the data that exists); 2: entity linking; 3: relationship discovery, then strengths;
- * 4: verification of counts; 5: content sync, in parallel with phase 4.
+ * One run's DAG: each declared step once, a per-source step once for every configured source of
+ * its role. Phase 1: collection, address books first; 2: entity linking; 3: relationship
+ * discovery, then strengths; 4: verification of counts; 5: content sync, in parallel with phase 4.
  */
 export function buildSyncDag(sources: readonly ConfiguredSource[]): DagStep[] {
-  const collect = sources.filter((s) => s.type !== 'drive-export');
-  const content = sources.filter((s) => s.type === 'drive-export');
-  // Within phase 1, address books go first (seed 003: "contacts first, meetings link to
-  // contacts"): a card that ties an email to a phone then links mail and calls to one person
-  // instead of leaving two people and an ambiguity to review.
-  const cards = collect.filter((s) => CONTACT_SOURCES.has(s.type)).map((s) => `collect:${s.id}`);
-  const steps: DagStep[] = collect.map((s) => ({
-    id: `collect:${s.id}`,
-    phase: 1,
-    dependsOn: CONTACT_SOURCES.has(s.type) ? [] : cards,
-    queue: sourceQueue(s.type),
-    failurePolicy: 'continue',
-    params: { sourceId: s.id },
+  // Every step's id first, so a step may depend on any other (an address book listed after a
+  // mailbox still goes first).
+  const planned = STEPS.map((decl) => ({
+    decl,
+    instances: decl.perSource
+      ? sources.filter((s) => sourceDeclaration(s.type).role === decl.perSource).map((s) => ({ id: `${decl.name}:${s.id}`, source: s as ConfiguredSource | undefined }))
+      : [{ id: decl.name, source: undefined as ConfiguredSource | undefined }],
   }));
-  steps.push(
-    { id: 'link-entities', phase: 2, dependsOn: steps.map((s) => s.id), queue: PIPELINE_QUEUE.link, failurePolicy: 'fail-run', params: {} },
-    { id: 'relationships', phase: 3, dependsOn: ['link-entities'], queue: PIPELINE_QUEUE.relationships, failurePolicy: 'fail-run', params: {} },
-    { id: 'strengths', phase: 3, dependsOn: ['relationships'], queue: PIPELINE_QUEUE.relationships, failurePolicy: 'fail-run', params: {} },
-    { id: 'verify-stats', phase: 4, dependsOn: ['strengths'], queue: PIPELINE_QUEUE.verify, failurePolicy: 'fail-run', params: {} },
-  );
-  for (const s of content) {
-    steps.push({ id: `content:${s.id}`, phase: 5, dependsOn: ['strengths'], queue: PIPELINE_QUEUE.content, failurePolicy: 'continue', params: { sourceId: s.id } });
+  const byName = new Map(planned.map((p) => [p.decl.name, p.instances]));
+  const ids = (name: string, where?: (s: ConfiguredSource) => boolean) =>
+    (byName.get(name) ?? []).filter((p) => !where || (p.source && where(p.source))).map((p) => p.id);
+  const steps: DagStep[] = [];
+  for (const { decl, instances } of planned) {
+    for (const { id, source } of instances) {
+      const step = decl.perSource
+        ? { id, queue: decl.queue(source!.type), dependsOn: decl.dependsOn({ ids }, source!), params: { sourceId: source!.id } }
+        : { id, queue: decl.queue, dependsOn: decl.dependsOn({ ids }), params: {} };
+      steps.push({ ...step, phase: decl.phase, failurePolicy: decl.failurePolicy });
+    }
   }
   validateDag(steps);
   return steps;

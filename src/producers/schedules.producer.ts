@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { cronProblem } from '../config/cron-pattern.js';
 import { type Env, parseEnv } from '../config/parse-env.js';
 import { hubSchema } from '../hub/hub.config.js';
+import { PIPELINE_QUEUE } from '../queues/pipeline-queues.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
 
@@ -27,7 +28,7 @@ export function coreSchedules(env: Env = process.env): ScheduleSpec[] {
   const hub = parseEnv(hubSchema.pick({ KITH_CONTACTS_SYNC_EVERY: true }), env);
   return [
     { id: 'maintenance-prune', queue: 'maintenance', pattern: '17 3 * * *', jobName: 'prune', data: { task: 'prune' } },
-    { id: 'daily-sync', queue: 'sync-schedule', pattern: c.KITH_DAILY_SYNC_CRON, jobName: 'daily-sync', data: { kind: 'daily' } },
+    { id: 'daily-sync', queue: PIPELINE_QUEUE.schedule, pattern: c.KITH_DAILY_SYNC_CRON, jobName: 'daily-sync', data: { kind: 'daily' } },
     // KITH_CONTACTS_SYNC_EVERY (default 5m): the contact hub's catch-up sweep.
     { id: 'contacts-sync', queue: 'contacts-sweep', everyMs: hub.KITH_CONTACTS_SYNC_EVERY, jobName: 'sync_all_contacts', data: { dryRun: false } },
   ];

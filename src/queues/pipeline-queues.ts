@@ -1,10 +1,11 @@
-/** The unified sync's queues: one per pipeline step after collection (phases 2–5 and the run's root). */
+/** The unified sync's queues: one per pipeline step after collection, the run's root, and the daily schedule. */
 export const PIPELINE_QUEUE = {
   run: 'sync-run',
   link: 'sync-link',
   relationships: 'sync-relationships',
   verify: 'sync-verify',
   content: 'sync-content',
+  schedule: 'sync-schedule',
 } as const;
 
 /** Phase 1: one queue per source type, so each source can have its own worker process. */

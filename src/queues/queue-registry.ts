@@ -1,6 +1,6 @@
 import type { DefaultJobOptions } from 'bullmq';
 import { PIPELINE_QUEUE, sourceQueue } from './pipeline-queues.js';
-import { SOURCE_TYPES } from '../sync/kith-config.js';
+import { COLLECTION_SOURCES, SOURCES } from '../sources/registry.js';
 
 /**
  * Every queue Kith uses, declared as data: its name, which worker group serves it by default,
@@ -26,16 +26,16 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
 };
 
-/** Collection sources; drive-export is phase 5 content sync and runs on `sync-content`. */
-const SOURCE_QUEUE_TYPES = SOURCE_TYPES.filter((t) => t !== 'drive-export');
-
 const LONG_STEP_LOCK_MS = 10 * 60_000;
 
-/** Phase 1: one queue per source type, so each source can run in a process of its own. */
-const SOURCE_QUEUES: QueueSpec[] = SOURCE_QUEUE_TYPES.map((t) => ({
-  name: sourceQueue(t),
+/**
+ * Phase 1: one queue per collection source type, so each source can run in a process of its
+ * own (content sources run in phase 5, on `sync-content`).
+ */
+const SOURCE_QUEUES: QueueSpec[] = COLLECTION_SOURCES.map(({ type }) => ({
+  name: sourceQueue(type),
   group: 'sources',
-  description: `phase 1: collect from ${t} exports`,
+  description: `phase 1: collect from ${type} exports`,
   concurrency: 1,
   jobOptions: { attempts: 3 },
   lockDurationMs: LONG_STEP_LOCK_MS,
@@ -47,8 +47,8 @@ const PIPELINE_QUEUES: QueueSpec[] = [
   { name: PIPELINE_QUEUE.link, group: 'pipeline', description: 'phase 2: link source entities to people', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: PIPELINE_QUEUE.relationships, group: 'pipeline', description: 'phase 3: relationship discovery, then strengths', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: PIPELINE_QUEUE.verify, group: 'pipeline', description: 'phase 4: verify cached counts against interactions', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
-  { name: PIPELINE_QUEUE.content, group: 'pipeline', description: 'phase 5: content sync (Drive export → vault Markdown)', concurrency: 2, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
-  { name: 'sync-schedule', group: 'pipeline', description: 'daily schedule: starts a sync run', concurrency: 1, jobOptions: { attempts: 1 } },
+  { name: PIPELINE_QUEUE.content, group: 'pipeline', description: `phase 5: content sync (${SOURCES.filter((s) => s.role === 'content').map((s) => s.description).join('; ')})`, concurrency: 2, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
+  { name: PIPELINE_QUEUE.schedule, group: 'pipeline', description: 'daily schedule: starts a sync run', concurrency: 1, jobOptions: { attempts: 1 } },
 ];
 
 /**

@@ -1,22 +1,12 @@
 /**
- * What a source parser yields (issue 4). Parsers are streaming, pure with respect to Kith's
+ * What a source parser yields. Parsers are streaming, pure with respect to Kith's
  * state (they read files, nothing else) and know nothing of people ids: participants are
  * identified by raw identifiers that phase 1 resolves to people and phase 2 links across sources.
  */
-export type SourceType =
-  | 'mbox'
-  | 'ics'
-  | 'vcard'
-  | 'google-contacts-csv'
-  | 'linkedin'
-  | 'whatsapp'
-  | 'imessage'
-  | 'android-calls'
-  | 'slack-export'
-  | 'vault'
-  | 'drive-export';
+export type { SourceType } from './registry.js';
+import type { SourceType } from './registry.js';
 
-/** Interaction source types stored in `interactions.source_type` (seed 001 names). */
+/** Interaction source types stored in `interactions.source_type` (the names the cached counts are keyed by). */
 export type InteractionSourceType = 'gmail' | 'calendar' | 'imessage' | 'sms' | 'whatsapp' | 'slack' | 'phone' | 'vault' | 'granola' | 'linkedin';
 
 /** How a participant is known in one source. At least one of the identifiers is set. */

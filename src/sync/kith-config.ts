@@ -4,20 +4,19 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config/config-error.js';
-import type { SourceType } from '../sources/source-event.js';
+import { SOURCE_TYPES, sourceDeclaration, type SourceType } from '../sources/registry.js';
 
-export const SOURCE_TYPES = [
-  'mbox', 'ics', 'vcard', 'google-contacts-csv', 'linkedin', 'whatsapp', 'imessage', 'android-calls', 'slack-export', 'vault', 'drive-export',
-] as const satisfies readonly SourceType[];
+export { SOURCE_TYPES };
 
-const sourceEntry = z.object({
-  type: z.enum(SOURCE_TYPES),
-  path: z.string().min(1, 'must not be empty'),
-  /** Stable name for this source's cursor and step id; defaults to type (+ index when repeated). */
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes').optional(),
-  /** drive-export only: the vault folder the Markdown goes to. */
-  into: z.string().optional(),
-});
+/** What every source entry has; a source's own fields are checked by its declared `config`. */
+const sourceEntry = z
+  .object({
+    type: z.enum(SOURCE_TYPES),
+    path: z.string().min(1, 'must not be empty'),
+    /** Stable name for this source's cursor and step id; defaults to type (+ index when repeated). */
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes').optional(),
+  })
+  .passthrough();
 
 const fileSchema = z.object({
   self: z
@@ -35,7 +34,8 @@ export interface ConfiguredSource {
   id: string;
   type: SourceType;
   path: string;
-  into?: string;
+  /** The fields the source's declaration adds (its `config` schema), path fields expanded. */
+  [field: string]: unknown;
 }
 
 export interface KithConfig {
@@ -67,12 +67,12 @@ export function loadKithConfig(file: string): KithConfig {
   }
   const base = dirname(path);
   const seen = new Map<string, number>();
-  const sources = parsed.data.sources.map((s, i) => {
-    if (s.type === 'drive-export' && !s.into) throw new ConfigError(`${path}: sources[${i}].into`, 'drive-export needs `into`: the vault folder its Markdown goes to');
+  const sources = parsed.data.sources.map((s, i): ConfiguredSource => {
+    const own = ownFields(path, i, s);
     const n = (seen.get(s.type) ?? 0) + 1;
     seen.set(s.type, n);
     const id = s.id ?? (n === 1 ? s.type : `${s.type}-${n}`);
-    return { id, type: s.type, path: expand(s.path, base), ...(s.into ? { into: expand(s.into, base) } : {}) };
+    return { id, type: s.type, path: expand(s.path, base), ...own };
   });
   const ids = new Set<string>();
   for (const s of sources) {
@@ -80,6 +80,21 @@ export function loadKithConfig(file: string): KithConfig {
     ids.add(s.id);
   }
   return { file: path, self: parsed.data.self, sources };
+}
+
+/** A source entry's own fields, checked by its declaration's schema; its path fields expanded. */
+function ownFields(file: string, index: number, entry: { type: SourceType; [k: string]: unknown }): Record<string, unknown> {
+  const decl = sourceDeclaration(entry.type);
+  if (!decl.config) return {};
+  const r = decl.config.safeParse(entry);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ConfigError(`${file}: sources[${index}].${issue.path.map(String).join('.')}`, issue.message);
+  }
+  const base = dirname(file);
+  const own: Record<string, unknown> = { ...r.data };
+  for (const f of decl.pathFields ?? []) if (typeof own[f] === 'string') own[f] = expand(own[f], base);
+  return own;
 }
 
 /** KITH_CONFIG, else ./kith.config.yaml, else the bundled examples (so a fresh clone shows a graph). */

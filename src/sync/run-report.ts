@@ -1,8 +1,8 @@
-import type { RunDetails, RunRow, StepRow } from './run-store.js';
+import type { RunDetails, RunRow, StepRow } from './run.store.js';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(Number(ms)).toISOString());
 
-/** The `kith sync --json` object (issue 4 §5). */
+/** The `kith sync --json` object: the run, its totals and one entry per step. */
 export function runReport(run: RunRow, steps: readonly StepRow[]) {
   const details = JSON.parse(run.details ?? '{}') as RunDetails;
   return {

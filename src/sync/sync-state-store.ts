@@ -10,6 +10,9 @@ export interface SyncStateRow {
   last_success_at: number | null;
   last_error_at: number | null;
   last_error: string | null;
+  /** A problem that did not fail the sync (e.g. an invalid cursor: the source was read again from the start). */
+  last_warning: string | null;
+  last_warning_at: number | null;
   records: number;
   updated_at: number;
 }
@@ -57,5 +60,15 @@ export async function recordFailure(q: Queryable, key: string, error: string): P
      ON CONFLICT (key) DO UPDATE SET stage = 'failed', failure_count = sync_state.failure_count + 1,
        last_error_at = excluded.last_error_at, last_error = excluded.last_error, updated_at = excluded.updated_at`,
     [key, now, error.slice(0, 2000), now],
+  );
+}
+
+/** Keep a warning about a sync that went on (it does not change the stage or the failure count). */
+export async function recordWarning(q: Queryable, key: string, warning: string): Promise<void> {
+  const now = Date.now();
+  await q.run(
+    `INSERT INTO sync_state (key, last_warning_at, last_warning, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET last_warning_at = excluded.last_warning_at, last_warning = excluded.last_warning, updated_at = excluded.updated_at`,
+    [key, now, warning.slice(0, 2000), now],
   );
 }

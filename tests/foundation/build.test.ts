@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript module of the bin (no type declarations)
 import { builtFresh, sourceStamp } from '../../bin/build-stamp.mjs';
-import { parser as mboxParser } from '../../src/sources/mbox/index.js';
+import { parser as mboxParser } from '../../src/sources/mbox/mbox.parser.js';
 import type { ThreadEvent } from '../../src/sources/parse-thread/protocol.js';
 import type { parseInThread } from '../../src/sources/parse-thread/thread-parse.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
@@ -58,8 +58,8 @@ describe('scripts/build.mjs', () => {
 
   it('compiles every module with the source layout and stamps the output as fresh', () => {
     expect(existsSync(join(out, 'cli/main.js'))).toBe(true);
-    expect(existsSync(join(out, 'sources/mbox/index.js'))).toBe(true);
-    expect(existsSync(join(out, 'sources/parse-thread/parse-thread.worker.mjs'))).toBe(true);
+    expect(existsSync(join(out, 'sources/mbox/mbox.parser.js'))).toBe(true);
+    expect(existsSync(join(out, 'sources/parse-thread/parse-thread.thread.mjs'))).toBe(true);
     expect(fresh(SRC, out)).toBe(true);
     const again = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--out', out, '--if-stale'], { encoding: 'utf8' });
     expect(again.status).toBe(0);

@@ -65,7 +65,7 @@ describe.each(ENGINES)('database on %s', (engine) => {
       expect(Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM contact_outbox'))!.n)).toBe(2);
       // 014 (sync log rows gain runs, systems, record counts, durations) keeps the rows already there.
       await t.db.run(`INSERT INTO sync_logs (id, event_type, status, message, created_at) VALUES ('old', 'sync-step', 'succeeded', 'written before', 7)`);
-      expect(await migrate(t.db)).toEqual([14]);
+      expect(await migrate(t.db, MIGRATIONS.filter((m) => m.version <= 14))).toEqual([14]);
       expect(await readSyncLogs(t.db)).toMatchObject([
         { id: 'old', kind: 'sync-step', message: 'written before', finishedAt: 7, runId: null, durationMs: null, counts: { created: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 } },
       ]);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/errors.js';
-import { exportDrive } from '../../src/sources/drive-export/index.js';
-import { parser as vaultParser } from '../../src/sources/vault/index.js';
+import { exportDrive } from '../../src/sources/drive-export/drive-export.service.js';
+import { parser as vaultParser } from '../../src/sources/vault/vault.parser.js';
 import { buildDocx } from '../fixtures/sources/drive-export/docx-builder.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples/exports');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadParser } from '../../src/sources/parser-registry.js';
+import { loadParser } from '../../src/sources/registry.js';
 import type { SourceEvent, SourceType } from '../../src/sources/source-event.js';
 
 const EX = join(import.meta.dirname, '../../examples/exports');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parser } from '../../src/sources/google-contacts-csv/index.js';
+import { parser } from '../../src/sources/google-contacts-csv/google-contacts-csv.parser.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/sources/google-contacts-csv');

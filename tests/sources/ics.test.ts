@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIcsParser, parser } from '../../src/sources/ics/index.js';
+import { createIcsParser, parser } from '../../src/sources/ics/ics.parser.js';
 import type { InteractionEvent, SourceEvent } from '../../src/sources/source-event.js';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/sources/ics/nasty.ics');

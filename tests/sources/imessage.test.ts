@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CursorInvalidError, InvalidInputError, NotFoundError } from '../../src/errors.js';
-import { parser } from '../../src/sources/imessage/index.js';
+import { parser } from '../../src/sources/imessage/imessage.parser.js';
 import type { InteractionEvent, SourceEvent } from '../../src/sources/source-event.js';
 import { addToChatDb, attributedBody, createChatDbSchema, writeChatDb, type ChatDbSpec } from '../fixtures/sources/imessage/chat-db-builder.js';
 

@@ -2,8 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parser } from '../../src/sources/linkedin/index.js';
-import { repairMojibake } from '../../src/sources/linkedin/messages.js';
+import { parser } from '../../src/sources/linkedin/linkedin.parser.js';
+import { repairMojibake } from '../../src/sources/linkedin/message.mapper.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
 
 const EXPORT = join(import.meta.dirname, '../fixtures/sources/linkedin/Basic_LinkedInDataExport');

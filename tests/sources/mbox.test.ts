@@ -2,7 +2,8 @@ import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMboxParser, parser } from '../../src/sources/mbox/index.js';
+import { CursorInvalidError } from '../../src/errors.js';
+import { createMboxParser, parser } from '../../src/sources/mbox/mbox.parser.js';
 import { parseAddressList } from '../../src/sources/mbox/address-list.js';
 import { parseMailDate } from '../../src/sources/mbox/mail-date.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
@@ -119,16 +120,19 @@ describe('mbox parser', () => {
     const second = await collect(parser.parse({ path, cursor }));
     expect(ids(second)).toEqual(['gen.1@example.com', 'gen.2@example.com']);
 
-    // A replaced file of the same size is not mistaken for an append: full re-import.
+    // A replaced file of the same size is not mistaken for an append: the cursor is refused
+    // (collection then reads the whole file again).
     const replaced = readFileSync(path).toString('latin1').replace('Zo=C3=AB', 'Zo=C3=AC');
     writeFileSync(path, Buffer.from(replaced, 'latin1'));
-    const third = await collect(parser.parse({ path, cursor: lastCursor(second) }));
+    await expect(collect(parser.parse({ path, cursor: lastCursor(second) }))).rejects.toThrow(CursorInvalidError);
+    await expect(collect(parser.parse({ path, cursor: lastCursor(second) }))).rejects.toThrow(/the file was replaced/);
+    const third = await collect(parser.parse({ path }));
     expect(ids(third)).toEqual([...ids(first), 'gen.1@example.com', 'gen.2@example.com']);
 
-    // A truncated file starts over too; a garbage cursor as well.
+    // A truncated file is refused too; a garbage cursor as well.
     writeFileSync(path, message(3));
-    expect(ids(await collect(parser.parse({ path, cursor: lastCursor(third) })))).toEqual(['gen.3@example.com']);
-    expect(ids(await collect(parser.parse({ path, cursor: 'not json' })))).toEqual(['gen.3@example.com']);
+    await expect(collect(parser.parse({ path, cursor: lastCursor(third) }))).rejects.toThrow(/truncated/);
+    await expect(collect(parser.parse({ path, cursor: 'not json' }))).rejects.toThrow(/not a cursor this parser wrote/);
   });
 
   it('emits intermediate cursors at message boundaries that resume exactly', async () => {

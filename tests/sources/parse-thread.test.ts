@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDb, type TestDb } from '../support/test-env.js';
 import { NotFoundError } from '../../src/errors.js';
-import { parser as mboxParser } from '../../src/sources/mbox/index.js';
+import { parser as mboxParser } from '../../src/sources/mbox/mbox.parser.js';
 import type { ThreadEvent } from '../../src/sources/parse-thread/protocol.js';
 import { activeParseThreads, parseInThread } from '../../src/sources/parse-thread/thread-parse.js';
 import { interactionsFromEvent } from '../../src/domain/people/interaction-rules.js';
-import { loadParser } from '../../src/sources/parser-registry.js';
-import { collectSource } from '../../src/sync/collect-source.js';
+import { loadParser } from '../../src/sources/registry.js';
+import { collectSource } from '../../src/sync/collect-source.service.js';
 import type { ConfiguredSource } from '../../src/sync/kith-config.js';
 
 const MBOX = join(import.meta.dirname, '../fixtures/sources/mbox/nasty.mbox');

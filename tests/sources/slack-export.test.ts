@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidInputError, NotFoundError } from '../../src/errors.js';
-import { parser } from '../../src/sources/slack-export/index.js';
+import { parser } from '../../src/sources/slack-export/slack-export.parser.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples/exports');

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/errors.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
 import { parseNoteDate } from '../../src/sources/vault/front-matter.js';
-import { createVaultParser, parser } from '../../src/sources/vault/index.js';
+import { createVaultParser, parser } from '../../src/sources/vault/vault.parser.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples/exports');
 const FIX = join(import.meta.dirname, '../fixtures/sources/vault');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parser } from '../../src/sources/vcard/index.js';
+import { parser } from '../../src/sources/vcard/vcard.parser.js';
 import type { SourceEvent } from '../../src/sources/source-event.js';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/sources/vcard/nasty.vcf');

@@ -2,7 +2,8 @@ import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chatNameOf, createWhatsAppParser, parser } from '../../src/sources/whatsapp/index.js';
+import { CursorInvalidError } from '../../src/errors.js';
+import { chatNameOf, createWhatsAppParser, parser } from '../../src/sources/whatsapp/whatsapp.parser.js';
 import { fallbackOrder, localTime, matchHeader, orderHint } from '../../src/sources/whatsapp/line-format.js';
 import type { InteractionEvent, SourceEvent } from '../../src/sources/source-event.js';
 
@@ -92,9 +93,10 @@ describe('whatsapp parser', () => {
     expect(ids(resumed)).toEqual(ids(full).slice(-2));
     expect(new Set(ids(full)).size).toBe(ids(full).length);
 
-    // A replaced (not appended) file is imported from the start.
+    // A replaced (not appended) file refuses the cursor: collection imports it from the start.
     writeFileSync(path, readFileSync(path, 'utf8').replace('Welcome all!', 'Welcome, all!'));
-    expect(ids(await collect(parser.parse({ path, cursor: lastCursor(resumed) })))).toEqual(ids(full));
+    await expect(collect(parser.parse({ path, cursor: lastCursor(resumed) }))).rejects.toThrow(CursorInvalidError);
+    expect(ids(await collect(parser.parse({ path })))).toEqual(ids(full));
   });
 
   it('re-reads an unterminated last message with the same id when it grows', async () => {

@@ -2,8 +2,11 @@ import type { FlowJob } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { compileFlow, stepJobId } from '../../src/flows/compile-flow.js';
 import { buildSyncDag, type DagStep, validateDag } from '../../src/flows/sync-dag.js';
+import { queueSpec } from '../../src/queues/queue-registry.js';
+import { SOURCES } from '../../src/sources/registry.js';
 import type { ConfiguredSource } from '../../src/sync/kith-config.js';
-import { dependencyState, runOutcome, type StepRow } from '../../src/sync/run-store.js';
+import { STEPS, stepDeclaration, stepQueues } from '../../src/sync/steps/index.js';
+import { dependencyState, runOutcome, type StepRow } from '../../src/sync/run.store.js';
 
 const sources: ConfiguredSource[] = [
   { id: 'vcard', type: 'vcard', path: '/x/contacts.vcf' },
@@ -22,7 +25,7 @@ function row(s: DagStep, status: StepRow['status']): StepRow {
 describe('the phase DAG as data', () => {
   const dag = buildSyncDag(sources);
 
-  it('has seed 000 phases with their dependencies and policies', () => {
+  it('has the five phases with their dependencies and policies', () => {
     expect(dag.map((s) => [s.id, s.phase, s.dependsOn, s.queue, s.failurePolicy])).toEqual([
       ['collect:vcard', 1, [], 'source-vcard', 'continue'],
       ['collect:mbox', 1, ['collect:vcard'], 'source-mbox', 'continue'],
@@ -33,6 +36,20 @@ describe('the phase DAG as data', () => {
       ['verify-stats', 4, ['strengths'], 'sync-verify', 'fail-run'],
       ['content:drive-export', 5, ['strengths'], 'sync-content', 'continue'],
     ]);
+  });
+
+  it('plans every declared step over every declared source, on queues the step worker serves', () => {
+    const all: ConfiguredSource[] = SOURCES.map((s) => ({ id: `my-${s.type}`, type: s.type, path: `/x/${s.type}`, into: '/x/notes' }));
+    const steps = buildSyncDag(all);
+    const served = new Set(stepQueues());
+    for (const s of steps) {
+      expect(served.has(s.queue)).toBe(true);
+      expect(queueSpec(s.queue).name).toBe(s.queue);
+      expect(stepDeclaration(s.id).phase).toBe(s.phase);
+    }
+    expect(new Set(steps.map((s) => s.id.split(':')[0]))).toEqual(new Set(STEPS.map((d) => d.name)));
+    expect(steps.filter((s) => s.phase === 1).map((s) => s.params.sourceId)).toEqual(SOURCES.filter((s) => s.role === 'collection').map((s) => `my-${s.type}`));
+    expect(() => stepDeclaration('no-such-step')).toThrow(/unknown step kind in no-such-step/);
   });
 
   it('refuses cycles and unknown dependencies', () => {

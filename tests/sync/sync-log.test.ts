@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DagStep } from '../../src/sync/dag-step.js';
-import { createRun, finishRun, markStepFinished, markStepStarted } from '../../src/sync/run-store.js';
+import type { DagStep } from '../../src/sync/steps/index.js';
+import { createRun, finishRun, markStepFinished, markStepStarted } from '../../src/sync/run.store.js';
 import { recordSyncLog, readSyncLogs } from '../../src/sync/sync-log.store.js';
 import { ENGINES, freshDb, type TestDb } from '../support/test-env.js';
 

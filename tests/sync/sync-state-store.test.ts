@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSyncState, recordFailure, recordSuccess } from '../../src/sync/sync-state-store.js';
+import { readSyncState, recordFailure, recordSuccess, recordWarning, saveCursor } from '../../src/sync/sync-state-store.js';
 import { ENGINES, freshDb, type TestDb } from '../support/test-env.js';
 
 describe.each(ENGINES)('sync state on %s', (engine) => {
@@ -25,5 +25,18 @@ describe.each(ENGINES)('sync state on %s', (engine) => {
     // Without coalescing every success is written.
     await recordSuccess(t.db, key, 2, { now: 11_200 });
     expect(await readSyncState(t.db, key)).toMatchObject({ last_success_at: 11_200, records: 2 });
+  });
+
+  it('keeps a warning beside the stage and failures, without changing them', async () => {
+    t = await freshDb(engine);
+    const key = 'source:mail';
+    await saveCursor(t.db, key, 'c1');
+    await recordSuccess(t.db, key, 4);
+    await recordWarning(t.db, key, 'cursor invalid, read again from the beginning: file replaced');
+    const row = await readSyncState(t.db, key);
+    expect(row).toMatchObject({ cursor: 'c1', stage: 'idle', failure_count: 0, records: 4, last_warning: 'cursor invalid, read again from the beginning: file replaced' });
+    expect(Number(row?.last_warning_at)).toBeGreaterThan(0);
+    await recordWarning(t.db, 'source:new', 'x'.repeat(3000));
+    expect((await readSyncState(t.db, 'source:new'))?.last_warning).toHaveLength(2000);
   });
 });

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { openDbFromEnv } from '../../app/open-db-from-env.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { runReport } from '../../sync/run-report.js';
-import { getRun } from '../../sync/run-store.js';
+import { getRun } from '../../sync/run.store.js';
 import { readSyncLogs } from '../../sync/sync-log.store.js';
 import { listSyncState } from '../../sync/sync-state-store.js';
 import { CliError } from '../cli-error.js';

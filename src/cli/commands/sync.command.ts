@@ -3,10 +3,11 @@ import { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { loadDotenv } from '../../config/parse-env.js';
 import { startSyncRun } from '../../flows/start-run.js';
+import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
 import { queueSpec } from '../../queues/queue-registry.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { formatStepLine, runReport } from '../../sync/run-report.js';
-import { getRun } from '../../sync/run-store.js';
+import { getRun } from '../../sync/run.store.js';
 import { queuesWithoutWorkers, spawnWorkers, type SpawnedWorkers } from '../../sync/worker-processes.js';
 import { CliError } from '../cli-error.js';
 
@@ -29,7 +30,7 @@ export function syncCommand(): Command {
       let workers: SpawnedWorkers | undefined;
       try {
         const started = await startSyncRun({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, config, only: opts.only, full: opts.full, kind: 'manual' });
-        const needed = started.existing ? [] : [...new Set(['sync-run', ...started.steps.map((s) => s.queue)])];
+        const needed = started.existing ? [] : [...new Set([PIPELINE_QUEUE.run, ...started.steps.map((s) => s.queue)])];
         const missing = await queuesWithoutWorkers(rt.redis.url, rt.redis.prefix, needed);
         if (missing.length) {
           if (!opts.json) console.error(`kith: no Kith service is serving ${missing.length} queue(s): starting workers for this run`);

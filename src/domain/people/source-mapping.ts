@@ -1,8 +1,9 @@
+import { interactionTypesOf } from '../../sources/registry.js';
 import type { InteractionSourceType } from '../../sources/source-event.js';
 
 /**
- * Which cached count each interaction source type feeds (seed 001's mapping, plus phone →
- * calls and LinkedIn messages → messages). This table is the only place the mapping lives: the
+ * Which cached count each interaction source type feeds (mail → emails, calendar → meetings,
+ * notes → mentions, chats and SMS → messages, plus phone → calls and LinkedIn messages → messages). This table is the only place the mapping lives: the
  * delta path, the re-aggregation SQL and `stats verify` are all generated from it, so they can
  * never disagree with each other.
  */
@@ -90,26 +91,18 @@ export function diffStats(cached: PersonStats, computed: PersonStats): (keyof Pe
   return (Object.keys(computed) as (keyof PersonStats)[]).filter((k) => (cached[k] ?? null) !== (computed[k] ?? null));
 }
 
-/** Seed 004's relationship categories. */
+/** The relationship categories. */
 export const CATEGORY_CODES = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'X'] as const;
 export type CategoryCode = (typeof CATEGORY_CODES)[number];
 
 /**
  * Interaction source types an entity's interactions can carry, by the `source` its entity was
  * recorded under: an interaction source type itself, or the configured source (export) type
- * that produces it. Split and relink move an entity's interactions through this.
+ * whose declaration says it produces them. Split and relink move an entity's interactions
+ * through this.
  */
-const EXPORT_INTERACTION_TYPES: Readonly<Record<string, readonly InteractionSourceType[]>> = {
-  mbox: ['gmail'],
-  ics: ['calendar'],
-  'android-calls': ['phone'],
-  'slack-export': ['slack'],
-  imessage: ['imessage', 'sms'],
-  vault: ['vault', 'granola'],
-};
-
 export function interactionTypesOfSource(source: string): InteractionSourceType[] {
-  const types = new Set<InteractionSourceType>(EXPORT_INTERACTION_TYPES[source] ?? []);
+  const types = new Set<InteractionSourceType>(interactionTypesOf(source));
   if (isInteractionSourceType(source)) types.add(source);
   return [...types];
 }

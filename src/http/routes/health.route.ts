@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Db } from '../../db/db.js';
-import { syncHealth } from '../../sync/sync-runs-store.js';
+import { syncHealth } from '../../sync/sync-runs.store.js';
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout | undefined;

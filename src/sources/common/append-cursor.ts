@@ -60,9 +60,17 @@ export type CursorCheck<S> =
   | { ok: true; cursor: AppendCursor<S> }
   | { ok: false; reason: 'malformed' | 'truncated' | 'replaced' };
 
+/** A failed check's reason in words, for the CursorInvalidError a parser throws. */
+export const CURSOR_PROBLEM: Readonly<Record<Exclude<CursorCheck<unknown>, { ok: true }>['reason'], string>> = {
+  malformed: 'not a cursor this parser wrote',
+  truncated: 'the file is shorter than the cursor: truncated',
+  replaced: 'the bytes before the cursor changed: the file was replaced',
+};
+
 /**
  * Whether a stored cursor still describes a prefix of the file. Anything but `ok` means the
- * caller starts from the beginning; the reason is for its log line.
+ * parser throws CursorInvalidError and collection starts from the beginning; the reason is for
+ * its log line.
  */
 export async function checkAppendCursor<S>(path: string, cursor: string, fileSize: number): Promise<CursorCheck<S>> {
   let c: AppendCursor<S>;

@@ -1,3 +1,5 @@
+import type { CsvError, Options } from 'csv-parse';
+import { parse } from 'csv-parse/sync';
 import { readLines } from './line-reader.js';
 
 /** A CSV record with the line it starts on, or a malformed one that was passed over. */
@@ -5,39 +7,45 @@ export type CsvItem = { kind: 'row'; fields: string[]; line: number } | { kind: 
 
 type Parsed = { fields: string[] } | { incomplete: true } | { error: string };
 
-/** Parse one RFC 4180 record (quoted fields may hold commas, `""` and newlines). */
+const STRICT: Options = { relax_column_count: true, record_delimiter: '\n', bom: false };
+/** A quote inside an unquoted field (`ab"c`) is kept as a character, as exports write them. */
+const QUOTES_IN_FIELDS: Options = { ...STRICT, relax_quotes: true };
+
+/**
+ * Parse one RFC 4180 record with csv-parse (quoted fields may hold commas, `""` and newlines).
+ * A quote still open at the end means the record goes on on the next line.
+ */
 export function parseCsvRecord(text: string): Parsed {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (text[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        const q = text.indexOf('"', i);
-        if (q < 0) return { incomplete: true };
-        value += text.slice(i, q);
-        if (text[q + 1] === '"') {
-          value += '"';
-          i = q + 2;
-          continue;
-        }
-        i = q + 1;
-        break;
+  try {
+    return { fields: one(text, STRICT) };
+  } catch (err) {
+    let e = err as CsvError;
+    if (e.code === 'INVALID_OPENING_QUOTE') {
+      try {
+        return { fields: one(text, QUOTES_IN_FIELDS) };
+      } catch (again) {
+        e = again as CsvError;
       }
-      fields.push(value);
-      if (i >= text.length) return { fields };
-      if (text[i] !== ',') return { error: `unexpected ${JSON.stringify(text[i])} after a closing quote` };
-      i++;
-    } else {
-      const c = text.indexOf(',', i);
-      // An unquoted field never spans lines: a newline here is part of a bad record.
-      const end = c < 0 ? text.length : c;
-      fields.push(text.slice(i, end));
-      if (c < 0) return { fields };
-      i = c + 1;
     }
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED') return { incomplete: true };
+    return { error: reason(e, text) };
   }
+}
+
+function one(text: string, options: Options): string[] {
+  const records = parse(text, options) as string[][];
+  return records[0] ?? [''];
+}
+
+/** csv-parse's error as the short reason a skip report gives. */
+function reason(e: CsvError, text: string): string {
+  if (e.code === 'CSV_INVALID_CLOSING_QUOTE') {
+    // csv-parse names the offending byte; the character is the one after a quote that starts with it.
+    const byte = /got "(.)" at line/su.exec(e.message)?.[1]?.charCodeAt(0);
+    const ch = byte === undefined ? undefined : [...text.matchAll(/"([^",\n])/gu)].map((m) => m[1]!).find((c) => Buffer.from(c)[0] === byte);
+    return `unexpected ${ch ? JSON.stringify(ch) : 'character'} after a closing quote`;
+  }
+  return e.message.split(':')[0]!.trim();
 }
 
 export interface CsvReadOptions {

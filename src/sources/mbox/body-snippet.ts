@@ -1,4 +1,5 @@
 // libmime's charset table (iconv-lite): Node's TextDecoder decodes windows-1252 as latin1.
+import { decode as decodeQp } from 'libqp';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import { snippetOf } from '../common/source-path.js';
 import { parseHeaderBlock, parseStructured, first } from './mail-headers.js';
@@ -29,20 +30,6 @@ function partInfo(h: HeaderMap): PartInfo & { boundary?: string } {
     boundary: ct.params.boundary,
   };
 }
-
-function decodeQuotedPrintable(s: string): Buffer {
-  const text = s.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(text.charCodeAt(i) & 0xff); // latin1 text: one char per byte
-  }
-  return Buffer.from(bytes);
-}
-
 
 /**
  * Follows a message body line by line and keeps the first text/plain part that is not an
@@ -123,7 +110,7 @@ export class SnippetCollector {
       // Only whole 4-char groups decode cleanly after the byte cap cut the part.
       const b64 = body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, '');
       bytes = Buffer.from(b64.slice(0, b64.length - (b64.length % 4)), 'base64');
-    } else if (this.info.encoding === 'quoted-printable') bytes = decodeQuotedPrintable(body.toString('latin1'));
+    } else if (this.info.encoding === 'quoted-printable') bytes = decodeQp(body);
     else bytes = body;
     return snippetOf(decodeCharset(bytes, this.info.charset), max);
   }

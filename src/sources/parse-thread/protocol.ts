@@ -2,7 +2,8 @@ import { AuthError, CursorInvalidError, FatalError, InvalidInputError, NotFoundE
 import type { CountryCode } from 'libphonenumber-js';
 import type { SelfIdentity } from '../../domain/people/identity.js';
 import type { PlannedInteraction } from '../../domain/people/interaction-rules.js';
-import type { ParseInput, SourceEvent, SourceType } from '../source-event.js';
+import type { CollectionSourceType } from '../registry.js';
+import type { ParseInput, SourceEvent } from '../source-event.js';
 
 /**
  * Messages between `parseInThread` and the parse thread. The thread sends events in batches and
@@ -11,7 +12,7 @@ import type { ParseInput, SourceEvent, SourceType } from '../source-event.js';
  * than `window × batch` events.
  */
 export interface ThreadJob {
-  type: Exclude<SourceType, 'drive-export'>;
+  type: CollectionSourceType;
   input: ParseInput;
   batch: number;
   window: number;

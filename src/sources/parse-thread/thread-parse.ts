@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { ParseInput, SourceType } from '../source-event.js';
+import type { CollectionSourceType } from '../registry.js';
+import type { ParseInput } from '../source-event.js';
 import { type PlanOnThread, rebuildError, type ThreadEvent, type ThreadJob, type ThreadMessage } from './protocol.js';
 
-const ENTRY = new URL('./parse-thread.worker.mjs', import.meta.url);
+const ENTRY = new URL('./parse-thread.thread.mjs', import.meta.url);
 let running = 0;
 
 /** Parse threads of this process that have started and not yet exited. */
@@ -26,7 +27,7 @@ export interface ThreadParseOptions {
  * planned (PlannedEvent), which moves the interaction rules off the reader too. Errors keep their
  * class and message; stopping early (break, throw, abort) terminates the thread.
  */
-export async function* parseInThread(type: Exclude<SourceType, 'drive-export'>, input: ParseInput, opts: ThreadParseOptions = {}): AsyncGenerator<ThreadEvent> {
+export async function* parseInThread(type: CollectionSourceType, input: ParseInput, opts: ThreadParseOptions = {}): AsyncGenerator<ThreadEvent> {
   const job: ThreadJob = { type, input, batch: opts.batch ?? 1000, window: opts.window ?? 8, ...(opts.plan ? { plan: opts.plan } : {}) };
   // The thread holds at most `window × batch` events; its heap is bounded like the worker process's.
   const worker = new Worker(ENTRY, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: 256 } });

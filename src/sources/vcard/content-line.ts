@@ -1,4 +1,5 @@
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
+import { decode } from 'libqp';
 
 /** One unfolded vCard content line: `[group.]NAME;PARAM=VALUE:value`. */
 export interface ContentLine {
@@ -48,15 +49,7 @@ export function isQuotedPrintable(l: ContentLine): boolean {
 
 /** Decode a QUOTED-PRINTABLE value (old Android/Outlook exports) in its CHARSET. */
 export function decodeQp(value: string, charset = 'utf-8'): string {
-  const bytes: number[] = [];
-  const s = value.replace(/=\r?\n/g, '');
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else for (const b of Buffer.from(s[i]!, 'utf8')) bytes.push(b);
-  }
-  return decodeCharset(Buffer.from(bytes), charset);
+  return decodeCharset(decode(Buffer.from(value, 'utf8')), charset);
 }
 
 /** Split a structured value (N, ORG, ADR) on unescaped `;`, then unescape each part. */

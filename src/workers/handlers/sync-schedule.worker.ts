@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { startSyncRun } from '../../flows/start-run.js';
+import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { defineHandler } from '../job-handler.js';
 import type { HandlerDeps } from '../handler-deps.js';
@@ -7,7 +8,7 @@ import type { HandlerDeps } from '../handler-deps.js';
 /** The daily job scheduler's job: start one run of the DAG (joined, not doubled, if one runs). */
 export function syncScheduleHandler(deps: HandlerDeps) {
   return defineHandler({
-    queue: 'sync-schedule',
+    queue: PIPELINE_QUEUE.schedule,
     schema: z.object({ kind: z.string().default('daily') }),
     async handle(data, { log }) {
       const config = loadKithConfig(resolveConfigPath().file);

@@ -4,10 +4,10 @@ import { createRedis } from '../../redis/connection.js';
 import { z } from 'zod';
 import { FatalError, isKithError } from '../../errors.js';
 import { releaseRunLock } from '../../flows/start-run.js';
-import { PIPELINE_QUEUE } from '../../flows/sync-dag.js';
-import { QUEUES } from '../../queues/queue-registry.js';
-import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails, type StepRow } from '../../sync/run-store.js';
-import { runStepService, runSummary } from '../../sync/step-services.js';
+import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails, type StepRow } from '../../sync/run.store.js';
+import { runSummary } from '../../sync/run-summary.js';
+import { runStep, stepQueues } from '../../sync/steps/index.js';
 import { defineHandler, type JobHandler } from '../job-handler.js';
 import type { HandlerDeps } from '../handler-deps.js';
 
@@ -31,7 +31,7 @@ async function wakeGatedDependents(queues: QueueCache, runId: string, stepId: st
   }
 }
 
-/** One handler per step queue: gate on dependencies, record the step, call its service. */
+/** One handler per step queue: gate on dependencies, record the step, run its declaration. */
 function stepHandler(queue: string, deps: HandlerDeps, queues: QueueCache) {
   return defineHandler({
     queue,
@@ -59,7 +59,7 @@ function stepHandler(queue: string, deps: HandlerDeps, queues: QueueCache) {
       await markStepStarted(deps.db, runId, stepId);
       const details = JSON.parse(r.run.details ?? '{}') as RunDetails;
       try {
-        const out = await runStepService(step, details, { db: deps.db, log, signal });
+        const out = await runStep(step, details, { db: deps.db, log, signal });
         await markStepFinished(deps.db, runId, stepId, 'succeeded', out);
         await wakeGatedDependents(queues, runId, stepId, r.steps);
         return { status: 'succeeded', records: out.records };
@@ -89,7 +89,7 @@ function runFinisher(deps: HandlerDeps) {
 }
 
 /** Every queue a DAG step can run on: the source queues and phases 2–5 (not the run's root). */
-export const STEP_QUEUES = QUEUES.filter((q) => q.group === 'sources' || (q.group === 'pipeline' && q.name !== PIPELINE_QUEUE.run && q.name !== 'sync-schedule')).map((q) => q.name);
+export const STEP_QUEUES = stepQueues();
 
 /** Queue handles for promoting parked jobs, opened on first use and shared per process. */
 class QueueCache {

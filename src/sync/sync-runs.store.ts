@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.js';
 
-/** Seed 003's health figures, computed from the stored sync runs. */
+/** The health figures of /health (sync in progress, last run, runs and success rate over 24 h), computed from the stored sync runs. */
 export interface SyncHealth {
   sync_status: {
     sync_in_progress: boolean;

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { peopleConfig } from '../config/people.config.js';
 import type { Db, Queryable } from '../db/db.js';
+import { CursorInvalidError } from '../errors.js';
 import type { SelfIdentity } from '../domain/people/identity.js';
 import type { InteractionInput } from '../domain/people/interaction.js';
 import { interactionsFromEvent, type PlannedInteraction } from '../domain/people/interaction-rules.js';
@@ -10,10 +11,11 @@ import { ingestInteractionsIn } from '../people/ingest.service.js';
 import { resolveParticipants, upsertContactPerson } from '../people/resolve.service.js';
 import type { PlanOnThread, ThreadEvent } from '../sources/parse-thread/protocol.js';
 import { parseInThread } from '../sources/parse-thread/thread-parse.js';
-import { loadParser } from '../sources/parser-registry.js';
-import type { ContactEvent, ParseInput, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
+import { type CollectionSourceType, collectionSource } from '../sources/registry.js';
+import type { CollectionSourceDeclaration } from '../sources/source-declaration.js';
+import type { ContactEvent, InteractionSourceType, ParseInput, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
-import { readSyncState, saveCursor } from './sync-state-store.js';
+import { readSyncState, recordWarning, saveCursor } from './sync-state-store.js';
 
 /**
  * Events per transaction. Every commit rewrites the pages of the people whose counts moved
@@ -44,6 +46,8 @@ export interface CollectResult {
     skipped: number;
     skippedSample: SkippedRecord[];
     resumedFrom: string | null;
+    /** Set when the stored cursor was invalid and the source was read again from the start: why. */
+    cursorInvalid?: string;
   };
 }
 
@@ -52,7 +56,10 @@ export const sourceStateKey = (id: string) => `source:${id}`;
 /**
  * Phase 1 for one configured source: stream its parser's events, resolve participants to
  * people, ingest interactions (counts kept in the same transaction), and move the cursor with
- * the batch it covers — so a crash resumes where it stopped and a re-run adds nothing.
+ * the batch it covers — so a crash resumes where it stopped and a re-run adds nothing. A stored
+ * cursor the parser refuses (CursorInvalidError: the file was replaced, the database restored)
+ * starts a full re-read, with a warning logged and kept in sync_state; ids are source-scoped, so
+ * what was already imported is not added twice.
  */
 export async function collectSource(
   db: Db,
@@ -61,13 +68,14 @@ export async function collectSource(
   opts: { full?: boolean; log?: Logger; signal?: AbortSignal; parseThread?: ParseThreadMode } = {},
 ): Promise<CollectResult> {
   const key = sourceStateKey(source.id);
+  const decl = collectionSource(source.type);
   const resumedFrom = opts.full ? null : ((await readSyncState(db, key))?.cursor ?? null);
   const out: CollectResult['result'] = { events: 0, contacts: 0, interactions: { inserted: 0, duplicates: 0, replaced: 0 }, skipped: 0, skippedSample: [], resumedFrom };
   // A batch holds contacts and already planned interactions, not the events: an event is
   // planned as it arrives and dies young, which keeps the heap (and GC) small.
   let contacts: ContactEvent[] = [];
   let planned: PlannedInteraction[] = [];
-  let noteIds: string[] = [];
+  let itemIds: string[] = [];
   let batched = 0;
   // Participants already resolved in this run: the same identifiers resolve to the same person,
   // so a correspondent seen in a thousand messages costs one lookup, not a thousand.
@@ -75,17 +83,17 @@ export async function collectSource(
   let cursor: string | undefined;
 
   const flush = async () => {
-    const batch = { contacts, planned, noteIds, mark: cursor };
+    const batch = { contacts, planned, itemIds, mark: cursor };
     contacts = [];
     planned = [];
-    noteIds = [];
+    itemIds = [];
     batched = 0;
     await db.tx(async (q) => {
       for (const e of batch.contacts) {
         await upsertContactPerson(q, e, self);
         out.contacts++;
       }
-      if (source.type === 'vault') out.interactions.replaced += await dropStaleNoteRows(q, batch.noteIds, batch.planned);
+      if (decl.replacesItemRows) out.interactions.replaced += await dropStaleItemRows(q, decl.interactions, batch.itemIds, batch.planned);
       const rows = await toRows(q, source.type, batch.planned, self, known);
       if (rows.length) {
         const r = await ingestInteractionsIn(q, rows);
@@ -96,26 +104,45 @@ export async function collectSource(
     });
   };
 
-  const input: ParseInput = { path: source.path, ...(resumedFrom ? { cursor: resumedFrom } : {}) };
   const plan: PlanOnThread = { self, region: peopleConfig().phoneRegion };
-  for await (const ev of await sourceEvents(source, input, opts.parseThread ?? 'auto', plan)) {
-    if (opts.signal?.aborted) throw new Error('collection aborted (shutting down); it resumes from the last cursor');
-    if (ev.kind === 'skipped') {
-      out.skipped++;
-      if (out.skippedSample.length < SKIP_SAMPLE) out.skippedSample.push(ev);
-      continue;
+  const read = async (from: string | null) => {
+    const input: ParseInput = { path: source.path, ...(from ? { cursor: from } : {}) };
+    for await (const ev of await sourceEvents(decl, input, opts.parseThread ?? 'auto', plan)) {
+      if (opts.signal?.aborted) throw new Error('collection aborted (shutting down); it resumes from the last cursor');
+      if (ev.kind === 'skipped') {
+        out.skipped++;
+        if (out.skippedSample.length < SKIP_SAMPLE) out.skippedSample.push(ev);
+        continue;
+      }
+      if (ev.kind === 'cursor') {
+        cursor = ev.cursor;
+        continue;
+      }
+      out.events++;
+      if (ev.kind === 'contact') contacts.push(ev);
+      else {
+        for (const p of ev.kind === 'planned' ? ev.planned : interactionsFromEvent(ev, self, plan.region)) planned.push(p);
+        if (decl.replacesItemRows) itemIds.push(ev.externalId);
+      }
+      if (++batched >= BATCH) await flush();
     }
-    if (ev.kind === 'cursor') {
-      cursor = ev.cursor;
-      continue;
-    }
-    out.events++;
-    if (ev.kind === 'contact') contacts.push(ev);
-    else {
-      for (const p of ev.kind === 'planned' ? ev.planned : interactionsFromEvent(ev, self, plan.region)) planned.push(p);
-      if (source.type === 'vault') noteIds.push(ev.externalId);
-    }
-    if (++batched >= BATCH) await flush();
+  };
+  try {
+    await read(resumedFrom);
+  } catch (err) {
+    if (!(err instanceof CursorInvalidError) || resumedFrom === null) throw err;
+    // Parsers refuse a cursor before their first event; should one refuse it later, batches
+    // already written stay (the re-read meets their items again as duplicates: ids are
+    // source-scoped) and the unwritten rest is dropped with its cursor.
+    contacts = [];
+    planned = [];
+    itemIds = [];
+    batched = 0;
+    cursor = undefined;
+    out.cursorInvalid = err.message;
+    opts.log?.warn({ source: source.id, type: source.type, reason: err.message }, `${source.id}: stored cursor is invalid (${err.message}); reading the source again from the beginning`);
+    await recordWarning(db, key, `cursor invalid, read again from the beginning: ${err.message}`);
+    await read(null);
   }
   if (batched || cursor !== undefined) await flush();
   if (out.skipped) opts.log?.warn({ source: source.id, skipped: out.skipped, first: out.skippedSample[0] }, 'malformed records skipped');
@@ -123,10 +150,9 @@ export async function collectSource(
 }
 
 /** The source's events: parsed here, or on a thread that also plans its interaction events. */
-async function sourceEvents(source: ConfiguredSource, input: ParseInput, mode: ParseThreadMode, plan: PlanOnThread): Promise<AsyncIterable<ThreadEvent>> {
-  if (source.type === 'drive-export') throw new Error('drive-export is a phase 5 content sync, not a collection source');
-  if (mode === 'always' || (mode === 'auto' && (await fileSize(source.path)) >= PARSE_THREAD_MIN_BYTES)) return parseInThread(source.type, input, { plan });
-  return (await loadParser(source.type)).parse(input);
+async function sourceEvents(decl: CollectionSourceDeclaration, input: ParseInput, mode: ParseThreadMode, plan: PlanOnThread): Promise<AsyncIterable<ThreadEvent>> {
+  if (mode === 'always' || (mode === 'auto' && (await fileSize(input.path)) >= PARSE_THREAD_MIN_BYTES)) return parseInThread(decl.type as CollectionSourceType, input, { plan });
+  return (await decl.parser()).parse(input);
 }
 
 /** Size of a file; 0 for a folder or a path that cannot be read (the parser names the problem). */
@@ -165,15 +191,20 @@ async function toRows(q: Queryable, type: string, planned: PlannedInteraction[],
   return rows;
 }
 
-/** A note that no longer mentions someone loses that interaction (counts follow in the same tx). */
-async function dropStaleNoteRows(q: Queryable, noteIds: string[], planned: PlannedInteraction[]): Promise<number> {
+/**
+ * An item that is re-read whole (a note) and no longer yields an interaction loses it: rows of
+ * the source's interaction types stored under `<item id>#…` and not planned again are deleted
+ * (counts follow in the same transaction).
+ */
+async function dropStaleItemRows(q: Queryable, types: readonly InteractionSourceType[], itemIds: string[], planned: PlannedInteraction[]): Promise<number> {
   const keep = new Set(planned.map((p) => `${p.row.sourceType}\u0000${p.row.externalId}`));
   const stale: number[] = [];
-  for (const id of noteIds) {
+  const inTypes = types.map(() => '?').join(', ');
+  for (const id of itemIds) {
     const prefix = `${id}#`;
     const existing = await q.all<{ id: number; source_type: string; external_id: string }>(
-      `SELECT id, source_type, external_id FROM interactions WHERE source_type IN ('vault', 'granola') AND external_id >= ? AND external_id < ?`,
-      [prefix, `${prefix}\uffff`],
+      `SELECT id, source_type, external_id FROM interactions WHERE source_type IN (${inTypes}) AND external_id >= ? AND external_id < ?`,
+      [...types, prefix, `${prefix}\uffff`],
     );
     for (const x of existing) if (!keep.has(`${x.source_type}\u0000${x.external_id}`)) stale.push(Number(x.id));
   }

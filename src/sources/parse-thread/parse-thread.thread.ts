@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { interactionsFromEvent } from '../../domain/people/interaction-rules.js';
-import { loadParser } from '../parser-registry.js';
+import { loadParser } from '../registry.js';
 import type { SourceEvent } from '../source-event.js';
 import { describeError, type ThreadEvent, type ThreadJob, type ThreadMessage } from './protocol.js';
 

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.js';
-import type { DagStep } from './dag-step.js';
+import type { DagStep } from './steps/step-declaration.js';
 import type { KithConfig } from './kith-config.js';
 import { logFinishedSteps } from './sync-log.service.js';
 

@@ -1,0 +1,75 @@
+import type { z } from 'zod';
+import type { InteractionSourceType, SourceParser } from './source-event.js';
+
+/**
+ * What a source is, declared once in `src/sources/<type>/index.ts`; `registry.ts` derives every
+ * list of sources from these. A declaration is light (names, a zod schema, flags): the code that
+ * reads the export is loaded only when a step runs it, so a worker serving one source loads only
+ * that source's parser.
+ */
+interface SourceDeclarationBase<T extends string = string> {
+  type: T;
+  /** Where the data comes from: an export on disk (`path`). */
+  kind: 'file';
+  /** One line for queue listings and documents. */
+  description: string;
+  /**
+   * Fields of this source's entry in kith.config.yaml beyond `type`, `path` and `id` (for
+   * example the Drive export's `into`). Omitted: the source takes no other field.
+   */
+  config?: z.ZodObject<z.ZodRawShape>;
+  /** Fields of `config` that are paths, expanded like `path` (`~`, relative to the config file). */
+  pathFields?: readonly string[];
+  /**
+   * How a re-run continues: 'none' (every run re-reads the whole export; stable ids make that
+   * add nothing) or a description of the resume point the parser emits (CursorMark). A cursor
+   * the parser cannot use makes it throw CursorInvalidError, and collection starts over.
+   */
+  cursor: 'none' | 'append-offset' | 'row-id';
+  /**
+   * Which people it creates: 'address-book' (contact cards; collected before the other sources
+   * so their identifiers tie mail and calls to one person), 'participants' (the people its
+   * interactions name), or 'none'.
+   */
+  people: 'address-book' | 'participants' | 'none';
+  /** Interaction source types (`interactions.source_type`) its events carry. */
+  interactions: readonly InteractionSourceType[];
+}
+
+/** Phase 1: parsed into contacts and interactions by the collection step. */
+export interface CollectionSourceDeclaration<T extends string = string> extends SourceDeclarationBase<T> {
+  role: 'collection';
+  /** The parser, loaded on first use. */
+  parser(): Promise<SourceParser>;
+  /**
+   * Each item (event externalId) is re-read whole on every run: interactions stored under
+   * `<externalId>#…` that the item no longer yields are deleted in the same transaction.
+   */
+  replacesItemRows?: boolean;
+}
+
+/** What a content sync reports: records written, and the details kept with its step. */
+export interface ContentSyncResult {
+  records: number;
+  result: Record<string, unknown>;
+}
+
+/** The configured entry a content sync is given: path expanded, its own fields validated. */
+export interface ContentSyncInput {
+  id: string;
+  path: string;
+  [field: string]: unknown;
+}
+
+/** Phase 5: turns an export into files (no people, no interactions). */
+export interface ContentSourceDeclaration<T extends string = string> extends SourceDeclarationBase<T> {
+  role: 'content';
+  sync(source: ContentSyncInput): Promise<ContentSyncResult>;
+}
+
+export type SourceDeclaration<T extends string = string> = CollectionSourceDeclaration<T> | ContentSourceDeclaration<T>;
+
+/** Keeps the literal `type` of a declaration (the registry's SourceType is derived from them). */
+export function defineSource<const T extends string, D extends SourceDeclaration<T>>(d: D & { type: T }): D & { type: T } {
+  return d;
+}

@@ -1,0 +1,18 @@
+import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { contentSource } from '../../sources/registry.js';
+import { sourceOfStep, sourceStateKey, tracked } from './source-step.js';
+import { defineStep } from './step-declaration.js';
+
+/** Phase 5: one content sync per configured content source, in parallel with phase 4. */
+export const contentStep = defineStep({
+  name: 'content',
+  phase: 5,
+  perSource: 'content',
+  queue: () => PIPELINE_QUEUE.content,
+  failurePolicy: 'continue',
+  dependsOn: () => ['strengths'],
+  async run(ctx) {
+    const source = sourceOfStep(ctx);
+    return tracked(ctx.db, sourceStateKey(source.id), () => contentSource(source.type).sync(source));
+  },
+});

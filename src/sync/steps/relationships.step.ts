@@ -1,0 +1,16 @@
+import { discoverRelationships } from '../../people/relationships.service.js';
+import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { defineStep } from './step-declaration.js';
+
+/** Phase 3a: relationship discovery from shared conversations. */
+export const relationshipsStep = defineStep({
+  name: 'relationships',
+  phase: 3,
+  queue: PIPELINE_QUEUE.relationships,
+  failurePolicy: 'fail-run',
+  dependsOn: () => ['link-entities'],
+  async run({ db }) {
+    const r = await discoverRelationships(db);
+    return { records: r.relationships, result: r };
+  },
+});

@@ -1,0 +1,78 @@
+import type { Db } from '../../db/db.js';
+import type { Logger } from '../../log/logger.js';
+import type { ConfiguredSource } from '../kith-config.js';
+import type { RunDetails, StepRow } from '../run.store.js';
+
+/** What a failed step means for its run: later steps go on without it, or the run fails. */
+export type FailurePolicy = 'continue' | 'fail-run';
+export type Phase = 1 | 2 | 3 | 4 | 5;
+
+/**
+ * One step of one run as data (what the run store records and the flow compiler builds): its
+ * phase, the steps it depends on, the queue whose workers run it, its failure policy.
+ */
+export interface DagStep {
+  id: string;
+  phase: Phase;
+  dependsOn: string[];
+  queue: string;
+  failurePolicy: FailurePolicy;
+  /** What the step's worker needs beyond the run id (the source's id, …). */
+  params: Record<string, unknown>;
+}
+
+export interface StepOutput {
+  records: number;
+  result?: unknown;
+}
+
+/** What a step's function is given: its recorded row, the run's details, and the worker's means. */
+export interface StepContext {
+  step: StepRow;
+  details: RunDetails;
+  db: Db;
+  log: Logger;
+  signal?: AbortSignal;
+  /** The configured source of a per-source step. */
+  source?: ConfiguredSource;
+}
+
+/** The steps planned so far for one run, for a declaration to name what it depends on. */
+export interface PlannedSteps {
+  /** Ids of the planned steps of declaration `name`, optionally only those of some sources. */
+  ids(name: string, where?: (source: ConfiguredSource) => boolean): string[];
+}
+
+interface StepDeclarationBase {
+  /** The step's id, or for a per-source step the prefix of `<name>:<source id>`. */
+  name: string;
+  phase: Phase;
+  failurePolicy: FailurePolicy;
+  run(ctx: StepContext): Promise<StepOutput>;
+}
+
+/** One step per run (entity linking, relationships, …). */
+export interface RunStepDeclaration extends StepDeclarationBase {
+  perSource?: undefined;
+  queue: string;
+  dependsOn(planned: PlannedSteps): string[];
+}
+
+/** One step per configured source whose declaration has this role. */
+export interface SourceStepDeclaration extends StepDeclarationBase {
+  perSource: 'collection' | 'content';
+  /** The queue of a source type's step. */
+  queue(sourceType: string): string;
+  dependsOn(planned: PlannedSteps, source: ConfiguredSource): string[];
+}
+
+/**
+ * What a sync step is, declared once: id, phase, dependencies, queue, failure policy and the
+ * function it runs. `steps/index.ts` lists them; the DAG, the step worker's queues and its
+ * dispatch all derive from that list.
+ */
+export type StepDeclaration = RunStepDeclaration | SourceStepDeclaration;
+
+export function defineStep<D extends StepDeclaration>(d: D): D {
+  return d;
+}
