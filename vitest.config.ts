@@ -25,7 +25,7 @@ export default defineConfig({
   test: {
     reporters: ['default'],
     projects: [
-      { test: { ...shared, name: 'unit', include: [inTier('unit')] } },
+      { test: { ...shared, name: 'unit', include: [inTier('unit')], env: { ...shared.env, KITH_TEST_TIER: 'unit' } } },
       {
         test: {
           ...shared,

@@ -16,6 +16,7 @@ const KEY = Symbol.for('kith.openHandles');
 type Registry = Set<OpenHandle>;
 // One set per process even if this module is loaded twice (sources and built files).
 const registry: Registry = ((globalThis as Record<symbol, unknown>)[KEY] ??= new Set<OpenHandle>()) as Registry;
+let opened = 0;
 
 /** Record a handle as open; pass what this returns to `handleClosed` when it closes. */
 export function handleOpened(kind: HandleKind, name: string): OpenHandle {
@@ -27,6 +28,7 @@ export function handleOpened(kind: HandleKind, name: string): OpenHandle {
     .join(' < ');
   const h: OpenHandle = { kind, name, openedAt };
   registry.add(h);
+  opened++;
   return h;
 }
 
@@ -37,4 +39,9 @@ export function handleClosed(h: OpenHandle): void {
 /** The handles open right now, oldest first. */
 export function openHandles(): OpenHandle[] {
   return [...registry];
+}
+
+/** How many handles this process has opened so far, closed ones included. */
+export function handlesOpenedSoFar(): number {
+  return opened;
 }

@@ -5,11 +5,16 @@ export const KITH_BIN = resolve(import.meta.dirname, '../../bin/kith.mjs');
 
 /** `kith` processes started by this test file that have not exited yet (the leak check reads it). */
 const running = new Set<ChildProcess>();
+let started = 0;
+export function kithProcessesStarted(): number {
+  return started;
+}
 export function runningKithProcesses(): string[] {
   return [...running].map((c) => `kith ${c.spawnargs.slice(2).join(' ')} (pid ${c.pid})`);
 }
 function tracked<C extends ChildProcess>(child: C): C {
   running.add(child);
+  started++;
   child.once('exit', () => running.delete(child));
   child.once('error', () => running.delete(child));
   return child;

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach } from 'vitest';
-import { type OpenHandle, openHandles } from '../../src/support/open-handles.js';
-import { runningKithProcesses } from './cli.js';
+import { handlesOpenedSoFar, type OpenHandle, openHandles } from '../../src/support/open-handles.js';
+import { kithProcessesStarted, runningKithProcesses } from './cli.js';
 
 /**
  * The leak check every test file runs (vitest `setupFiles`): what a test opened — Redis clients,
@@ -8,6 +8,8 @@ import { runningKithProcesses } from './cli.js';
  * and closed) and `kith` processes it started — must be closed when the test ends; what a file
  * opened in `beforeAll` or at load must be closed when the file ends. A leak fails the test
  * that caused it, naming each handle and where it was opened.
+ * In the unit tier (KITH_TEST_TIER=unit) a test may open none of them at all: one that does
+ * belongs with the adapters or processes.
  */
 
 interface Held {
@@ -41,12 +43,19 @@ async function leftOpen(since: Held | undefined, reported: Set<unknown>): Promis
 
 const reported = new Set<unknown>();
 let atTestStart: Held | undefined;
+const unitTier = process.env.KITH_TEST_TIER === 'unit';
+let openedBefore = 0;
 
 beforeEach(() => {
   atTestStart = held();
+  openedBefore = handlesOpenedSoFar() + kithProcessesStarted();
 });
 
 afterEach(async (ctx) => {
+  const opened = handlesOpenedSoFar() + kithProcessesStarted() - openedBefore;
+  if (unitTier && opened > 0 && ctx.task.result?.state !== 'fail') {
+    throw new Error(`a unit test opens no connection, database or process, but this one opened ${opened}: it belongs in tests/adapters or tests/processes`);
+  }
   const leaked = await leftOpen(atTestStart, reported);
   // A test that already failed may not have reached its own cleanup: its failure comes first.
   if (leaked.length && ctx.task.result?.state !== 'fail') {
