@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { redactUrl } from '../log/logger.js';
+import { handleClosed, handleOpened, type OpenHandle } from '../support/open-handles.js';
 import type { Db, Params, Queryable, Row } from './db.js';
 
 // BIGINT (epoch ms, counts) as numbers: every value Kith stores fits in 2^53.
@@ -63,12 +64,14 @@ const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadloc
 
 export class PostgresDb extends PgQueryable implements Db {
   readonly describe: string;
+  private readonly handle: OpenHandle;
   constructor(
     private readonly pool: pg.Pool,
     url: string,
   ) {
     super(pool);
     this.describe = redactUrl(url);
+    this.handle = handleOpened('database', this.describe);
   }
 
   static open(url: string, max = 10): PostgresDb {
@@ -110,5 +113,6 @@ export class PostgresDb extends PgQueryable implements Db {
   }
   async close(): Promise<void> {
     await this.pool.end();
+    handleClosed(this.handle);
   }
 }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { TemporaryError } from '../errors.js';
+import { handleClosed, handleOpened, type OpenHandle } from '../support/open-handles.js';
 import type { Db, Params, Queryable, Row } from './db.js';
 import { startWalCheckpointer, type WalCheckpointer, type WalCheckpointOptions } from './wal-checkpointer.js';
 
@@ -74,6 +75,7 @@ export class SqliteDb extends SqliteQueryable implements Db {
   readonly describe: string;
 
   private readonly lockWaitMs: number;
+  private readonly handle: OpenHandle;
 
   constructor(
     readonly path: string,
@@ -112,6 +114,7 @@ export class SqliteDb extends SqliteQueryable implements Db {
     }
     this.reader = new SqliteQueryable(this.readerRaw);
     this.describe = `sqlite:${path}`;
+    this.handle = handleOpened('database', this.describe);
   }
 
   /**
@@ -216,5 +219,6 @@ export class SqliteDb extends SqliteQueryable implements Db {
     await this.checkpointer?.stop();
     if (this.readerRaw !== this.raw && this.readerRaw.open) this.readerRaw.close();
     if (this.raw.open) this.raw.close();
+    handleClosed(this.handle);
   }
 }

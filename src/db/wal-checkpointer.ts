@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { handleClosed, handleOpened } from '../support/open-handles.js';
 
 /**
  * Checkpoints of a SQLite database's write-ahead log, off the event loop. SQLite otherwise runs a
@@ -33,7 +34,13 @@ export function startWalCheckpointer(path: string, opts: WalCheckpointOptions = 
   // Never what keeps a process alive.
   worker.unref();
   let exited = false;
-  const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const handle = handleOpened('database thread', `WAL checkpoints of ${path}`);
+  const exit = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      handleClosed(handle);
+      resolve();
+    }),
+  );
   void exit.then(() => (exited = true));
   const waiters: ((m: ThreadMessage) => void)[] = [];
   worker.on('message', (m: ThreadMessage) => {

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log/logger.js';
+import { handleClosed, handleOpened } from '../support/open-handles.js';
 
 /**
  * Where a Redis URL points, as ioredis options: `redis://` and `rediss://` as ioredis reads them,
@@ -29,7 +30,18 @@ export function readsAsRedisTarget(url: string): boolean {
 /** An ioredis client for `url` (any form redisTarget reads) with extra options. */
 export function connectRedis(url: string, options: RedisOptions): Redis {
   const target = redisTarget(url);
-  return typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
+  const r = typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
+  // 'end': closed for good (quit, disconnect, or no retry left); a reconnecting client is still open.
+  const h = handleOpened('redis client', options.connectionName ?? '(unnamed)');
+  r.once('end', () => handleClosed(h));
+  // Disconnected while waiting to reconnect, a client has no socket left to emit 'end': it is closed now.
+  const disconnect = r.disconnect.bind(r);
+  r.disconnect = (reconnect = false) => {
+    const waiting = r.status === 'reconnecting';
+    disconnect(reconnect);
+    if (waiting && !reconnect) handleClosed(h);
+  };
+  return r;
 }
 
 /**

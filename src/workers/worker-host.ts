@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import { JobMetricsRecorder } from '../queues/job-metrics.js';
 import { QUEUES, queueSpec } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
+import { handleClosed, handleOpened } from '../support/open-handles.js';
 import type { JobHandler } from './job-handler.js';
 
 export interface WorkerHostOptions {
@@ -100,6 +101,8 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     const lockMs = opts.lockDurationMs ?? QUEUES.find((q) => q.name === name)?.lockDurationMs;
     const lock = lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {};
     const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, ...lock });
+    const handle = handleOpened('BullMQ worker', `${opts.prefix}:${name}`);
+    worker.once('closed', () => handleClosed(handle));
     worker.on('failed', (job, err) => {
       if (err.name === 'DelayedError' || err.message === 'bullmq:rateLimitExceeded') return;
       log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }, 'job failed');

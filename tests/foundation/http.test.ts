@@ -9,7 +9,7 @@ import type { QueueSpec } from '../../src/queues/queue-registry.js';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis/embedded-redis.js';
 import { defineHandler } from '../../src/workers/job-handler.js';
 import { startWorkerHost } from '../../src/workers/worker-host.js';
-import { cleanupRedis, freshDb, redisClientsNamed, redisUrl, type TestDb, testLog, uniquePrefix } from '../support/test-env.js';
+import { cleanupRedis, freshDb, redisUrl, type TestDb, testLog, uniquePrefix } from '../support/test-env.js';
 
 const specs: QueueSpec[] = [{ name: 'maintenance', group: 'system', description: 'test', concurrency: 1 }];
 const admin = { user: 'ops', password: 'correct horse battery' };
@@ -27,7 +27,6 @@ describe('HTTP server', () => {
     await tdb?.dispose();
     await own?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    expect(await redisClientsNamed(prefix)).toEqual([]);
     await cleanupRedis(prefix);
     server = tdb = own = dir = undefined;
   });

@@ -70,7 +70,9 @@ describe('WAL checkpoints in a background thread', () => {
       }
     };
     const plain = await open('steady-plain.db');
-    await stream(plain, new SqliteDb(join(dir, 'steady-plain.db')));
+    const plainOther = new SqliteDb(join(dir, 'steady-plain.db'));
+    opened.push(plainOther);
+    await stream(plain, plainOther);
     const grown = walBytes('steady-plain.db');
     const db = await open('steady.db');
     const other = new SqliteDb(join(dir, 'steady.db'));

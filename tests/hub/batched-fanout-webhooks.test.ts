@@ -183,11 +183,11 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
 
     // Someone edits the name in Twenty; its webhook is still on its way.
     webhooksOff();
-    await new Promise((r) => setTimeout(r, 5));
+    await h.clock.advance(5);
     const edit = structuredClone(h.twenty.editPerson(c.contact_id, { name: { firstName: c.first_name, lastName: 'Byron' } }));
     // Meanwhile Kith changes the record (an older change, so the edit will win) and a push that
     // read Twenty before the edit writes it over the edit (Twenty has no compare-and-set).
-    await new Promise((r) => setTimeout(r, 5));
+    await h.clock.advance(5);
     const earlier = new Date(Date.parse(String(edit.updatedAt)) - 60_000).toISOString();
     await h.hub.systems.canonical.put({ ...c, job_title: 'Programmer', sync_metadata: { version: 2, last_updated: earlier, last_updated_by: 'kith' } }, 1);
     await pushToTarget(h.hub, 'twenty', [{ contactId: c.contact_id, version: 2 }], { guard: false });
@@ -212,14 +212,14 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     await until(async () => (await h.hub.systems.canonical.get(id))?.job_title === 'Computer', 'create to reach the canonical store');
     await h.settle();
     const stale = structuredClone(h.twenty.getPerson(id)!);
-    await new Promise((r) => setTimeout(r, 5));
+    await h.clock.advance(5);
     h.twenty.editPerson(id, { jobTitle: 'Mathematician' });
     await until(async () => (await h.hub.systems.canonical.get(id))?.job_title === 'Mathematician', 'edit to reach the canonical store');
     await h.settle();
 
     // A newer edit whose webhook is lost; then the old event is redelivered late.
     webhooksOff();
-    await new Promise((r) => setTimeout(r, 5));
+    await h.clock.advance(5);
     h.twenty.editPerson(id, { jobTitle: 'Aerospace Technologist' });
     const reads = () => h.twenty.requests.filter((r) => r.method === 'GET').length;
     let before = reads();
@@ -232,7 +232,7 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     await h.settle();
 
     // A fresh edit's own record beats the canonical one: merged as carried, no read from Twenty.
-    await new Promise((r) => setTimeout(r, 5));
+    await h.clock.advance(5);
     const fresh = structuredClone(h.twenty.editPerson(id, { jobTitle: 'Head of Flight Research' }));
     before = reads();
     const applied = await applyInbound(h.hub, { system: 'twenty', externalId: id, record: fresh });
@@ -300,7 +300,7 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     const id = person.id as string;
     await h.settle();
     const stale = { ...h.twenty.getPerson(id)! };
-    await new Promise((r) => setTimeout(r, 5));
+    await h.clock.advance(5);
     h.twenty.editPerson(id, { jobTitle: 'New' });
     await h.settle();
     expect((await h.hub.systems.canonical.get(id))?.job_title).toBe('New');

@@ -91,6 +91,11 @@ export interface HubEnv {
   twenty: TwentyEmulator;
   supabase: SupabaseEmulator;
   bigquery?: BigQueryEmulator;
+  /**
+   * The emulators' one clock, also the in-process hub's: `await h.clock.advance(ms)` makes the
+   * next change in any system later than the last. Worker processes keep real time.
+   */
+  clock: TwentyEmulator['clock'];
   http: HttpServer;
   baseUrl: string;
   /** The hub as the test process sees it (reads of the canonical store, links …). */
@@ -114,8 +119,9 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
   const prefix = uniquePrefix();
   const db = await freshDb(o.engine ?? 'sqlite');
   const twenty = await startTwentyEmulator();
-  const supabase = await startSupabaseEmulator({ postgresUrl: postgresUrl() });
-  const bigquery = o.canonical === 'bigquery' ? await startBigQueryEmulator({ token: BQ_TOKEN }) : undefined;
+  const clock = twenty.clock;
+  const supabase = await startSupabaseEmulator({ postgresUrl: postgresUrl(), clock });
+  const bigquery = o.canonical === 'bigquery' ? await startBigQueryEmulator({ token: BQ_TOKEN, clock }) : undefined;
   const alertSink = await startAlertSink();
   const env: Record<string, string> = {
     REDIS_URL: redisUrl(),
@@ -137,7 +143,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
   const baseUrl = await http.app.listen({ host: '127.0.0.1', port: 0 });
   twenty.setWebhook(`${baseUrl}/webhooks/twenty`, TWENTY_SECRET);
   supabase.setWebhook(`${baseUrl}/webhooks/supabase`, SUPABASE_SECRET);
-  const hub = await openHub({ db: db.db, redisUrl: redisUrl(), prefix, log: testLog, env });
+  const hub = await openHub({ db: db.db, redisUrl: redisUrl(), prefix, log: testLog, env, clock: () => clock.now() });
   const workers: WorkerProc[] = [];
   for (let i = 0; i < (o.workers ?? 1); i++) workers.push(await spawnWorker(env));
   const conn = connectRedis(redisUrl(), { maxRetriesPerRequest: null });
@@ -154,6 +160,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
     twenty,
     supabase,
     bigquery,
+    clock,
     http,
     baseUrl,
     hub,

@@ -73,7 +73,7 @@ describe('contact hub propagation (BigQuery canonical, real worker process)', ()
 
   it('concurrent edits in Twenty and Supabase: the later edit wins, whatever order the events are processed in', async () => {
     await h.supabase.sql(`UPDATE contacts SET last_name = 'King' WHERE contact_id = $1`, [id]);
-    await new Promise((r) => setTimeout(r, 20));
+    await h.clock.advance(20);
     h.twenty.editPerson(id, { name: { firstName: 'Augusta', lastName: 'Byron' } });
     await h.settle();
     await until(async () => (await h.hub.systems.canonical.get(id))?.last_name === 'Byron', 'later edit (Twenty) to win');

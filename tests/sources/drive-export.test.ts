@@ -107,8 +107,11 @@ describe('exportDrive', () => {
 
   it('rewrites only files whose source changed', async () => {
     await exportDrive({ path: drive, into });
-    const before = Object.fromEntries(['Docs/Plan.md', 'Docs/Notes.md', 'Sheets/Budget.md', 'Sheets/contacts.md'].map((f) => [f, statSync(join(into, f)).mtimeMs]));
-    await new Promise((r) => setTimeout(r, 20));
+    const outputs = ['Docs/Plan.md', 'Docs/Notes.md', 'Sheets/Budget.md', 'Sheets/contacts.md'];
+    // Written a minute ago, as far as the file system knows: a rewrite now would show in the mtime.
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    for (const f of outputs) utimesSync(join(into, f), aMinuteAgo, aMinuteAgo);
+    const before = Object.fromEntries(outputs.map((f) => [f, statSync(join(into, f)).mtimeMs]));
 
     const again = await exportDrive({ path: drive, into });
     expect({ written: again.written, unchanged: again.unchanged }).toEqual({ written: 0, unchanged: 4 });

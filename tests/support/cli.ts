@@ -3,6 +3,23 @@ import { resolve } from 'node:path';
 
 export const KITH_BIN = resolve(import.meta.dirname, '../../bin/kith.mjs');
 
+/** `kith` processes started by this test file that have not exited yet (the leak check reads it). */
+const running = new Set<ChildProcess>();
+let started = 0;
+export function kithProcessesStarted(): number {
+  return started;
+}
+export function runningKithProcesses(): string[] {
+  return [...running].map((c) => `kith ${c.spawnargs.slice(2).join(' ')} (pid ${c.pid})`);
+}
+function tracked<C extends ChildProcess>(child: C): C {
+  running.add(child);
+  started++;
+  child.once('exit', () => running.delete(child));
+  child.once('error', () => running.delete(child));
+  return child;
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -12,7 +29,7 @@ export interface CliResult {
 /** Run `kith …` as a real process with a clean, explicit environment. */
 export function runKith(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30_000): Promise<CliResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [KITH_BIN, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = tracked(spawn(process.execPath, [KITH_BIN, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -37,7 +54,7 @@ export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessE
 
 /** Start a long-running `kith …` and resolve once stdout contains `ready`. */
 export function spawnKith(args: string[], env: Record<string, string | undefined>, ready: string | RegExp, timeoutMs = 30_000) {
-  const child: ChildProcess = spawn(process.execPath, [KITH_BIN, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = tracked(spawn(process.execPath, [KITH_BIN, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Database from 'better-sqlite3';
+import type { EmulatorClock } from '../emulator-clock.js';
 import { BqEngine, BqHttpError, type EngineOptions, type QueryOutcome, type QueryParameter } from './bq-engine.js';
 
 /**
@@ -50,7 +51,9 @@ export interface BigQueryEmulator {
   failNext(status: number, reason: string, opts?: Omit<Fault, 'status' | 'reason'>): void;
   /** Rows of one table as SQLite holds them (timestamps in microseconds). */
   tableRows(datasetId: string, tableId: string, projectId?: string): Record<string, unknown>[];
-  /** Move the emulator clock forward (ages the streaming buffer). */
+  /** The emulator's time (CURRENT_TIMESTAMP, job times, the streaming buffer's age). */
+  clock: EmulatorClock;
+  /** Move the emulator clock forward at once (ages the streaming buffer). */
   advance(ms: number): void;
   stop(): Promise<void>;
 }
@@ -150,12 +153,12 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions & { pr
       if (!cfg) throw new BqHttpError(400, 'invalid', 'The emulator runs query jobs only (configuration.query is required)');
       const jobId = (body.jobReference as { jobId?: string } | undefined)?.jobId ?? `job_${randomUUID().replace(/-/g, '')}`;
       remember(jobId, runQuery(p, cfg));
-      return { status: 200, json: jobResource(p, jobId, body) };
+      return { status: 200, json: jobResource(p, jobId, body, engine.now()) };
     }
     if (a === 'jobs' && rest.length === 2 && method === 'GET') {
       const r = results.get(b!);
       if (!r || r.projectId !== p) throw new BqHttpError(404, 'notFound', `Not found: Job ${p}:US.${b}`);
-      return { status: 200, json: jobResource(p, b!, {}) };
+      return { status: 200, json: jobResource(p, b!, {}, engine.now()) };
     }
     throw new BqHttpError(404, 'notFound', `Not found: ${method} ${path}`);
   };
@@ -235,6 +238,7 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions & { pr
       engine.getTable(p, datasetId, tableId);
       return engine.db.prepare(`SELECT * FROM "${p}.${datasetId}.${tableId}" ORDER BY rowid`).all() as Record<string, unknown>[];
     },
+    clock: engine.clock,
     advance: (ms) => engine.advance(ms),
     async stop() {
       server.closeAllConnections();
@@ -244,13 +248,13 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions & { pr
   };
 }
 
-function jobResource(projectId: string, jobId: string, body: Record<string, unknown>) {
+function jobResource(projectId: string, jobId: string, body: Record<string, unknown>, now: number) {
   return {
     kind: 'bigquery#job',
     id: `${projectId}:US.${jobId}`,
     jobReference: { projectId, jobId, location: 'US' },
     configuration: body.configuration ?? { query: {} },
     status: { state: 'DONE' },
-    statistics: { creationTime: String(Date.now()), startTime: String(Date.now()), endTime: String(Date.now()) },
+    statistics: { creationTime: String(now), startTime: String(now), endTime: String(now) },
   };
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { EmulatorClock } from '../emulator-clock.js';
 import { type BqType, ValueError, inferType, normaliseType, sqliteAffinity, toSqlite, toWire } from './bq-values.js';
 import { SqlError, type TableRef, sqliteTableName, translate } from './sql-translate.js';
 
@@ -44,6 +45,8 @@ export interface EngineOptions {
   streamingBufferMs?: number;
   /** insertId de-duplication window (BigQuery: best effort, about a minute). */
   dedupeWindowMs?: number;
+  /** What CURRENT_TIMESTAMP and the streaming buffer's age are read from (default: a clock of its own, at real time). */
+  clock?: EmulatorClock;
 }
 
 /**
@@ -58,11 +61,12 @@ export class BqEngine {
   private readonly datasets = new Map<string, Record<string, unknown>>();
   private readonly tables = new Map<string, TableMeta>();
   private readonly seenInsertIds = new Map<string, number>();
-  private clockOffsetMs = 0;
+  readonly clock: EmulatorClock;
   readonly streamingBufferMs: number;
   readonly dedupeWindowMs: number;
 
   constructor(opts: EngineOptions = {}) {
+    this.clock = opts.clock ?? new EmulatorClock();
     this.streamingBufferMs = opts.streamingBufferMs ?? 30 * 60_000;
     this.dedupeWindowMs = opts.dedupeWindowMs ?? 60_000;
     this.db = new Database(':memory:');
@@ -76,12 +80,15 @@ export class BqEngine {
   }
 
   now(): number {
-    return Date.now() + this.clockOffsetMs;
+    return this.clock.now();
   }
 
-  /** Move the emulator's clock (streaming buffer age, CURRENT_TIMESTAMP) forward. */
+  /**
+   * Move the emulator's clock (streaming buffer age, CURRENT_TIMESTAMP) forward, at once. A clock
+   * shared with the Supabase emulator is moved with `await clock.advance(ms)` instead.
+   */
   advance(ms: number): void {
-    this.clockOffsetMs += ms;
+    void this.clock.advance(ms);
   }
 
   // ---- datasets and tables -------------------------------------------------------------------

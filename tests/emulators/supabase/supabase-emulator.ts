@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EmulatorClock } from '../emulator-clock.js';
 import { type EmulatorFault, FaultList } from '../emulator-faults.js';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ export interface SupabaseEmulatorOptions {
   webhookSecret?: string;
   /** Schema to apply instead of src/systems/supabase/contacts.sql. */
   schemaSql?: string;
+  /** The time now() and clock_timestamp() give in its database (default: a clock of its own, at real time). */
+  clock?: EmulatorClock;
 }
 
 export type SupabaseFault = EmulatorFault;
@@ -115,18 +118,41 @@ async function callFunction(pool: pg.Pool, functions: Map<string, FunctionInfo>,
   return { status: 200, body: rows[0]?.body ?? 'null' };
 }
 
+/**
+ * The database's time is the emulator clock's: real time plus the offset it was moved by. The
+ * schema's defaults and triggers call now() and clock_timestamp(), which the database's
+ * search_path resolves to these before PostgreSQL's own.
+ */
+const EMULATOR_CLOCK_SQL = `
+  CREATE SCHEMA emulator;
+  CREATE TABLE emulator.clock (offset_ms bigint NOT NULL);
+  INSERT INTO emulator.clock VALUES (0);
+  CREATE FUNCTION emulator.now() RETURNS timestamptz LANGUAGE sql STABLE
+    AS $$ SELECT pg_catalog.now() + (SELECT offset_ms FROM emulator.clock) * interval '1 millisecond' $$;
+  CREATE FUNCTION emulator.clock_timestamp() RETURNS timestamptz LANGUAGE sql VOLATILE
+    AS $$ SELECT pg_catalog.clock_timestamp() + (SELECT offset_ms FROM emulator.clock) * interval '1 millisecond' $$;
+`;
+
 export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
   const key = opts.key ?? 'supabase-test-service-key';
   const dbName = `kith_supa_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: opts.postgresUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName}`);
+  // now() and clock_timestamp() resolve to the emulator clock's (schema emulator, ahead of pg_catalog).
+  await admin.query(`ALTER DATABASE ${dbName} SET search_path = public, emulator, pg_catalog`);
   await admin.end();
   const dbUrl = new URL(opts.postgresUrl);
   dbUrl.pathname = `/${dbName}`;
   const databaseUrl = dbUrl.toString();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, options: '-c TimeZone=UTC' });
   pool.on('error', () => undefined);
+  const clock = opts.clock ?? new EmulatorClock();
+  await pool.query(EMULATOR_CLOCK_SQL);
+  await pool.query('UPDATE emulator.clock SET offset_ms = $1', [clock.offset]);
+  clock.onAdvance(async (offsetMs) => {
+    await pool.query('UPDATE emulator.clock SET offset_ms = $1', [offsetMs]);
+  });
   await pool.query(opts.schemaSql ?? readFileSync(CONTACTS_SQL_PATH, 'utf8'));
   await pool.query(webhookSetupSql([...(await loadTables(pool)).keys()]));
   const tables = await loadTables(pool);
@@ -291,6 +317,8 @@ export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
     injectFault(f: SupabaseFault) {
       faults.add(f);
     },
+    /** Move it forward (`await emu.clock.advance(ms)`) to make the next change later than the last. */
+    clock,
     /** Direct SQL, as a user editing in the Supabase dashboard (fires triggers and webhooks). */
     sql: <R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = []) => pool.query<R>(text, params).then((r) => r.rows),
     flushWebhooks: () => webhooks.flush(),

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { EmulatorClock } from '../emulator-clock.js';
 import { type EmulatorFault, FaultList } from '../emulator-faults.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,8 @@ export interface TwentyEmulatorOptions {
   rateLimit?: { limit: number; windowMs: number };
   defaultLimit?: number;
   maxLimit?: number;
+  /** What createdAt/updatedAt/deletedAt are stamped with (default: a clock of its own, at real time). */
+  clock?: EmulatorClock;
 }
 
 export type Fault = EmulatorFault;
@@ -53,7 +56,8 @@ export async function startTwentyEmulator(opts: TwentyEmulatorOptions = {}) {
   const apiKey = opts.apiKey ?? 'twenty-test-key';
   const defaultLimit = opts.defaultLimit ?? 60;
   const maxLimit = opts.maxLimit ?? 200;
-  const store = new TwentyStore();
+  const clock = opts.clock ?? new EmulatorClock();
+  const store = new TwentyStore(() => clock.now());
   const webhooks = new TwentyWebhookSender(opts.webhookUrl, opts.webhookSecret);
   store.onChange = (e: ChangeEvent) => webhooks.enqueue(e);
   const requests: LoggedRequest[] = [];
@@ -226,6 +230,8 @@ export async function startTwentyEmulator(opts: TwentyEmulatorOptions = {}) {
     url: `http://127.0.0.1:${port}`,
     apiKey,
     store,
+    /** Move it forward (`await emu.clock.advance(ms)`) to make the next change later than the last. */
+    clock,
     requests,
     stats,
     get webhookDeliveries(): WebhookDelivery[] {

@@ -63,9 +63,12 @@ export class TwentyStore {
   private lastMs = 0;
   onChange: (e: ChangeEvent) => void = () => undefined;
 
+  /** `clock`: the time records are stamped with (an EmulatorClock's `now`). */
+  constructor(private readonly clock: () => number = Date.now) {}
+
   /** Milliseconds that never go backwards (two writes in one ms share a timestamp, as in Postgres at ms precision). */
   now(): string {
-    this.lastMs = Math.max(this.lastMs, Date.now());
+    this.lastMs = Math.max(this.lastMs, this.clock());
     return new Date(this.lastMs).toISOString();
   }
 

@@ -112,10 +112,10 @@ describe('TwentyContactSystem against the Twenty emulator', () => {
     expect(seen).toEqual(byChange.map((p) => p.id));
 
     expect((await system.listChanged(cursor, 70)).contacts).toEqual([]);
-    await new Promise((r) => setTimeout(r, 5));
+    await emu.clock.advance(5);
     emu.editPerson(many[3]!.contact_id, { jobTitle: 'Edited in UI' });
     // A later millisecond: within one, changes are ordered by id, not by when they happened.
-    await new Promise((r) => setTimeout(r, 5));
+    await emu.clock.advance(5);
     await system.softDelete([{ contactId: many[7]!.contact_id }], new Date().toISOString());
     const later = await system.listChanged(cursor, 70);
     expect(later.contacts.map((c) => [c.externalId, c.fields.job_title, c.deletedAt != null])).toEqual([
