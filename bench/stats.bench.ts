@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- stats --people 20000 --interactions 1000000 --affected 100 [--db postgres] [--batch 50000]`
  *
- * Builds the dataset of issue 3 (uniform random people over seed 001's eight source types) twice:
+ * Builds a people graph (uniform random people over eight interaction source types) twice:
  * once with count maintenance switched off (the raw baseline) and once with it on, then times a
  * targeted refresh of `--affected` random people (median of 5), a full verify, relationship
  * discovery and strengths. Progress on stderr; the last stdout line is one JSON object.

@@ -6,7 +6,7 @@ import { inList, lockPeople } from './sql-support.js';
 import { refreshPeopleStatsIn } from './stats.service.js';
 
 /**
- * Deleting interactions (seed 001's cleanup scripts: marketing mail, orphans, re-matching) with
+ * Deleting interactions (cleanups: marketing mail, orphans, re-matching) with
  * the affected people's counts re-aggregated in the same transaction.
  */
 export type DeleteSelector =

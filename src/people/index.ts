@@ -1,6 +1,6 @@
 /**
- * People, interactions and counts that cannot diverge (issue 3) plus relationships and
- * strengths (issue 4 §4). What the sync pipeline calls:
+ * People, interactions and counts that cannot diverge, plus relationships and
+ * strengths. What the sync pipeline calls:
  *
  *   interactionsFromEvent(event, self, region?)        pure; the interaction rules → [{participant, row}]
  *   resolveParticipants(q, source, refs, self)          → (personId | null)[]; null = self. `source` is the

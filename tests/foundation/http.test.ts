@@ -38,7 +38,7 @@ describe('HTTP server', () => {
     return server;
   }
 
-  it('GET /health has seed 003 shape and turns 503 when Redis stops', async () => {
+  it('GET /health reports the sync status and turns 503 when Redis stops', async () => {
     dir = mkdtempSync(join(tmpdir(), 'kith-health-redis-'));
     own = await startEmbeddedRedis({ dir, supervise: false });
     const s = await start(own.url);

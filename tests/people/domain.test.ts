@@ -11,7 +11,7 @@ const self = { emails: ['Me@Example.com'], phones: ['+1 (555) 000-1111'] };
 const DAY = 86_400_000;
 
 describe('source → count mapping', () => {
-  it('follows seed 001 plus phone → calls and linkedin → messages', () => {
+  it('maps each interaction source to its count, phone → calls and linkedin → messages', () => {
     expect(SOURCE_COUNT_FIELD).toMatchObject({ gmail: 'email_count', calendar: 'meeting_count', vault: 'mention_count', granola: 'mention_count', imessage: 'message_count', whatsapp: 'message_count', sms: 'message_count', slack: 'message_count', phone: 'call_count', linkedin: 'message_count' });
   });
   it('folds interactions and round-trips the source set', () => {

@@ -1,7 +1,7 @@
 import type { Migration } from '../migration.js';
 
 /**
- * Sync bookkeeping shared by every system (seed 003): cursors and stages per source, runs of
+ * Sync bookkeeping shared by every system: cursors and stages per source, runs of
  * the phase DAG with their steps, and a log of what each sync did.
  */
 export const m001SyncState: Migration = {

@@ -1,7 +1,7 @@
 import type { Migration } from '../migration.js';
 
 /**
- * People, their source entities and interactions (issue 3), relationships (issue 4 §4).
+ * People, their source entities and interactions, relationships.
  *
  * `interactions` is the single source of truth; the count columns of `people` are a cache that
  * every write path updates in the same transaction (src/people/*). `source_mask` holds the set

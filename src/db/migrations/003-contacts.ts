@@ -1,7 +1,7 @@
 import type { Migration } from '../migration.js';
 
 /**
- * The contact hub's local tables (issue 5).
+ * The contact hub's local tables.
  *  - `contacts`: the canonical record when BigQuery is not configured (and the local DB's copy
  *    when it is). `change_seq` orders changes for listChanged/listSince: it comes from the
  *    one-row `contact_seq` counter, incremented inside the writing transaction, so its row lock
@@ -12,7 +12,7 @@ import type { Migration } from '../migration.js';
  *  - `sync_conflicts`: equal version + time, different content; one open row per pair of contents.
  *  - `contact_outbox`: pending propagation per (contact, target), for "changed more than five
  *    minutes ago and not yet propagated".
- * `person_id` links to issue 3's people without a foreign key (that table is another migration).
+ * `person_id` links to the people graph's people without a foreign key (that table is another migration).
  */
 export const m003Contacts: Migration = {
   version: 3,

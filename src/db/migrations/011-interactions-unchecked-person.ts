@@ -1,7 +1,7 @@
 import type { Migration } from '../migration.js';
 
 /**
- * `interactions.person_id` loses its foreign key (issue 3's ingest figures). The key cost a
+ * `interactions.person_id` loses its foreign key (for ingest speed). The key cost a
  * lookup per inserted row in SQLite and a trigger per row in PostgreSQL, about a quarter of bulk
  * ingest, and guarded nothing the write paths do not already guarantee: people are never deleted
  * (merges leave tombstones), and every path that sets `person_id` (ingest, merge, split,

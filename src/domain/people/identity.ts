@@ -2,7 +2,7 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js'
 import type { ParticipantRef } from '../../sources/source-event.js';
 
 /**
- * Identity keys (issue 3 §3). Linking is deterministic on exact normalised keys:
+ * Identity keys. Linking is deterministic on exact normalised keys:
  *   email:<address>       lower-cased, trimmed, display-name form `"Ada" <ADA@x.org>` reduced to the address
  *   phone:<E.164>         via libphonenumber-js with a default region for national numbers
  *   handle:<source>:<id>  source-scoped (a Slack user id means nothing outside Slack)

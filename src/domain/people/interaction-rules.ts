@@ -5,7 +5,7 @@ import type { InteractionInput } from './interaction.js';
 import { CHAT_SOURCES } from './source-mapping.js';
 
 /**
- * The interaction rules (issue 4 §3): they decide every count a user sees.
+ * The interaction rules: they decide every count a user sees.
  *   gmail, calendar, vault, granola  one interaction per participant (from + participants) other than self
  *   imessage, sms, whatsapp, slack, linkedin
  *                                    from someone else: one interaction with the sender;

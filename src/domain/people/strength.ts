@@ -1,5 +1,5 @@
 /**
- * Strength of a person's relationship towards self, 0–100 (issue 4 §4). Pure; computed in
+ * Strength of a person's relationship towards self, 0–100. Pure; computed in
  * phase 3 for every person from their cached counts and recent interactions.
  *
  *   strength = 100 × (0.45·R + 0.35·F + 0.20·V), rounded to one decimal

@@ -17,7 +17,7 @@ export interface HealthExtras {
   sections?: Array<() => Promise<Record<string, unknown>>>;
 }
 
-/** GET /health: seed 003's shape plus Redis and database reachability; 503 when either is down. */
+/** GET /health: the sync status (run in progress, last run, runs and success rate over 24 h) plus Redis and database reachability; 503 when either is down. */
 export function registerHealthRoute(app: FastifyInstance, deps: { redis: Redis; db: Db } & HealthExtras): void {
   app.get('/health', async (_req, reply) => {
     const [redisOk, dbOk] = await Promise.all([

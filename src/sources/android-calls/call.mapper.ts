@@ -4,7 +4,7 @@ import type { XmlRecord } from './xml-records.js';
 interface CallType {
   label: string;
   outgoing: boolean;
-  /** Whether the call counts as an interaction (issue 4: "a call one"). */
+  /** Whether the call counts as an interaction (the interaction rules: "a call one"). */
   counts: boolean;
 }
 

@@ -5,7 +5,7 @@ export type PathKind = 'file' | 'directory';
 
 /**
  * Check a configured source path before parsing, so a missing or unreadable export fails its
- * step with a message that names the path (issue 4, "Bad input") instead of an fs stack trace.
+ * step with a message that names the path instead of an fs stack trace.
  * `expect` lists the kinds the source accepts; the kind found is returned.
  */
 export async function checkSourcePath(path: string, expect: readonly PathKind[]): Promise<PathKind> {

@@ -46,7 +46,7 @@ export function appleTimeToMs(value: number): number {
   return Math.abs(value) >= 1e12 ? Math.round(value / 1e6) + APPLE_EPOCH_MS : Math.round(value * 1000) + APPLE_EPOCH_MS;
 }
 
-/** SMS, MMS and RCS go over the carrier: seed 001 counts them as 'sms'; the rest is iMessage. */
+/** SMS, MMS and RCS go over the carrier: they count as 'sms'; the rest is iMessage. */
 export function sourceTypeOf(service: string | null): InteractionSourceType {
   return service && /^(sms|mms|rcs)$/i.test(service) ? 'sms' : 'imessage';
 }
@@ -56,7 +56,7 @@ export function sourceTypeOf(service: string | null): InteractionSourceType {
  * tapbacks / reactions (associated_message_type ≠ 0), system rows (item_type ≠ 0: renames,
  * members joining) and messages the sender unsent (date_retracted set). An edited message keeps
  * its guid, so it stays one interaction with its original timestamp.
- * Participants follow issue 4: from someone else → the other chat members besides the sender;
+ * Participants follow the interaction rules: from someone else → the other chat members besides the sender;
  * from self → every member of the chat.
  */
 export function mapMessage(row: MessageRow, ctx: MapContext): InteractionEvent | SkippedRecord | null {
