@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../db/db.js';
 import type { DagStep } from './steps/step-declaration.js';
 import type { KithConfig } from './kith-config.js';
 import { logFinishedSteps } from './sync-log.service.js';
+import type { SyncCounts } from './sync-log.store.js';
 
 export type StepStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
@@ -72,14 +73,14 @@ export async function markStepFinished(
   runId: string,
   stepId: string,
   status: Exclude<StepStatus, 'pending' | 'running'>,
-  out: { records?: number; result?: unknown; error?: string } = {},
+  out: { records?: number; result?: unknown; error?: string; counts?: Partial<SyncCounts> } = {},
 ): Promise<void> {
   const final = status !== 'retrying';
   await q.run(
     `UPDATE sync_run_steps SET status = ?, finished_at = ?, records = ?, result = ?, error = ? WHERE run_id = ? AND step_id = ?`,
     [status, final ? Date.now() : null, out.records ?? 0, out.result === undefined ? null : JSON.stringify(out.result), out.error ?? null, runId, stepId],
   );
-  if (final) await logFinishedSteps(q, runId, stepId);
+  if (final) await logFinishedSteps(q, runId, stepId, out.counts);
 }
 
 /**

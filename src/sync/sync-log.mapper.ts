@@ -1,48 +1,5 @@
 import type { SyncCounts, SyncLogEntry } from './sync-log.store.js';
 
-/**
- * How each step's own result becomes the six figures of a sync log row. A figure a step does
- * not know stays 0; the step's result is kept whole in the row's details.
- *
- * - `collect:<source>`: interactions inserted → created; interactions already stored (same
- *   source-scoped id) → unchanged; stale note rows dropped before their note is re-read →
- *   deleted; malformed records the parser skipped → skipped. Contact entries are upserted, and
- *   the upsert does not tell a new entry from a refreshed one: they are in details
- *   (`contacts`), not in created or updated.
- * - `content:<source>` (files converted to notes): unchanged files → unchanged; unsupported or
- *   unreadable files → skipped. A file written is new or rewritten, not told apart: in details
- *   (`written`).
- * - `link-entities`: entities moved to another person → updated; people left empty and
- *   tombstoned → deleted; entities listed for a person to review → skipped.
- * - `relationships`: the table is rebuilt each run, so every relationship is written anew →
- *   created (how many the rebuild replaced is not counted).
- * - `strengths`: people whose strength was recomputed → updated.
- * - `verify-stats`: people whose cached counts were repaired → updated; people checked and
- *   right → unchanged; discrepancies found and not repaired → failed.
- */
-export function stepCounts(stepId: string, result: unknown): Partial<SyncCounts> {
-  const r = (result ?? {}) as Record<string, unknown>;
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  switch (stepId.split(':')[0]) {
-    case 'collect': {
-      const i = (r.interactions ?? {}) as Record<string, unknown>;
-      return { created: n(i.inserted), unchanged: n(i.duplicates), deleted: n(i.replaced), skipped: n(r.skipped) };
-    }
-    case 'content':
-      return { unchanged: n(r.unchanged), skipped: n(r.skipped) };
-    case 'link-entities':
-      return { updated: n(r.relinked), deleted: n(r.tombstoned), skipped: n(r.reviews) };
-    case 'relationships':
-      return { created: n(r.relationships) };
-    case 'strengths':
-      return { updated: n(r.updated) };
-    case 'verify-stats':
-      return { updated: n(r.fixed), unchanged: Math.max(0, n(r.checkedPeople) - n(r.discrepancies)), failed: Math.max(0, n(r.discrepancies) - n(r.fixed)) };
-    default:
-      return {};
-  }
-}
-
 /** The step row's columns a log row is made from. */
 export interface FinishedStepRow {
   run_id: string;
@@ -54,7 +11,8 @@ export interface FinishedStepRow {
   error: string | null;
 }
 
-export function stepLogEntry(s: FinishedStepRow, now = Date.now()): SyncLogEntry {
+/** A finished step's log row; `counts` are what the step's declaration reported (none for a step that did not run). */
+export function stepLogEntry(s: FinishedStepRow, counts: Partial<SyncCounts> = {}, now = Date.now()): SyncLogEntry {
   const result = s.result == null ? undefined : (JSON.parse(s.result) as unknown);
   const started = s.started_at == null ? null : Number(s.started_at);
   const finished = s.finished_at == null ? now : Number(s.finished_at);
@@ -65,7 +23,7 @@ export function stepLogEntry(s: FinishedStepRow, now = Date.now()): SyncLogEntry
     status: s.status,
     runId: s.run_id,
     stepId: s.step_id,
-    counts: stepCounts(s.step_id, result),
+    counts,
     startedAt: started,
     durationMs: started == null ? null : Math.max(0, finished - started),
     error: s.error,

@@ -21,7 +21,7 @@ describe.each(ENGINES)('sync logs on %s', (engine) => {
     await createRun(t.db, 'run-1', 'manual', STEPS, details);
     await markStepStarted(t.db, 'run-1', 'collect:mail');
     const mail = { events: 12, contacts: 2, interactions: { inserted: 9, duplicates: 3, replaced: 1 }, skipped: 4, skippedSample: [], resumedFrom: null };
-    await markStepFinished(t.db, 'run-1', 'collect:mail', 'succeeded', { records: 11, result: mail });
+    await markStepFinished(t.db, 'run-1', 'collect:mail', 'succeeded', { records: 11, result: mail, counts: { created: 9, unchanged: 3, deleted: 1, skipped: 4 } });
     expect((await readSyncLogs(t.db, { runId: 'run-1' })).map((l) => l.stepId)).toEqual(['collect:mail']);
 
     // A retry is not an outcome: only the final failure is logged.
@@ -29,7 +29,7 @@ describe.each(ENGINES)('sync logs on %s', (engine) => {
     await markStepFinished(t.db, 'run-1', 'collect:lost', 'retrying', { error: 'ENOENT' });
     expect(await readSyncLogs(t.db, { runId: 'run-1' })).toHaveLength(1);
     await markStepFinished(t.db, 'run-1', 'collect:lost', 'failed', { error: 'ENOENT: exports/lost.mbox' });
-    await markStepFinished(t.db, 'run-1', 'link-entities', 'succeeded', { records: 2, result: { relinked: 2, reviews: 1, tombstoned: 1 } });
+    await markStepFinished(t.db, 'run-1', 'link-entities', 'succeeded', { records: 2, result: { relinked: 2, reviews: 1, tombstoned: 1 }, counts: { updated: 2, deleted: 1, skipped: 1 } });
     await finishRun(t.db, 'run-1', { people: 0, interactions: 0, relationships: 0 });
     await finishRun(t.db, 'run-1', { people: 0, interactions: 0, relationships: 0 }); // a redelivered finisher adds nothing
 

@@ -13,6 +13,9 @@ export const contentStep = defineStep({
   dependsOn: () => ['strengths'],
   async run(ctx) {
     const source = sourceOfStep(ctx);
-    return tracked(ctx.db, sourceStateKey(source.id), () => contentSource(source.type).sync(source));
+    const out = await tracked(ctx.db, sourceStateKey(source.id), () => contentSource(source.type).sync(source));
+    // A file written is new or rewritten, not told apart: it stays in the result (`written`).
+    const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+    return { ...out, counts: { unchanged: n(out.result.unchanged), skipped: n(out.result.skipped) } };
   },
 });

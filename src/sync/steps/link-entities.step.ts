@@ -11,6 +11,8 @@ export const linkEntitiesStep = defineStep({
   dependsOn: (planned) => planned.ids('collect'),
   async run({ db, details }) {
     const r = await linkEntities(db, details.config.self);
-    return { records: r.relinked, result: r };
+    // Entities moved to another person are updated, people left empty are deleted, and entities
+    // listed for review are skipped.
+    return { records: r.relinked, result: r, counts: { updated: r.relinked, deleted: r.tombstoned, skipped: r.reviews } };
   },
 });

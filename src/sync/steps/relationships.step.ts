@@ -11,6 +11,7 @@ export const relationshipsStep = defineStep({
   dependsOn: () => ['link-entities'],
   async run({ db }) {
     const r = await discoverRelationships(db);
-    return { records: r.relationships, result: r };
+    // The table is rebuilt each run: every relationship is written anew.
+    return { records: r.relationships, result: r, counts: { created: r.relationships } };
   },
 });

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/db.js';
 import type { Logger } from '../../log/logger.js';
+import type { SyncCounts } from '../sync-log.store.js';
 import type { ConfiguredSource } from '../kith-config.js';
 import type { RunDetails, StepRow } from '../run.store.js';
 
@@ -24,6 +25,11 @@ export interface DagStep {
 export interface StepOutput {
   records: number;
   result?: unknown;
+  /**
+   * What the step did to records, for its `sync_logs` row. A figure the step cannot tell stays
+   * out (0 in the log); its whole result is kept in the row's details.
+   */
+  counts?: Partial<SyncCounts>;
 }
 
 /** What a step's function is given: its recorded row, the run's details, and the worker's means. */

@@ -11,6 +11,6 @@ export const strengthsStep = defineStep({
   dependsOn: () => ['relationships'],
   async run({ db }) {
     const r = await computeStrengths(db, Date.now());
-    return { records: r.updated, result: r };
+    return { records: r.updated, result: r, counts: { updated: r.updated } };
   },
 });

@@ -15,6 +15,11 @@ export const verifyStatsStep = defineStep({
   async run({ db, log }) {
     const r = await verifyStats(db, { fix: true });
     if (r.discrepancies.length) log.error({ discrepancies: r.discrepancies.length }, 'verify found and repaired count discrepancies');
-    return { records: r.checkedPeople, result: { checkedPeople: r.checkedPeople, discrepancies: r.discrepancies.length, fixed: r.fixed } };
+    const found = r.discrepancies.length;
+    return {
+      records: r.checkedPeople,
+      result: { checkedPeople: r.checkedPeople, discrepancies: found, fixed: r.fixed },
+      counts: { updated: r.fixed, unchanged: Math.max(0, r.checkedPeople - found), failed: Math.max(0, found - r.fixed) },
+    };
   },
 });
