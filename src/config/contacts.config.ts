@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_FIELD_OWNERSHIP, type FieldOwnership, parseOwnershipTable } from '../domain/contacts/field-ownership.js';
+import { DEFAULT_FIELD_OWNERSHIP, type FieldOwnership, parseOwnershipTable } from '../hub/domain/field-ownership.js';
 import { ConfigError } from './config-error.js';
 import { type Env, parseEnv } from './parse-env.js';
 

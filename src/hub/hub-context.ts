@@ -4,9 +4,9 @@ import type { Env } from '../config/parse-env.js';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log/logger.js';
 import { createRedis } from '../redis/connection.js';
-import { Alerter } from './alerts.js';
-import { type HubConfig, loadHubConfig } from './hub.config.js';
-import { buildHubSystems, type HubSystems } from './systems-registry.js';
+import { Alerter } from './services/alerts.service.js';
+import { type HubConfig, loadHubConfig } from '../config/hub.config.js';
+import { buildHubSystems, type HubSystems } from '../app/hub-systems.js';
 
 /** What the hub's services use in one process: built once, closed once. */
 export interface Hub {

@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { EchoProbe } from '../hub/echo-check.js';
-import type { InboundChange } from '../hub/inbound.service.js';
+import type { EchoProbe } from '../hub/services/echo-check.service.js';
+import type { InboundChange } from '../hub/services/inbound.service.js';
 
 /** What every webhook producer is given: the shared Redis connection and the inbound queue. */
 export interface ProducerContext {
   redis: Redis;
   inbound: Queue;
-  /** The queues' prefix, under which the hub keeps the intents of its writes (echo-intents.ts). */
+  /** The queues' prefix, under which the hub keeps the intents of its writes (src/hub/stores/echo-intents.store.ts). */
   queuePrefix: string;
   /** Where producers keep their own keys (replay markers): `<queuePrefix>:hub`. */
   keyPrefix: string;
 }
 
 /**
- * Recognises Kith's own write coming back in a webhook's record (echo-check.ts): undefined for a
+ * Recognises Kith's own write coming back in a webhook's record (src/hub/services/echo-check.service.ts): undefined for a
  * record that cannot be judged here. `prefix`: the queues' prefix.
  */
 export type EchoFilter = (record: unknown, prefix: string) => Promise<EchoProbe | undefined>;

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { type Env, parseEnv } from '../config/parse-env.js';
-import { hubSchema } from '../hub/hub.config.js';
+import { hubSchema } from '../config/hub.config.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { stableStringify } from '../domain/contacts/content-hash.js';
+import { stableStringify } from '../hub/domain/content-hash.js';
 import { checkBearer, describeSupabasePayloadError, supabaseWebhookPayload } from '../systems/supabase/webhook-payload.js';
 import { digest, type EchoFilter, echoOf, enqueueInbound, parseJson, type ProducerContext } from './inbound-producer.js';
 

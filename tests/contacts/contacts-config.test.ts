@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadContactsConfig } from '../../src/config/contacts.config.js';
-import { DEFAULT_FIELD_OWNERSHIP } from '../../src/domain/contacts/field-ownership.js';
+import { DEFAULT_FIELD_OWNERSHIP } from '../../src/hub/domain/field-ownership.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kith-ownership-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

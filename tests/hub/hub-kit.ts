@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
-import type { CanonicalContact } from '../../src/domain/contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../src/hub/domain/canonical-contact.js';
 import { connectRedis } from '../../src/redis/connection.js';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
 import { type Hub, openHub } from '../../src/hub/hub-context.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getLinks } from '../../src/contacts/contact-links.store.js';
-import { listPending } from '../../src/contacts/contact-outbox.store.js';
-import { listConflicts } from '../../src/contacts/sync-conflicts.store.js';
+import { getLinks } from '../../src/hub/stores/contact-links.store.js';
+import { listPending } from '../../src/hub/stores/contact-outbox.store.js';
+import { listConflicts } from '../../src/hub/stores/sync-conflicts.store.js';
 import { type HubEnv, startHubEnv, supabaseWrites, twentyWrites, until } from './hub-kit.js';
 
 /**

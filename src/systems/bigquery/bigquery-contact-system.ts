@@ -1,7 +1,7 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { BigQueryConfig } from '../../config/bigquery.config.js';
-import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
-import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
+import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
+import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../hub/ports/contact-system.js';
 import { FatalError, InvalidInputError } from '../../errors.js';
 import { type BigQueryClientOptions, createBigQueryClient } from './bigquery-client.js';
 import { type ContactVersionRead, type ContactVersionRow, fromRow, normaliseInstant, toRow, toSystemContact, versionHash } from './bigquery-contact.mapper.js';

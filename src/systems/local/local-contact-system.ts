@@ -1,7 +1,7 @@
-import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
-import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
+import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
+import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../hub/ports/contact-system.js';
 import type { Db } from '../../db/db.js';
-import { type IncomingFields, mergeIncoming } from '../../domain/contacts/contact-merge.js';
+import { type IncomingFields, mergeIncoming } from '../../hub/domain/contact-merge.js';
 import { NotFoundError } from '../../errors.js';
 import { parseSeqCursor, rowToContact, rowToSystemContact } from './contact-row.mapper.js';
 import { withLocalErrors } from './local-errors.js';

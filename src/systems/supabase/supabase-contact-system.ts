@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
 import { z } from 'zod';
-import type { ChangePage, ContactRef, ContactSystem, GuardedUpsert, SystemContact, UpsertOptions, UpsertOutcome } from '../../contacts/contact-system.js';
-import { hashContact } from '../../domain/contacts/contact-content.js';
+import type { ChangePage, ContactRef, ContactSystem, GuardedUpsert, SystemContact, UpsertOptions, UpsertOutcome } from '../../hub/ports/contact-system.js';
+import { hashContact } from '../../hub/domain/contact-content.js';
 import { CursorInvalidError, InvalidInputError } from '../../errors.js';
 import { fromSupabaseRow, parseSupabaseRow, toSupabaseRow } from './contact-row.mapper.js';
 import { type PostgrestErrorLike, supabaseError } from './supabase-errors.js';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Db } from '../../db/db.js';
 import type { Hub } from '../../hub/hub-context.js';
-import { HUB_QUEUE, TARGET_SYSTEMS, targetQueue } from '../../hub/hub-queues.js';
-import { applyInbound } from '../../hub/inbound.service.js';
-import { syncAllContacts } from '../../hub/sweep.service.js';
-import { checkAlerts } from '../../hub/sweep-checks.service.js';
-import { runTargetJob } from '../../hub/target-job.service.js';
+import { HUB_QUEUE, TARGET_SYSTEMS, targetQueue } from '../../hub/jobs/hub-queues.js';
+import { applyInbound } from '../../hub/services/inbound.service.js';
+import { syncAllContacts } from '../../hub/services/sweep.service.js';
+import { checkAlerts } from '../../hub/services/sweep-checks.service.js';
+import { runTargetJob } from '../../hub/services/target-job.service.js';
 import type { Logger } from '../../log/logger.js';
 import { defineHandler, type JobHandler } from '../job-handler.js';
 

@@ -1,0 +1,66 @@
+import { request } from 'undici';
+import type { Logger } from '../../log/logger.js';
+
+export type AlertKind = 'sync_failure' | 'new_conflict' | 'drift' | 'propagation_lag';
+
+export interface Alert {
+  kind: AlertKind;
+  /** What the alert is about (a system, a contact), for grouping repeats. */
+  subject: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Seed 003: transient errors are suppressed until they repeat this many times. */
+export const TRANSIENT_REPEATS = 5;
+
+/**
+ * Alerts go to the log and, when KITH_ALERT_WEBHOOK_URL is set, are POSTed there as JSON.
+ * Transient failures (a retry will likely fix them) are only raised from their fifth repeat
+ * per kind + subject, counted in this process; everything else is raised at once. Delivery
+ * problems are logged, never thrown: an alert must not fail the job that raised it.
+ */
+export class Alerter {
+  private readonly repeats = new Map<string, number>();
+  /** Alerts raised by this process (tests, /health). */
+  readonly raised: Alert[] = [];
+
+  constructor(
+    private readonly log: Logger,
+    private readonly webhookUrl?: string,
+  ) {}
+
+  async raise(a: Alert, opts: { transient?: boolean } = {}): Promise<boolean> {
+    if (opts.transient) {
+      const key = `${a.kind}|${a.subject}`;
+      const n = (this.repeats.get(key) ?? 0) + 1;
+      this.repeats.set(key, n);
+      if (n < TRANSIENT_REPEATS) return false;
+      a = { ...a, details: { ...a.details, repeats: n } };
+    }
+    this.raised.push(a);
+    if (this.raised.length > 100) this.raised.shift();
+    this.log.warn({ alert: a.kind, subject: a.subject, ...a.details }, `ALERT ${a.kind}: ${a.message}`);
+    if (this.webhookUrl) {
+      try {
+        const res = await request(this.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ source: 'kith', at: new Date().toISOString(), ...a }),
+          headersTimeout: 5_000,
+          bodyTimeout: 5_000,
+        });
+        await res.body.dump();
+        if (res.statusCode >= 300) this.log.warn({ status: res.statusCode }, 'alert webhook answered with an error');
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'alert webhook could not be reached');
+      }
+    }
+    return true;
+  }
+
+  /** A success clears the repeat count of transient failures for that subject. */
+  clear(kind: AlertKind, subject: string): void {
+    this.repeats.delete(`${kind}|${subject}`);
+  }
+}
