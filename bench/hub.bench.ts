@@ -29,7 +29,7 @@ import { pendingByTarget } from '../src/hub/stores/contact-outbox.store.js';
 import { openDb } from '../src/db/open-db.js';
 import { SqliteDb } from '../src/db/sqlite-db.js';
 import { buildHttpServer } from '../src/http/server.js';
-import { openHub } from '../src/hub/hub-context.js';
+import { openHub } from '../src/app/open-hub.js';
 import { hubHttpOptions } from '../src/app/hub-http.js';
 import { syncAllContacts } from '../src/hub/services/sweep.service.js';
 import { createLogger } from '../src/log/logger.js';

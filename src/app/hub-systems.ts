@@ -1,36 +1,21 @@
 import { loadBigQueryConfig } from '../config/bigquery.config.js';
-import { loadContactsConfig } from '../config/contacts.config.js';
 import type { Env } from '../config/parse-env.js';
 import { isSupabaseConfigured, loadSupabaseConfig } from '../config/supabase.config.js';
 import { isTwentyConfigured, loadTwentyConfig } from '../config/twenty.config.js';
-import type { CanonicalContact, SystemName } from '../hub/domain/canonical-contact.js';
-import type { CanonicalStore } from '../hub/ports/canonical-store.js';
+import type { SystemName } from '../hub/domain/canonical-contact.js';
+import type { HubCanonicalStore, HubSystems } from '../hub/ports/hub-systems.js';
 import type { ContactSystem } from '../hub/ports/contact-system.js';
 import type { Db } from '../db/db.js';
-import { effectiveOwnership, type FieldOwnership } from '../hub/domain/field-ownership.js';
+import { effectiveOwnership } from '../hub/domain/field-ownership.js';
+import { loadFieldOwnership } from './field-ownership.js';
 import { LocalCanonicalStore } from '../systems/local/local-canonical.store.js';
 import { LocalContactSystem } from '../systems/local/local-contact-system.js';
 import type { TargetSystem } from '../hub/jobs/hub-queues.js';
-
-/** A canonical store that can read many records in one call (BigQuery) or not (local: cheap reads). */
-export type HubCanonicalStore = CanonicalStore & { getMany?(ids: readonly string[]): Promise<Map<string, CanonicalContact>> };
 
 /**
  * Every system the hub talks to, from configuration: the canonical store (BigQuery when
  * BIGQUERY_PROJECT_ID is set, else the local database) and the targets (every other configured
  * system among supabase, local, twenty, bigquery). The local database is always configured.
- */
-export interface HubSystems {
-  canonical: HubCanonicalStore;
-  canonicalName: SystemName;
-  targets: ReadonlyMap<TargetSystem, ContactSystem>;
-  ownership: FieldOwnership;
-  /** Twenty's client-side request budget (for reports). */
-  twentyRateLimitPerMinute?: number;
-  close(): Promise<void>;
-}
-
-/**
  * Each system's module (and its SDK) is imported only when that system is configured: a
  * deployment without BigQuery never loads @google-cloud/bigquery.
  */
@@ -65,7 +50,7 @@ export async function buildHubSystems(db: Db, env: Env = process.env): Promise<H
     const [{ TwentyClient }, { TwentyContactSystem }] = await Promise.all([import('../systems/twenty/twenty-client.js'), import('../systems/twenty/twenty-contact-system.js')]);
     targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit })));
   }
-  const { ownership } = loadContactsConfig(env);
+  const { ownership } = loadFieldOwnership(env);
   // Owners that do not feed this deployment (Google, say) own nothing here: see effectiveOwnership.
   const active: SystemName[] = [canonical.system, 'kith', ...targets.keys()];
   return {
@@ -78,17 +63,6 @@ export async function buildHubSystems(db: Db, env: Env = process.env): Promise<H
       await Promise.all([...targets.values()].map((t) => t.close?.().catch(() => undefined)));
     },
   };
-}
-
-/** Canonical records by id, in one call where the store can. */
-export async function readCanonicalMany(store: HubCanonicalStore, ids: readonly string[]): Promise<Map<string, CanonicalContact>> {
-  if (store.getMany) return store.getMany(ids);
-  const out = new Map<string, CanonicalContact>();
-  for (const id of new Set(ids)) {
-    const c = await store.get(id);
-    if (c) out.set(id, c);
-  }
-  return out;
 }
 
 /** Which systems are configured, without opening any client (for /health and /metrics). */

@@ -1,12 +1,11 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Env } from '../config/parse-env.js';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log/logger.js';
 import { createRedis } from '../redis/connection.js';
 import { Alerter } from './services/alerts.service.js';
-import { type HubConfig, loadHubConfig } from '../config/hub.config.js';
-import { buildHubSystems, type HubSystems } from '../app/hub-systems.js';
+import type { HubConfig } from '../config/hub.config.js';
+import type { HubSystems } from './ports/hub-systems.js';
 
 /** What the hub's services use in one process: built once, closed once. */
 export interface Hub {
@@ -30,16 +29,17 @@ export interface OpenHubOptions {
   redisUrl?: string;
   prefix: string;
   log: Logger;
-  env?: Env;
-  /** Pre-built systems (tests, the bench); default: from env. */
-  systems?: HubSystems;
+  config: HubConfig;
+  /** The systems, built by the caller (src/app/open-hub.ts builds them from configuration). */
+  systems: HubSystems;
+  /** Close the systems with the hub (they were built for it alone). */
+  ownsSystems?: boolean;
   clock?: () => number;
 }
 
-export async function openHub(o: OpenHubOptions): Promise<Hub> {
-  const env = o.env ?? process.env;
-  const config = loadHubConfig(env);
-  const systems = o.systems ?? (await buildHubSystems(o.db, env));
+/** The hub over systems built elsewhere: Redis and the FlowProducer are opened on first use. */
+export function createHub(o: OpenHubOptions): Hub {
+  const { config, systems } = o;
   let redis: Redis | undefined;
   let flow: FlowProducer | undefined;
   const queues = new Map<string, Queue>();
@@ -73,7 +73,7 @@ export async function openHub(o: OpenHubOptions): Promise<Hub> {
       await flow?.close().catch(() => undefined);
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
       if (redis) await redis.quit().catch(() => redis!.disconnect());
-      if (!o.systems) await systems.close();
+      if (o.ownsSystems) await systems.close();
     },
   };
 }

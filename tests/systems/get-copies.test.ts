@@ -27,6 +27,7 @@ function withoutGetCopies(system: ContactSystem): ContactSystem & { gets: Contac
   return {
     name: system.name,
     gets,
+    view: (c) => system.view(c),
     get: (ref) => {
       gets.push(ref as ContactRef);
       return system.get(ref);

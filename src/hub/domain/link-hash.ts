@@ -1,20 +1,20 @@
-import type { CanonicalContact, ContactFields, SystemName } from './canonical-contact.js';
-import type { SystemContact } from '../ports/contact-system.js';
+import type { CanonicalContact, ContactFields } from './canonical-contact.js';
 import { CONTACT_FIELD_KEYS, hashSystemFields, projectFields } from './contact-content.js';
-import { twentyView } from '../../systems/twenty/person.mapper.js';
+import type { SystemContact } from './system-contact.js';
 
-/**
- * The canonical record as one system will hand it back: Twenty holds a subset through a lossy
- * mapping (round-tripped here), every other system holds every field as is.
- */
-export function systemView(system: SystemName, c: CanonicalContact): Partial<ContactFields> {
-  if (system === 'twenty') return twentyView(c);
+/** What a system says about itself: the canonical record as it will hand it back. */
+export interface SystemView {
+  view(contact: CanonicalContact): Partial<ContactFields>;
+}
+
+/** The view of a system that holds every canonical field as is. */
+export function wholeView(c: CanonicalContact): Partial<ContactFields> {
   return projectFields(c, CONTACT_FIELD_KEYS);
 }
 
 /** What the link table stores after Kith wrote `c` to `system` (compared with linkHashOf on the way back). */
-export function linkHashFor(system: SystemName, c: CanonicalContact): string {
-  return hashSystemFields(systemView(system, c), c.deleted_at);
+export function linkHashFor(system: SystemView, c: CanonicalContact): string {
+  return hashSystemFields(system.view(c), c.deleted_at);
 }
 
 /** The same hash computed from what a system reports (webhook fetch or listChanged). */

@@ -1,4 +1,5 @@
-import type { CanonicalContact, SystemName } from '../domain/canonical-contact.js';
+import type { CanonicalContact, ContactFields, SystemName } from '../domain/canonical-contact.js';
+import type { SystemView } from '../domain/link-hash.js';
 import type { SystemContact } from '../domain/system-contact.js';
 
 /** A system's copy of a contact (the pure type lives with the domain logic that judges it). */
@@ -38,8 +39,13 @@ export interface ContactRef {
   externalId?: string;
 }
 
-export interface ContactSystem {
+export interface ContactSystem extends SystemView {
   readonly name: SystemName;
+  /**
+   * The canonical record as this system will hand it back: only the fields it stores, through
+   * its own mapping (a lossy one round-trips here). Kith hashes it to recognise its own writes.
+   */
+  view(contact: CanonicalContact): Partial<ContactFields>;
   /** Read one contact by Kith contact id (and/or the system's external id). */
   get(ref: { contactId?: string; externalId?: string }): Promise<SystemContact | undefined>;
   /**

@@ -13,7 +13,7 @@ import { resolveLink } from './echo-check.service.js';
 import type { Hub } from '../hub-context.js';
 import type { TargetSystem } from '../jobs/hub-queues.js';
 import { enqueueFanout, fanoutChange, markFanoutPending, syncContactToAll } from './propagation.service.js';
-import { linkHashFor, linkHashOf } from '../domain/link-hash.js';
+import { linkHashFor, linkHashOf, type SystemView, wholeView } from '../domain/link-hash.js';
 
 export interface InboundChange {
   system: TargetSystem;
@@ -151,6 +151,11 @@ function dryOutcome(d: IncomingDecision, contactId: string, current: CanonicalCo
   return { action: 'write_back', contactId, version: current?.sync_metadata.version ?? 0, reason: d.reason };
 }
 
+/** How a system hands a record back: its own view when configured here, else every field. */
+function viewOf(hub: Hub, system: SystemName): SystemView {
+  return hub.systems.targets.get(system as TargetSystem) ?? { view: wholeView };
+}
+
 async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: string, current: CanonicalContact | undefined, d: IncomingDecision, fanout: boolean): Promise<InboundOutcome> {
   const now = hub.clock();
   const source = incoming.system;
@@ -166,7 +171,7 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
     let holders: SystemName[] = [];
     const alongside = async (q: Queryable) => {
       const overwritten = overwrittenSince(await getLink(q, contactId, source), hash, incoming.updatedAt);
-      holders = !overwritten && linkHashFor(source, d.contact) === hash ? [source] : [];
+      holders = !overwritten && linkHashFor(viewOf(hub, source), d.contact) === hash ? [source] : [];
       if (!overwritten) await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
       await markFanoutPending(q, hub, { contactId, version }, holders, now);
     };

@@ -1,5 +1,5 @@
 import type { CanonicalContact } from '../domain/canonical-contact.js';
-import { type ContactRef, readCopies, type SystemContact, type UpsertOutcome } from '../ports/contact-system.js';
+import { type ContactRef, type ContactSystem, readCopies, type SystemContact, type UpsertOutcome } from '../ports/contact-system.js';
 import { type ContactLink, getLinksFor, type LinkWrite, recordLinks } from '../stores/contact-links.store.js';
 import { markPropagatedMany } from '../stores/contact-outbox.store.js';
 import { NotFoundError } from '../../errors.js';
@@ -11,7 +11,7 @@ import { expectEchoes, sendsWebhooks } from '../stores/echo-intents.store.js';
 import { applyRecord } from './inbound.service.js';
 import type { FanoutItem } from './propagation.service.js';
 import { linkHashFor, linkHashOf } from '../domain/link-hash.js';
-import { readCanonicalMany } from '../../app/hub-systems.js';
+import { readCanonicalMany } from '../ports/hub-systems.js';
 
 /**
  * A target's job: write the canonical records a fan-out names to one system (contacts-to-<target>).
@@ -118,7 +118,14 @@ interface PushPlan {
   skipped: number;
 }
 
+function targetSystem(hub: Hub, target: TargetSystem): ContactSystem {
+  const system = hub.systems.targets.get(target);
+  if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
+  return system;
+}
+
 async function planPush(hub: Hub, target: TargetSystem, ids: readonly string[]): Promise<PushPlan> {
+  const system = targetSystem(hub, target);
   const [records, links] = await Promise.all([readCanonicalMany(hub.systems.canonical, ids), getLinksFor(hub.db, ids, target)]);
   const externalIds = new Map<string, string>();
   const hashes = new Map<string, string>();
@@ -127,7 +134,7 @@ async function planPush(hub: Hub, target: TargetSystem, ids: readonly string[]):
   for (const id of ids) {
     const c = records.get(id);
     if (!c) continue;
-    const hash = linkHashFor(target, c);
+    const hash = linkHashFor(system, c);
     hashes.set(id, hash);
     const link = links.get(id);
     if (link) externalIds.set(id, link.externalId);
@@ -155,8 +162,7 @@ export async function pushToTarget(hub: Hub, target: TargetSystem, items: readon
 }
 
 async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[], plan: PushPlan, guard: boolean): Promise<PushResult> {
-  const system = hub.systems.targets.get(target);
-  if (!system) throw new NotFoundError(`${target} is not configured as a contact target in this process`);
+  const system = targetSystem(hub, target);
   const { records, externalIds, hashes } = plan;
   // Intents are sent before the write, so its echo is recognised even if it arrives before the
   // links below are recorded (for every due record: one the guard keeps from this write leaves an

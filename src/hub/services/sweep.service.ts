@@ -103,9 +103,9 @@ async function sweepCanonical(hub: Hub, dryRun: boolean): Promise<{ sweep: Syste
       s.pages++;
       if (dryRun) {
         for (const c of page.contacts) {
-          for (const target of hub.systems.targets.keys()) {
+          for (const [target, system] of hub.systems.targets) {
             const link = await getLink(hub.db, c.contact_id, target);
-            if (link?.lastHash !== linkHashFor(target, c)) s.counts[target] = (s.counts[target] ?? 0) + 1;
+            if (link?.lastHash !== linkHashFor(system, c)) s.counts[target] = (s.counts[target] ?? 0) + 1;
           }
         }
         fannedOut += page.contacts.length;

@@ -1,5 +1,6 @@
 import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
 import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../hub/ports/contact-system.js';
+import { wholeView } from '../../hub/domain/link-hash.js';
 import type { Db } from '../../db/db.js';
 import { type IncomingFields, mergeIncoming } from '../../hub/domain/contact-merge.js';
 import { NotFoundError } from '../../errors.js';
@@ -13,6 +14,11 @@ import { readRows, rowsSince, writeContacts } from './contacts-table.js';
  */
 export class LocalContactSystem implements ContactSystem {
   readonly name = 'local' as const;
+
+  /** Every canonical field, as is. */
+  view(c: CanonicalContact) {
+    return wholeView(c);
+  }
   constructor(
     private readonly db: Db,
     private readonly clock: () => number = Date.now,

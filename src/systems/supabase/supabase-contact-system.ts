@@ -3,6 +3,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
 import { z } from 'zod';
 import type { ChangePage, ContactRef, ContactSystem, GuardedUpsert, SystemContact, UpsertOptions, UpsertOutcome } from '../../hub/ports/contact-system.js';
+import { wholeView } from '../../hub/domain/link-hash.js';
 import { hashContact } from '../../hub/domain/contact-content.js';
 import { CursorInvalidError, InvalidInputError } from '../../errors.js';
 import { fromSupabaseRow, parseSupabaseRow, toSupabaseRow } from './contact-row.mapper.js';
@@ -54,6 +55,11 @@ const pgrstQuote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\
  */
 export class SupabaseContactSystem implements ContactSystem {
   readonly name = 'supabase' as const;
+
+  /** Every canonical field, as is. */
+  view(c: CanonicalContact) {
+    return wholeView(c);
+  }
 
   constructor(
     readonly client: SupabaseClient,

@@ -37,6 +37,11 @@ export function decodeTwentyCursor(cursor: string): { updatedAt: string; ms: num
  */
 export class TwentyContactSystem implements ContactSystem {
   readonly name = 'twenty' as const;
+
+  /** A subset through a lossy mapping, round-tripped: what Twenty will hand back. */
+  view(c: CanonicalContact) {
+    return twentyView(c);
+  }
   private readonly companyNameById = new Map<string, string>();
   /** Promises, so concurrent lookups of one new company create it once. */
   private readonly companyIdByName = new Map<string, Promise<string>>();

@@ -21,7 +21,7 @@ export function hubHandlers(deps: { db: Db; redisUrl: string; prefix: string; lo
   let hub: Promise<Hub> | undefined;
   const getHub = () => {
     // Imported here: the hub's systems pull in the BigQuery, Supabase and Twenty clients.
-    hub ??= import('../../hub/hub-context.js').then(({ openHub }) => openHub(deps)).catch((err) => {
+    hub ??= import('../../app/open-hub.js').then(({ openHub }) => openHub(deps)).catch((err) => {
       hub = undefined;
       throw err;
     });
