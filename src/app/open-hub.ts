@@ -3,7 +3,9 @@ import type { Env } from '../config/parse-env.js';
 import type { Db } from '../db/db.js';
 import { createHub, type Hub } from '../hub/hub-context.js';
 import type { HubSystems } from '../hub/ports/hub-systems.js';
+import { Alerter } from '../hub/services/alerts.service.js';
 import type { Logger } from '../log/logger.js';
+import { jobOptionsFor } from '../queues/queue-registry.js';
 import { buildHubSystems } from './hub-systems.js';
 
 export interface OpenHubOptions {
@@ -23,5 +25,6 @@ export async function openHub(o: OpenHubOptions): Promise<Hub> {
   const env = o.env ?? process.env;
   const config = loadHubConfig(env);
   const systems = o.systems ?? (await buildHubSystems(o.db, env));
-  return createHub({ db: o.db, redisUrl: o.redisUrl, prefix: o.prefix, log: o.log, config, systems, ownsSystems: !o.systems, clock: o.clock });
+  const alerts = new Alerter(o.log.child({ component: 'contact-hub' }), config.alertWebhookUrl);
+  return createHub({ db: o.db, redisUrl: o.redisUrl, prefix: o.prefix, log: o.log, config, alerts, jobOptions: jobOptionsFor, systems, ownsSystems: !o.systems, clock: o.clock });
 }

@@ -1,9 +1,9 @@
-import { FlowProducer, Queue } from 'bullmq';
+import { type DefaultJobOptions, FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log/logger.js';
 import { createRedis } from '../redis/connection.js';
-import { Alerter } from './services/alerts.service.js';
+import type { Alerts } from './ports/alerts.js';
 import type { HubConfig } from '../config/hub.config.js';
 import type { HubSystems } from './ports/hub-systems.js';
 
@@ -16,8 +16,10 @@ export interface Hub {
   flow: FlowProducer;
   /** A producer for one queue (one per name, on the hub's connection): a lone job is added with one script call, not a flow's MULTI. */
   queue(name: string): Queue;
+  /** The job options of one of the hub's queues (the queue registry's defaults under the queue's own). */
+  jobOptions(queue: string): DefaultJobOptions;
   log: Logger;
-  alerts: Alerter;
+  alerts: Alerts;
   config: HubConfig;
   clock: () => number;
   close(): Promise<void>;
@@ -30,6 +32,10 @@ export interface OpenHubOptions {
   prefix: string;
   log: Logger;
   config: HubConfig;
+  /** Where alerts go (src/hub/services/alerts.service.ts, built with the hub's settings). */
+  alerts: Alerts;
+  /** The queue registry's job options for a queue (src/queues/queue-registry.ts, jobOptionsFor). */
+  jobOptions(queue: string): DefaultJobOptions;
   /** The systems, built by the caller (src/app/open-hub.ts builds them from configuration). */
   systems: HubSystems;
   /** Close the systems with the hub (they were built for it alone). */
@@ -65,8 +71,9 @@ export function createHub(o: OpenHubOptions): Hub {
       if (!q) queues.set(name, (q = new Queue(name, { connection: needRedis(), prefix: o.prefix })));
       return q;
     },
+    jobOptions: o.jobOptions,
     log,
-    alerts: new Alerter(log, config.alertWebhookUrl),
+    alerts: o.alerts,
     config,
     clock: o.clock ?? Date.now,
     async close() {

@@ -1,17 +1,10 @@
 import { request } from 'undici';
 import type { Logger } from '../../log/logger.js';
+import type { Alert, AlertKind, Alerts } from '../ports/alerts.js';
 
-export type AlertKind = 'sync_failure' | 'new_conflict' | 'drift' | 'propagation_lag';
+export type { Alert, AlertKind };
 
-export interface Alert {
-  kind: AlertKind;
-  /** What the alert is about (a system, a contact), for grouping repeats. */
-  subject: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-/** Seed 003: transient errors are suppressed until they repeat this many times. */
+/** Transient errors are suppressed until they repeat this many times (a retry usually fixes them). */
 export const TRANSIENT_REPEATS = 5;
 
 /**
@@ -20,7 +13,7 @@ export const TRANSIENT_REPEATS = 5;
  * per kind + subject, counted in this process; everything else is raised at once. Delivery
  * problems are logged, never thrown: an alert must not fail the job that raised it.
  */
-export class Alerter {
+export class Alerter implements Alerts {
   private readonly repeats = new Map<string, number>();
   /** Alerts raised by this process (tests, /health). */
   readonly raised: Alert[] = [];

@@ -4,7 +4,7 @@ import type { SystemName } from '../domain/canonical-contact.js';
 import { markPending } from '../stores/contact-outbox.store.js';
 import type { Queryable } from '../../db/db.js';
 import { NotFoundError } from '../../errors.js';
-import { jobOptionsFor } from '../../queues/queue-registry.js';
+import type { Logger } from '../../log/logger.js';
 import type { Hub } from '../hub-context.js';
 import { HUB_QUEUE, type TargetSystem, targetQueue } from '../jobs/hub-queues.js';
 import { FanoutBatcher } from './fanout-batcher.service.js';
@@ -70,7 +70,7 @@ export async function enqueueFanout(
     queueName: targetQueue(target),
     // guard: look at the target's copies before overwriting them (always for one contact).
     data: { target, items, ...(opts.guard ? { guard: true } : {}) },
-    opts: { ...jobOptionsFor(targetQueue(target)), jobId: `${id}.${target}` },
+    opts: { ...hub.jobOptions(targetQueue(target)), jobId: `${id}.${target}` },
   });
   if (targets.length === 1) {
     const only = targetJob(targets[0]!);
@@ -81,7 +81,7 @@ export async function enqueueFanout(
     const job = targetJob(t);
     return { ...job, opts: { ...job.opts, ignoreDependencyOnFailure: true } };
   });
-  await hub.flow.add({ name: 'fanout', queueName: HUB_QUEUE.fanout, data: summary, opts: { ...jobOptionsFor(HUB_QUEUE.fanout), jobId: id }, children });
+  await hub.flow.add({ name: 'fanout', queueName: HUB_QUEUE.fanout, data: summary, opts: { ...hub.jobOptions(HUB_QUEUE.fanout), jobId: id }, children });
   return { id, done: { queue: HUB_QUEUE.fanout, jobId: id }, targets };
 }
 
@@ -122,4 +122,14 @@ export async function syncContactToAll(hub: Hub, contactId: string, opts: { key?
   if (!c) throw new NotFoundError(`no canonical contact ${contactId}`);
   const r = await enqueueFanout(hub, [{ contactId, version: c.sync_metadata.version }], opts);
   return { ...r, version: c.sync_metadata.version };
+}
+
+/**
+ * A fan-out parent's job, run once every child finished: a child that failed for good (`failed`,
+ * keyed by child job) is reported here, not fatal. Needs no hub: the summary came with the job.
+ */
+export function fanoutFinished(data: { origin: string; count: number; enqueuedAt: number; first?: unknown; ids?: unknown }, failed: Record<string, string>, log: Logger) {
+  const failedTargets = Object.keys(failed).map((k) => k.split('.').pop());
+  if (failedTargets.length) log.warn({ failed }, `fan-out finished with failed target(s): ${failedTargets.join(', ')}`);
+  return { origin: data.origin, count: data.count, first: data.first, ids: data.ids, enqueuedAt: data.enqueuedAt, finishedAt: Date.now(), failedTargets };
 }

@@ -1,7 +1,9 @@
 import { listPending } from '../stores/contact-outbox.store.js';
 import { readSyncState } from '../../sync/sync-state-store.js';
 import { driftStateKey, measureDrift } from './drift.service.js';
+import type { Logger } from '../../log/logger.js';
 import type { Hub } from '../hub-context.js';
+import { type SweepReport, syncAllContacts } from './sweep.service.js';
 import { PROPAGATION_LAG_ALERT_MS } from './hub-status.service.js';
 
 /** The sweep measures drift (a full read of every system) at most this often. */
@@ -22,4 +24,12 @@ export async function checkAlerts(h: Hub): Promise<void> {
   const first = [...h.systems.targets.keys()][0];
   const last = first ? await readSyncState(h.db, driftStateKey(first)) : undefined;
   if (first && h.clock() - Number(last?.last_success_at ?? 0) >= DRIFT_EVERY_MS) await measureDrift(h, { sampleSize: 0 });
+}
+
+/** One contacts-sweep job: the sweep, its summary in the log, then (a real run only) the alert checks. */
+export async function runSweepJob(h: Hub, opts: { dryRun: boolean }, log: Logger): Promise<SweepReport> {
+  const report = await syncAllContacts(h, { dryRun: opts.dryRun });
+  log.info({ systems: report.systems.map((s) => ({ system: s.system, read: s.read, error: s.error })), ms: report.ms }, 'contacts sweep done');
+  if (!opts.dryRun) await checkAlerts(h);
+  return report;
 }
