@@ -8,7 +8,16 @@ export type { Alert, AlertKind };
 export const TRANSIENT_REPEATS = 5;
 
 /**
- * Alerts go to the log and, when KITH_ALERT_WEBHOOK_URL is set, are POSTed there as JSON.
+ * The alert as one line for a person: the `text` of the webhook's body, which is what a Slack
+ * incoming webhook (and Discord's Slack-compatible one, its URL ending in /slack) shows.
+ */
+export function alertText(a: Alert): string {
+  return `Kith alert ${a.kind} (${a.subject}): ${a.message}`.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+/**
+ * Alerts go to the log and, when KITH_ALERT_WEBHOOK_URL is set, are POSTed there as JSON: the
+ * alert's fields, and `text`, one line that a chat's incoming webhook shows as the message.
  * Transient failures (a retry will likely fix them) are only raised from their fifth repeat
  * per kind + subject, counted in this process; everything else is raised at once. Delivery
  * problems are logged, never thrown: an alert must not fail the job that raised it.
@@ -39,7 +48,7 @@ export class Alerter implements Alerts {
         const res = await request(this.webhookUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ source: 'kith', at: new Date().toISOString(), ...a }),
+          body: JSON.stringify({ source: 'kith', at: new Date().toISOString(), ...a, text: alertText(a) }),
           headersTimeout: 5_000,
           bodyTimeout: 5_000,
         });
