@@ -6,7 +6,7 @@ import { twentyRecordWithoutLookup } from '../systems/twenty/person.mapper.js';
 import { probeEcho } from '../hub/services/echo-check.service.js';
 import { hubHealthSection, hubMetricsText } from '../hub/services/hub-status.service.js';
 import { configuredSystems } from './hub-systems.js';
-import type { EchoFilter } from '../producers/inbound-producer.js';
+import type { EchoFilter } from '../producers/inbound.producer.js';
 import { webhookRoutes } from '../producers/webhook-producers.js';
 import { loadWebhookSettings } from '../producers/webhook-settings.js';
 
