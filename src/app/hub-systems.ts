@@ -35,7 +35,6 @@ export async function buildHubSystems(db: Db, env: Env = process.env): Promise<H
   } else {
     canonical = new LocalCanonicalStore(db);
   }
-  let twentyRateLimitPerMinute: number | undefined;
   if (isSupabaseConfigured(env)) {
     const c = loadSupabaseConfig(env);
     const [{ createSupabaseClient }, { SupabaseContactSystem }] = await Promise.all([
@@ -46,7 +45,6 @@ export async function buildHubSystems(db: Db, env: Env = process.env): Promise<H
   }
   if (isTwentyConfigured(env)) {
     const c = loadTwentyConfig(env);
-    twentyRateLimitPerMinute = c.rateLimit.limit;
     const [{ TwentyClient }, { TwentyContactSystem }] = await Promise.all([import('../systems/twenty/twenty-client.js'), import('../systems/twenty/twenty-contact-system.js')]);
     targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit })));
   }
@@ -58,7 +56,6 @@ export async function buildHubSystems(db: Db, env: Env = process.env): Promise<H
     canonicalName: canonical.system,
     targets,
     ownership: effectiveOwnership(ownership, active),
-    twentyRateLimitPerMinute,
     async close() {
       await Promise.all([...targets.values()].map((t) => t.close?.().catch(() => undefined)));
     },

@@ -28,6 +28,7 @@ function withoutGetCopies(system: ContactSystem): ContactSystem & { gets: Contac
     name: system.name,
     gets,
     view: (c) => system.view(c),
+    keepsVersion: system.keepsVersion,
     get: (ref) => {
       gets.push(ref as ContactRef);
       return system.get(ref);

@@ -46,6 +46,8 @@ export interface ContactSystem extends SystemView {
    * its own mapping (a lossy one round-trips here). Kith hashes it to recognise its own writes.
    */
   view(contact: CanonicalContact): Partial<ContactFields>;
+  /** Whether the system keeps the version Kith wrote with its copy (Twenty keeps none). */
+  readonly keepsVersion: boolean;
   /** Read one contact by Kith contact id (and/or the system's external id). */
   get(ref: { contactId?: string; externalId?: string }): Promise<SystemContact | undefined>;
   /**

@@ -16,8 +16,6 @@ export interface HubSystems {
   canonicalName: SystemName;
   targets: ReadonlyMap<TargetSystem, ContactSystem>;
   ownership: FieldOwnership;
-  /** Twenty's client-side request budget (for reports). */
-  twentyRateLimitPerMinute?: number;
   close(): Promise<void>;
 }
 

@@ -27,11 +27,11 @@ export interface PushResult {
   missing: number;
 }
 
-/** Whether `target` already holds `c` (its hash for that target is `hash`), judged by what Kith last wrote there (no read from the system). */
-function alreadyHolds(target: TargetSystem, c: CanonicalContact, hash: string, link: { lastHash: string | null; lastVersion: number | null } | undefined): boolean {
+/** Whether `system` already holds `c` (its hash for that system is `hash`), judged by what Kith last wrote there (no read from the system). */
+function alreadyHolds(system: ContactSystem, c: CanonicalContact, hash: string, link: { lastHash: string | null; lastVersion: number | null } | undefined): boolean {
   if (!link || link.lastHash !== hash) return false;
-  // Twenty stores no version; the others do, and must not lag behind it (higher version wins later).
-  return target === 'twenty' || (link.lastVersion ?? 0) >= c.sync_metadata.version;
+  // A system that keeps versions must not lag behind the record (higher version wins later); one that keeps none (Twenty) holds it by content.
+  return !system.keepsVersion || (link.lastVersion ?? 0) >= c.sync_metadata.version;
 }
 
 /**
@@ -138,7 +138,7 @@ async function planPush(hub: Hub, target: TargetSystem, ids: readonly string[]):
     hashes.set(id, hash);
     const link = links.get(id);
     if (link) externalIds.set(id, link.externalId);
-    if (alreadyHolds(target, c, hash, link)) skipped++;
+    if (alreadyHolds(system, c, hash, link)) skipped++;
     else due.push(c);
   }
   return { records, links, externalIds, hashes, due, skipped };

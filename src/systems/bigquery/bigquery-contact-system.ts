@@ -36,6 +36,7 @@ const READ_BATCH = 1_000;
  */
 export class BigQueryContactSystem implements ContactSystem {
   readonly name = 'bigquery' as const;
+  readonly keepsVersion = true;
 
   /** Every canonical field, as is. */
   view(c: CanonicalContact) {

@@ -14,6 +14,7 @@ import { readRows, rowsSince, writeContacts } from './contacts-table.js';
  */
 export class LocalContactSystem implements ContactSystem {
   readonly name = 'local' as const;
+  readonly keepsVersion = true;
 
   /** Every canonical field, as is. */
   view(c: CanonicalContact) {

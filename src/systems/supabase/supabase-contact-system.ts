@@ -55,6 +55,7 @@ const pgrstQuote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\
  */
 export class SupabaseContactSystem implements ContactSystem {
   readonly name = 'supabase' as const;
+  readonly keepsVersion = true;
 
   /** Every canonical field, as is. */
   view(c: CanonicalContact) {

@@ -37,6 +37,7 @@ export function decodeTwentyCursor(cursor: string): { updatedAt: string; ms: num
  */
 export class TwentyContactSystem implements ContactSystem {
   readonly name = 'twenty' as const;
+  readonly keepsVersion = false;
 
   /** A subset through a lossy mapping, round-tripped: what Twenty will hand back. */
   view(c: CanonicalContact) {
