@@ -3,11 +3,11 @@ import type { Db } from '../db/db.js';
 import type { HttpServerOptions } from '../http/server.js';
 import { fromSupabaseRow, parseSupabaseRow } from '../systems/supabase/contact-row.mapper.js';
 import { twentyRecordWithoutLookup } from '../systems/twenty/person.mapper.js';
-import { probeEcho } from '../hub/echo-check.js';
-import { hubHealthSection } from '../hub/hub-status.js';
+import { probeEcho } from '../hub/services/echo-check.service.js';
+import { hubHealthSection } from '../hub/services/hub-status.service.js';
 import { hubMetrics } from './hub-metrics.js';
-import { configuredSystems } from '../hub/systems-registry.js';
-import type { EchoFilter } from '../producers/inbound-producer.js';
+import { configuredSystems } from './hub-systems.js';
+import type { EchoFilter } from '../producers/inbound.producer.js';
 import { webhookRoutes } from '../producers/webhook-producers.js';
 import { loadWebhookSettings } from '../producers/webhook-settings.js';
 

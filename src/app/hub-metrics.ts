@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { SystemName } from '../domain/contacts/canonical-contact.js';
+import type { SystemName } from '../hub/domain/canonical-contact.js';
 import type { Queryable } from '../db/db.js';
-import { hubStatus, type SystemStatus } from '../hub/hub-status.js';
+import { hubStatus, type SystemStatus } from '../hub/services/hub-status.service.js';
 import { perScrape } from '../http/routes/metrics.route.js';
 
 const GAUGES: [name: string, help: string, value: (s: SystemStatus) => number | null][] = [

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_FIELD_OWNERSHIP, type FieldOwnership, parseOwnershipTable } from '../domain/contacts/field-ownership.js';
 import { ConfigError } from './config-error.js';
 import { type Env, parseEnv } from './parse-env.js';
 
@@ -12,18 +11,21 @@ export const contactsSchema = z.object({
 });
 
 export interface ContactsConfig {
-  ownership: FieldOwnership;
+  /** The ownership file's contents as read (YAML or JSON), unchecked; undefined: no file, the default table. */
+  ownershipTable: unknown;
   /** 'default' or the resolved path of the file the table came from. */
   ownershipSource: string;
 }
 
 /**
- * The contact hub's settings. The ownership file replaces the default table entirely (fields
- * it does not list are owned by no one); any problem is a ConfigError naming the file.
+ * The contact hub's settings, read: the ownership file replaces the default table entirely
+ * (fields it does not list are owned by no one). A file that cannot be read or parsed is a
+ * ConfigError naming it; its table is checked where the hub's domain is at hand
+ * (src/app/field-ownership.ts), with the same kind of error.
  */
 export function loadContactsConfig(env: Env = process.env): ContactsConfig {
   const c = parseEnv(contactsSchema, env);
-  if (!c.KITH_FIELD_OWNERSHIP) return { ownership: DEFAULT_FIELD_OWNERSHIP, ownershipSource: 'default' };
+  if (!c.KITH_FIELD_OWNERSHIP) return { ownershipTable: undefined, ownershipSource: 'default' };
   const file = resolve(c.KITH_FIELD_OWNERSHIP);
   let text: string;
   try {
@@ -37,9 +39,5 @@ export function loadContactsConfig(env: Env = process.env): ContactsConfig {
   } catch (err) {
     throw new ConfigError(file, `is not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`);
   }
-  try {
-    return { ownership: parseOwnershipTable(data ?? {}), ownershipSource: file };
-  } catch (err) {
-    throw new ConfigError(file, (err as Error).message);
-  }
+  return { ownershipTable: data ?? {}, ownershipSource: file };
 }

@@ -1,12 +1,11 @@
-import { FlowProducer, Queue } from 'bullmq';
+import { type DefaultJobOptions, FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Env } from '../config/parse-env.js';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log/logger.js';
 import { createRedis } from '../redis/connection.js';
-import { Alerter } from './alerts.js';
-import { type HubConfig, loadHubConfig } from './hub.config.js';
-import { buildHubSystems, type HubSystems } from './systems-registry.js';
+import type { Alerts } from './ports/alerts.js';
+import type { HubConfig } from '../config/hub.config.js';
+import type { HubSystems } from './ports/hub-systems.js';
 
 /** What the hub's services use in one process: built once, closed once. */
 export interface Hub {
@@ -17,8 +16,10 @@ export interface Hub {
   flow: FlowProducer;
   /** A producer for one queue (one per name, on the hub's connection): a lone job is added with one script call, not a flow's MULTI. */
   queue(name: string): Queue;
+  /** The job options of one of the hub's queues (the queue registry's defaults under the queue's own). */
+  jobOptions(queue: string): DefaultJobOptions;
   log: Logger;
-  alerts: Alerter;
+  alerts: Alerts;
   config: HubConfig;
   clock: () => number;
   close(): Promise<void>;
@@ -30,16 +31,21 @@ export interface OpenHubOptions {
   redisUrl?: string;
   prefix: string;
   log: Logger;
-  env?: Env;
-  /** Pre-built systems (tests, the bench); default: from env. */
-  systems?: HubSystems;
+  config: HubConfig;
+  /** Where alerts go (src/hub/services/alerts.service.ts, built with the hub's settings). */
+  alerts: Alerts;
+  /** The queue registry's job options for a queue (src/queues/queue-registry.ts, jobOptionsFor). */
+  jobOptions(queue: string): DefaultJobOptions;
+  /** The systems, built by the caller (src/app/open-hub.ts builds them from configuration). */
+  systems: HubSystems;
+  /** Close the systems with the hub (they were built for it alone). */
+  ownsSystems?: boolean;
   clock?: () => number;
 }
 
-export async function openHub(o: OpenHubOptions): Promise<Hub> {
-  const env = o.env ?? process.env;
-  const config = loadHubConfig(env);
-  const systems = o.systems ?? (await buildHubSystems(o.db, env));
+/** The hub over systems built elsewhere: Redis and the FlowProducer are opened on first use. */
+export function createHub(o: OpenHubOptions): Hub {
+  const { config, systems } = o;
   let redis: Redis | undefined;
   let flow: FlowProducer | undefined;
   const queues = new Map<string, Queue>();
@@ -65,15 +71,16 @@ export async function openHub(o: OpenHubOptions): Promise<Hub> {
       if (!q) queues.set(name, (q = new Queue(name, { connection: needRedis(), prefix: o.prefix })));
       return q;
     },
+    jobOptions: o.jobOptions,
     log,
-    alerts: new Alerter(log, config.alertWebhookUrl),
+    alerts: o.alerts,
     config,
     clock: o.clock ?? Date.now,
     async close() {
       await flow?.close().catch(() => undefined);
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
       if (redis) await redis.quit().catch(() => redis!.disconnect());
-      if (!o.systems) await systems.close();
+      if (o.ownsSystems) await systems.close();
     },
   };
 }

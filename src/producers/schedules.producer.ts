@@ -2,7 +2,8 @@ import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { cronProblem } from '../config/cron-pattern.js';
 import { type Env, parseEnv } from '../config/parse-env.js';
-import { hubSchema } from '../hub/hub.config.js';
+import { hubSchema } from '../config/hub.config.js';
+import { HUB_QUEUE } from '../hub/jobs/hub-queues.js';
 import { PIPELINE_QUEUE } from '../queues/pipeline-queues.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
@@ -30,7 +31,7 @@ export function coreSchedules(env: Env = process.env): ScheduleSpec[] {
     { id: 'maintenance-prune', queue: 'maintenance', pattern: '17 3 * * *', jobName: 'prune', data: { task: 'prune' } },
     { id: 'daily-sync', queue: PIPELINE_QUEUE.schedule, pattern: c.KITH_DAILY_SYNC_CRON, jobName: 'daily-sync', data: { kind: 'daily' } },
     // KITH_CONTACTS_SYNC_EVERY (default 5m): the contact hub's catch-up sweep.
-    { id: 'contacts-sync', queue: 'contacts-sweep', everyMs: hub.KITH_CONTACTS_SYNC_EVERY, jobName: 'sync_all_contacts', data: { dryRun: false } },
+    { id: 'contacts-sync', queue: HUB_QUEUE.sweep, everyMs: hub.KITH_CONTACTS_SYNC_EVERY, jobName: 'sync_all_contacts', data: { dryRun: false } },
   ];
 }
 

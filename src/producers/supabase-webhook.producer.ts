@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { stableStringify } from '../domain/contacts/content-hash.js';
+import { stableStringify } from '../hub/domain/content-hash.js';
 import { checkBearer, describeSupabasePayloadError, supabaseWebhookPayload } from '../systems/supabase/webhook-payload.js';
-import { digest, type EchoFilter, echoOf, enqueueInbound, parseJson, type ProducerContext } from './inbound-producer.js';
+import { digest, type EchoFilter, echoOf, enqueueInbound, parseJson, type ProducerContext } from './inbound.producer.js';
 
 /**
  * `POST /webhooks/supabase`: a Database Webhook (`{type, table, schema, record, old_record}`)

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { describeTwentyPayloadError, splitEventName, twentyWebhookPayload } from '../systems/twenty/webhook-payload.js';
 import { TWENTY_NONCE_HEADER, TWENTY_SIGNATURE_HEADER, TWENTY_TIMESTAMP_HEADER, verifyTwentyWebhook } from '../systems/twenty/webhook-signature.js';
-import { digest, type EchoFilter, echoOf, enqueueInbound, parseJson, type ProducerContext } from './inbound-producer.js';
+import { digest, type EchoFilter, echoOf, enqueueInbound, parseJson, type ProducerContext } from './inbound.producer.js';
 
 /** The keys that mark a delivery as seen: its signature and, when it has one, its nonce. */
 function replayKeys(keyPrefix: string, headers: FastifyRequest['headers']): string[] {

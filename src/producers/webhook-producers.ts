@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { HUB_QUEUE } from '../hub/hub-queues.js';
-import type { EchoFilter, ProducerContext } from './inbound-producer.js';
+import { HUB_QUEUE } from '../hub/jobs/hub-queues.js';
+import type { EchoFilter, ProducerContext } from './inbound.producer.js';
 import { registerSupabaseWebhook } from './supabase-webhook.producer.js';
 import { registerTwentyWebhook } from './twenty-webhook.producer.js';
 import type { WebhookSettings } from './webhook-settings.js';

@@ -1,6 +1,7 @@
 import type { DefaultJobOptions } from 'bullmq';
 import { PIPELINE_QUEUE, sourceQueue } from './pipeline-queues.js';
 import { COLLECTION_SOURCES, SOURCES } from '../sources/registry.js';
+import { HUB_QUEUES } from '../hub/jobs/hub-queues.js';
 
 /**
  * Every queue Kith uses, declared as data: its name, which worker group serves it by default,
@@ -51,30 +52,12 @@ const PIPELINE_QUEUES: QueueSpec[] = [
   { name: PIPELINE_QUEUE.schedule, group: 'pipeline', description: 'daily schedule: starts a sync run', concurrency: 1, jobOptions: { attempts: 1 } },
 ];
 
-/**
- * The contact hub (issue 5, src/hub/): inbound changes, fan-out parents, one queue per target
- * so each target retries on its own and can run in its own process, and the 5-minute sweep.
- */
-const CONTACT_QUEUES: QueueSpec[] = [
-  { name: 'contacts-inbound', group: 'contacts', description: 'a change reported by Twenty/Supabase/local → canonical store → fan-out', concurrency: 16 },
-  { name: 'contacts-fanout', group: 'contacts', description: 'parent of one fan-out flow: done when every target child finished', concurrency: 32 },
-  ...['supabase', 'local', 'twenty', 'bigquery'].map((t) => ({
-    name: `contacts-to-${t}`,
-    group: 'contacts' as const,
-    description: `write canonical contacts to ${t}`,
-    // Twenty's 100 requests/minute is kept by Kith's own limiter, not by starving its queue of workers.
-    concurrency: 16,
-    jobOptions: { attempts: 8 },
-  })),
-  { name: 'contacts-sweep', group: 'contacts', description: 'sync_all_contacts every KITH_CONTACTS_SYNC_EVERY (catch-up from cursors)', concurrency: 1, jobOptions: { attempts: 3 } },
-];
-
 const SYSTEM_QUEUES: QueueSpec[] = [
   { name: 'maintenance', group: 'system', description: 'housekeeping jobs (log pruning, health snapshots)', concurrency: 1 },
 ];
 
 /** The whole list, in one place. Each area contributes its own array. */
-export const QUEUES: readonly QueueSpec[] = checkNames([...SOURCE_QUEUES, ...PIPELINE_QUEUES, ...CONTACT_QUEUES, ...SYSTEM_QUEUES]);
+export const QUEUES: readonly QueueSpec[] = checkNames([...SOURCE_QUEUES, ...PIPELINE_QUEUES, ...HUB_QUEUES, ...SYSTEM_QUEUES]);
 
 function checkNames(list: QueueSpec[]): QueueSpec[] {
   const seen = new Set<string>();

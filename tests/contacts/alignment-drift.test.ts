@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareContacts, validateContact } from '../../src/domain/contacts/alignment-validator.js';
-import { driftReport } from '../../src/domain/contacts/drift-report.js';
+import { compareContacts, validateContact } from '../../src/hub/domain/alignment-validator.js';
+import { driftReport } from '../../src/hub/domain/drift-report.js';
 import { contact, ID1, ID2, ID3, systemCopy } from './contact-fixtures.js';
 
 describe('validateContact', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CanonicalContact } from '../../src/domain/contacts/canonical-contact.js';
-import type { SystemContact } from '../../src/contacts/contact-system.js';
-import { carriedRecordSuffices } from '../../src/domain/contacts/contact-merge.js';
+import type { CanonicalContact } from '../../src/hub/domain/canonical-contact.js';
+import type { SystemContact } from '../../src/hub/ports/contact-system.js';
+import { carriedRecordSuffices } from '../../src/hub/domain/contact-merge.js';
 
 const canonical: CanonicalContact = {
   contact_id: '6f1c2a4e-0000-4000-8000-000000000001', canonical_name: 'Ada Lovelace', first_name: 'Ada', last_name: 'Lovelace',

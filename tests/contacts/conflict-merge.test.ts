@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConflict } from '../../src/domain/contacts/conflict-resolver.js';
-import { decideIncoming, mergeIncoming } from '../../src/domain/contacts/contact-merge.js';
-import { hashForSystem, hashSystemFields, hashContact } from '../../src/domain/contacts/contact-content.js';
-import { isEcho, overwrittenSince } from '../../src/domain/contacts/echo-detector.js';
-import { DEFAULT_FIELD_OWNERSHIP, effectiveOwnership, parseOwnershipTable } from '../../src/domain/contacts/field-ownership.js';
+import { resolveConflict } from '../../src/hub/domain/conflict-resolver.js';
+import { decideIncoming, mergeIncoming } from '../../src/hub/domain/contact-merge.js';
+import { hashForSystem, hashSystemFields, hashContact } from '../../src/hub/domain/contact-content.js';
+import { isEcho, overwrittenSince } from '../../src/hub/domain/echo-detector.js';
+import { DEFAULT_FIELD_OWNERSHIP, effectiveOwnership, parseOwnershipTable } from '../../src/hub/domain/field-ownership.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { contact, ID2, systemCopy } from './contact-fixtures.js';
 

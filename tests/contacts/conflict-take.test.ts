@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveStoredConflict } from '../../src/contacts/conflict-resolution.service.js';
-import { conflictSide, recordConflict } from '../../src/contacts/sync-conflicts.store.js';
-import { buildTakenContact, parseTakeSpecs } from '../../src/domain/contacts/conflict-take.js';
+import { resolveStoredConflict } from '../../src/hub/services/conflict-resolution.service.js';
+import { conflictSide, recordConflict } from '../../src/hub/stores/sync-conflicts.store.js';
+import { buildTakenContact, parseTakeSpecs } from '../../src/hub/domain/conflict-take.js';
 import { InvalidInputError, NotFoundError } from '../../src/errors.js';
-import { LocalCanonicalStore } from '../../src/systems/local/local-canonical-store.js';
+import { LocalCanonicalStore } from '../../src/systems/local/local-canonical.store.js';
 import { ENGINES, freshDb, type TestDb } from '../support/test-env.js';
 import { contact, ID1, systemCopy } from './contact-fixtures.js';
 

@@ -1,5 +1,5 @@
-import { type CanonicalContact, canonicalContact } from '../../src/domain/contacts/canonical-contact.js';
-import type { SystemContact } from '../../src/contacts/contact-system.js';
+import { type CanonicalContact, canonicalContact } from '../../src/hub/domain/canonical-contact.js';
+import type { SystemContact } from '../../src/hub/ports/contact-system.js';
 
 export const ID1 = '11111111-1111-4111-8111-111111111111';
 export const ID2 = '22222222-2222-4222-8222-222222222222';

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { findLinkByExternalId, getLink, getLinks, recordLink } from '../../src/contacts/contact-links.store.js';
-import { listPending, markPending, markPropagated, pendingByTarget, recordPropagationError } from '../../src/contacts/contact-outbox.store.js';
-import { conflictSide, countOpenConflicts, getConflict, listConflicts, markConflictResolved, recordConflict } from '../../src/contacts/sync-conflicts.store.js';
-import { hashForSystem, hashSystemFields } from '../../src/domain/contacts/contact-content.js';
-import { isEcho } from '../../src/domain/contacts/echo-detector.js';
+import { findLinkByExternalId, getLink, getLinks, recordLink } from '../../src/hub/stores/contact-links.store.js';
+import { listPending, markPending, markPropagated, pendingByTarget, recordPropagationError } from '../../src/hub/stores/contact-outbox.store.js';
+import { conflictSide, countOpenConflicts, getConflict, listConflicts, markConflictResolved, recordConflict } from '../../src/hub/stores/sync-conflicts.store.js';
+import { hashForSystem, hashSystemFields } from '../../src/hub/domain/contact-content.js';
+import { isEcho } from '../../src/hub/domain/echo-detector.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { ENGINES, freshDb, type TestDb } from '../support/test-env.js';
 import { contact, ID1, ID2, systemCopy } from './contact-fixtures.js';

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { VersionConflictError } from '../../src/contacts/canonical-store.js';
-import { hashContact } from '../../src/domain/contacts/contact-content.js';
+import { VersionConflictError } from '../../src/hub/ports/canonical-store.js';
+import { hashContact } from '../../src/hub/domain/contact-content.js';
 import { CursorInvalidError, InvalidInputError } from '../../src/errors.js';
-import { getLink, recordLink } from '../../src/contacts/contact-links.store.js';
+import { getLink, recordLink } from '../../src/hub/stores/contact-links.store.js';
 import type { Queryable } from '../../src/db/db.js';
-import { LocalCanonicalStore } from '../../src/systems/local/local-canonical-store.js';
+import { LocalCanonicalStore } from '../../src/systems/local/local-canonical.store.js';
 import { LocalContactSystem } from '../../src/systems/local/local-contact-system.js';
 import { ENGINES, freshDb, type TestDb } from '../support/test-env.js';
 import { contact, ID1, ID2, ID3 } from './contact-fixtures.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildContactContext, buildMultiContactContext, buildPromptWithContact } from '../../src/domain/contacts/contact-prompt-builder.js';
+import { buildContactContext, buildMultiContactContext, buildPromptWithContact } from '../../src/hub/domain/contact-prompt-builder.js';
 import { contact, ID2 } from './contact-fixtures.js';
 
 const rich = contact({

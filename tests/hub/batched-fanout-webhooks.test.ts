@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getLink } from '../../src/contacts/contact-links.store.js';
-import { listPending } from '../../src/contacts/contact-outbox.store.js';
-import { listConflicts } from '../../src/contacts/sync-conflicts.store.js';
-import type { SystemContact } from '../../src/contacts/contact-system.js';
-import { applyInbound, applyRecord } from '../../src/hub/inbound.service.js';
-import { fanoutChange, syncContactToAll } from '../../src/hub/propagation.service.js';
-import { pushToTarget } from '../../src/hub/push.service.js';
-import { echoIntentKey, parseEchoIntent } from '../../src/hub/echo-intents.js';
-import { linkHashOf } from '../../src/hub/system-view.js';
+import { getLink } from '../../src/hub/stores/contact-links.store.js';
+import { listPending } from '../../src/hub/stores/contact-outbox.store.js';
+import { listConflicts } from '../../src/hub/stores/sync-conflicts.store.js';
+import type { SystemContact } from '../../src/hub/ports/contact-system.js';
+import { applyInbound, applyRecord } from '../../src/hub/services/inbound.service.js';
+import { fanoutChange, syncContactToAll } from '../../src/hub/services/propagation.service.js';
+import { pushToTarget } from '../../src/hub/services/push.service.js';
+import { echoIntentKey, parseEchoIntent } from '../../src/hub/stores/echo-intents.store.js';
+import { linkHashOf } from '../../src/hub/domain/link-hash.js';
 import { type HubEnv, seedContact, startHubEnv, SUPABASE_SECRET, TWENTY_SECRET, twentyWrites, until } from './hub-kit.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { connectRedis } from '../../src/redis/connection.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TemporaryError } from '../../src/errors.js';
-import { withContactLock, withContactLocks } from '../../src/hub/contact-lock.js';
+import { withContactLock, withContactLocks } from '../../src/hub/stores/contact-lock.store.js';
 import { cleanupRedis, redisUrl, uniquePrefix } from '../support/test-env.js';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listPending } from '../../src/contacts/contact-outbox.store.js';
-import { enqueueFanout } from '../../src/hub/propagation.service.js';
+import { listPending } from '../../src/hub/stores/contact-outbox.store.js';
+import { enqueueFanout } from '../../src/hub/services/propagation.service.js';
 import { type HubEnv, seedContact, spawnWorker, startHubEnv, until } from './hub-kit.js';
 
 const N = 40;

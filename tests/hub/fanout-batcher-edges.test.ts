@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BatchKey, type BatchedItem, FanoutBatcher } from '../../src/hub/fanout-batcher.js';
+import { type BatchKey, type BatchedItem, FanoutBatcher } from '../../src/hub/services/fanout-batcher.service.js';
 
 const item = (n: number): BatchedItem => ({ contactId: `c${n}`, version: n });
 const turn = () => new Promise((res) => setImmediate(res));

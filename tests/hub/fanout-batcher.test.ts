@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BatchKey, type BatchedItem, FanoutBatcher } from '../../src/hub/fanout-batcher.js';
+import { type BatchKey, type BatchedItem, FanoutBatcher } from '../../src/hub/services/fanout-batcher.service.js';
 
 const key: BatchKey = { origin: 'twenty-edit', holders: ['twenty'] };
 const item = (n: number): BatchedItem => ({ contactId: `c${n}`, version: n });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getLinks } from '../../src/contacts/contact-links.store.js';
-import { listPending } from '../../src/contacts/contact-outbox.store.js';
-import { listConflicts } from '../../src/contacts/sync-conflicts.store.js';
+import { getLinks } from '../../src/hub/stores/contact-links.store.js';
+import { listPending } from '../../src/hub/stores/contact-outbox.store.js';
+import { listConflicts } from '../../src/hub/stores/sync-conflicts.store.js';
 import { type HubEnv, startHubEnv, supabaseWrites, twentyWrites, until } from './hub-kit.js';
 
 /**
@@ -101,6 +101,11 @@ describe('contact hub propagation (BigQuery canonical, real worker process)', ()
     expect((await h.hub.systems.canonical.get(id))!.notes).toBe(before.notes);
     expect(twentyWrites(h.twenty)).toBe(twentyBefore);
     await until(async () => h.alertSink.alerts.some((a) => a.kind === 'new_conflict'), 'new_conflict alert at KITH_ALERT_WEBHOOK_URL');
+    // A chat's incoming webhook (Slack, Discord's /slack) shows `text`: one line naming the alert.
+    const alert = h.alertSink.alerts.find((a) => a.kind === 'new_conflict')!;
+    expect(alert).toMatchObject({ source: 'kith', kind: 'new_conflict', subject: expect.any(String), message: expect.any(String) });
+    expect(alert.text).toBe(`Kith alert new_conflict (${String(alert.subject)}): ${String(alert.message)}`);
+    expect(alert.text).not.toMatch(/\n/);
     const health = (await (await fetch(`${h.baseUrl}/health`)).json()) as { contacts: { systems: { system: string; open_conflicts: number }[] } };
     expect(health.contacts.systems.find((s) => s.system === 'supabase')!.open_conflicts).toBe(1);
   });

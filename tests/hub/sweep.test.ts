@@ -1,10 +1,10 @@
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coreSchedules } from '../../src/producers/schedules.producer.js';
-import { listPending } from '../../src/contacts/contact-outbox.store.js';
-import { measureDrift } from '../../src/hub/drift.service.js';
+import { listPending } from '../../src/hub/stores/contact-outbox.store.js';
+import { measureDrift } from '../../src/hub/services/drift.service.js';
 import type { Hub } from '../../src/hub/hub-context.js';
-import { syncAllContacts, type SweepReport } from '../../src/hub/sweep.service.js';
+import { syncAllContacts, type SweepReport } from '../../src/hub/services/sweep.service.js';
 import { readSyncLogs } from '../../src/sync/sync-log.store.js';
 import { readSyncState } from '../../src/sync/sync-state-store.js';
 import { type HubEnv, seedContact, startHubEnv, until } from './hub-kit.js';

@@ -6,12 +6,12 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildHttpServer, type HttpServer } from '../../src/http/server.js';
 import { hubHttpOptions } from '../../src/app/hub-http.js';
-import { recordLink } from '../../src/contacts/contact-links.store.js';
-import { expectEchoes } from '../../src/hub/echo-intents.js';
-import { linkHashFor } from '../../src/hub/system-view.js';
+import { recordLink } from '../../src/hub/stores/contact-links.store.js';
+import { expectEchoes } from '../../src/hub/stores/echo-intents.store.js';
+import { linkHashFor, wholeView } from '../../src/hub/domain/link-hash.js';
 import { allQueues } from '../../src/queues/queue-registry.js';
 import { toSupabaseRow } from '../../src/systems/supabase/contact-row.mapper.js';
-import { toTwentyPerson } from '../../src/systems/twenty/person.mapper.js';
+import { toTwentyPerson, twentyView } from '../../src/systems/twenty/person.mapper.js';
 import { contact } from '../contacts/contact-fixtures.js';
 import { cleanupRedis, freshDb, redisUrl, type TestDb, testLog, uniquePrefix } from '../support/test-env.js';
 import { SUPABASE_SECRET, TWENTY_SECRET } from './hub-kit.js';
@@ -172,7 +172,7 @@ describe('webhook producers', () => {
     const c = contact({ company: null });
     const twentyId = randomUUID();
     const record = { ...toTwentyPerson(c, null, twentyId), id: twentyId, updatedAt: new Date().toISOString(), deletedAt: null };
-    await recordLink(db.db, { contactId: c.contact_id, system: 'twenty', externalId: twentyId, hash: linkHashFor('twenty', c), version: c.sync_metadata.version, at: Date.now() });
+    await recordLink(db.db, { contactId: c.contact_id, system: 'twenty', externalId: twentyId, hash: linkHashFor({ view: twentyView }, c), version: c.sync_metadata.version, at: Date.now() });
     try {
       expect(await postTwenty(person({ record }))).toEqual({ status: 202, body: { accepted: true, echo: c.contact_id } });
       await nothingEnqueued();
@@ -189,7 +189,7 @@ describe('webhook producers', () => {
   it("Supabase: Kith's own write coming back is acknowledged without a job; an edit of it is enqueued", async () => {
     const c = contact();
     const row = { ...toSupabaseRow(c, 'write-1'), updated_at: c.sync_metadata.last_updated };
-    await recordLink(db.db, { contactId: c.contact_id, system: 'supabase', externalId: c.contact_id, hash: linkHashFor('supabase', c), version: c.sync_metadata.version, at: Date.now() });
+    await recordLink(db.db, { contactId: c.contact_id, system: 'supabase', externalId: c.contact_id, hash: linkHashFor({ view: wholeView }, c), version: c.sync_metadata.version, at: Date.now() });
     try {
       const echo = await postSupabase(sbBody({ record: row }));
       expect(echo).toEqual({ status: 202, body: { accepted: true, echo: c.contact_id } });
@@ -209,8 +209,8 @@ describe('webhook producers', () => {
     // Kith creates Twenty people under the contact id, so with no link the record still maps to it.
     const record = { ...toTwentyPerson(c, null, c.contact_id), id: c.contact_id, updatedAt: new Date().toISOString(), deletedAt: null };
     // No link at all: what the write left is its intent.
-    await expectEchoes(conn, prefix, 'supabase', [{ contactId: c.contact_id, hash: linkHashFor('supabase', c), version: c.sync_metadata.version }]);
-    await expectEchoes(conn, prefix, 'twenty', [{ contactId: c.contact_id, hash: linkHashFor('twenty', c), version: c.sync_metadata.version }]);
+    await expectEchoes(conn, prefix, 'supabase', [{ contactId: c.contact_id, hash: linkHashFor({ view: wholeView }, c), version: c.sync_metadata.version }]);
+    await expectEchoes(conn, prefix, 'twenty', [{ contactId: c.contact_id, hash: linkHashFor({ view: twentyView }, c), version: c.sync_metadata.version }]);
     expect(await postSupabase(sbBody({ record: row }))).toEqual({ status: 202, body: { accepted: true, echo: c.contact_id } });
     expect(await postTwenty(person({ record }))).toEqual({ status: 202, body: { accepted: true, echo: c.contact_id } });
     await nothingEnqueued();

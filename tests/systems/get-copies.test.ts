@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ContactRef, type ContactSystem, readCopies } from '../../src/contacts/contact-system.js';
+import { type ContactRef, type ContactSystem, readCopies } from '../../src/hub/ports/contact-system.js';
 import { createSupabaseClient } from '../../src/systems/supabase/supabase-client.js';
 import { SupabaseContactSystem } from '../../src/systems/supabase/supabase-contact-system.js';
 import { LocalContactSystem } from '../../src/systems/local/local-contact-system.js';
@@ -27,6 +27,8 @@ function withoutGetCopies(system: ContactSystem): ContactSystem & { gets: Contac
   return {
     name: system.name,
     gets,
+    view: (c) => system.view(c),
+    keepsVersion: system.keepsVersion,
     get: (ref) => {
       gets.push(ref as ContactRef);
       return system.get(ref);

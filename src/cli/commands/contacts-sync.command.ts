@@ -4,11 +4,12 @@ import { openDbFromEnv } from '../../app/open-db-from-env.js';
 import { loadCoreConfig } from '../../config/core.config.js';
 import { loadRedisConfig } from '../../config/redis.config.js';
 import type { Db } from '../../db/db.js';
-import { measureDrift } from '../../hub/drift.service.js';
-import { type Hub, openHub } from '../../hub/hub-context.js';
-import { HUB_QUEUE } from '../../hub/hub-queues.js';
-import { syncContactToAll } from '../../hub/propagation.service.js';
-import { syncAllContacts, type SweepReport } from '../../hub/sweep.service.js';
+import { measureDrift } from '../../hub/services/drift.service.js';
+import { openHub } from '../../app/open-hub.js';
+import type { Hub } from '../../hub/hub-context.js';
+import { HUB_QUEUE } from '../../hub/jobs/hub-queues.js';
+import { syncContactToAll } from '../../hub/services/propagation.service.js';
+import { syncAllContacts, type SweepReport } from '../../hub/services/sweep.service.js';
 import { createLogger } from '../../log/logger.js';
 import { CliError } from '../cli-error.js';
 

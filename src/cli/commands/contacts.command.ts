@@ -1,15 +1,15 @@
 import { Command } from 'commander';
 import { withDb } from '../../app/open-db-from-env.js';
-import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
-import { resolveStoredConflict } from '../../contacts/conflict-resolution.service.js';
-import { findContact } from '../../contacts/contact-lookup.js';
-import { getLinks } from '../../contacts/contact-links.store.js';
-import { listPending } from '../../contacts/contact-outbox.store.js';
-import { type ConflictSide, listConflicts } from '../../contacts/sync-conflicts.store.js';
+import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
+import { resolveStoredConflict } from '../../hub/services/conflict-resolution.service.js';
+import { findContact } from '../../hub/stores/contact-lookup.store.js';
+import { getLinks } from '../../hub/stores/contact-links.store.js';
+import { listPending } from '../../hub/stores/contact-outbox.store.js';
+import { type ConflictSide, listConflicts } from '../../hub/stores/sync-conflicts.store.js';
 import type { Db } from '../../db/db.js';
-import { compareContacts } from '../../domain/contacts/alignment-validator.js';
+import { compareContacts } from '../../hub/domain/alignment-validator.js';
 import { localContactMeta } from '../../systems/local/contacts-table.js';
-import { LocalCanonicalStore } from '../../systems/local/local-canonical-store.js';
+import { LocalCanonicalStore } from '../../systems/local/local-canonical.store.js';
 
 /*
  * `kith contacts …` over the local database. The canonical store here is the local one; when

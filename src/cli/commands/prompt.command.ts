@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { openDbFromEnv } from '../../app/open-db-from-env.js';
-import { findContact } from '../../contacts/contact-lookup.js';
-import { readPersonExtras } from '../../contacts/person-extras.reader.js';
-import { buildContactContext, buildPromptWithContact } from '../../domain/contacts/contact-prompt-builder.js';
+import { findContact } from '../../hub/stores/contact-lookup.store.js';
+import { readPersonExtras } from '../../hub/stores/person-extras.store.js';
+import { buildContactContext, buildPromptWithContact } from '../../hub/domain/contact-prompt-builder.js';
 import { localContactMeta } from '../../systems/local/contacts-table.js';
-import { LocalCanonicalStore } from '../../systems/local/local-canonical-store.js';
+import { LocalCanonicalStore } from '../../systems/local/local-canonical.store.js';
 
 function count(v: string): number {
   const n = Number(v);

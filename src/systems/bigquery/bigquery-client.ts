@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { BigQuery } from '@google-cloud/bigquery';
-import { type AuthClient, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library';
+import { type AuthClient, GoogleAuth, OAuth2Client } from 'google-auth-library';
 import type { BigQueryConfig, BigQueryCredentials } from '../../config/bigquery.config.js';
 import { ConfigError } from '../../config/config-error.js';
 
 const SCOPES = ['https://www.googleapis.com/auth/bigquery'];
+
+/** The key files Kith accepts, each with the fields it must hold. */
+const KEY_FILE_FIELDS = new Map([
+  ['service_account', ['client_email', 'private_key']],
+  ['authorized_user', ['client_id', 'client_secret', 'refresh_token']],
+]);
 
 /**
  * An explicit auth client from the configured credential. Passing one to the SDK is what keeps
@@ -24,18 +30,16 @@ export function createAuthClient(credentials: BigQueryCredentials): AuthClient {
   } catch (err) {
     throw new ConfigError(variable, `file ${path} cannot be read as JSON (${(err as Error).message})`);
   }
-  const str = (key: string): string => {
-    const v = json[key];
-    if (typeof v !== 'string' || !v) throw new ConfigError(variable, `file ${path} has no '${key}'`);
-    return v;
-  };
-  if (json.type === 'service_account') {
-    return new JWT({ email: str('client_email'), key: str('private_key'), keyId: typeof json.private_key_id === 'string' ? json.private_key_id : undefined, scopes: SCOPES });
+  // Only the two kinds a person downloads: an external_account file would have the library
+  // fetch tokens from URLs named in the file.
+  const required = KEY_FILE_FIELDS.get(String(json.type));
+  if (!required) throw new ConfigError(variable, `file ${path} has type '${String(json.type)}'; expected 'service_account' or 'authorized_user'`);
+  for (const key of required) {
+    if (typeof json[key] !== 'string' || !json[key]) throw new ConfigError(variable, `file ${path} has no '${key}'`);
   }
-  if (json.type === 'authorized_user') {
-    return new UserRefreshClient({ clientId: str('client_id'), clientSecret: str('client_secret'), refreshToken: str('refresh_token') });
-  }
-  throw new ConfigError(variable, `file ${path} has type '${String(json.type)}'; expected 'service_account' or 'authorized_user'`);
+  // The library's own reading of the file (a JWT or a UserRefreshClient), without its search for
+  // default credentials.
+  return new GoogleAuth({ scopes: SCOPES }).fromJSON(json);
 }
 
 export interface BigQueryClientOptions {

@@ -1,7 +1,8 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { BigQueryConfig } from '../../config/bigquery.config.js';
-import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
-import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
+import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
+import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../hub/ports/contact-system.js';
+import { wholeView } from '../../hub/domain/link-hash.js';
 import { FatalError, InvalidInputError } from '../../errors.js';
 import { type BigQueryClientOptions, createBigQueryClient } from './bigquery-client.js';
 import { type ContactVersionRead, type ContactVersionRow, fromRow, normaliseInstant, toRow, toSystemContact, versionHash } from './bigquery-contact.mapper.js';
@@ -35,6 +36,12 @@ const READ_BATCH = 1_000;
  */
 export class BigQueryContactSystem implements ContactSystem {
   readonly name = 'bigquery' as const;
+  readonly keepsVersion = true;
+
+  /** Every canonical field, as is. */
+  view(c: CanonicalContact) {
+    return wholeView(c);
+  }
   private readonly client: BigQuery;
   private readonly datasetId: string;
   private readonly tableId: string;

@@ -1,6 +1,6 @@
-import { type CanonicalContact, type ContactFields, canonicalContact, contactFields } from '../../domain/contacts/canonical-contact.js';
-import type { SystemContact } from '../../contacts/contact-system.js';
-import { contentHash, stableStringify } from '../../domain/contacts/content-hash.js';
+import { type CanonicalContact, type ContactFields, canonicalContact, contactFields } from '../../hub/domain/canonical-contact.js';
+import type { SystemContact } from '../../hub/ports/contact-system.js';
+import { contentHash, stableStringify } from '../../hub/domain/content-hash.js';
 import { InvalidInputError } from '../../errors.js';
 
 /** One row of contact_versions as the adapter writes it (insertAll JSON). */

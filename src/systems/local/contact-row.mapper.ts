@@ -1,7 +1,7 @@
-import { type CanonicalContact, canonicalContact, type SystemName } from '../../domain/contacts/canonical-contact.js';
-import type { SystemContact } from '../../contacts/contact-system.js';
-import { contactContent, hashContact } from '../../domain/contacts/contact-content.js';
-import { normaliseEmail } from '../../domain/contacts/contact-normalise.js';
+import { type CanonicalContact, canonicalContact, type SystemName } from '../../hub/domain/canonical-contact.js';
+import type { SystemContact } from '../../hub/ports/contact-system.js';
+import { contactContent, hashContact } from '../../hub/domain/contact-content.js';
+import { normaliseEmail } from '../../hub/domain/contact-normalise.js';
 import { CursorInvalidError, InvalidInputError } from '../../errors.js';
 
 /** A `contacts` row as both engines return it (BIGINT as number, JSON as TEXT). */

@@ -1,7 +1,7 @@
-import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
-import { VersionConflictError } from '../../contacts/canonical-store.js';
+import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
+import { VersionConflictError } from '../../hub/ports/canonical-store.js';
 import { placeholders, type Queryable } from '../../db/db.js';
-import { normaliseEmail } from '../../domain/contacts/contact-normalise.js';
+import { normaliseEmail } from '../../hub/domain/contact-normalise.js';
 import { CursorInvalidError } from '../../errors.js';
 import { CONTACT_COLUMNS, type ContactRow, contactToParams, emailKeys, prepareContact } from './contact-row.mapper.js';
 

@@ -1,7 +1,8 @@
-import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
-import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
+import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
+import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../hub/ports/contact-system.js';
+import { wholeView } from '../../hub/domain/link-hash.js';
 import type { Db } from '../../db/db.js';
-import { type IncomingFields, mergeIncoming } from '../../domain/contacts/contact-merge.js';
+import { type IncomingFields, mergeIncoming } from '../../hub/domain/contact-merge.js';
 import { NotFoundError } from '../../errors.js';
 import { parseSeqCursor, rowToContact, rowToSystemContact } from './contact-row.mapper.js';
 import { withLocalErrors } from './local-errors.js';
@@ -13,6 +14,12 @@ import { readRows, rowsSince, writeContacts } from './contacts-table.js';
  */
 export class LocalContactSystem implements ContactSystem {
   readonly name = 'local' as const;
+  readonly keepsVersion = true;
+
+  /** Every canonical field, as is. */
+  view(c: CanonicalContact) {
+    return wholeView(c);
+  }
   constructor(
     private readonly db: Db,
     private readonly clock: () => number = Date.now,

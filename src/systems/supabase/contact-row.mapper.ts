@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { type CanonicalContact, type ContactFields, categoryCode, llmContext, SYSTEM_NAMES, type SystemName } from '../../domain/contacts/canonical-contact.js';
-import type { SystemContact } from '../../contacts/contact-system.js';
-import { hashContact } from '../../domain/contacts/contact-content.js';
+import { type CanonicalContact, type ContactFields, categoryCode, llmContext, SYSTEM_NAMES, type SystemName } from '../../hub/domain/canonical-contact.js';
+import type { SystemContact } from '../../hub/ports/contact-system.js';
+import { hashContact } from '../../hub/domain/contact-content.js';
 import { InvalidInputError } from '../../errors.js';
 
 /**

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
 import { z } from 'zod';
-import type { ChangePage, ContactRef, ContactSystem, GuardedUpsert, SystemContact, UpsertOptions, UpsertOutcome } from '../../contacts/contact-system.js';
-import { hashContact } from '../../domain/contacts/contact-content.js';
+import type { ChangePage, ContactRef, ContactSystem, GuardedUpsert, SystemContact, UpsertOptions, UpsertOutcome } from '../../hub/ports/contact-system.js';
+import { wholeView } from '../../hub/domain/link-hash.js';
+import { hashContact } from '../../hub/domain/contact-content.js';
 import { CursorInvalidError, InvalidInputError } from '../../errors.js';
 import { fromSupabaseRow, parseSupabaseRow, toSupabaseRow } from './contact-row.mapper.js';
 import { type PostgrestErrorLike, supabaseError } from './supabase-errors.js';
@@ -54,6 +55,12 @@ const pgrstQuote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\
  */
 export class SupabaseContactSystem implements ContactSystem {
   readonly name = 'supabase' as const;
+  readonly keepsVersion = true;
+
+  /** Every canonical field, as is. */
+  view(c: CanonicalContact) {
+    return wholeView(c);
+  }
 
   constructor(
     readonly client: SupabaseClient,

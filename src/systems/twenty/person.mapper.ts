@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import type { ContactFields } from '../../domain/contacts/canonical-contact.js';
-import type { ContactFieldKey } from '../../domain/contacts/contact-content.js';
-import type { SystemContact } from '../../contacts/contact-system.js';
+import type { ContactFields } from '../../hub/domain/canonical-contact.js';
+import type { ContactFieldKey } from '../../hub/domain/contact-content.js';
+import type { SystemContact } from '../../hub/ports/contact-system.js';
 import { type TwentyPerson, type TwentyPersonInput, twentyPerson } from './twenty-person.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { CanonicalContact } from '../../domain/contacts/canonical-contact.js';
-import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../contacts/contact-system.js';
-import { stableStringify } from '../../domain/contacts/content-hash.js';
-import { projectFields } from '../../domain/contacts/contact-content.js';
+import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
+import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcome } from '../../hub/ports/contact-system.js';
+import { stableStringify } from '../../hub/domain/content-hash.js';
+import { projectFields } from '../../hub/domain/contact-content.js';
 import { CursorInvalidError, InvalidInputError, isKithError } from '../../errors.js';
 import { toTwentyPerson, TWENTY_FIELD_KEYS, twentySystemContact, twentyView } from './person.mapper.js';
 import { TWENTY_BATCH_LIMIT, TWENTY_PAGE_LIMIT, type TwentyClient } from './twenty-client.js';
@@ -37,6 +37,12 @@ export function decodeTwentyCursor(cursor: string): { updatedAt: string; ms: num
  */
 export class TwentyContactSystem implements ContactSystem {
   readonly name = 'twenty' as const;
+  readonly keepsVersion = false;
+
+  /** A subset through a lossy mapping, round-tripped: what Twenty will hand back. */
+  view(c: CanonicalContact) {
+    return twentyView(c);
+  }
   private readonly companyNameById = new Map<string, string>();
   /** Promises, so concurrent lookups of one new company create it once. */
   private readonly companyIdByName = new Map<string, Promise<string>>();

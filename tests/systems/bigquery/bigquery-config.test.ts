@@ -75,6 +75,29 @@ describe('BigQuery config', () => {
     expect(configError(() => fromFile('BIGQUERY_KEY_FILE', noKey)).message).toMatch(/has no 'private_key'/);
   });
 
+  it('reads a key file through the library (fromJSON): every field of it lands in the client, with the BigQuery scope', () => {
+    const sa = join(dir, 'sa-full.json');
+    writeFileSync(sa, JSON.stringify({ type: 'service_account', project_id: 'kith-test', private_key_id: 'key-1', client_email: 'kith@p.iam.gserviceaccount.com', private_key: 'PEM', quota_project_id: 'billing-1' }));
+    const user = join(dir, 'user-full.json');
+    writeFileSync(user, JSON.stringify({ type: 'authorized_user', client_id: 'id-1', client_secret: 'secret-1', refresh_token: 'refresh-1', quota_project_id: 'billing-2' }));
+    const fromFile = (path: string) => createAuthClient(loadBigQueryConfig({ BIGQUERY_PROJECT_ID: 'kith-test', BIGQUERY_KEY_FILE: path })!.credentials);
+    const jwt = fromFile(sa) as JWT;
+    expect(jwt).toBeInstanceOf(JWT);
+    expect({ email: jwt.email, key: jwt.key, keyId: jwt.keyId, scopes: jwt.scopes, quota: jwt.quotaProjectId }).toEqual({
+      email: 'kith@p.iam.gserviceaccount.com',
+      key: 'PEM',
+      keyId: 'key-1',
+      scopes: ['https://www.googleapis.com/auth/bigquery'],
+      quota: 'billing-1',
+    });
+    const refresh = fromFile(user) as UserRefreshClient;
+    expect(refresh).toBeInstanceOf(UserRefreshClient);
+    expect({ id: refresh._clientId, secret: refresh._clientSecret, token: refresh.credentials.refresh_token, quota: refresh.quotaProjectId }).toEqual({ id: 'id-1', secret: 'secret-1', token: 'refresh-1', quota: 'billing-2' });
+    const named = join(dir, 'proto.json');
+    writeFileSync(named, JSON.stringify({ type: 'constructor' }));
+    expect(configError(() => fromFile(named)).message).toMatch(/has type 'constructor'/);
+  });
+
   it('the client refuses BIGQUERY_EMULATOR_HOST set after config was loaded', () => {
     const config = loadBigQueryConfig(base)!;
     process.env.BIGQUERY_EMULATOR_HOST = 'http://127.0.0.1:1';

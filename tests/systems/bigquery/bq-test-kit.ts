@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type BigQueryConfig, loadBigQueryConfig } from '../../../src/config/bigquery.config.js';
-import type { CanonicalContact } from '../../../src/domain/contacts/canonical-contact.js';
+import type { CanonicalContact } from '../../../src/hub/domain/canonical-contact.js';
 import { type BigQueryContactSystem, createBigQueryContactSystem } from '../../../src/systems/bigquery/bigquery-contact-system.js';
 import { type BigQueryEmulator, type BigQueryEmulatorOptions, startBigQueryEmulator } from '../../emulators/bigquery/bigquery-emulator.js';
 

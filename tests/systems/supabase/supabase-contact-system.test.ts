@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashForSystem, hashSystemFields } from '../../../src/domain/contacts/contact-content.js';
+import { hashForSystem, hashSystemFields } from '../../../src/hub/domain/contact-content.js';
 import { AuthError, FatalError, InvalidInputError, TemporaryError } from '../../../src/errors.js';
 import { createSupabaseClient } from '../../../src/systems/supabase/supabase-client.js';
 import { PUSH_FUNCTION, SupabaseContactSystem } from '../../../src/systems/supabase/supabase-contact-system.js';

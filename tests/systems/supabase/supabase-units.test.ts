@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashContact } from '../../../src/domain/contacts/contact-content.js';
+import { hashContact } from '../../../src/hub/domain/contact-content.js';
 import { AuthError, FatalError, InvalidInputError, NotFoundError, RateLimitedError, TemporaryError } from '../../../src/errors.js';
 import { fromSupabaseRow, parseSupabaseRow, toSupabaseRow } from '../../../src/systems/supabase/contact-row.mapper.js';
 import { offendingColumn, supabaseError } from '../../../src/systems/supabase/supabase-errors.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CanonicalContact, canonicalContact } from '../../../src/domain/contacts/canonical-contact.js';
+import { type CanonicalContact, canonicalContact } from '../../../src/hub/domain/canonical-contact.js';
 
 /** A valid canonical contact (parsed through the real schema) with overrides. */
 export function makeContact(over: Partial<CanonicalContact> & { n?: number } = {}): CanonicalContact {

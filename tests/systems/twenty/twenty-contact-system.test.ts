@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashSystemFields } from '../../../src/domain/contacts/contact-content.js';
+import { hashSystemFields } from '../../../src/hub/domain/contact-content.js';
 import { AuthError, RateLimitedError, TemporaryError } from '../../../src/errors.js';
 import { twentyView } from '../../../src/systems/twenty/person.mapper.js';
 import { TwentyClient } from '../../../src/systems/twenty/twenty-client.js';

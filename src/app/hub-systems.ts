@@ -1,0 +1,73 @@
+import { loadBigQueryConfig } from '../config/bigquery.config.js';
+import type { Env } from '../config/parse-env.js';
+import { isSupabaseConfigured, loadSupabaseConfig } from '../config/supabase.config.js';
+import { isTwentyConfigured, loadTwentyConfig } from '../config/twenty.config.js';
+import type { SystemName } from '../hub/domain/canonical-contact.js';
+import type { HubCanonicalStore, HubSystems } from '../hub/ports/hub-systems.js';
+import type { ContactSystem } from '../hub/ports/contact-system.js';
+import type { Db } from '../db/db.js';
+import { effectiveOwnership } from '../hub/domain/field-ownership.js';
+import { loadFieldOwnership } from './field-ownership.js';
+import { LocalCanonicalStore } from '../systems/local/local-canonical.store.js';
+import { LocalContactSystem } from '../systems/local/local-contact-system.js';
+import type { TargetSystem } from '../hub/jobs/hub-queues.js';
+
+/**
+ * Every system the hub talks to, from configuration: the canonical store (BigQuery when
+ * BIGQUERY_PROJECT_ID is set, else the local database) and the targets (every other configured
+ * system among supabase, local, twenty, bigquery). The local database is always configured.
+ * Each system's module (and its SDK) is imported only when that system is configured: a
+ * deployment without BigQuery never loads @google-cloud/bigquery.
+ */
+export async function buildHubSystems(db: Db, env: Env = process.env): Promise<HubSystems> {
+  const targets = new Map<TargetSystem, ContactSystem>();
+  const bq = loadBigQueryConfig(env);
+  let canonical: HubCanonicalStore;
+  if (bq) {
+    const [{ createBigQueryContactSystem }, { BigQueryCanonicalStore }] = await Promise.all([
+      import('../systems/bigquery/bigquery-contact-system.js'),
+      import('../systems/bigquery/bigquery-canonical.store.js'),
+    ]);
+    const system = createBigQueryContactSystem(bq);
+    await system.ensureSchema();
+    canonical = new BigQueryCanonicalStore(system);
+    targets.set('local', new LocalContactSystem(db));
+  } else {
+    canonical = new LocalCanonicalStore(db);
+  }
+  if (isSupabaseConfigured(env)) {
+    const c = loadSupabaseConfig(env);
+    const [{ createSupabaseClient }, { SupabaseContactSystem }] = await Promise.all([
+      import('../systems/supabase/supabase-client.js'),
+      import('../systems/supabase/supabase-contact-system.js'),
+    ]);
+    targets.set('supabase', new SupabaseContactSystem(createSupabaseClient(c), c.table));
+  }
+  if (isTwentyConfigured(env)) {
+    const c = loadTwentyConfig(env);
+    const [{ TwentyClient }, { TwentyContactSystem }] = await Promise.all([import('../systems/twenty/twenty-client.js'), import('../systems/twenty/twenty-contact-system.js')]);
+    targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit })));
+  }
+  const { ownership } = loadFieldOwnership(env);
+  // Owners that do not feed this deployment (Google, say) own nothing here: see effectiveOwnership.
+  const active: SystemName[] = [canonical.system, 'kith', ...targets.keys()];
+  return {
+    canonical,
+    canonicalName: canonical.system,
+    targets,
+    ownership: effectiveOwnership(ownership, active),
+    async close() {
+      await Promise.all([...targets.values()].map((t) => t.close?.().catch(() => undefined)));
+    },
+  };
+}
+
+/** Which systems are configured, without opening any client (for /health and /metrics). */
+export function configuredSystems(env: Env = process.env): { canonical: SystemName; targets: TargetSystem[] } {
+  const bq = Boolean(env.BIGQUERY_PROJECT_ID?.trim());
+  const targets: TargetSystem[] = [];
+  if (bq) targets.push('local');
+  if (isSupabaseConfigured(env)) targets.push('supabase');
+  if (isTwentyConfigured(env)) targets.push('twenty');
+  return { canonical: bq ? 'bigquery' : 'local', targets };
+}

@@ -1,0 +1,30 @@
+import { loadHubConfig } from '../config/hub.config.js';
+import type { Env } from '../config/parse-env.js';
+import type { Db } from '../db/db.js';
+import { createHub, type Hub } from '../hub/hub-context.js';
+import type { HubSystems } from '../hub/ports/hub-systems.js';
+import { Alerter } from '../hub/services/alerts.service.js';
+import type { Logger } from '../log/logger.js';
+import { jobOptionsFor } from '../queues/queue-registry.js';
+import { buildHubSystems } from './hub-systems.js';
+
+export interface OpenHubOptions {
+  db: Db;
+  /** Unset: an offline hub for read-only work (dry runs, drift); touching Redis then throws. */
+  redisUrl?: string;
+  prefix: string;
+  log: Logger;
+  env?: Env;
+  /** Pre-built systems (tests, the bench); default: from env, closed with the hub. */
+  systems?: HubSystems;
+  clock?: () => number;
+}
+
+/** The contact hub of this deployment: its settings and its systems from configuration, handed in. */
+export async function openHub(o: OpenHubOptions): Promise<Hub> {
+  const env = o.env ?? process.env;
+  const config = loadHubConfig(env);
+  const systems = o.systems ?? (await buildHubSystems(o.db, env));
+  const alerts = new Alerter(o.log.child({ component: 'contact-hub' }), config.alertWebhookUrl);
+  return createHub({ db: o.db, redisUrl: o.redisUrl, prefix: o.prefix, log: o.log, config, alerts, jobOptions: jobOptionsFor, systems, ownsSystems: !o.systems, clock: o.clock });
+}

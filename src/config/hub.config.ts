@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { type Env, parseEnv, wholeNumber } from './parse-env.js';
+
+/** `5m`, `300s`, `300000` (ms) or `300000ms` → milliseconds; at least one second. */
+export function parseDuration(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(v.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms']!;
+  return Number.isFinite(ms) ? Math.round(ms) : undefined;
+}
+
+const duration = (min: number, max: number) =>
+  z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration from ${min / 1000}s to ${max / 3_600_000}h such as 5m, 300s or 300000 (ms)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const hubSchema = z.object({
+  /** The catch-up sweep (`sync_all_contacts`) runs this often. */
+  KITH_CONTACTS_SYNC_EVERY: duration(1000, 24 * 3_600_000).default(5 * 60_000),
+  /** Records per listChanged page in the sweep; the cursor is saved after each page. */
+  KITH_CONTACTS_PAGE_SIZE: wholeNumber(1, 5000).default(500),
+  /** Alerts are POSTed here as JSON when set (never by default). */
+  KITH_ALERT_WEBHOOK_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// URL')
+    .optional(),
+});
+
+export interface HubConfig {
+  syncEveryMs: number;
+  pageSize: number;
+  alertWebhookUrl?: string;
+}
+
+export function loadHubConfig(env: Env = process.env): HubConfig {
+  const c = parseEnv(hubSchema, env, ['KITH_ALERT_WEBHOOK_URL']);
+  return { syncEveryMs: c.KITH_CONTACTS_SYNC_EVERY, pageSize: c.KITH_CONTACTS_PAGE_SIZE, alertWebhookUrl: c.KITH_ALERT_WEBHOOK_URL };
+}
+

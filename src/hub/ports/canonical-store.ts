@@ -1,0 +1,57 @@
+import type { Queryable } from '../../db/db.js';
+import { TemporaryError } from '../../errors.js';
+import type { CanonicalContact, SystemName } from '../domain/canonical-contact.js';
+
+export interface CanonicalPage {
+  contacts: CanonicalContact[];
+  /** Resume point after this page; store it only once the page is fully processed. */
+  cursor: string | undefined;
+  done: boolean;
+}
+
+export interface PutOutcome {
+  contactId: string;
+  /** 'stale': the store already holds a higher version, nothing was written. */
+  action: 'created' | 'updated' | 'unchanged' | 'stale';
+  /** The version the store holds afterwards. */
+  version: number;
+}
+
+/**
+ * Where the one canonical record per contact lives: BigQuery when BIGQUERY_PROJECT_ID is set,
+ * otherwise the local database (src/systems/local/local-canonical.store.ts). Every change from
+ * any system goes through `put` first and is then fanned out.
+ */
+export interface CanonicalStore {
+  readonly system: SystemName;
+  get(contactId: string): Promise<CanonicalContact | undefined>;
+  /**
+   * Store one record. With `expectedVersion` it is a compare-and-set: the stored version must be
+   * exactly that (0 = must not exist yet) or VersionConflictError is thrown and nothing is written
+   * (re-read, re-decide, retry). Without it the write is monotonic: a lower version than stored
+   * is 'stale' and skipped; the same version and content is 'unchanged' and costs no write.
+   */
+  put(contact: CanonicalContact, expectedVersion?: number): Promise<PutOutcome>;
+  /**
+   * A store kept in Kith's own database: `put`, with `also` (more writes to that database, such
+   * as the source's link) in the same transaction — both or neither. Stores elsewhere (BigQuery)
+   * leave it out, and callers write `also` after `put`.
+   */
+  putWith?(contact: CanonicalContact, expectedVersion: number | undefined, also: (q: Queryable) => Promise<void>): Promise<PutOutcome>;
+  /** Records changed after `cursor` (undefined = from the beginning), in change order. */
+  listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage>;
+  /** Live and deleted records holding this address (compared normalised), by contact id. */
+  findByEmail(email: string): Promise<CanonicalContact[]>;
+}
+
+/** A compare-and-set lost the race: another writer changed the record first. Retry after re-reading. */
+export class VersionConflictError extends TemporaryError {
+  override name = 'VersionConflictError';
+  constructor(
+    readonly contactId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+  ) {
+    super(`contact ${contactId}: expected version ${expectedVersion}, found ${actualVersion}`, 'version_conflict');
+  }
+}

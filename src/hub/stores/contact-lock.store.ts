@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { TemporaryError } from '../../errors.js';
+
+/** Releases only the keys still holding this holder's token (an expired lock may belong to someone else now). */
+const RELEASE = `local n = 0 for i, k in ipairs(KEYS) do if redis.call('GET', k) == ARGV[1] then n = n + redis.call('DEL', k) end end return n`;
+/** All or nothing: sets every key to the token when none of them is held, else sets none. */
+const ACQUIRE_ALL = `for i, k in ipairs(KEYS) do if redis.call('EXISTS', k) == 1 then return 0 end end
+for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[1], 'PX', ARGV[2]) end return 1`;
+
+export interface LockOptions {
+  ttlMs?: number;
+  waitMs?: number;
+}
+
+const lockKey = (prefix: string, contactId: string) => `${prefix}:hub:lock:${contactId}`;
+
+/**
+ * Serialise read-decide-write on one contact's canonical record across every worker process
+ * (BigQuery has no row locks; on the local store it saves compare-and-set retries). The lock
+ * expires by itself after `ttlMs`, so a killed process cannot hold it for long; waiting longer
+ * than `waitMs` is a TemporaryError and the job retries.
+ */
+export function withContactLock<T>(redis: Redis, prefix: string, contactId: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  return withContactLocks(redis, prefix, [contactId], fn, opts);
+}
+
+/**
+ * The same lock for several contacts at once (a batched push), taken all or nothing in one
+ * script: a holder never waits while holding part of a set, so two batches that share contacts
+ * cannot deadlock. Keys share the prefix's hash tag, so the script is valid on Redis Cluster.
+ */
+export async function withContactLocks<T>(redis: Redis, prefix: string, contactIds: readonly string[], fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+  const keys = [...new Set(contactIds)].sort().map((id) => lockKey(prefix, id));
+  if (!keys.length) return fn();
+  const token = randomBytes(8).toString('hex');
+  const ttl = String(opts.ttlMs ?? 30_000);
+  const deadline = Date.now() + (opts.waitMs ?? 10_000);
+  // Holders keep a lock for a few milliseconds (one write to one system): poll finely.
+  for (let delay = 1; ; delay = Math.min(delay * 2, 8)) {
+    const got = keys.length === 1 ? await redis.set(keys[0]!, token, 'PX', ttl, 'NX') : await redis.eval(ACQUIRE_ALL, keys.length, ...keys, token, ttl);
+    if (got === 'OK' || got === 1) break;
+    if (Date.now() > deadline) {
+      const what = keys.length === 1 ? `contact ${contactIds[0]} is` : `some of ${keys.length} contacts are`;
+      throw new TemporaryError(`${what} locked by another writer`, 'contact_locked');
+    }
+    await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+  }
+  try {
+    return await fn();
+  } finally {
+    // Not awaited: the caller's work is done and recorded, so its job may complete while the
+    // release is on its way. Commands on one connection run in order, so this process's next
+    // acquire of these keys queues behind it; another process polls until it lands (or the TTL
+    // ends, as after a crash).
+    releaseLocks(redis, keys, token).catch(() => undefined);
+  }
+}
+
+/** RELEASE as a script Redis keeps (EVALSHA: the script's text is sent once per connection, not per call). */
+function releaseLocks(redis: Redis, keys: readonly string[], token: string): Promise<unknown> {
+  const r = redis as Redis & { kithReleaseLocks?: (n: number, ...args: string[]) => Promise<unknown> };
+  if (!r.kithReleaseLocks) r.defineCommand('kithReleaseLocks', { lua: RELEASE });
+  return r.kithReleaseLocks!(keys.length, ...keys, token);
+}
