@@ -7,11 +7,8 @@ import { defineConfig } from 'vitest/config';
  * - processes: whole `kith` / worker processes.
  * tests/support, tests/emulators and tests/fixtures serve every tier. The global setup (a
  * throwaway redis-server and PostgreSQL) runs for the adapters and processes tiers only.
- * Test files not yet in a tier folder run with the adapters tier (everything they might need).
  */
-const TIERS = ['unit', 'adapters', 'processes'] as const;
 const inTier = (tier: string) => `tests/${tier}/**/*.test.ts`;
-const outsideTiers = TIERS.map((t) => `tests/${t}/**`);
 
 const shared = {
   setupFiles: ['tests/support/leak-check.ts'],
@@ -30,8 +27,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'adapters',
-          include: [inTier('adapters'), 'tests/**/*.test.ts'],
-          exclude: [...outsideTiers.filter((g) => g !== 'tests/adapters/**'), 'node_modules/**'],
+          include: [inTier('adapters')],
           globalSetup: ['tests/global-setup.ts'],
         },
       },

@@ -1,0 +1,127 @@
+import { Queue, QueueEvents } from 'bullmq';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { FatalError, RateLimitedError, TemporaryError } from '../../../src/errors.js';
+import { createRedis } from '../../../src/redis/connection.js';
+import { defineHandler, type JobHandler } from '../../../src/workers/job-handler.js';
+import { startWorkerHost, type WorkerHost } from '../../../src/workers/worker-host.js';
+import { cleanupRedis, redisUrl, testLog, uniquePrefix } from '../../support/test-env.js';
+
+const QUEUE = 'test-jobs';
+const schema = z.object({ n: z.number() });
+
+describe('worker host', () => {
+  let prefix = '';
+  const closers: Array<() => Promise<unknown>> = [];
+
+  async function setup(handle: JobHandler['handle']) {
+    prefix = uniquePrefix();
+    const conn = createRedis(redisUrl(), { name: `kith:${prefix}:test` });
+    const queue = new Queue(QUEUE, { connection: conn, prefix });
+    const eventsConn = createRedis(redisUrl(), { name: `kith:${prefix}:events` });
+    const events = new QueueEvents(QUEUE, { connection: eventsConn, prefix });
+    await events.waitUntilReady();
+    const host = await startWorkerHost({ redisUrl: redisUrl(), prefix, handlers: [defineHandler({ queue: QUEUE, schema, handle })], concurrency: 1, log: testLog });
+    closers.push(async () => {
+      await host.close(1000);
+      await queue.close();
+      await events.close();
+      eventsConn.disconnect();
+      await conn.quit();
+    });
+    return { queue, events, host };
+  }
+
+  afterEach(async () => {
+    while (closers.length) await closers.pop()!();
+    await cleanupRedis(prefix);
+  });
+
+  it('retries a temporary error with exponential backoff, then succeeds', async () => {
+    let calls = 0;
+    const { queue, events } = await setup(async (data) => {
+      calls++;
+      if (calls < 3) throw new TemporaryError(`flaky ${calls}`);
+      return { doubled: (data as { n: number }).n * 2 };
+    });
+    let delayed = 0;
+    events.on('delayed', () => delayed++);
+    const job = await queue.add('x', { n: 21 }, { attempts: 5, backoff: { type: 'exponential', delay: 40, jitter: 0.5 } });
+    const result = await job.waitUntilFinished(events, 10_000);
+    expect(result).toEqual({ doubled: 42 });
+    const done = await queue.getJob(job.id!);
+    expect(done?.attemptsMade).toBe(3);
+    expect(calls).toBe(3);
+    expect(delayed).toBe(2); // each retry waited in the delayed set (backoff), none ran at once
+  });
+
+  it('does not retry a fatal error', async () => {
+    let calls = 0;
+    const { queue, events } = await setup(async () => {
+      calls++;
+      throw new FatalError('the export file is corrupt', 'corrupt');
+    });
+    const job = await queue.add('x', { n: 1 }, { attempts: 5, backoff: { type: 'fixed', delay: 10 } });
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/FatalError \[corrupt\]: the export file is corrupt/);
+    expect(calls).toBe(1);
+    expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
+  });
+
+  it('rejects invalid job data without retrying, naming the field', async () => {
+    const { queue, events } = await setup(async () => 'never');
+    const job = await queue.add('x', { n: 'one' }, { attempts: 5 });
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/job data invalid: n: /);
+    expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
+  });
+
+  it('a rate-limited job waits and runs again without using an attempt', async () => {
+    let calls = 0;
+    const { queue, events } = await setup(async () => {
+      calls++;
+      if (calls === 1) throw new RateLimitedError('slow down', 100);
+      return 'ok';
+    });
+    const job = await queue.add('x', { n: 1 }, { attempts: 1 });
+    expect(await job.waitUntilFinished(events, 10_000)).toBe('ok');
+    expect(calls).toBe(2);
+  });
+
+  it('graceful shutdown lets an active job finish', async () => {
+    let finished = false;
+    const { queue, host } = await setup(async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      finished = true;
+      return 'done';
+    });
+    const job = await queue.add('x', { n: 1 });
+    while ((await queue.getActiveCount()) === 0) await new Promise((r) => setTimeout(r, 10));
+    await host.close(5000);
+    expect(finished).toBe(true);
+    expect(await (await queue.getJob(job.id!))!.getState()).toBe('completed');
+  });
+
+  it('shutdown past the grace period releases the job to another worker, nothing lost', async () => {
+    let runs = 0;
+    const { queue, events, host } = await setup(async (_data, { signal }) => {
+      runs++;
+      if (runs === 1) {
+        await new Promise((_, rej) => signal.addEventListener('abort', () => rej(new Error('aborted')), { once: true }));
+      }
+      return `run ${runs}`;
+    });
+    const job = await queue.add('x', { n: 1 }, { attempts: 1 });
+    while ((await queue.getActiveCount()) === 0) await new Promise((r) => setTimeout(r, 10));
+    await host.close(50);
+    expect(['delayed', 'waiting']).toContain(await (await queue.getJob(job.id!))!.getState());
+    const second: WorkerHost = await startWorkerHost({
+      redisUrl: redisUrl(),
+      prefix,
+      handlers: [defineHandler({ queue: QUEUE, schema, handle: async () => `run ${++runs}` })],
+      concurrency: 1,
+      log: testLog,
+    });
+    closers.push(() => second.close(1000));
+    expect(await job.waitUntilFinished(events, 10_000)).toBe('run 2');
+    expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
+  });
+});
