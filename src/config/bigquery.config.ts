@@ -6,7 +6,7 @@ import { isLoopbackHost } from './http.config.js';
 import { type Env, parseEnv } from './parse-env.js';
 
 /**
- * BigQuery as the canonical contact store (issue 5). Unset BIGQUERY_PROJECT_ID means "not
+ * BigQuery as the canonical contact store. Unset BIGQUERY_PROJECT_ID means "not
  * configured": the local database is canonical. When set:
  * - BIGQUERY_API_ENDPOINT defaults to Google (https://bigquery.googleapis.com); it must be set
  *   explicitly for anything else (an emulator). Plain http:// is accepted for loopback only.

@@ -15,7 +15,7 @@ import { type CollectionSourceType, collectionSource } from '../sources/registry
 import type { CollectionSourceDeclaration } from '../sources/source-declaration.js';
 import type { ContactEvent, InteractionSourceType, ParseInput, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
-import { readSyncState, recordWarning, saveCursor } from './sync-state-store.js';
+import { readSyncState, recordWarning, saveCursor } from './sync-state.store.js';
 
 /**
  * Events per transaction. Every commit rewrites the pages of the people whose counts moved

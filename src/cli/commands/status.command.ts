@@ -4,7 +4,7 @@ import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { runReport } from '../../sync/run-report.js';
 import { getRun } from '../../sync/run.store.js';
 import { readSyncLogs } from '../../sync/sync-log.store.js';
-import { listSyncState } from '../../sync/sync-state-store.js';
+import { listSyncState } from '../../sync/sync-state.store.js';
 import { CliError } from '../cli-error.js';
 import { historyTable } from './status-history.js';
 

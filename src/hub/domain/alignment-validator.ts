@@ -14,7 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SCALES = ['emotional_depth', 'closeness_level'] as const;
 
 /**
- * Seed 004's validate_contact on any object (a row read from a system need not parse):
+ * Validates a contact given as any object (a row read from a system need not parse):
  * required contact_id, canonical_name, sync_metadata.version; category A–H/X; subcategory
  * starting with the category; emails and phones stored in normalised form (lower-case address,
  * E.164); llm_context scales 1–10. Returns every problem, [] when the record is aligned.
@@ -119,7 +119,7 @@ function orderFree(v: unknown): unknown {
 const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
 /**
- * Seed 004's compare_contacts: the fields on which two records differ, compared in normalised
+ * Compares two contacts: the fields on which two records differ, compared in normalised
  * form (email case and display names, phones as E.164, array order, surrounding whitespace,
  * null = '' = []). Deletion state is compared when both records say it ('deleted').
  */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The canonical contact (seed 004). `contact_id` is a UUID minted by Kith and stable across
+ * The canonical contact. `contact_id` is a UUID minted by Kith and stable across
  * every system; per-system ids live in the link table, never here. Systems that accept a
  * client-chosen id (Twenty, Supabase) are given this one, so a retried create cannot duplicate.
  */

@@ -53,7 +53,7 @@ export function sameContent(a: ContactRecord, b: ContactRecord): boolean {
 }
 
 /**
- * Seed 004's last-write-wins with version control, in this order:
+ * Last-write-wins with version control, in this order:
  *   1. same content on the shared fields → winner null, 'same_content' (a no-op: never write)
  *   2. higher `version` wins (a record without a version, e.g. a system that stores none,
  *      skips this step and is judged by time alone)

@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { normaliseEmail, normalisePhone } from '../../domain/people/identity.js';
 
 /*
- * Contacts reuse issue 3's identity normalisers (src/domain/people/identity.ts) so a contact's
+ * Contacts reuse the people graph's identity normalisers (src/domain/people/identity.ts) so a contact's
  * emails and phones compare exactly like a person's identity keys.
  */
 export { normaliseEmail, normalisePhone };

@@ -1,6 +1,6 @@
 import { type CanonicalContact, CATEGORY_LABELS, type LlmContext } from './canonical-contact.js';
 
-/** Interaction figures for the person linked to a contact (issue 3's people/interactions). */
+/** Interaction figures for the person linked to a contact (the people graph's people and interactions). */
 export interface PersonSummary {
   counts: Partial<Record<'email' | 'meeting' | 'message' | 'mention' | 'call', number>>;
   /** Relationship strength as stored by the people side; printed as given. */
@@ -89,7 +89,7 @@ function interactions(extras: ContactExtras): string[] {
 }
 
 /**
- * Seed 004's build_contact_context: one contact as plain text for an LLM prompt. Sections
+ * The context of one contact as plain text for an LLM prompt. Sections
  * appear in a fixed order and empty values are left out, so the same record always gives the
  * same text. Per-system ids are never included (they are not in the canonical record).
  */
@@ -111,14 +111,14 @@ export function buildContactContext(contact: CanonicalContact, extras: ContactEx
   return out.join('\n');
 }
 
-/** Seed 004's build_prompt_with_contact: the base prompt, a blank line, then the contact context. */
+/** A prompt with one contact: the base prompt, a blank line, then the contact context. */
 export function buildPromptWithContact(basePrompt: string, contact: CanonicalContact, extras?: ContactExtras): string {
   const base = basePrompt.trim();
   const ctx = buildContactContext(contact, extras);
   return base ? `${base}\n\n${ctx}` : ctx;
 }
 
-/** Seed 004's build_multi_contact_context: a count line, then each contact (in the order given) separated by a rule. */
+/** The context of several contacts: a count line, then each contact (in the order given) separated by a rule. */
 export function buildMultiContactContext(contacts: readonly (CanonicalContact | { contact: CanonicalContact; extras?: ContactExtras })[]): string {
   const parts = contacts.map((c) => ('contact' in c ? buildContactContext(c.contact, c.extras) : buildContactContext(c)));
   return [`# ${plural(contacts.length, 'contact')}`, ...parts].join('\n\n---\n\n');

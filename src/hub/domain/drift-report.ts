@@ -28,8 +28,8 @@ export interface DriftOptions {
 }
 
 /**
- * Per system, the share of canonical contacts whose copy differs from canonical (issue 5 §7,
- * alert above 5 %). A system's record is compared on the fields it holds only, in normalised
+ * Per system, the share of canonical contacts whose copy differs from canonical (an alert
+ * above 5 %). A system's record is compared on the fields it holds only, in normalised
  * form (compareContacts). Records must carry `contactId` (resolve it via contact_links first);
  * those without one count as orphans. Systems are reported in name order.
  */

@@ -3,11 +3,11 @@ import type { SystemContact } from '../ports/contact-system.js';
 import { findLinkByExternalId } from '../stores/contact-links.store.js';
 import type { Queryable } from '../../db/db.js';
 import { driftReport, type SystemDrift } from '../domain/drift-report.js';
-import { listSyncState, recordSuccess, saveCursor } from '../../sync/sync-state-store.js';
+import { listSyncState, recordSuccess, saveCursor } from '../../sync/sync-state.store.js';
 import type { Hub } from '../hub-context.js';
 
 const MAX_PAGES = 1_000_000;
-/** Seed 004: alert when a system's drift is above 5 %. */
+/** Alert when a system's drift is above 5 %. */
 export const DRIFT_ALERT_PCT = 5;
 export const driftStateKey = (system: SystemName) => `contacts-drift:${system}`;
 

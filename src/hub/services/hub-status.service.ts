@@ -1,11 +1,11 @@
 import type { SystemName } from '../domain/canonical-contact.js';
 import { listPending, pendingByTarget } from '../stores/contact-outbox.store.js';
 import type { Queryable } from '../../db/db.js';
-import { listSyncState } from '../../sync/sync-state-store.js';
+import { listSyncState } from '../../sync/sync-state.store.js';
 import { readStoredDrift } from './drift.service.js';
 import { sweepStateKey } from './sweep.service.js';
 
-/** Seed 004: a change older than this and not yet propagated is an alert. */
+/** A change older than this and not yet propagated is an alert. */
 export const PROPAGATION_LAG_ALERT_MS = 5 * 60_000;
 
 export interface SystemStatus {
@@ -26,7 +26,7 @@ export interface SystemStatus {
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(Number(ms)).toISOString());
 
-/** Seed 004's sync health per system, from our database only (no call to any system). */
+/** Sync health per system (last success, pending changes, conflicts, errors, drift), from our database only (no call to any system). */
 export async function hubStatus(q: Queryable, systems: { canonical: SystemName; targets: readonly SystemName[] }, now = Date.now()): Promise<SystemStatus[]> {
   const [pending, states, drift, conflicts, failing] = await Promise.all([
     pendingByTarget(q),

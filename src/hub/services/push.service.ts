@@ -3,7 +3,7 @@ import { type ContactRef, type ContactSystem, readCopies, type SystemContact, ty
 import { type ContactLink, getLinksFor, type LinkWrite, recordLinks } from '../stores/contact-links.store.js';
 import { markPropagatedMany } from '../stores/contact-outbox.store.js';
 import { NotFoundError } from '../../errors.js';
-import { recordSuccess } from '../../sync/sync-state-store.js';
+import { recordSuccess } from '../../sync/sync-state.store.js';
 import type { Hub } from '../hub-context.js';
 import type { TargetSystem } from '../jobs/hub-queues.js';
 import { withContactLocks } from '../stores/contact-lock.store.js';

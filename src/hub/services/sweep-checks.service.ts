@@ -1,5 +1,5 @@
 import { listPending } from '../stores/contact-outbox.store.js';
-import { readSyncState } from '../../sync/sync-state-store.js';
+import { readSyncState } from '../../sync/sync-state.store.js';
 import { driftStateKey, measureDrift } from './drift.service.js';
 import type { Logger } from '../../log/logger.js';
 import type { Hub } from '../hub-context.js';

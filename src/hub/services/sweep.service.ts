@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SystemName } from '../domain/canonical-contact.js';
 import { getLink } from '../stores/contact-links.store.js';
 import { logSweep } from '../../sync/sync-log.service.js';
-import { readSyncState, recordFailure, recordSuccess, saveCursor } from '../../sync/sync-state-store.js';
+import { readSyncState, recordFailure, recordSuccess, saveCursor } from '../../sync/sync-state.store.js';
 import type { Hub } from '../hub-context.js';
 import { SOURCE_SYSTEMS, type TargetSystem } from '../jobs/hub-queues.js';
 import { applyRecord, type InboundOutcome } from './inbound.service.js';

@@ -3,7 +3,7 @@ import type { ContactExtras, InteractionSummary, PersonSummary } from '../domain
 import { decodeSources } from '../../domain/people/source-mapping.js';
 
 /*
- * Reads the linked person's figures from issue 3's tables for the prompt builder. Defensive on
+ * Reads the linked person's figures from the people graph's tables for the prompt builder. Defensive on
  * purpose: the people tables come from another migration and may be absent or older, so a
  * missing table or column means "no extras", never an error.
  */

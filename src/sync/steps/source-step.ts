@@ -2,7 +2,7 @@ import type { Db } from '../../db/db.js';
 import { FatalError } from '../../errors.js';
 import type { ConfiguredSource } from '../kith-config.js';
 import { sourceStateKey } from '../collect-source.service.js';
-import { recordFailure, recordSuccess } from '../sync-state-store.js';
+import { recordFailure, recordSuccess } from '../sync-state.store.js';
 import type { StepContext, StepOutput } from './step-declaration.js';
 
 /** The configured source a per-source step works on (given to it by the step runner). */

@@ -141,7 +141,7 @@ export async function rowsByEmail(q: Queryable, email: string): Promise<ContactR
   );
 }
 
-/** Link a contact to issue 3's person (no foreign key: that table comes from another migration). */
+/** Link a contact to the people graph's person (no foreign key: that table comes from another migration). */
 export async function linkPerson(q: Queryable, contactId: string, personId: string | null): Promise<boolean> {
   return (await q.run('UPDATE contacts SET person_id = ? WHERE contact_id = ?', [personId, contactId])).changes > 0;
 }

@@ -1,4 +1,4 @@
--- Kith's `contacts` table in Supabase (PostgreSQL 13+): the canonical contact fields (seed 004)
+-- Kith's `contacts` table in Supabase (PostgreSQL 13+): the canonical contact fields
 -- plus the sync columns of seeds 002/003. Apply once, in the SQL editor or with
 --   psql "$SUPABASE_DB_URL" -f src/systems/supabase/contacts.sql
 -- It is idempotent (IF NOT EXISTS / OR REPLACE): apply it again after upgrading Kith. If
@@ -11,7 +11,7 @@
 --   contact_id        Kith's stable contact id; every Kith write is an upsert ON CONFLICT (contact_id).
 --                     Rows inserted by an app without one get a fresh UUID, which Kith adopts.
 --   canonical_name … llm_context   the canonical fields; emails/phones are text arrays,
---                     llm_context is JSONB (seed 004's structure, validated by Kith).
+--                     llm_context is JSONB (its structure validated by Kith).
 --   version           sync_metadata.version; higher wins in conflict resolution.
 --   last_updated_at   sync_metadata.last_updated (when the content last changed, anywhere).
 --   last_sync_source  sync_metadata.last_updated_by: which system made the last change.

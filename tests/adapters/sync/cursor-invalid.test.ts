@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COLLECTION_SOURCES } from '../../../src/sources/registry.js';
 import { collectSource, type ParseThreadMode, sourceStateKey } from '../../../src/sync/collect-source.service.js';
 import type { ConfiguredSource } from '../../../src/sync/kith-config.js';
-import { readSyncState, saveCursor } from '../../../src/sync/sync-state-store.js';
+import { readSyncState, saveCursor } from '../../../src/sync/sync-state.store.js';
 import { freshDb, type TestDb } from '../../support/test-env.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../examples/exports');

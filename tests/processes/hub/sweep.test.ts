@@ -6,7 +6,7 @@ import { measureDrift } from '../../../src/hub/services/drift.service.js';
 import type { Hub } from '../../../src/hub/hub-context.js';
 import { syncAllContacts, type SweepReport } from '../../../src/hub/services/sweep.service.js';
 import { readSyncLogs } from '../../../src/sync/sync-log.store.js';
-import { readSyncState } from '../../../src/sync/sync-state-store.js';
+import { readSyncState } from '../../../src/sync/sync-state.store.js';
 import { type HubEnv, seedContact, startHubEnv, until } from '../../support/hub/hub-kit.js';
 
 const N = 120;

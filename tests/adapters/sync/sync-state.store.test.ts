@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSyncState, recordFailure, recordSuccess, recordWarning, saveCursor } from '../../../src/sync/sync-state-store.js';
+import { readSyncState, recordFailure, recordSuccess, recordWarning, saveCursor } from '../../../src/sync/sync-state.store.js';
 import { ENGINES, freshDb, type TestDb } from '../../support/test-env.js';
 
 describe.each(ENGINES)('sync state on %s', (engine) => {
