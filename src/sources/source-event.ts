@@ -3,8 +3,6 @@
  * state (they read files, nothing else) and know nothing of people ids: participants are
  * identified by raw identifiers that phase 1 resolves to people and phase 2 links across sources.
  */
-export type { SourceType } from './registry.js';
-import type { SourceType } from './registry.js';
 
 /** Interaction source types stored in `interactions.source_type` (the names the cached counts are keyed by). */
 export type InteractionSourceType = 'gmail' | 'calendar' | 'imessage' | 'sms' | 'whatsapp' | 'slack' | 'phone' | 'vault' | 'granola' | 'linkedin';
@@ -41,7 +39,8 @@ export interface InteractionEvent {
 /** A contact card / connection: creates or enriches a person, no interaction. */
 export interface ContactEvent {
   kind: 'contact';
-  sourceType: SourceType;
+  /** The export type that produced it (a registered source type: mbox, vcard, …). */
+  sourceType: string;
   externalId: string;
   name?: string;
   emails: string[];
@@ -87,6 +86,7 @@ export interface ParseInput {
  * SkippedRecord and parsing goes on. Files are streamed, never read whole.
  */
 export interface SourceParser {
-  type: SourceType;
+  /** The source type it parses (its declaration's `type`). */
+  type: string;
   parse(input: ParseInput): AsyncIterable<SourceEvent>;
 }

@@ -1,8 +1,25 @@
 import type { Db, Queryable } from '../db/db.js';
-import type { DagStep } from './steps/step-declaration.js';
 import type { KithConfig } from './kith-config.js';
 import { logFinishedSteps } from './sync-log.service.js';
 import type { SyncCounts } from './sync-log.store.js';
+
+/** What a failed step means for its run: later steps go on without it, or the run fails. */
+export type FailurePolicy = 'continue' | 'fail-run';
+export type Phase = 1 | 2 | 3 | 4 | 5;
+
+/**
+ * One step of one run as data (what the run store records and the flow compiler builds): its
+ * phase, the steps it depends on, the queue whose workers run it, its failure policy.
+ */
+export interface DagStep {
+  id: string;
+  phase: Phase;
+  dependsOn: string[];
+  queue: string;
+  failurePolicy: FailurePolicy;
+  /** What the step's worker needs beyond the run id (the source's id, …). */
+  params: Record<string, unknown>;
+}
 
 export type StepStatus = 'pending' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped';
 export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadParser } from '../../../src/sources/registry.js';
-import type { SourceEvent, SourceType } from '../../../src/sources/source-event.js';
+import type { SourceEvent } from '../../../src/sources/source-event.js';
+import type { SourceType } from '../../../src/sources/registry.js';
 
 const EX = join(import.meta.dirname, '../../../examples/exports');
 
