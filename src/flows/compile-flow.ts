@@ -1,6 +1,6 @@
 import type { FlowJob, FlowJobNode, JobsOptions } from 'bullmq';
 import { jobOptionsFor } from '../queues/queue-registry.js';
-import { PIPELINE_QUEUE } from '../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../sync/pipeline-queues.js';
 import type { DagStep } from './sync-dag.js';
 
 export interface StepJobData {

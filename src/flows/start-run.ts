@@ -5,7 +5,7 @@ import { createRedis } from '../redis/connection.js';
 import type { KithConfig } from '../sync/kith-config.js';
 import { createRun } from '../sync/run.store.js';
 import { compileFlow } from './compile-flow.js';
-import { PIPELINE_QUEUE } from '../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../sync/pipeline-queues.js';
 import { buildSyncDag, type DagStep } from './sync-dag.js';
 
 export const runLockKey = (prefix: string) => `${prefix}:kith:sync-run-lock`;

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/db.js';
 import type { SelfIdentity } from '../domain/people/identity.js';
-import { interactionTypesOfSource } from '../domain/people/source-mapping.js';
+import { interactionTypesOfSource } from './source-interaction-types.js';
 import { writeAudit } from './audit.js';
 import { recomputeIdentifiers } from './profile.service.js';
 import { addReview } from './resolve.service.js';

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.js';
-import { interactionTypesOfSource } from '../domain/people/source-mapping.js';
+import { interactionTypesOfSource } from './source-interaction-types.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { writeAudit } from './audit.js';
 import { recomputeIdentifiers } from './profile.service.js';

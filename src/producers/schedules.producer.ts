@@ -4,7 +4,7 @@ import { cronProblem } from '../config/cron-pattern.js';
 import { type Env, parseEnv } from '../config/parse-env.js';
 import { hubSchema } from '../config/hub.config.js';
 import { HUB_QUEUE } from '../hub/jobs/hub-queues.js';
-import { PIPELINE_QUEUE } from '../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../sync/pipeline-queues.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
 

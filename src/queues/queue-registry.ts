@@ -1,5 +1,5 @@
 import type { DefaultJobOptions } from 'bullmq';
-import { PIPELINE_QUEUE, sourceQueue } from './pipeline-queues.js';
+import { PIPELINE_QUEUE, sourceQueue } from '../sync/pipeline-queues.js';
 import { COLLECTION_SOURCES, SOURCES } from '../sources/registry.js';
 import { HUB_QUEUES } from '../hub/jobs/hub-queues.js';
 

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { loadDotenv } from '../../config/parse-env.js';
 import { startSyncRun } from '../../flows/start-run.js';
-import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../../sync/pipeline-queues.js';
 import { queueSpec } from '../../queues/queue-registry.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { formatStepLine, runReport } from '../../sync/run-report.js';

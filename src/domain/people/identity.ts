@@ -1,5 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
-import type { ParticipantRef } from '../../sources/source-event.js';
+import type { ParticipantRef } from './interaction-event.js';
 
 /**
  * Identity keys. Linking is deterministic on exact normalised keys:

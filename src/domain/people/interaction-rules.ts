@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import type { InteractionEvent, ParticipantRef } from '../../sources/source-event.js';
+import type { InteractionEvent, ParticipantRef } from './interaction-event.js';
 import { participantKeys, type SelfIdentity, selfMatcher } from './identity.js';
 import type { InteractionInput } from './interaction.js';
 import { CHAT_SOURCES } from './source-mapping.js';

@@ -1,4 +1,4 @@
-import type { InteractionSourceType } from '../../sources/source-event.js';
+import type { InteractionSourceType } from './interaction-event.js';
 import { isInteractionSourceType } from './source-mapping.js';
 
 /** One row for `interactions`: what ingest accepts. */

@@ -1,5 +1,4 @@
-import { interactionTypesOf } from '../../sources/registry.js';
-import type { InteractionSourceType } from '../../sources/source-event.js';
+import type { InteractionSourceType } from './interaction-event.js';
 
 /**
  * Which cached count each interaction source type feeds (mail → emails, calendar → meetings,
@@ -95,14 +94,3 @@ export function diffStats(cached: PersonStats, computed: PersonStats): (keyof Pe
 export const CATEGORY_CODES = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'X'] as const;
 export type CategoryCode = (typeof CATEGORY_CODES)[number];
 
-/**
- * Interaction source types an entity's interactions can carry, by the `source` its entity was
- * recorded under: an interaction source type itself, or the configured source (export) type
- * whose declaration says it produces them. Split and relink move an entity's interactions
- * through this.
- */
-export function interactionTypesOfSource(source: string): InteractionSourceType[] {
-  const types = new Set<InteractionSourceType>(interactionTypesOf(source));
-  if (isInteractionSourceType(source)) types.add(source);
-  return [...types];
-}

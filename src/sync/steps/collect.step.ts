@@ -1,4 +1,4 @@
-import { sourceQueue } from '../../queues/pipeline-queues.js';
+import { sourceQueue } from '../pipeline-queues.js';
 import { isAddressBook } from '../../sources/registry.js';
 import { collectSource } from '../collect-source.service.js';
 import { sourceOfStep, sourceStateKey, tracked } from './source-step.js';

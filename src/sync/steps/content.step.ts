@@ -1,4 +1,4 @@
-import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../pipeline-queues.js';
 import { contentSource } from '../../sources/registry.js';
 import { sourceOfStep, sourceStateKey, tracked } from './source-step.js';
 import { defineStep } from './step-declaration.js';

@@ -1,5 +1,5 @@
 import { linkEntities } from '../../people/link.service.js';
-import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../pipeline-queues.js';
 import { defineStep } from './step-declaration.js';
 
 /** Phase 2: link the entities every source recorded to people, after all of phase 1. */

@@ -1,5 +1,5 @@
 import { discoverRelationships } from '../../people/relationships.service.js';
-import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../pipeline-queues.js';
 import { defineStep } from './step-declaration.js';
 
 /** Phase 3a: relationship discovery from shared conversations. */

@@ -1,5 +1,5 @@
 import { computeStrengths } from '../../people/strengths.service.js';
-import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../pipeline-queues.js';
 import { defineStep } from './step-declaration.js';
 
 /** Phase 3b: relationship strengths, after discovery, on the same queue. */

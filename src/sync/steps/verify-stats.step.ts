@@ -1,5 +1,5 @@
 import { verifyStats } from '../../people/stats.service.js';
-import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../pipeline-queues.js';
 import { defineStep } from './step-declaration.js';
 
 /**

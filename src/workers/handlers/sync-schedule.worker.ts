@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { startSyncRun } from '../../flows/start-run.js';
-import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../../sync/pipeline-queues.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { defineHandler } from '../job-handler.js';
 import type { HandlerDeps } from '../handler-deps.js';

@@ -4,7 +4,7 @@ import { createRedis } from '../../redis/connection.js';
 import { z } from 'zod';
 import { FatalError, isKithError } from '../../errors.js';
 import { releaseRunLock } from '../../flows/start-run.js';
-import { PIPELINE_QUEUE } from '../../queues/pipeline-queues.js';
+import { PIPELINE_QUEUE } from '../../sync/pipeline-queues.js';
 import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails, type StepRow } from '../../sync/run.store.js';
 import { runSummary } from '../../sync/run-summary.js';
 import { runStep, stepQueues } from '../../sync/steps/index.js';
