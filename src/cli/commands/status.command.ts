@@ -17,7 +17,7 @@ const ago = (ms: number | null) => {
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('per source: last success, last error, staleness, records; and the latest sync run (--history: the sync log)')
+    .description('per source: last success, last error and warning, staleness, records; and the latest sync run (--history: the sync log)')
     .option('--json', 'print one JSON object')
     .option('--history', 'the sync log instead: one row per step of a sync run and per contact sweep of a system, newest first')
     .option('--limit <n>', 'with --history: how many rows (default 50)')
@@ -49,6 +49,8 @@ export function statusCommand(): Command {
             stalenessSeconds: s?.last_success_at ? Math.round((Date.now() - Number(s.last_success_at)) / 1000) : null,
             records: Number(s?.records ?? 0),
             failures: Number(s?.failure_count ?? 0),
+            lastWarning: s?.last_warning ?? null,
+            lastWarningAt: iso(s?.last_warning_at),
           };
         });
         const last = await db.get<{ id: string }>('SELECT id FROM sync_runs ORDER BY started_at DESC LIMIT 1');
@@ -61,6 +63,7 @@ export function statusCommand(): Command {
         console.log('source                      last success        records  last error');
         for (const s of sources) {
           console.log(`${s.source.padEnd(27)} ${ago(s.lastSuccess ? Date.parse(s.lastSuccess) : null).padEnd(19)} ${String(s.records).padStart(7)}  ${s.lastError ?? ''}`);
+          if (s.lastWarning) console.log(`${''.padEnd(28)}warning ${ago(Date.parse(s.lastWarningAt!))}: ${s.lastWarning}`);
         }
         if (lastRun) console.log(`\nlast run ${lastRun.runId}: ${lastRun.status}, started ${lastRun.startedAt}; people ${lastRun.people ?? '?'}, interactions ${lastRun.interactions ?? '?'}, relationships ${lastRun.relationships ?? '?'}`);
         else console.log('\nno sync run yet: run `kith sync`');

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DagStep } from '../../../src/sync/steps/index.js';
 import { createRun, finishRun, markStepFinished, markStepStarted } from '../../../src/sync/run.store.js';
 import { recordSyncLog, readSyncLogs } from '../../../src/sync/sync-log.store.js';
+import { recordSuccess, recordWarning } from '../../../src/sync/sync-state.store.js';
 import { ENGINES, freshDb, type TestDb } from '../../support/test-env.js';
 
 const step = (id: string, phase: DagStep['phase'], dependsOn: string[] = []): DagStep => ({ id, phase, dependsOn, queue: 'q', failurePolicy: phase === 1 ? 'continue' : 'fail-run', params: {} });
@@ -99,5 +100,22 @@ describe.each(ENGINES)('kith status --history on %s', (engine) => {
         details: { role: 'source', read: 2 },
       },
     ]);
+  });
+});
+
+describe('kith status', () => {
+  let t: TestDb;
+  afterEach(async () => t?.dispose());
+
+  it('shows a source\'s last warning (a refused cursor) beside its last success, as text and JSON', { timeout: 120_000 }, async () => {
+    t = await freshDb('sqlite');
+    const kith = async (...args: string[]) => (await run(process.execPath, [BIN, 'status', ...args], { cwd: tmpdir(), env: { ...process.env, DATABASE_URL: t.url, KITH_LOG_LEVEL: 'silent', KITH_CONFIG: join(tmpdir(), 'no-such-kith.config.yaml') }, timeout: 90_000 })).stdout;
+    await recordSuccess(t.db, 'source:mail', 12);
+    await recordWarning(t.db, 'source:mail', 'cursor invalid, read again from the beginning: the mailbox was replaced');
+    const text = await kith();
+    expect(text).toMatch(/^mail\s+\d+ s ago\s+12\s*$/m);
+    expect(text).toMatch(/^\s+warning \d+ s ago: cursor invalid, read again from the beginning: the mailbox was replaced$/m);
+    const { sources } = JSON.parse(await kith('--json')) as { sources: Array<Record<string, unknown>> };
+    expect(sources).toEqual([expect.objectContaining({ source: 'mail', records: 12, lastWarning: 'cursor invalid, read again from the beginning: the mailbox was replaced', lastWarningAt: expect.stringMatching(/^\d{4}-/) })]);
   });
 });
