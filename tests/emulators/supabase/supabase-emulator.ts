@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { EmulatorClock } from '../emulator-clock.js';
+import type { EmulatorClock } from '../emulator-clock.js';
 import { type EmulatorFault, FaultList } from '../emulator-faults.js';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -24,7 +24,12 @@ export interface SupabaseEmulatorOptions {
   webhookSecret?: string;
   /** Schema to apply instead of src/systems/supabase/contacts.sql. */
   schemaSql?: string;
-  /** The time now() and clock_timestamp() give in its database (default: a clock of its own, at real time). */
+  /**
+   * A clock tests can move: now() and clock_timestamp() in its database then give the clock's
+   * time. Without one the database keeps PostgreSQL's own time, and its queries resolve names
+   * as PostgreSQL does by default (the override costs every query a longer search path and
+   * every timestamp a table read, which a benchmark would count as Kith's).
+   */
   clock?: EmulatorClock;
 }
 
@@ -140,19 +145,21 @@ export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName}`);
   // now() and clock_timestamp() resolve to the emulator clock's (schema emulator, ahead of pg_catalog).
-  await admin.query(`ALTER DATABASE ${dbName} SET search_path = public, emulator, pg_catalog`);
+  if (opts.clock) await admin.query(`ALTER DATABASE ${dbName} SET search_path = public, emulator, pg_catalog`);
   await admin.end();
   const dbUrl = new URL(opts.postgresUrl);
   dbUrl.pathname = `/${dbName}`;
   const databaseUrl = dbUrl.toString();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, options: '-c TimeZone=UTC' });
   pool.on('error', () => undefined);
-  const clock = opts.clock ?? new EmulatorClock();
-  await pool.query(EMULATOR_CLOCK_SQL);
-  await pool.query('UPDATE emulator.clock SET offset_ms = $1', [clock.offset]);
-  clock.onAdvance(async (offsetMs) => {
-    await pool.query('UPDATE emulator.clock SET offset_ms = $1', [offsetMs]);
-  });
+  const clock = opts.clock;
+  if (clock) {
+    await pool.query(EMULATOR_CLOCK_SQL);
+    await pool.query('UPDATE emulator.clock SET offset_ms = $1', [clock.offset]);
+    clock.onAdvance(async (offsetMs) => {
+      await pool.query('UPDATE emulator.clock SET offset_ms = $1', [offsetMs]);
+    });
+  }
   await pool.query(opts.schemaSql ?? readFileSync(CONTACTS_SQL_PATH, 'utf8'));
   await pool.query(webhookSetupSql([...(await loadTables(pool)).keys()]));
   const tables = await loadTables(pool);
@@ -317,7 +324,7 @@ export async function startSupabaseEmulator(opts: SupabaseEmulatorOptions) {
     injectFault(f: SupabaseFault) {
       faults.add(f);
     },
-    /** Move it forward (`await emu.clock.advance(ms)`) to make the next change later than the last. */
+    /** The clock it was given, if any: `await clock.advance(ms)` makes the next change later than the last. */
     clock,
     /** Direct SQL, as a user editing in the Supabase dashboard (fires triggers and webhooks). */
     sql: <R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = []) => pool.query<R>(text, params).then((r) => r.rows),
