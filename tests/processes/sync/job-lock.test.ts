@@ -13,7 +13,8 @@ import { getStep } from '../../../src/sync/run.store.js';
 import { spawnKith } from '../../support/cli.js';
 import { cleanupRedis, freshDb, redisUrl, type TestDb, uniquePrefix } from '../../support/test-env.js';
 
-const LOCK_MS = 3000;
+/** Bound: the lock expires at most LOCK_MS after the kill, the next check comes within LOCK_MS / 4; the rest is scheduling slack on a busy machine. */
+const LOCK_MS = 4000;
 const examples = resolve(import.meta.dirname, '../../../examples/kith.config.yaml');
 
 async function until<T>(what: string, withinMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
