@@ -63,10 +63,12 @@ async function recordDeadSteps(deps: HandlerDeps, queues: QueueCache, runId: str
   let changed = false;
   for (const s of candidates) {
     if (!UNFINISHED_STEP.has(s.status)) continue;
-    const job = await queues.get(s.queue).getJob(stepJobId(runId, s.step_id));
-    const state = job ? await job.getState() : 'unknown';
+    const queue = queues.get(s.queue);
+    const jobId = stepJobId(runId, s.step_id);
+    const state = await queue.getJobState(jobId);
     if (state !== 'failed' && state !== 'unknown') continue;
-    const reason = deadJobReason(job);
+    // Read after its state, so the job carries the reason it failed with.
+    const reason = deadJobReason(await queue.getJob(jobId));
     if (!(await deps.db.tx((q) => failUnfinishedStep(q, runId, s.step_id, reason)))) continue;
     log.warn({ runId, stepId: s.step_id, reason }, `step ${s.step_id} failed without recording its outcome: ${reason}`);
     changed = true;

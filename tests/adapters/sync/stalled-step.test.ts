@@ -9,7 +9,7 @@ import { PIPELINE_QUEUE, sourceQueue } from '../../../src/sync/pipeline-queues.j
 import { getRun, markStepStarted, type StepRow } from '../../../src/sync/run.store.js';
 import { syncHandlers } from '../../../src/workers/handlers/sync-steps.worker.js';
 import { startWorkerHost, type WorkerHost } from '../../../src/workers/worker-host.js';
-import { cleanupRedis, freshDb, redisUrl, type TestDb, testLog, uniquePrefix } from '../../support/test-env.js';
+import { cleanupRedis, type Engine, ENGINES, freshDb, redisUrl, type TestDb, testLog, uniquePrefix } from '../../support/test-env.js';
 
 const examples = resolve(import.meta.dirname, '../../../examples/kith.config.yaml');
 const STALLED_OUT = /^job stalled more than allowable limit: its worker process died twice while running it$/;
@@ -31,8 +31,8 @@ describe('a step whose worker died twice', () => {
     await cleanupRedis(prefix);
   });
 
-  async function startRun() {
-    t = await freshDb('sqlite');
+  async function startRun(engine: Engine = 'sqlite') {
+    t = await freshDb(engine);
     prefix = uniquePrefix();
     const config = loadKithConfig(examples);
     const sources = config.sources.filter((s) => ['vcard', 'mbox', 'ics'].includes(s.type));
@@ -92,8 +92,8 @@ describe('a step whose worker died twice', () => {
     }
   }
 
-  it('a collection step stalled out fails with its reason, its dependents run, the run ends partial', async () => {
-    const runId = await startRun();
+  it.each(ENGINES)('a collection step stalled out fails with its reason, its dependents run, the run ends partial (%s)', async (engine) => {
+    const runId = await startRun(engine);
     await dieHolding(sourceQueue('vcard'), runId, 'collect:vcard');
     await dieHolding(sourceQueue('vcard'), runId, 'collect:vcard');
 
