@@ -49,8 +49,9 @@ export const DEFAULT_LOCK_MS = 30_000;
  * first stalled check after its lock has expired and after the check before it saw the job: the
  * check runs every quarter of the lock (at least every second), so the job runs again within
  * about 1.25 × the lock, not twice the lock as with a check every lock period. A job that
- * stalls more than `maxStalledCount` times (1: its worker died twice) is failed by BullMQ
- * without running its handler; the sync's gate and root job record that as a failed step.
+ * stalls more than `maxStalledCount` times (1: its worker died twice) is failed by the next
+ * worker that takes it, without running its handler; the sync's gate and root job record that
+ * as a failed step.
  */
 export function lockOptions(queue: string, lockDurationMs?: number): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
   const lockDuration = lockDurationMs ?? QUEUES.find((q) => q.name === queue)?.lockDurationMs ?? DEFAULT_LOCK_MS;

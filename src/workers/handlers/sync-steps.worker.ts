@@ -53,9 +53,9 @@ export function deadJobReason(job: Job | undefined): string {
 
 /**
  * A step still unfinished in the database whose job has failed or is gone never records its own
- * outcome: BullMQ fails a job that stalled more than `maxStalledCount` times (its worker died
- * each time) inside a Lua script, and the worker that next takes it fails it without running the
- * handler. Wherever a step's state is judged, such a step is recorded as failed with the job's
+ * outcome: BullMQ's stalled-job script marks a job that stalled more than `maxStalledCount`
+ * times (its worker died each time) for failure and puts it back on its queue, and the worker
+ * that next takes it fails it without running the handler. Wherever a step's state is judged, such a step is recorded as failed with the job's
  * reason, and the steps gated on it are woken, so the run follows the step's failure policy
  * instead of waiting for it. Returns whether any step changed.
  */
