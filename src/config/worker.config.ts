@@ -5,7 +5,7 @@ export const workerSchema = z.object({
   KITH_WORKER_QUEUES: z.string().optional(),
   KITH_WORKER_CONCURRENCY: wholeNumber(1, 1000).optional(),
   KITH_SHUTDOWN_GRACE_MS: wholeNumber(0, 3_600_000).default(10_000),
-  /** How long a job's lock lives without renewal: a killed worker's jobs return to the queue after this. */
+  /** How long a job's lock lives without renewal: a killed worker's jobs run again within about 1.25 × this. */
   KITH_JOB_LOCK_MS: wholeNumber(1000, 600_000).optional(),
   /**
    * V8 old-space limit of the worker processes `kith sync` spawns. Without it V8

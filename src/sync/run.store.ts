@@ -100,6 +100,24 @@ export async function markStepFinished(
   if (final) await logFinishedSteps(q, runId, stepId, out.counts);
 }
 
+/** Steps whose outcome is not recorded yet: their job may still run, or may have died unrecorded. */
+export const UNFINISHED_STEP: ReadonlySet<StepStatus> = new Set(['pending', 'running', 'retrying']);
+
+/**
+ * Record as failed a step whose job ended without its handler recording an outcome (BullMQ
+ * failed it after its worker died too often, or the job is gone). Only a step still unfinished
+ * is changed, so an outcome its handler recorded in the meantime stands. True when it changed.
+ */
+export async function failUnfinishedStep(q: Queryable, runId: string, stepId: string, error: string): Promise<boolean> {
+  const changed = await q.run(
+    `UPDATE sync_run_steps SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ? AND step_id = ? AND status IN ('pending', 'running', 'retrying')`,
+    [Date.now(), error, runId, stepId],
+  );
+  if (!changed.changes) return false;
+  await logFinishedSteps(q, runId, stepId);
+  return true;
+}
+
 /**
  * May this step run? `ready` when every dependency succeeded (or failed under a `continue`
  * policy); `blocked` when one failed under `fail-run` or was skipped; else `waiting`.

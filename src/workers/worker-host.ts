@@ -18,7 +18,7 @@ export interface WorkerHostOptions {
   log: Logger;
   /** Override queue specs' concurrency lookups (tests use ad-hoc queues). */
   concurrencyFor?: (queue: string) => number;
-  /** Job lock duration (and stalled-check interval): how soon a crashed process's jobs run again. */
+  /** Job lock duration for every queue served (default: the queue's own, else BullMQ's 30 s); a crashed process's jobs run again within about 1.25 × this. */
   lockDurationMs?: number;
 }
 
@@ -37,6 +37,25 @@ const SHUTDOWN = 'kith-shutdown';
 
 function formatZodPath(path: readonly PropertyKey[]): string {
   return path.length ? path.map(String).join('.') : '(root)';
+}
+
+/** BullMQ's default job lock, for queues that declare none. */
+export const DEFAULT_LOCK_MS = 30_000;
+
+/**
+ * A job's lock and how often its worker looks for stalled jobs. A step that holds the event loop
+ * in long synchronous database work cannot renew its lock: such queues declare a longer lock so
+ * a busy job is never mistaken for a stalled one. A killed worker's job is taken back by the
+ * first stalled check after its lock has expired and after the check before it saw the job: the
+ * check runs every quarter of the lock (at least every second), so the job runs again within
+ * about 1.25 × the lock, not twice the lock as with a check every lock period. A job that
+ * stalls more than `maxStalledCount` times (1: its worker died twice) is failed by the next
+ * worker that takes it, without running its handler; the sync's gate and root job record that
+ * as a failed step.
+ */
+export function lockOptions(queue: string, lockDurationMs?: number): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
+  const lockDuration = lockDurationMs ?? QUEUES.find((q) => q.name === queue)?.lockDurationMs ?? DEFAULT_LOCK_MS;
+  return { lockDuration, stalledInterval: Math.max(1000, Math.floor(lockDuration / 4)), maxStalledCount: 1 };
 }
 
 export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
@@ -96,11 +115,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
       }
     };
 
-    // A step that holds the event loop in long synchronous database work cannot renew its lock:
-    // such queues declare a longer lock so a busy job is never mistaken for a stalled one.
-    const lockMs = opts.lockDurationMs ?? QUEUES.find((q) => q.name === name)?.lockDurationMs;
-    const lock = lockMs ? { lockDuration: lockMs, stalledInterval: lockMs } : {};
-    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, ...lock });
+    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, ...lockOptions(name, opts.lockDurationMs) });
     const handle = handleOpened('BullMQ worker', `${opts.prefix}:${name}`);
     worker.once('closed', () => handleClosed(handle));
     worker.on('failed', (job, err) => {

@@ -56,6 +56,7 @@ export function startCommand(): Command {
             handlers: buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log, onClose: (f) => cleanups.push(f) }),
             queues: splitList(opts.queues) ?? workerConfig.queues,
             concurrency: workerConfig.concurrency,
+            lockDurationMs: workerConfig.lockDurationMs,
             log,
           });
         }

@@ -1,15 +1,26 @@
-import { DelayedError, Queue } from 'bullmq';
+import { DelayedError, type Job, Queue } from 'bullmq';
 import { stepJobId } from '../../flows/compile-flow.js';
 import { createRedis } from '../../redis/connection.js';
 import { z } from 'zod';
 import { FatalError, isKithError } from '../../errors.js';
 import { releaseRunLock } from '../../flows/start-run.js';
 import { PIPELINE_QUEUE } from '../../sync/pipeline-queues.js';
-import { dependencyState, finishRun, getRun, markStepFinished, markStepStarted, type RunDetails, type StepRow } from '../../sync/run.store.js';
+import {
+  dependencyState,
+  failUnfinishedStep,
+  finishRun,
+  getRun,
+  markStepFinished,
+  markStepStarted,
+  type RunDetails,
+  type StepRow,
+  UNFINISHED_STEP,
+} from '../../sync/run.store.js';
 import { runSummary } from '../../sync/run-summary.js';
 import { runStep, stepQueues } from '../../sync/steps/index.js';
 import { defineHandler, type JobHandler } from '../job-handler.js';
 import type { HandlerDeps } from '../handler-deps.js';
+import type { Logger } from '../../log/logger.js';
 
 const stepData = z.object({ runId: z.string().min(1), stepId: z.string().min(1) });
 /** Gated steps are woken by the step they wait for; polling is only the fallback. */
@@ -31,17 +42,60 @@ async function wakeGatedDependents(queues: QueueCache, runId: string, stepId: st
   }
 }
 
+/** Why a step's job ended without its handler recording an outcome, in words for `kith status`. */
+export function deadJobReason(job: Job | undefined): string {
+  if (!job) return 'its job is no longer on the queue: it ended without recording an outcome';
+  const reason = job.failedReason || 'its job failed without running';
+  if (!/stalled more than allowable limit/.test(reason)) return reason;
+  const times = job.stalledCounter === 2 ? 'twice' : `${job.stalledCounter} times`;
+  return `${reason}: its worker process died ${times} while running it`;
+}
+
+/**
+ * A step still unfinished in the database whose job has failed or is gone never records its own
+ * outcome: BullMQ's stalled-job script marks a job that stalled more than `maxStalledCount`
+ * times (its worker died each time) for failure and puts it back on its queue, and the worker
+ * that next takes it fails it without running the handler. Wherever a step's state is judged, such a step is recorded as failed with the job's
+ * reason, and the steps gated on it are woken, so the run follows the step's failure policy
+ * instead of waiting for it. Returns whether any step changed.
+ */
+async function recordDeadSteps(deps: HandlerDeps, queues: QueueCache, runId: string, steps: readonly StepRow[], candidates: readonly StepRow[], log: Logger): Promise<boolean> {
+  let changed = false;
+  for (const s of candidates) {
+    if (!UNFINISHED_STEP.has(s.status)) continue;
+    const queue = queues.get(s.queue);
+    const jobId = stepJobId(runId, s.step_id);
+    const state = await queue.getJobState(jobId);
+    if (state !== 'failed' && state !== 'unknown') continue;
+    // Read after its state, so the job carries the reason it failed with.
+    const reason = deadJobReason(await queue.getJob(jobId));
+    if (!(await deps.db.tx((q) => failUnfinishedStep(q, runId, s.step_id, reason)))) continue;
+    log.warn({ runId, stepId: s.step_id, reason }, `step ${s.step_id} failed without recording its outcome: ${reason}`);
+    changed = true;
+    await wakeGatedDependents(queues, runId, s.step_id, steps);
+  }
+  return changed;
+}
+
 /** One handler per step queue: gate on dependencies, record the step, run its declaration. */
 function stepHandler(queue: string, deps: HandlerDeps, queues: QueueCache) {
   return defineHandler({
     queue,
     schema: stepData,
     async handle({ runId, stepId }, { job, log, signal }) {
-      const r = await getRun(deps.db, runId);
-      const step = r?.steps.find((s) => s.step_id === stepId);
+      let r = await getRun(deps.db, runId);
+      let step = r?.steps.find((s) => s.step_id === stepId);
       if (!r || !step) throw new FatalError(`step ${stepId} of run ${runId} is not recorded in the database`);
       if (FINISHED.has(step.status)) return { status: step.status, redelivered: true }; // at-least-once: never run twice
-      const gate = dependencyState(step, r.steps);
+      let gate = dependencyState(step, r.steps);
+      if (gate === 'waiting') {
+        const waitedOn = new Set(JSON.parse(step.depends_on) as string[]);
+        if (await recordDeadSteps(deps, queues, runId, r.steps, r.steps.filter((s) => waitedOn.has(s.step_id)), log)) {
+          r = (await getRun(deps.db, runId))!;
+          step = r.steps.find((s) => s.step_id === stepId)!;
+          gate = dependencyState(step, r.steps);
+        }
+      }
       if (gate === 'blocked' || (gate === 'waiting' && Date.now() - job.timestamp > GATE_MAX_WAIT_MS)) {
         await markStepFinished(deps.db, runId, stepId, 'skipped', { error: gate === 'blocked' ? 'a step it depends on failed' : 'gave up waiting for its dependencies' });
         return { status: 'skipped' };
@@ -74,11 +128,14 @@ function stepHandler(queue: string, deps: HandlerDeps, queues: QueueCache) {
 }
 
 /** The run's root job: runs after every step; records the outcome and frees the run lock. */
-function runFinisher(deps: HandlerDeps) {
+function runFinisher(deps: HandlerDeps, queues: QueueCache) {
   return defineHandler({
     queue: PIPELINE_QUEUE.run,
     schema: z.object({ runId: z.string().min(1) }),
     async handle({ runId }, { log }) {
+      // Every step's job has ended by now: one still unfinished in the database died unrecorded.
+      const r = await getRun(deps.db, runId);
+      if (r) await recordDeadSteps(deps, queues, runId, r.steps, r.steps, log);
       const summary = await runSummary(deps.db);
       const status = await finishRun(deps.db, runId, summary);
       await releaseRunLock(deps.redisUrl, deps.prefix, runId);
@@ -114,5 +171,5 @@ class QueueCache {
 export function syncHandlers(deps: HandlerDeps): JobHandler[] {
   const queues = new QueueCache(deps);
   deps.onClose?.(() => queues.close());
-  return [runFinisher(deps), ...STEP_QUEUES.map((q) => stepHandler(q, deps, queues))];
+  return [runFinisher(deps, queues), ...STEP_QUEUES.map((q) => stepHandler(q, deps, queues))];
 }

@@ -1,10 +1,10 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FatalError, RateLimitedError, TemporaryError } from '../../../src/errors.js';
 import { createRedis } from '../../../src/redis/connection.js';
 import { defineHandler, type JobHandler } from '../../../src/workers/job-handler.js';
-import { startWorkerHost, type WorkerHost } from '../../../src/workers/worker-host.js';
+import { DEFAULT_LOCK_MS, lockOptions, startWorkerHost, type WorkerHost } from '../../../src/workers/worker-host.js';
 import { cleanupRedis, redisUrl, testLog, uniquePrefix } from '../../support/test-env.js';
 
 const QUEUE = 'test-jobs';
@@ -124,4 +124,52 @@ describe('worker host', () => {
     expect(await job.waitUntilFinished(events, 10_000)).toBe('run 2');
     expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
   });
+  it('checks for stalled jobs every quarter of the lock, at least every second', () => {
+    expect(lockOptions('test-jobs', 8000)).toEqual({ lockDuration: 8000, stalledInterval: 2000, maxStalledCount: 1 });
+    expect(lockOptions('test-jobs', 2000)).toMatchObject({ lockDuration: 2000, stalledInterval: 1000 });
+    expect(lockOptions('test-jobs')).toMatchObject({ lockDuration: DEFAULT_LOCK_MS, stalledInterval: DEFAULT_LOCK_MS / 4 });
+    expect(lockOptions('sync-link')).toMatchObject({ lockDuration: 10 * 60_000, stalledInterval: 150_000 }); // the queue's own lock
+  });
+
+  it("a dead worker's job runs again within about 1.25 × the lock, even when its lock expires just after a check", async () => {
+    const LOCK = 4000;
+    prefix = uniquePrefix();
+    const conn = createRedis(redisUrl(), { name: `kith:${prefix}:test` });
+    const queue = new Queue(QUEUE, { connection: conn, prefix });
+    closers.push(async () => {
+      await queue.close();
+      await conn.quit();
+    });
+    // A worker takes the job and dies at once: its lock, just set, expires LOCK ms later.
+    const doomedConn = createRedis(redisUrl(), { name: `kith:${prefix}:doomed` });
+    let took!: () => void;
+    const taken = new Promise<void>((r) => (took = r));
+    const doomed = new Worker(QUEUE, async () => {
+      took();
+      await new Promise(() => undefined);
+    }, { connection: doomedConn, prefix, lockDuration: LOCK, skipStalledCheck: true });
+    await queue.add('x', { n: 1 }, { attempts: 1 });
+    await taken;
+    await doomed.close(true);
+    doomedConn.disconnect();
+    const died = Date.now();
+    // The surviving worker's stalled check happens to run shortly before that lock expires:
+    // the worst phase, where a check every lock period takes the job back only one period later.
+    await new Promise((r) => setTimeout(r, LOCK - 600));
+    let ranAgain = 0;
+    const host = await startWorkerHost({
+      redisUrl: redisUrl(),
+      prefix,
+      handlers: [defineHandler({ queue: QUEUE, schema, handle: async () => (ranAgain = Date.now()) })],
+      concurrency: 1,
+      lockDurationMs: LOCK,
+      log: testLog,
+    });
+    closers.push(() => host.close(1000));
+    const deadline = died + 3 * LOCK;
+    while (!ranAgain && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(ranAgain).toBeGreaterThan(0);
+    expect(ranAgain - died).toBeGreaterThan(LOCK - 100); // not before its lock expired
+    expect(ranAgain - died).toBeLessThan(1.5 * LOCK);
+  }, 30_000);
 });
