@@ -4,6 +4,7 @@ import type { Db } from '../db/db.js';
 import { createHub, type Hub } from '../hub/hub-context.js';
 import type { HubSystems } from '../hub/ports/hub-systems.js';
 import { Alerter } from '../hub/services/alerts.service.js';
+import { RedisAlertState } from '../hub/stores/alert-state.store.js';
 import type { Logger } from '../log/logger.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
 import { buildHubSystems } from './hub-systems.js';
@@ -25,6 +26,10 @@ export async function openHub(o: OpenHubOptions): Promise<Hub> {
   const env = o.env ?? process.env;
   const config = loadHubConfig(env);
   const systems = o.systems ?? (await buildHubSystems(o.db, env));
-  const alerts = new Alerter(o.log.child({ component: 'contact-hub' }), config.alertWebhookUrl);
-  return createHub({ db: o.db, redisUrl: o.redisUrl, prefix: o.prefix, log: o.log, config, alerts, jobOptions: jobOptionsFor, systems, ownsSystems: !o.systems, clock: o.clock });
+  // The alerts' de-duplication state is shared by every process of the deployment, on the hub's own Redis connection.
+  const built: { hub?: Hub } = {};
+  const state = o.redisUrl ? new RedisAlertState(() => built.hub!.redis, o.prefix) : undefined;
+  const alerts = new Alerter(o.log.child({ component: 'contact-hub' }), config.alertWebhookUrl, { state, remindEveryMs: config.alertRemindEveryMs, clock: o.clock });
+  const hub = (built.hub = createHub({ db: o.db, redisUrl: o.redisUrl, prefix: o.prefix, log: o.log, config, alerts, jobOptions: jobOptionsFor, systems, ownsSystems: !o.systems, clock: o.clock }));
+  return hub;
 }

@@ -30,16 +30,19 @@ export const hubSchema = z.object({
     .string()
     .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// URL')
     .optional(),
+  /** An alert whose condition lasts is sent again (as a reminder with its count) this often; repeats in between are only counted. */
+  KITH_ALERT_REMIND_EVERY: duration(1000, 24 * 3_600_000).default(15 * 60_000),
 });
 
 export interface HubConfig {
   syncEveryMs: number;
   pageSize: number;
   alertWebhookUrl?: string;
+  alertRemindEveryMs: number;
 }
 
 export function loadHubConfig(env: Env = process.env): HubConfig {
   const c = parseEnv(hubSchema, env, ['KITH_ALERT_WEBHOOK_URL']);
-  return { syncEveryMs: c.KITH_CONTACTS_SYNC_EVERY, pageSize: c.KITH_CONTACTS_PAGE_SIZE, alertWebhookUrl: c.KITH_ALERT_WEBHOOK_URL };
+  return { syncEveryMs: c.KITH_CONTACTS_SYNC_EVERY, pageSize: c.KITH_CONTACTS_PAGE_SIZE, alertWebhookUrl: c.KITH_ALERT_WEBHOOK_URL, alertRemindEveryMs: c.KITH_ALERT_REMIND_EVERY };
 }
 

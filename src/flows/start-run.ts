@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { FlowProducer, Queue } from 'bullmq';
 import type { Db } from '../db/db.js';
 import { createRedis } from '../redis/connection.js';
+import { openFlowProducer, openQueue } from '../redis/queue-objects.js';
 import type { KithConfig } from '../sync/kith-config.js';
 import { createRun } from '../sync/run.store.js';
 import { compileFlow } from './compile-flow.js';
@@ -56,7 +56,7 @@ export async function startSyncRun(opts: StartRunOptions): Promise<StartedRun> {
       if (holder) await redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, runLockKey(opts.prefix), holder);
     }
     await createRun(opts.db, runId, opts.kind ?? 'daily', steps, { config: opts.config, full: Boolean(opts.full) });
-    const flow = new FlowProducer({ connection: redis, prefix: opts.prefix });
+    const flow = openFlowProducer({ connection: redis, prefix: opts.prefix });
     try {
       await flow.add(compileFlow(runId, steps));
     } finally {
@@ -72,7 +72,7 @@ async function runIsLive(opts: StartRunOptions, runId: string): Promise<boolean>
   const row = await opts.db.get<{ status: string }>('SELECT status FROM sync_runs WHERE id = ?', [runId]);
   if (row?.status !== 'running') return false;
   const conn = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:run-check` });
-  const q = new Queue(PIPELINE_QUEUE.run, { connection: conn, prefix: opts.prefix });
+  const q = openQueue(PIPELINE_QUEUE.run, { connection: conn, prefix: opts.prefix });
   try {
     const job = await q.getJob(runId);
     if (!job) return false;

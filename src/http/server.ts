@@ -1,10 +1,11 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log/logger.js';
 import { jobOptionsFor, type QueueSpec } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
+import { openQueue } from '../redis/queue-objects.js';
 import { registerBullBoard } from './routes/bull-board.route.js';
 import { type HealthExtras, registerHealthRoute } from './routes/health.route.js';
 import { type MetricsExtras, registerMetricsRoute } from './routes/metrics.route.js';
@@ -36,7 +37,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<HttpServ
   }) as unknown as FastifyInstance;
   const redis = createRedis(opts.redisUrl, { failFast: true, name: `kith:${opts.prefix}:http` });
   const blocking = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:http-queues` });
-  const queues = new Map(opts.queues.map((s) => [s.name, new Queue(s.name, { connection: blocking, prefix: opts.prefix, defaultJobOptions: jobOptionsFor(s.name) })]));
+  const queues = new Map(opts.queues.map((s) => [s.name, openQueue(s.name, { connection: blocking, prefix: opts.prefix, defaultJobOptions: jobOptionsFor(s.name) }, opts.log)]));
   const list = [...queues.values()];
   registerHealthRoute(app, { redis, db: opts.db, sections: opts.sections });
   registerMetricsRoute(app, { redis, prefix: opts.prefix, queues: list, metrics: opts.metrics });

@@ -1,8 +1,9 @@
-import { type DefaultJobOptions, FlowProducer, Queue } from 'bullmq';
+import type { DefaultJobOptions, FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log/logger.js';
 import { createRedis } from '../redis/connection.js';
+import { openFlowProducer, openQueue } from '../redis/queue-objects.js';
 import type { Alerts } from './ports/alerts.js';
 import type { HubConfig } from '../config/hub.config.js';
 import type { HubSystems } from './ports/hub-systems.js';
@@ -63,12 +64,12 @@ export function createHub(o: OpenHubOptions): Hub {
     prefix: o.prefix,
     systems,
     get flow() {
-      flow ??= new FlowProducer({ connection: needRedis(), prefix: o.prefix });
+      flow ??= openFlowProducer({ connection: needRedis(), prefix: o.prefix }, log);
       return flow;
     },
     queue(name: string) {
       let q = queues.get(name);
-      if (!q) queues.set(name, (q = new Queue(name, { connection: needRedis(), prefix: o.prefix })));
+      if (!q) queues.set(name, (q = openQueue(name, { connection: needRedis(), prefix: o.prefix }, log)));
       return q;
     },
     jobOptions: o.jobOptions,

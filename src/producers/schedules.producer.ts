@@ -1,4 +1,3 @@
-import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { cronProblem } from '../config/cron-pattern.js';
 import { type Env, parseEnv } from '../config/parse-env.js';
@@ -7,6 +6,7 @@ import { HUB_QUEUE } from '../hub/jobs/hub-queues.js';
 import { PIPELINE_QUEUE } from '../sync/pipeline-queues.js';
 import { jobOptionsFor } from '../queues/queue-registry.js';
 import { createRedis } from '../redis/connection.js';
+import { openQueue } from '../redis/queue-objects.js';
 
 /** A repeatable job declared as data; upserted at start-up, so restarts never duplicate it. */
 export interface ScheduleSpec {
@@ -39,7 +39,7 @@ export async function upsertSchedules(redisUrl: string, prefix: string, specs: r
   const conn = createRedis(redisUrl, { name: 'kith-schedules' });
   try {
     for (const s of specs) {
-      const q = new Queue(s.queue, { connection: conn, prefix });
+      const q = openQueue(s.queue, { connection: conn, prefix });
       await q.upsertJobScheduler(s.id, s.pattern ? { pattern: s.pattern } : { every: s.everyMs! }, {
         name: s.jobName,
         data: s.data,

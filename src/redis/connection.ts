@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { handleClosed, handleOpened } from '../support/open-handles.js';
+import { explainUnreachable, redisAddress } from './redis-errors.js';
 
 /**
  * Where a Redis URL points, as ioredis options: `redis://` and `rediss://` as ioredis reads them,
@@ -27,10 +28,11 @@ export function readsAsRedisTarget(url: string): boolean {
   }
 }
 
-/** An ioredis client for `url` (any form redisTarget reads) with extra options. */
+/** An ioredis client for `url` (any form redisTarget reads) with extra options; a command that cannot reach the server fails naming its address. */
 export function connectRedis(url: string, options: RedisOptions): Redis {
   const target = redisTarget(url);
   const r = typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
+  explainUnreachable(r, redisAddress(target));
   // 'end': closed for good (quit, disconnect, or no retry left); a reconnecting client is still open.
   const h = handleOpened('redis client', options.connectionName ?? '(unnamed)');
   r.once('end', () => handleClosed(h));

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { Queue } from 'bullmq';
 import { workerNodeFlags } from '../config/worker.config.js';
 import { createRedis } from '../redis/connection.js';
+import { openQueue } from '../redis/queue-objects.js';
 
 const KITH_BIN = resolve(import.meta.dirname, '../../bin/kith.mjs');
 
@@ -12,7 +12,7 @@ export async function queuesWithoutWorkers(redisUrl: string, prefix: string, nam
   try {
     const missing: string[] = [];
     for (const n of names) {
-      const q = new Queue(n, { connection: conn, prefix });
+      const q = openQueue(n, { connection: conn, prefix });
       if ((await q.getWorkersCount()) === 0) missing.push(n);
       await q.close();
     }

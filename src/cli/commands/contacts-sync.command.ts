@@ -1,4 +1,5 @@
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
+import { openQueue } from '../../redis/queue-objects.js';
 import { Command } from 'commander';
 import { openDbFromEnv } from '../../app/open-db-from-env.js';
 import { loadCoreConfig } from '../../config/core.config.js';
@@ -36,7 +37,7 @@ async function withHub<T>(needRedis: boolean, fn: (hub: Hub, db: Db) => Promise<
 }
 
 async function waitForJob(hub: Hub, queueName: string, id: string, timeoutMs: number): Promise<Job | undefined> {
-  const q = new Queue(queueName, { connection: hub.redis, prefix: hub.prefix });
+  const q = openQueue(queueName, { connection: hub.redis, prefix: hub.prefix }, hub.log);
   try {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {

@@ -2,18 +2,34 @@ export type AlertKind = 'sync_failure' | 'new_conflict' | 'drift' | 'propagation
 
 export interface Alert {
   kind: AlertKind;
-  /** What the alert is about (a system, a contact), for grouping repeats. */
+  /** What the alert is about (a system's push or sweep, a contact): repeats are grouped by kind + subject. */
   subject: string;
   message: string;
   details?: Record<string, unknown>;
 }
 
+/**
+ * What was sent: the first alert of a condition (`raised`), a `reminder` while it lasts, or its
+ * end (`recovered`). `repeats`: the occurrences it stands for — a reminder's since the last alert
+ * sent, a recovery's since the condition began.
+ */
+export interface SentAlert extends Alert {
+  state: 'raised' | 'reminder' | 'recovered';
+  repeats: number;
+  /** When the condition began (ms since the epoch). */
+  since: number;
+}
+
 /** Where the hub raises its alerts (src/hub/services/alerts.service.ts: the log and a webhook). */
 export interface Alerts {
-  /** Alerts raised by this process (tests, /health). */
-  readonly raised: Alert[];
-  /** Raise one; a transient one only from its repeated occurrence. Resolves to whether it was raised. Never throws. */
+  /** Alerts sent by this process, the latest 100 (tests, /health). */
+  readonly raised: SentAlert[];
+  /**
+   * One occurrence. The first of its kind + subject is sent (a transient one only from its
+   * repeated occurrence); repeats within the reminder interval are counted, not sent; the first
+   * after it is sent as a reminder carrying the count. Resolves to whether it was sent. Never throws.
+   */
   raise(a: Alert, opts?: { transient?: boolean }): Promise<boolean>;
-  /** A success clears the repeat count of transient failures for that subject. */
-  clear(kind: AlertKind, subject: string): void;
+  /** The condition has cleared (a success): a "recovered" alert when one was sent for it, and the count starts again. Never throws. */
+  clear(kind: AlertKind, subject: string): Promise<void>;
 }

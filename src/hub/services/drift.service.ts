@@ -62,7 +62,7 @@ export async function measureDrift(hub: Hub, opts: { sampleSize?: number; store?
     for (const d of report) {
       if (d.driftPct > DRIFT_ALERT_PCT) {
         await hub.alerts.raise({ kind: 'drift', subject: d.system, message: `${d.system}: ${d.driftPct} % of contacts differ from canonical (${d.differing} of ${d.expected})`, details: { driftPct: d.driftPct } });
-      }
+      } else await hub.alerts.clear('drift', d.system);
     }
   }
   return report;

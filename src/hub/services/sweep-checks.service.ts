@@ -9,7 +9,7 @@ import { PROPAGATION_LAG_ALERT_MS } from './hub-status.service.js';
 /** The sweep measures drift (a full read of every system) at most this often. */
 const DRIFT_EVERY_MS = 3_600_000;
 
-/** After each sweep: changes older than 5 minutes not yet propagated (an alert per target), and drift (hourly). */
+/** After each sweep: changes older than 5 minutes not yet propagated (an alert per target, cleared once none is left), and drift (hourly). */
 export async function checkAlerts(h: Hub): Promise<void> {
   const lagging = await listPending(h.db, { now: h.clock(), olderThanMs: PROPAGATION_LAG_ALERT_MS, limit: 100 });
   for (const target of new Set(lagging.map((p) => p.target))) {
@@ -21,6 +21,7 @@ export async function checkAlerts(h: Hub): Promise<void> {
       details: { oldest: rows[0]!.contactId, lastError: rows[0]!.lastError },
     });
   }
+  for (const target of h.systems.targets.keys()) if (!lagging.some((p) => p.target === target)) await h.alerts.clear('propagation_lag', target);
   const first = [...h.systems.targets.keys()][0];
   const last = first ? await readSyncState(h.db, driftStateKey(first)) : undefined;
   if (first && h.clock() - Number(last?.last_success_at ?? 0) >= DRIFT_EVERY_MS) await measureDrift(h, { sampleSize: 0 });

@@ -60,7 +60,7 @@ async function guarded(hub: Hub, s: SystemSweep, dryRun: boolean, body: () => Pr
     await body();
     if (!dryRun) {
       await recordSuccess(hub.db, sweepStateKey(s.system), s.read);
-      hub.alerts.clear('sync_failure', `sweep:${s.system}`);
+      await hub.alerts.clear('sync_failure', `sweep:${s.system}`);
     }
   } catch (err) {
     s.error = (err as Error).message;

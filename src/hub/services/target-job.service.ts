@@ -14,14 +14,14 @@ export interface TargetJob {
 
 /**
  * One attempt of a target's job: the push, then its bookkeeping. A success clears the target's
- * failure alert. A failure is recorded on each contact's outbox row (`kith contacts show`), raised
+ * failure alert (a "recovered" alert when one was sent). A failure is recorded on each contact's outbox row (`kith contacts show`), raised
  * as an alert — transient ones only after repeats (alerts.ts), at once when it is final (a fatal
  * error, or the job's last attempt) — and rethrown for BullMQ to retry.
  */
 export async function runTargetJob(h: Hub, target: TargetSystem, job: TargetJob, attempt: { jobId?: string; last: boolean }): Promise<PushResult | Record<string, unknown>> {
   try {
     const r = await pushToTarget(h, target, job.items, { guard: job.guard });
-    h.alerts.clear('sync_failure', `push:${target}`);
+    await h.alerts.clear('sync_failure', `push:${target}`);
     return job.summary ? { ...job.summary, ...r, finishedAt: Date.now() } : r;
   } catch (err) {
     const message = (err as Error).message;

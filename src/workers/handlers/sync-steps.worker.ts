@@ -1,6 +1,7 @@
-import { DelayedError, type Job, Queue } from 'bullmq';
+import { DelayedError, type Job, type Queue } from 'bullmq';
 import { stepJobId } from '../../flows/compile-flow.js';
 import { createRedis } from '../../redis/connection.js';
+import { openQueue } from '../../redis/queue-objects.js';
 import { z } from 'zod';
 import { FatalError, isKithError } from '../../errors.js';
 import { releaseRunLock } from '../../flows/start-run.js';
@@ -157,7 +158,7 @@ class QueueCache {
     let q = this.queues.get(name);
     if (!q) {
       this.conn ??= createRedis(this.deps.redisUrl, { name: `kith:${this.deps.prefix}:step-gates` });
-      q = new Queue(name, { connection: this.conn, prefix: this.deps.prefix });
+      q = openQueue(name, { connection: this.conn, prefix: this.deps.prefix }, this.deps.log);
       this.queues.set(name, q);
     }
     return q;
