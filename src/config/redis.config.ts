@@ -1,13 +1,17 @@
 import { z } from 'zod';
-import { readsAsRedisTarget } from '../redis/connection.js';
+import { isClusterUrl, readsAsRedisTarget } from '../redis/connection.js';
 import { type Env, parseEnv } from './parse-env.js';
 
 export const redisSchema = z.object({
   REDIS_URL: z
     .string()
-    .refine((v) => /^(rediss?:\/\/|unix:\/\/\/)/.test(v), 'must start with redis://, rediss:// or unix:/// (a Unix socket path)')
-    .refine((v) => URL.canParse(v), 'is not a valid URL')
+    .refine(
+      (v) => /^(rediss?:\/\/|rediss?-cluster:\/\/|unix:\/\/\/)/.test(v),
+      'must start with redis://, rediss://, unix:/// (a Unix socket path), or redis-cluster:// or rediss-cluster:// (Redis Cluster nodes)',
+    )
+    .refine((v) => isClusterUrl(v) || URL.canParse(v), 'is not a valid URL')
     .refine((v) => !v.startsWith('unix:') || readsAsRedisTarget(v), 'a Unix socket URL is unix:///path/to/redis.sock, optionally with ?db=N')
+    .refine((v) => !isClusterUrl(v) || readsAsRedisTarget(v), 'a cluster URL is redis-cluster://[:password@]host1:port1,host2:port2,… (rediss-cluster:// for TLS)')
     .optional(),
   KITH_QUEUE_PREFIX: z
     .string()
@@ -16,9 +20,16 @@ export const redisSchema = z.object({
 });
 
 export interface RedisConfig {
-  /** Unset: Kith starts and supervises its own redis-server under KITH_DATA_DIR/redis. */
+  /**
+   * Unset: Kith starts and supervises its own redis-server under KITH_DATA_DIR/redis (never a
+   * cluster). `redis-cluster://h1:p1,h2:p2`: a Redis Cluster, reached through its seed nodes.
+   */
   url?: string;
-  /** BullMQ key prefix; a hash tag keeps every queue of one deployment in one cluster slot. */
+  /**
+   * BullMQ key prefix, and the prefix of every key Kith keeps itself (contact locks, echo
+   * intents, replay markers, the run lock, job metrics): a hash tag keeps them all in one
+   * cluster slot, so no script, MULTI or pipeline spans two slots.
+   */
   prefix: string;
 }
 

@@ -1,6 +1,57 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { handleClosed, handleOpened } from '../support/open-handles.js';
+
+/** A connection Kith uses: one server, or a Redis Cluster (`redis-cluster://` URLs). */
+export type RedisClient = Redis | Cluster;
+
+/** The nodes and credentials a `redis-cluster://` or `rediss-cluster://` URL names. */
+export interface ClusterTarget {
+  nodes: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+const CLUSTER_SCHEME = /^(rediss?)-cluster:\/\//;
+
+/** Whether `url` names Redis Cluster nodes rather than one server. */
+export const isClusterUrl = (url: string): boolean => CLUSTER_SCHEME.test(url);
+
+/**
+ * `redis-cluster://[[user]:password@]host1:port1,host2:port2,…` (`rediss-cluster://` for TLS):
+ * the seed nodes of a Redis Cluster; the client learns the others from them. A node without a
+ * port is on 6379. The password is percent-decoded, as in a `redis://` URL.
+ */
+export function clusterTarget(url: string): ClusterTarget {
+  const scheme = CLUSTER_SCHEME.exec(url);
+  if (!scheme) throw new Error(`Redis URL ${redactUrl(url)}: a cluster URL starts with redis-cluster:// or rediss-cluster://`);
+  let rest = url.slice(scheme[0].length).replace(/\/$/, '');
+  let username: string | undefined;
+  let password: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    const auth = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+    const colon = auth.indexOf(':');
+    const user = decodeURIComponent(colon >= 0 ? auth.slice(0, colon) : auth);
+    if (colon >= 0) password = decodeURIComponent(auth.slice(colon + 1));
+    if (user) username = user;
+  }
+  if (/[/?#]/.test(rest)) throw new Error(`Redis URL ${redactUrl(url)}: a cluster URL names nodes only (host:port,host:port), no path, database or query`);
+  const nodes = rest.split(',').map((n) => {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d+))?$/.exec(n.trim());
+    const port = m?.[2] === undefined ? 6379 : Number(m[2]);
+    if (!m || port < 1 || port > 65535) throw new Error(`Redis URL ${redactUrl(url)}: '${n}' is not host:port`);
+    return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+  });
+  return { nodes, ...(username ? { username } : {}), ...(password !== undefined ? { password } : {}), tls: scheme[1] === 'rediss' };
+}
+
+/** `url` with its password replaced by `***`, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z-]+:\/\/[^:@/]*:)[^@]*@/i, '$1***@');
+}
 
 /**
  * Where a Redis URL points, as ioredis options: `redis://` and `rediss://` as ioredis reads them,
@@ -8,6 +59,7 @@ import { handleClosed, handleOpened } from '../support/open-handles.js';
  * server's default: a round trip costs about a fifth less CPU than over loopback TCP).
  */
 export function redisTarget(url: string): string | RedisOptions {
+  if (isClusterUrl(url)) throw new Error(`Redis URL ${redactUrl(url)} names a cluster: connect with createRedis`);
   if (!url.startsWith('unix:')) return url;
   const u = new URL(url);
   const path = decodeURIComponent(u.pathname);
@@ -17,22 +69,21 @@ export function redisTarget(url: string): string | RedisOptions {
   return { path, ...(db !== null ? { db: Number(db) } : {}) };
 }
 
-/** Whether redisTarget accepts `url` (configuration checks it before anything connects). */
+/** Whether redisTarget (or clusterTarget, for a cluster URL) accepts `url` (configuration checks it before anything connects). */
 export function readsAsRedisTarget(url: string): boolean {
   try {
-    redisTarget(url);
+    if (isClusterUrl(url)) clusterTarget(url);
+    else redisTarget(url);
     return true;
   } catch {
     return false;
   }
 }
 
-/** An ioredis client for `url` (any form redisTarget reads) with extra options. */
-export function connectRedis(url: string, options: RedisOptions): Redis {
-  const target = redisTarget(url);
-  const r = typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target });
+/** Records the client as an open handle until it is closed for good. */
+function tracked<C extends RedisClient>(r: C, name: string | undefined): C {
   // 'end': closed for good (quit, disconnect, or no retry left); a reconnecting client is still open.
-  const h = handleOpened('redis client', options.connectionName ?? '(unnamed)');
+  const h = handleOpened('redis client', name ?? '(unnamed)');
   r.once('end', () => handleClosed(h));
   // Disconnected while waiting to reconnect, a client has no socket left to emit 'end': it is closed now.
   const disconnect = r.disconnect.bind(r);
@@ -44,26 +95,54 @@ export function connectRedis(url: string, options: RedisOptions): Redis {
   return r;
 }
 
+/** An ioredis client for one server at `url` (any form redisTarget reads) with extra options. */
+export function connectRedis(url: string, options: RedisOptions): Redis {
+  const target = redisTarget(url);
+  return tracked(typeof target === 'string' ? new Redis(target, options) : new Redis({ ...options, ...target }), options.connectionName);
+}
+
 /**
- * A connection for BullMQ. Workers and QueueEvents block, so retries per request must be
- * unlimited (`maxRetriesPerRequest: null`); producers use `failFast` to surface an outage.
+ * An ioredis Cluster client for the nodes a cluster URL names; `options` apply to each node's
+ * connection. During a failover a command is retried every 300 ms, up to 40 times (12 s): long
+ * enough for a replica to be promoted with a `cluster-node-timeout` of a few seconds.
  */
-export function createRedis(url: string, opts: { failFast?: boolean; name?: string } = {}): Redis {
-  const options: RedisOptions = {
-    maxRetriesPerRequest: opts.failFast ? 1 : null,
-    connectionName: opts.name,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  };
-  const r = connectRedis(url, options);
+export function connectCluster(url: string, options: RedisOptions, clusterOptions: ClusterOptions = {}): Cluster {
+  const t = clusterTarget(url);
+  const c = new Cluster(t.nodes, {
+    retryDelayOnFailover: 300,
+    retryDelayOnClusterDown: 300,
+    retryDelayOnTryAgain: 300,
+    maxRedirections: 40,
+    ...clusterOptions,
+    redisOptions: {
+      ...options,
+      ...(t.username ? { username: t.username } : {}),
+      ...(t.password !== undefined ? { password: t.password } : {}),
+      ...(t.tls ? { tls: {} } : {}),
+    },
+  });
+  return tracked(c, options.connectionName);
+}
+
+/**
+ * A connection for BullMQ and Kith's own keys: a Cluster client for a cluster URL, else one
+ * server's. Workers and QueueEvents block, so retries per request must be unlimited
+ * (`maxRetriesPerRequest: null`); producers use `failFast` to surface an outage.
+ */
+export function createRedis(url: string, opts: { failFast?: boolean; name?: string } = {}): RedisClient {
+  const retryStrategy = (times: number) => Math.min(times * 200, 2000);
+  const options: RedisOptions = { maxRetriesPerRequest: opts.failFast ? 1 : null, connectionName: opts.name };
+  const r = isClusterUrl(url) ? connectCluster(url, options, { clusterRetryStrategy: retryStrategy }) : connectRedis(url, { ...options, retryStrategy });
   r.on('error', () => undefined); // reported through health checks and failing calls, not as crashes
   return r;
 }
 
 /**
  * BullMQ needs `noeviction`: with any other policy Redis may silently delete queue keys under
- * memory pressure. Managed services may forbid CONFIG; then we cannot tell and say so.
+ * memory pressure. Managed services may forbid CONFIG; then we cannot tell and say so. On a
+ * cluster this reads the node the command reaches (every node should be configured alike).
  */
-export async function checkEvictionPolicy(redis: Redis, log: Logger): Promise<string | undefined> {
+export async function checkEvictionPolicy(redis: RedisClient, log: Logger): Promise<string | undefined> {
   try {
     const res = (await redis.config('GET', 'maxmemory-policy')) as string[];
     const policy = res[1];
