@@ -12,6 +12,7 @@ const run = promisify(execFile);
 export interface ClusterNode {
   port: number;
   child: ChildProcess;
+  args: string[];
 }
 
 export interface RedisClusterHandle {
@@ -24,6 +25,8 @@ export interface RedisClusterHandle {
   command(port: number, ...args: (string | number)[]): Promise<unknown>;
   /** SIGKILL one node. */
   kill(port: number): Promise<void>;
+  /** Start a killed node again on its directory: it rejoins, as a replica of whoever took over its slots, once its link to that master is up. */
+  restart(port: number, timeoutMs?: number): Promise<void>;
   /** Resolves when every live node reports `cluster_state:ok` and every slot has a live master. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -84,6 +87,11 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
     );
     rmSync(dir, { recursive: true, force: true });
   };
+  const replicating = (p: number, timeoutMs: number) =>
+    poll(`node ${p} replication`, timeoutMs, async () => {
+      const info = String(await command(p, 'INFO', 'replication'));
+      return info.includes('role:master') ? /connected_slaves:1/.test(info) : info.includes('master_link_status:up');
+    });
   const live = () => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
   const waitHealthy = async (timeoutMs = 20_000) => {
     await poll('cluster_state:ok on every live node', timeoutMs, async () => {
@@ -109,7 +117,7 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
       mkdirSync(nodeDir);
       const args = ['--port', p, '--cluster-port', bus, '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', o.nodeTimeoutMs ?? 2000, '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', nodeDir, '--save', '', '--protected-mode', 'no', '--maxmemory-policy', 'noeviction'];
       const child = spawn('redis-server', args.map(String), { stdio: 'ignore' });
-      nodes.push({ port: p, child });
+      nodes.push({ port: p, child, args: args.map(String) });
     }
     const deadline = Date.now() + startTimeout;
     const left = () => Math.max(1000, deadline - Date.now());
@@ -117,12 +125,7 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
     await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: left() });
     await waitHealthy(left());
     // Failover needs each replica in sync with its master.
-    for (const n of nodes) {
-      await poll(`node ${n.port} replication`, left(), async () => {
-        const info = String(await command(n.port, 'INFO', 'replication'));
-        return info.includes('role:master') ? /connected_slaves:1/.test(info) : info.includes('master_link_status:up');
-      });
-    }
+    for (const n of nodes) await replicating(n.port, left());
   } catch (err) {
     await stop();
     throw err;
@@ -146,6 +149,14 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
       const exited = once(n.child, 'exit');
       n.child.kill('SIGKILL');
       await exited;
+    },
+    async restart(p, timeoutMs = 20_000) {
+      const n = nodes.find((x) => x.port === p);
+      if (!n) throw new Error(`no node on port ${p}`);
+      if (n.child.exitCode === null && n.child.signalCode === null) throw new Error(`node ${p} is running`);
+      n.child = spawn('redis-server', n.args, { stdio: 'ignore' });
+      await replicating(p, timeoutMs);
+      await waitHealthy(timeoutMs);
     },
     waitHealthy,
     stop,
