@@ -7,7 +7,7 @@ export const redisSchema = z.object({
     .string()
     .refine(
       (v) => /^(rediss?:\/\/|rediss?-cluster:\/\/|unix:\/\/\/)/.test(v),
-      'must start with redis://, rediss://, unix:/// (a Unix socket path), or redis-cluster:// or rediss-cluster:// (Redis Cluster nodes)',
+      'must start with redis://, rediss:// or unix:/// (a Unix socket path), or name Redis Cluster nodes with redis-cluster:// or rediss-cluster://',
     )
     .refine((v) => isClusterUrl(v) || URL.canParse(v), 'is not a valid URL')
     .refine((v) => !v.startsWith('unix:') || readsAsRedisTarget(v), 'a Unix socket URL is unix:///path/to/redis.sock, optionally with ?db=N')

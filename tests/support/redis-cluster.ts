@@ -23,6 +23,8 @@ export interface RedisClusterHandle {
   masterFor(key: string): Promise<number>;
   /** One command on one node, over its own short-lived connection. */
   command(port: number, ...args: (string | number)[]): Promise<unknown>;
+  /** Every key on every live master. */
+  allKeys(): Promise<string[]>;
   /** SIGKILL one node. */
   kill(port: number): Promise<void>;
   /** Start a killed node again on its directory: it rejoins, as a replica of whoever took over its slots, once its link to that master is up. */
@@ -142,6 +144,19 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
         if (range) return Number(range[2][1]);
       }
       throw new Error(`no live node knows slot ${slot}`);
+    },
+    async allKeys() {
+      const keys: string[] = [];
+      for (const n of live()) {
+        if (!String(await command(n.port, 'INFO', 'replication')).includes('role:master')) continue;
+        let cursor = '0';
+        do {
+          const [next, batch] = (await command(n.port, 'SCAN', cursor, 'COUNT', 1000)) as [string, string[]];
+          keys.push(...batch);
+          cursor = next;
+        } while (cursor !== '0');
+      }
+      return keys;
     },
     async kill(p) {
       const n = nodes.find((x) => x.port === p);

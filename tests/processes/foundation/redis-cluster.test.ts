@@ -2,6 +2,9 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/config/config-error.js';
+import { loadRedisConfig } from '../../../src/config/redis.config.js';
+import { clusterTarget, isClusterUrl } from '../../../src/redis/connection.js';
 import { runKith } from '../../support/cli.js';
 import { type HubEnv, spawnWorker, startHubEnv, until } from '../../support/hub/hub-kit.js';
 import { type RedisClusterHandle, startRedisCluster } from '../../support/redis-cluster.js';
@@ -17,6 +20,34 @@ interface Report {
   steps: { id: string; status: string }[];
 }
 
+describe('REDIS_URL naming Redis Cluster nodes', () => {
+  it('reads the seed nodes, the credentials and TLS from redis-cluster:// and rediss-cluster:// URLs', () => {
+    expect(clusterTarget('redis-cluster://10.0.0.1:7000,10.0.0.2:7001,redis-c:7002')).toEqual({
+      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: 'redis-c', port: 7002 }],
+      tls: false,
+    });
+    expect(clusterTarget('rediss-cluster://:p%40ss@h1:7000,[::1]:7001,h3')).toEqual({
+      nodes: [{ host: 'h1', port: 7000 }, { host: '::1', port: 7001 }, { host: 'h3', port: 6379 }],
+      password: 'p@ss',
+      tls: true,
+    });
+    expect(clusterTarget('redis-cluster://kith:secret@h1:7000/')).toMatchObject({ username: 'kith', password: 'secret' });
+    expect(isClusterUrl('redis://h1:7000')).toBe(false);
+  });
+
+  it('configuration accepts a cluster URL and refuses a malformed one without showing it', () => {
+    expect(loadRedisConfig({ REDIS_URL: 'redis-cluster://:pw@h1:7000,h2:7001' })).toEqual({ url: 'redis-cluster://:pw@h1:7000,h2:7001', prefix: '{kith}' });
+    for (const bad of ['redis-cluster://h1:70000', 'redis-cluster://h1:7000/2', 'redis-cluster://h1:7000,,h2:7001', 'redis-cluster://:pw@']) {
+      expect(() => loadRedisConfig({ REDIS_URL: bad }), bad).toThrow(/^REDIS_URL: a cluster URL is redis-cluster:\/\/.*\(got a value that is not valid\)$/);
+    }
+  });
+
+  it('a queue prefix that is not a hash tag is refused: on a cluster its queues would span slots', () => {
+    expect(() => loadRedisConfig({ REDIS_URL: 'redis-cluster://h1:7000', KITH_QUEUE_PREFIX: 'kith' })).toThrow(ConfigError);
+    expect(() => loadRedisConfig({ REDIS_URL: 'redis-cluster://h1:7000', KITH_QUEUE_PREFIX: 'kith{a}' })).toThrow(/^KITH_QUEUE_PREFIX: must be a Redis Cluster hash tag/);
+  });
+});
+
 /**
  * Kith on a real Redis Cluster: three masters with one replica each on loopback ports,
  * `cluster-node-timeout` 2 s. REDIS_URL names the nodes (`redis-cluster://…`); every queue and
@@ -24,6 +55,7 @@ interface Report {
  */
 describe('Redis Cluster', () => {
   let cluster: RedisClusterHandle;
+  const syncPrefix = uniquePrefix();
   beforeAll(async () => {
     cluster = await startRedisCluster({ nodeTimeoutMs: 2000 });
   }, 40_000);
@@ -35,7 +67,7 @@ describe('Redis Cluster', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kith-cluster-sync-'));
     try {
       cpSync(join(root, 'examples'), join(dir, 'examples'), { recursive: true });
-      const env = { KITH_CONFIG: join(dir, 'examples/kith.config.yaml'), KITH_DATA_DIR: join(dir, 'data'), REDIS_URL: cluster.url, KITH_QUEUE_PREFIX: uniquePrefix() };
+      const env = { KITH_CONFIG: join(dir, 'examples/kith.config.yaml'), KITH_DATA_DIR: join(dir, 'data'), REDIS_URL: cluster.url, KITH_QUEUE_PREFIX: syncPrefix };
       const r = await runKith(['sync', '--json'], env, 120_000);
       expect(r.stderr).not.toMatch(/Error:|CROSSSLOT|at .*\.ts:\d+/);
       const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as Report;
@@ -69,6 +101,19 @@ describe('Redis Cluster', () => {
       expect((await h.hub.systems.canonical.get(id))?.job_title).toBe('Analyst');
       await h.settle();
     }, 40_000);
+
+    it("every key Kith wrote carries its prefix's hash tag, so all of them live in one slot", async () => {
+      // Job metrics reach Redis within a second of a job.
+      const keys = await until(async () => {
+        const all = await cluster.allKeys();
+        return all.some((k) => k.startsWith(`${h.prefix}:kith:job-metrics`)) && all;
+      }, 'job metrics to be written');
+      expect(keys.filter((k) => !k.startsWith(h.prefix) && !k.startsWith(syncPrefix))).toEqual([]);
+      expect(keys.some((k) => k.startsWith(`${h.prefix}:hub:echo:`))).toBe(true); // Kith's own keys, not only BullMQ's
+      const slot = async (k: string) => Number(await cluster.command(cluster.nodes[0]!.port, 'CLUSTER', 'KEYSLOT', k));
+      const slots = new Set(await Promise.all(keys.map(slot)));
+      expect(slots).toEqual(new Set([await slot(h.prefix), await slot(syncPrefix)]));
+    });
 
     it("a SIGKILLed master's replica takes over and every queued change is delivered", async () => {
       // Changes queue up while no worker serves them.
