@@ -132,9 +132,28 @@ export function connectCluster(url: string, options: RedisOptions, clusterOption
 export function createRedis(url: string, opts: { failFast?: boolean; name?: string } = {}): RedisClient {
   const retryStrategy = (times: number) => Math.min(times * 200, 2000);
   const options: RedisOptions = { maxRetriesPerRequest: opts.failFast ? 1 : null, connectionName: opts.name };
-  const r = isClusterUrl(url) ? connectCluster(url, options, { clusterRetryStrategy: retryStrategy }) : connectRedis(url, { ...options, retryStrategy });
+  const r = isClusterUrl(url) ? failFastCluster(connectCluster(url, options, { clusterRetryStrategy: retryStrategy }), Boolean(opts.failFast)) : connectRedis(url, { ...options, retryStrategy });
   r.on('error', () => undefined); // reported through health checks and failing calls, not as crashes
   return r;
+}
+
+/**
+ * A cluster client's commands wait in its offline queue while no node answers, whatever
+ * `maxRetriesPerRequest` says. A fail-fast one gives up connecting after 3 attempts (about a
+ * second) when it never reached the cluster, and once connected stops queueing: while the
+ * whole cluster is unreachable its commands fail at once. A failover keeps the client
+ * connected to the other nodes, so its commands are retried as usual (connectCluster).
+ */
+function failFastCluster(c: Cluster, failFast: boolean): Cluster {
+  if (!failFast) return c;
+  let connected = false;
+  const reconnect = c.options.clusterRetryStrategy;
+  c.options.clusterRetryStrategy = (times, reason) => (!connected && times > 3 ? null : (reconnect?.call(c, times, reason) ?? null));
+  c.once('ready', () => {
+    connected = true;
+    c.options.enableOfflineQueue = false;
+  });
+  return c;
 }
 
 /**

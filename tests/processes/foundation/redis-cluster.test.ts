@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { loadRedisConfig } from '../../../src/config/redis.config.js';
-import { clusterTarget, isClusterUrl } from '../../../src/redis/connection.js';
+import { clusterTarget, createRedis, isClusterUrl } from '../../../src/redis/connection.js';
+import { freePort } from '../../../src/redis/free-port.js';
 import { runKith } from '../../support/cli.js';
 import { type HubEnv, spawnWorker, startHubEnv, until } from '../../support/hub/hub-kit.js';
 import { type RedisClusterHandle, startRedisCluster } from '../../support/redis-cluster.js';
@@ -45,6 +46,17 @@ describe('REDIS_URL naming Redis Cluster nodes', () => {
   it('a queue prefix that is not a hash tag is refused: on a cluster its queues would span slots', () => {
     expect(() => loadRedisConfig({ REDIS_URL: 'redis-cluster://h1:7000', KITH_QUEUE_PREFIX: 'kith' })).toThrow(ConfigError);
     expect(() => loadRedisConfig({ REDIS_URL: 'redis-cluster://h1:7000', KITH_QUEUE_PREFIX: 'kith{a}' })).toThrow(/^KITH_QUEUE_PREFIX: must be a Redis Cluster hash tag/);
+  });
+
+  it('a fail-fast client (the start-up probe, the HTTP server) gives up on unreachable nodes within seconds instead of queueing forever', async () => {
+    const r = createRedis(`redis-cluster://127.0.0.1:${await freePort()},127.0.0.1:${await freePort()}`, { failFast: true });
+    const t = Date.now();
+    try {
+      await expect(r.ping()).rejects.toThrow(/None of startup nodes is available/);
+      expect(Date.now() - t).toBeLessThan(5000);
+    } finally {
+      r.disconnect();
+    }
   });
 });
 
