@@ -14,19 +14,17 @@ export interface ClusterTarget {
 }
 
 const CLUSTER_SCHEME = /^(rediss?)-cluster:\/\//;
+const SENTINEL_SCHEME = /^(rediss?)-sentinel:\/\//;
 
 /** Whether `url` names Redis Cluster nodes rather than one server. */
 export const isClusterUrl = (url: string): boolean => CLUSTER_SCHEME.test(url);
 
-/**
- * `redis-cluster://[[user]:password@]host1:port1,host2:port2,…` (`rediss-cluster://` for TLS):
- * the seed nodes of a Redis Cluster; the client learns the others from them. A node without a
- * port is on 6379. The password is percent-decoded, as in a `redis://` URL.
- */
-export function clusterTarget(url: string): ClusterTarget {
-  const scheme = CLUSTER_SCHEME.exec(url);
-  if (!scheme) throw new Error(`Redis URL ${redactUrl(url)}: a cluster URL starts with redis-cluster:// or rediss-cluster://`);
-  let rest = url.slice(scheme[0].length).replace(/\/$/, '');
+/** Whether `url` names Redis Sentinels watching a master. */
+export const isSentinelUrl = (url: string): boolean => SENTINEL_SCHEME.test(url);
+
+/** `[[user]:password@]host1:port1,host2:port2,…[/rest]`, the part after a node-list scheme. */
+function nodeList(url: string, schemeLength: number, defaultPort: number, allowPath: boolean): { nodes: { host: string; port: number }[]; username?: string; password?: string; path: string } {
+  let rest = url.slice(schemeLength);
   let username: string | undefined;
   let password: string | undefined;
   const at = rest.lastIndexOf('@');
@@ -38,14 +36,55 @@ export function clusterTarget(url: string): ClusterTarget {
     if (colon >= 0) password = decodeURIComponent(auth.slice(colon + 1));
     if (user) username = user;
   }
-  if (/[/?#]/.test(rest)) throw new Error(`Redis URL ${redactUrl(url)}: a cluster URL names nodes only (host:port,host:port), no path, database or query`);
+  const slash = rest.indexOf('/');
+  const path = slash >= 0 ? rest.slice(slash + 1) : '';
+  if (slash >= 0) rest = rest.slice(0, slash);
+  if (/[?#]/.test(rest) || (!allowPath && path)) throw new Error(`Redis URL ${redactUrl(url)}: a cluster URL names nodes only (host:port,host:port), no path, database or query`);
   const nodes = rest.split(',').map((n) => {
     const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d+))?$/.exec(n.trim());
-    const port = m?.[2] === undefined ? 6379 : Number(m[2]);
+    const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
     if (!m || port < 1 || port > 65535) throw new Error(`Redis URL ${redactUrl(url)}: '${n}' is not host:port`);
     return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
   });
-  return { nodes, ...(username ? { username } : {}), ...(password !== undefined ? { password } : {}), tls: scheme[1] === 'rediss' };
+  return { nodes, ...(username ? { username } : {}), ...(password !== undefined ? { password } : {}), path };
+}
+
+/**
+ * `redis-cluster://[[user]:password@]host1:port1,host2:port2,…` (`rediss-cluster://` for TLS):
+ * the seed nodes of a Redis Cluster; the client learns the others from them. A node without a
+ * port is on 6379. The password is percent-decoded, as in a `redis://` URL.
+ */
+export function clusterTarget(url: string): ClusterTarget {
+  const scheme = CLUSTER_SCHEME.exec(url);
+  if (!scheme) throw new Error(`Redis URL ${redactUrl(url)}: a cluster URL starts with redis-cluster:// or rediss-cluster://`);
+  const { path: _path, ...t } = nodeList(url.replace(/\/$/, ''), scheme[0].length, 6379, false);
+  return { ...t, tls: scheme[1] === 'rediss' };
+}
+
+/**
+ * `redis-sentinel://[[user]:password@]host1:26379,host2:26379/<master name>[?db=N]`
+ * (`rediss-sentinel://` for TLS to the data nodes): the Sentinels that watch a master; the
+ * client asks them where the master is, and again after a failover. The credentials are the
+ * master's (Sentinels without a password, as Redis ships them). A Sentinel without a port is on 26379.
+ */
+export function sentinelTarget(url: string): RedisOptions {
+  const scheme = SENTINEL_SCHEME.exec(url);
+  if (!scheme) throw new Error(`Redis URL ${redactUrl(url)}: a Sentinel URL starts with redis-sentinel:// or rediss-sentinel://`);
+  const q = url.indexOf('?');
+  const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
+  const t = nodeList(q >= 0 ? url.slice(0, q) : url, scheme[0].length, 26379, true);
+  const name = decodeURIComponent(t.path.replace(/\/$/, ''));
+  if (!name || name.includes('/')) throw new Error(`Redis URL ${redactUrl(url)}: name the master after the Sentinels, redis-sentinel://host:26379/mymaster`);
+  const db = query.get('db');
+  if (db !== null && !/^\d+$/.test(db)) throw new Error(`Redis URL ${redactUrl(url)}: db must be a number`);
+  return {
+    sentinels: t.nodes,
+    name,
+    ...(t.username ? { username: t.username } : {}),
+    ...(t.password !== undefined ? { password: t.password } : {}),
+    ...(scheme[1] === 'rediss' ? { tls: {} } : {}),
+    ...(db !== null ? { db: Number(db) } : {}),
+  };
 }
 
 /** `url` with its password replaced by `***`, for messages. */
@@ -55,11 +94,12 @@ export function redactUrl(url: string): string {
 
 /**
  * Where a Redis URL points, as ioredis options: `redis://` and `rediss://` as ioredis reads them,
- * and `unix:///path/to/redis.sock[?db=N]` for a server on this host's Unix socket (the embedded
+ * `redis-sentinel://…/<master>` (sentinelTarget) for a master found through Sentinels, and `unix:///path/to/redis.sock[?db=N]` for a server on this host's Unix socket (the embedded
  * server's default: a round trip costs about a fifth less CPU than over loopback TCP).
  */
 export function redisTarget(url: string): string | RedisOptions {
   if (isClusterUrl(url)) throw new Error(`Redis URL ${redactUrl(url)} names a cluster: connect with createRedis`);
+  if (isSentinelUrl(url)) return sentinelTarget(url);
   if (!url.startsWith('unix:')) return url;
   const u = new URL(url);
   const path = decodeURIComponent(u.pathname);
