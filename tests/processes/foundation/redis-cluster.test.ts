@@ -121,6 +121,7 @@ describe('Redis Cluster', () => {
         return all.some((k) => k.startsWith(`${h.prefix}:kith:job-metrics`)) && all;
       }, 'job metrics to be written');
       expect(keys.filter((k) => !k.startsWith(h.prefix) && !k.startsWith(syncPrefix))).toEqual([]);
+      expect(keys.some((k) => k.startsWith(`${syncPrefix}:kith:sync-run-lock`) || k.startsWith(`${syncPrefix}:sync-run:`))).toBe(true); // the sync run's
       expect(keys.some((k) => k.startsWith(`${h.prefix}:hub:echo:`))).toBe(true); // Kith's own keys, not only BullMQ's
       const slot = async (k: string) => Number(await cluster.command(cluster.nodes[0]!.port, 'CLUSTER', 'KEYSLOT', k));
       const slots = new Set(await Promise.all(keys.map(slot)));
