@@ -1,10 +1,9 @@
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log/logger.js';
 import { jobOptionsFor, type QueueSpec } from '../queues/queue-registry.js';
-import { createRedis } from '../redis/connection.js';
+import { createRedis, type RedisClient } from '../redis/connection.js';
 import { openQueue } from '../redis/queue-objects.js';
 import { registerBullBoard } from './routes/bull-board.route.js';
 import { type HealthExtras, registerHealthRoute } from './routes/health.route.js';
@@ -20,7 +19,7 @@ export interface HttpServerOptions extends HealthExtras, MetricsExtras {
   /** Largest accepted request body; webhooks answer 413 beyond it. */
   bodyLimit?: number;
   /** Further routes (webhook producers, …) registered by other areas. */
-  routes?: Array<(app: FastifyInstance, ctx: { redis: Redis; queues: ReadonlyMap<string, Queue> }) => Promise<void> | void>;
+  routes?: Array<(app: FastifyInstance, ctx: { redis: RedisClient; queues: ReadonlyMap<string, Queue> }) => Promise<void> | void>;
 }
 
 export interface HttpServer {

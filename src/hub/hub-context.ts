@@ -1,8 +1,7 @@
 import type { DefaultJobOptions, FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Db } from '../db/db.js';
 import type { Logger } from '../log/logger.js';
-import { createRedis } from '../redis/connection.js';
+import { createRedis, type RedisClient } from '../redis/connection.js';
 import { openFlowProducer, openQueue } from '../redis/queue-objects.js';
 import type { Alerts } from './ports/alerts.js';
 import type { HubConfig } from '../config/hub.config.js';
@@ -11,7 +10,7 @@ import type { HubSystems } from './ports/hub-systems.js';
 /** What the hub's services use in one process: built once, closed once. */
 export interface Hub {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   systems: HubSystems;
   flow: FlowProducer;
@@ -47,10 +46,10 @@ export interface OpenHubOptions {
 /** The hub over systems built elsewhere: Redis and the FlowProducer are opened on first use. */
 export function createHub(o: OpenHubOptions): Hub {
   const { config, systems } = o;
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let flow: FlowProducer | undefined;
   const queues = new Map<string, Queue>();
-  const needRedis = (): Redis => {
+  const needRedis = (): RedisClient => {
     if (!o.redisUrl) throw new Error('this contact hub operation needs Redis: set REDIS_URL');
     redis ??= createRedis(o.redisUrl, { name: `kith:${o.prefix}:hub` });
     return redis;

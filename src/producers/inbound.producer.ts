@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { EchoProbe } from '../hub/services/echo-check.service.js';
 import type { InboundChange } from '../hub/services/inbound.service.js';
+import type { RedisClient } from '../redis/connection.js';
 
 /** What every webhook producer is given: the shared Redis connection and the inbound queue. */
 export interface ProducerContext {
-  redis: Redis;
+  redis: RedisClient;
   inbound: Queue;
   /** The queues' prefix, under which the hub keeps the intents of its writes (src/hub/stores/echo-intents.store.ts). */
   queuePrefix: string;

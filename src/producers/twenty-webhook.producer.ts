@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { describeTwentyPayloadError, splitEventName, twentyWebhookPayload } from '../systems/twenty/webhook-payload.js';
 import { TWENTY_NONCE_HEADER, TWENTY_SIGNATURE_HEADER, TWENTY_TIMESTAMP_HEADER, verifyTwentyWebhook } from '../systems/twenty/webhook-signature.js';
 import { digest, type EchoFilter, echoOf, enqueueInbound, parseJson, type ProducerContext } from './inbound.producer.js';
+import type { RedisClient } from '../redis/connection.js';
 
 /** The keys that mark a delivery as seen: its signature and, when it has one, its nonce. */
 function replayKeys(keyPrefix: string, headers: FastifyRequest['headers']): string[] {
@@ -17,7 +17,7 @@ function replayKeys(keyPrefix: string, headers: FastifyRequest['headers']): stri
  * `alsoGet` when given. A delivery is fresh only when every key was claimed; a replay releases
  * the keys it claimed itself, so it leaves no trace.
  */
-async function claimDelivery(redis: Redis, keys: readonly string[], ttlMs: number, alsoGet?: string): Promise<{ fresh: boolean; got?: string | null }> {
+async function claimDelivery(redis: RedisClient, keys: readonly string[], ttlMs: number, alsoGet?: string): Promise<{ fresh: boolean; got?: string | null }> {
   const round = redis.pipeline();
   for (const k of keys) round.set(k, '1', 'PX', String(ttlMs), 'NX');
   if (alsoGet) round.get(alsoGet);

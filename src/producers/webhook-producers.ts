@@ -1,11 +1,11 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { HUB_QUEUE } from '../hub/jobs/hub-queues.js';
 import type { EchoFilter, ProducerContext } from './inbound.producer.js';
 import { registerSupabaseWebhook } from './supabase-webhook.producer.js';
 import { registerTwentyWebhook } from './twenty-webhook.producer.js';
 import type { WebhookSettings } from './webhook-settings.js';
+import type { RedisClient } from '../redis/connection.js';
 
 /**
  * The webhook producers, as a route plugin for the HTTP server: verify (constant time), validate
@@ -18,7 +18,7 @@ import type { WebhookSettings } from './webhook-settings.js';
  * its write — goes to the worker, which checks again.
  */
 export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: EchoFilter; twentyEcho?: EchoFilter } = {}) {
-  return async (app: FastifyInstance, server: { redis: Redis; queues: ReadonlyMap<string, Queue> }): Promise<void> => {
+  return async (app: FastifyInstance, server: { redis: RedisClient; queues: ReadonlyMap<string, Queue> }): Promise<void> => {
     await app.register(async (scope) => {
       const inbound = server.queues.get(HUB_QUEUE.inbound);
       if (!inbound) throw new Error(`queue ${HUB_QUEUE.inbound} is not declared`);

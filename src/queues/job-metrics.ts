@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
+
 
 /** Histogram buckets for job durations, in seconds. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] as const;
@@ -35,7 +36,7 @@ export class JobMetricsRecorder {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     everyMs = 1000,
   ) {
@@ -90,7 +91,7 @@ export interface QueueJobMetrics {
   count: number;
 }
 
-export async function readJobMetrics(redis: Redis, prefix: string): Promise<Map<string, QueueJobMetrics>> {
+export async function readJobMetrics(redis: RedisClient, prefix: string): Promise<Map<string, QueueJobMetrics>> {
   const raw = await redis.hgetall(metricsKey(prefix));
   const out = new Map<string, QueueJobMetrics>();
   for (const [field, value] of Object.entries(raw)) {

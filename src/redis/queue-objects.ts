@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { FlowProducer, Queue, type FlowProducerOptions, QueueEvents, type QueueEventsOptions, type QueueOptions } from 'bullmq';
-import type { Redis, RedisOptions } from 'ioredis';
+import { Cluster, type Redis, type RedisOptions } from 'ioredis';
 import { createLogger, type Logger } from '../log/logger.js';
 import { redisAddress } from './redis-errors.js';
 
@@ -20,6 +20,10 @@ const reported = new WeakSet<object>();
 let fallbackLog: Logger | undefined;
 
 function address(connection: unknown): string {
+  if (connection instanceof Cluster) {
+    const nodes = connection.nodes('all').map((n) => `${n.options.host ?? '127.0.0.1'}:${n.options.port ?? 6379}`);
+    return nodes.length ? `the cluster of ${nodes.join(',')}` : 'the Redis Cluster REDIS_URL names';
+  }
   if (connection && typeof connection === 'object' && 'options' in connection) return redisAddress((connection as Redis).options);
   if (connection && typeof connection === 'object') return redisAddress(connection as RedisOptions);
   return 'the configured Redis';

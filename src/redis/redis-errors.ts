@@ -3,7 +3,10 @@ import { TemporaryError } from '../errors.js';
 
 /** Where a connection points, for messages: `host:port` or the socket's path; never a user or password. */
 export function redisAddress(target: string | RedisOptions): string {
-  if (typeof target !== 'string') return target.path ?? `${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
+  if (typeof target !== 'string') {
+    if (target.sentinels?.length) return `the master '${target.name ?? ''}' of Sentinels ${target.sentinels.map((s) => `${s.host ?? '127.0.0.1'}:${s.port ?? 26379}`).join(',')}`;
+    return target.path ?? `${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
+  }
   try {
     const u = new URL(target);
     return `${u.hostname || '127.0.0.1'}:${u.port || 6379}`;

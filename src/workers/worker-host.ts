@@ -1,10 +1,9 @@
 import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { isKithError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { JobMetricsRecorder } from '../queues/job-metrics.js';
 import { QUEUES, queueSpec } from '../queues/queue-registry.js';
-import { createRedis } from '../redis/connection.js';
+import { createRedis, type RedisClient } from '../redis/connection.js';
 import { handleClosed, handleOpened } from '../support/open-handles.js';
 import type { JobHandler } from './job-handler.js';
 
@@ -67,7 +66,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
   const metricsRedis = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:worker-metrics` });
   let shuttingDown = false;
   const workers: Worker[] = [];
-  const connections: Redis[] = [metricsRedis];
+  const connections: RedisClient[] = [metricsRedis];
   const metrics = new JobMetricsRecorder(metricsRedis, opts.prefix);
 
   for (const name of names) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Db } from '../../db/db.js';
 import { syncHealth } from '../../sync/sync-runs.store.js';
+import type { RedisClient } from '../../redis/connection.js';
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout | undefined;
@@ -18,7 +18,7 @@ export interface HealthExtras {
 }
 
 /** GET /health: the sync status (run in progress, last run, runs and success rate over 24 h) plus Redis and database reachability; 503 when either is down. */
-export function registerHealthRoute(app: FastifyInstance, deps: { redis: Redis; db: Db } & HealthExtras): void {
+export function registerHealthRoute(app: FastifyInstance, deps: { redis: RedisClient; db: Db } & HealthExtras): void {
   app.get('/health', async (_req, reply) => {
     const [redisOk, dbOk] = await Promise.all([
       withTimeout(deps.redis.ping(), 1000).then(() => true, () => false),

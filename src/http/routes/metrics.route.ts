@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DURATION_BUCKETS, readJobMetrics } from '../../queues/job-metrics.js';
+import type { RedisClient } from '../../redis/connection.js';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
 
@@ -45,7 +45,7 @@ function setHistogram(h: Histogram<string>, values: readonly AggregatedHistogram
  * Queue depths and job outcomes/durations, read at scrape time. Outcomes and durations come
  * from the Redis hash every worker process writes to, so one scrape sees all processes.
  */
-export function registerQueueMetrics(registry: Registry, redis: Redis, prefix: string, queues: readonly Queue[]): void {
+export function registerQueueMetrics(registry: Registry, redis: RedisClient, prefix: string, queues: readonly Queue[]): void {
   const jobs = perScrape(() => readJobMetrics(redis, prefix));
   new Gauge({
     name: 'kith_queue_jobs',
@@ -93,7 +93,7 @@ export interface MetricsExtras {
 }
 
 /** /metrics: one prom-client Registry with the process's default metrics (`kith_process_…`, `kith_nodejs_…`), the queues' and any extras. */
-export function registerMetricsRoute(app: FastifyInstance, deps: { redis: Redis; prefix: string; queues: readonly Queue[] } & MetricsExtras): Registry {
+export function registerMetricsRoute(app: FastifyInstance, deps: { redis: RedisClient; prefix: string; queues: readonly Queue[] } & MetricsExtras): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kith_' });
   registerQueueMetrics(registry, deps.redis, deps.prefix, deps.queues);

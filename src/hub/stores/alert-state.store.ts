@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 
 /**
  * The de-duplication state of alerts, per kind + subject: how many times the condition occurred,
@@ -90,7 +90,7 @@ if not v[1] then return false end
 return {tonumber(v[2]), tonumber(v[3])}
 `;
 
-type ScriptedRedis = Redis & {
+type ScriptedRedis = RedisClient & {
   kithAlertOccur(key: string, now: number, threshold: number, remindEveryMs: number, ttlMs: number): Promise<number[]>;
   kithAlertClear(key: string): Promise<number[] | null>;
 };
@@ -107,7 +107,7 @@ export class RedisAlertState implements AlertStateStore {
   private readonly local = new MemoryAlertState();
 
   constructor(
-    private readonly redis: () => Redis,
+    private readonly redis: () => RedisClient,
     private readonly prefix: string,
   ) {}
 

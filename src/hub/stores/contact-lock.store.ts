@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { TemporaryError } from '../../errors.js';
+import type { RedisClient } from '../../redis/connection.js';
 
 /** Releases only the keys still holding this holder's token (an expired lock may belong to someone else now). */
 const RELEASE = `local n = 0 for i, k in ipairs(KEYS) do if redis.call('GET', k) == ARGV[1] then n = n + redis.call('DEL', k) end end return n`;
@@ -21,7 +21,7 @@ const lockKey = (prefix: string, contactId: string) => `${prefix}:hub:lock:${con
  * expires by itself after `ttlMs`, so a killed process cannot hold it for long; waiting longer
  * than `waitMs` is a TemporaryError and the job retries.
  */
-export function withContactLock<T>(redis: Redis, prefix: string, contactId: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+export function withContactLock<T>(redis: RedisClient, prefix: string, contactId: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
   return withContactLocks(redis, prefix, [contactId], fn, opts);
 }
 
@@ -30,7 +30,7 @@ export function withContactLock<T>(redis: Redis, prefix: string, contactId: stri
  * script: a holder never waits while holding part of a set, so two batches that share contacts
  * cannot deadlock. Keys share the prefix's hash tag, so the script is valid on Redis Cluster.
  */
-export async function withContactLocks<T>(redis: Redis, prefix: string, contactIds: readonly string[], fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+export async function withContactLocks<T>(redis: RedisClient, prefix: string, contactIds: readonly string[], fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
   const keys = [...new Set(contactIds)].sort().map((id) => lockKey(prefix, id));
   if (!keys.length) return fn();
   const token = randomBytes(8).toString('hex');
@@ -58,8 +58,8 @@ export async function withContactLocks<T>(redis: Redis, prefix: string, contactI
 }
 
 /** RELEASE as a script Redis keeps (EVALSHA: the script's text is sent once per connection, not per call). */
-function releaseLocks(redis: Redis, keys: readonly string[], token: string): Promise<unknown> {
-  const r = redis as Redis & { kithReleaseLocks?: (n: number, ...args: string[]) => Promise<unknown> };
+function releaseLocks(redis: RedisClient, keys: readonly string[], token: string): Promise<unknown> {
+  const r = redis as RedisClient & { kithReleaseLocks?: (n: number, ...args: string[]) => Promise<unknown> };
   if (!r.kithReleaseLocks) r.defineCommand('kithReleaseLocks', { lua: RELEASE });
   return r.kithReleaseLocks!(keys.length, ...keys, token);
 }

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { SystemName } from '../domain/canonical-contact.js';
 import type { LinkState } from '../domain/echo-detector.js';
+import type { RedisClient } from '../../redis/connection.js';
 
 /**
  * What Kith is about to write to a system, recorded before the write. A system's webhook for
@@ -27,7 +27,7 @@ export const sendsWebhooks = (system: SystemName) => WEBHOOK_SYSTEMS.has(system)
 export const echoIntentKey = (prefix: string, system: SystemName, contactId: string) => `${prefix}:hub:echo:${system}:${contactId}`;
 
 /** Records the intents of one write, in one round trip (the newest write to a contact replaces the older intent). */
-export async function expectEchoes(redis: Redis, prefix: string, system: SystemName, intents: readonly EchoIntent[], ttlMs = ECHO_INTENT_TTL_MS): Promise<void> {
+export async function expectEchoes(redis: RedisClient, prefix: string, system: SystemName, intents: readonly EchoIntent[], ttlMs = ECHO_INTENT_TTL_MS): Promise<void> {
   if (!intents.length) return;
   const p = redis.pipeline();
   for (const i of intents) p.set(echoIntentKey(prefix, system, i.contactId), `${i.version}|${i.hash}`, 'PX', ttlMs);

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import type { CanonicalContact } from '../../../src/hub/domain/canonical-contact.js';
-import { connectRedis } from '../../../src/redis/connection.js';
+import { createRedis } from '../../../src/redis/connection.js';
 import { buildHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { openHub } from '../../../src/app/open-hub.js';
 import type { Hub } from '../../../src/hub/hub-context.js';
@@ -114,10 +114,13 @@ export interface HubEnvOptions {
   engine?: Engine;
   workers?: number;
   extraEnv?: Record<string, string>;
+  /** Another Redis than the test run's (a Redis Cluster's `redis-cluster://` URL); its keys are left to its owner. */
+  redisUrl?: string;
 }
 
 export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
   const prefix = uniquePrefix();
+  const redis = o.redisUrl ?? redisUrl();
   const db = await freshDb(o.engine ?? 'sqlite');
   const twenty = await startTwentyEmulator();
   const clock = twenty.clock;
@@ -125,7 +128,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
   const bigquery = o.canonical === 'bigquery' ? await startBigQueryEmulator({ token: BQ_TOKEN, clock }) : undefined;
   const alertSink = await startAlertSink();
   const env: Record<string, string> = {
-    REDIS_URL: redisUrl(),
+    REDIS_URL: redis,
     KITH_QUEUE_PREFIX: prefix,
     DATABASE_URL: db.url,
     KITH_LOG_LEVEL: 'warn',
@@ -140,14 +143,14 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
     ...(bigquery ? { BIGQUERY_PROJECT_ID: bigquery.projectId, BIGQUERY_API_ENDPOINT: bigquery.url, BIGQUERY_ACCESS_TOKEN: BQ_TOKEN, BIGQUERY_MAX_RETRIES: '0' } : {}),
     ...o.extraEnv,
   };
-  const http = await buildHttpServer({ redisUrl: redisUrl(), prefix, db: db.db, queues: allQueues(), log: testLog, ...hubHttpOptions(db.db, env) });
+  const http = await buildHttpServer({ redisUrl: redis, prefix, db: db.db, queues: allQueues(), log: testLog, ...hubHttpOptions(db.db, env) });
   const baseUrl = await http.app.listen({ host: '127.0.0.1', port: 0 });
   twenty.setWebhook(`${baseUrl}/webhooks/twenty`, TWENTY_SECRET);
   supabase.setWebhook(`${baseUrl}/webhooks/supabase`, SUPABASE_SECRET);
-  const hub = await openHub({ db: db.db, redisUrl: redisUrl(), prefix, log: testLog, env, clock: () => clock.now() });
+  const hub = await openHub({ db: db.db, redisUrl: redis, prefix, log: testLog, env, clock: () => clock.now() });
   const workers: WorkerProc[] = [];
   for (let i = 0; i < (o.workers ?? 1); i++) workers.push(await spawnWorker(env));
-  const conn = connectRedis(redisUrl(), { maxRetriesPerRequest: null });
+  const conn = createRedis(redis);
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
     let q = queues.get(name);
@@ -197,7 +200,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
       await bigquery?.stop();
       await alertSink.stop();
       await db.dispose();
-      await cleanupRedis(prefix);
+      if (!o.redisUrl) await cleanupRedis(prefix);
     },
   };
 }
