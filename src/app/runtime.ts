@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCoreConfig, type CoreConfig } from '../config/core.config.js';
 import { loadDbConfig } from '../config/db.config.js';
@@ -9,6 +10,7 @@ import { SqliteDb } from '../db/sqlite-db.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { checkEvictionPolicy, createRedis } from '../redis/connection.js';
 import { attachOrStartEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
+import { type PidLock, tryPidLock } from '../support/pid-lock.js';
 
 /** What a Kith process holds open: configuration, Redis (own or embedded), the database. */
 export interface Runtime {
@@ -25,14 +27,38 @@ export interface RuntimeOptions {
   log?: Logger;
   /** A server or worker: SQLite's log is checkpointed by a background thread, never inside a job's commit. */
   longRunning?: boolean;
+  /**
+   * Only one process of this kind per data directory (`kith start`): a second one is refused
+   * with the data directory and the pid of the one running. Held until `close()`.
+   */
+  exclusive?: string;
 }
+
+/** The lock file that keeps a second `kith start` off a data directory. */
+export const startLockFile = (dataDir: string) => join(dataDir, 'kith-start.pid');
 
 export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   loadDotenv();
   const core = loadCoreConfig();
-  const redisConfig = loadRedisConfig();
   const dbConfig = loadDbConfig(core.dataDir);
   const log = opts.log ?? createLogger(core.logLevel);
+  let exclusive: PidLock | undefined;
+  if (opts.exclusive) {
+    mkdirSync(core.dataDir, { recursive: true });
+    const { lock, holder } = tryPidLock(startLockFile(core.dataDir));
+    if (!lock) throw new Error(`${opts.exclusive} is already running on the data directory ${core.dataDir} (pid ${holder ?? '?'}): stop it first, or give this one its own KITH_DATA_DIR`);
+    exclusive = lock;
+  }
+  try {
+    return await open(core, dbConfig, log, opts, () => exclusive?.release());
+  } catch (err) {
+    exclusive?.release();
+    throw err;
+  }
+}
+
+async function open(core: CoreConfig, dbConfig: ReturnType<typeof loadDbConfig>, log: Logger, opts: RuntimeOptions, releaseExclusive: () => void): Promise<Runtime> {
+  const redisConfig = loadRedisConfig();
 
   let embedded: EmbeddedRedis | undefined;
   let url = redisConfig.url;
@@ -67,6 +93,7 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     async close() {
       await db.close().catch(() => undefined);
       await embedded?.stop();
+      releaseExclusive();
     },
   };
 }
