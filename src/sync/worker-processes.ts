@@ -6,9 +6,12 @@ import { createRedis } from '../redis/connection.js';
 
 const KITH_BIN = resolve(import.meta.dirname, '../../bin/kith.mjs');
 
-/** Queues among `names` that no worker (in any process) is serving right now. */
-export async function queuesWithoutWorkers(redisUrl: string, prefix: string, names: readonly string[]): Promise<string[]> {
-  const conn = createRedis(redisUrl, { name: `kith:${prefix}:worker-probe` });
+/**
+ * Queues among `names` that no worker (in any process) is serving right now. With `failFast`,
+ * an unreachable Redis is an error at once instead of a wait for it to come back.
+ */
+export async function queuesWithoutWorkers(redisUrl: string, prefix: string, names: readonly string[], opts: { failFast?: boolean } = {}): Promise<string[]> {
+  const conn = createRedis(redisUrl, { name: `kith:${prefix}:worker-probe`, failFast: opts.failFast });
   try {
     const missing: string[] = [];
     for (const n of names) {

@@ -140,7 +140,13 @@ class RunSupervisor {
     this.lastCheck = now;
     for (const line of await this.pool.restartExited()) this.say(line);
     const ours = this.pool.servedQueues();
-    const unserved = new Set((await queuesWithoutWorkers(this.redisUrl, this.prefix, queuesNeeded(steps))).filter((q) => !ours.has(q)));
+    let probed: string[];
+    try {
+      probed = await queuesWithoutWorkers(this.redisUrl, this.prefix, queuesNeeded(steps), { failFast: true });
+    } catch {
+      return; // Redis is unreachable for a moment (or going away as the run ends): look again later
+    }
+    const unserved = new Set(probed.filter((q) => !ours.has(q)));
     for (const q of this.unservedSince.keys()) if (!unserved.has(q)) this.unservedSince.delete(q);
     for (const q of unserved) if (!this.unservedSince.has(q)) this.unservedSince.set(q, now);
     const adopt = [...this.unservedSince].filter(([, since]) => now - since >= ADOPT_AFTER_MS).map(([q]) => q);
