@@ -10,7 +10,7 @@ import { SqliteDb } from '../db/sqlite-db.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { checkEvictionPolicy, createRedis } from '../redis/connection.js';
 import { attachOrStartEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
-import { type PidLock, tryPidLock } from '../support/pid-lock.js';
+import { type PidLock, processAlive, tryPidLock } from '../support/pid-lock.js';
 
 /** What a Kith process holds open: configuration, Redis (own or embedded), the database. */
 export interface Runtime {
@@ -18,6 +18,12 @@ export interface Runtime {
   redis: RedisConfig & { url: string; embedded?: EmbeddedRedis };
   db: Db;
   log: Logger;
+  /**
+   * When this process shares the embedded Redis of another Kith process and that process has
+   * gone (taking its server with it), start the server again here: same data directory, same
+   * Unix socket, so every client and worker reconnects on its own. Returns true when it did.
+   */
+  takeOverRedis(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -85,15 +91,29 @@ async function open(core: CoreConfig, dbConfig: ReturnType<typeof loadDbConfig>,
     throw err;
   }
   if (opts.longRunning && db instanceof SqliteDb) db.checkpointInBackground({ onError: (message) => log.warn(message) });
-  return {
+  const redisDir = join(core.dataDir, 'redis');
+  const rt: Runtime = {
     core,
     redis: { ...redisConfig, url, embedded },
     db,
     log,
+    async takeOverRedis() {
+      const shared = rt.redis.embedded;
+      if (!shared?.shared || shared.ownerPid === undefined || processAlive(shared.ownerPid)) return false;
+      const own = await attachOrStartEmbeddedRedis({ dir: redisDir, log });
+      if (own.url !== rt.redis.url) {
+        await own.stop();
+        throw new Error(`the Kith process (pid ${shared.ownerPid}) whose Redis this one shared has stopped, and its server cannot be taken over at ${rt.redis.url}`);
+      }
+      embedded = own;
+      rt.redis.embedded = own;
+      return true;
+    },
     async close() {
       await db.close().catch(() => undefined);
       await embedded?.stop();
       releaseExclusive();
     },
   };
+  return rt;
 }

@@ -55,7 +55,7 @@ export function redisServerAvailable(): boolean {
  * Kill a server left behind by a process that died without cleaning up. A server whose owner
  * (recorded in the owner file) is alive is never touched: that owner is using it.
  */
-function reapStale(dir: string, pidFile: string, log?: Logger): void {
+async function reapStale(dir: string, pidFile: string, log?: Logger): Promise<void> {
   if (!existsSync(pidFile)) return;
   const owner = readOwner(dir);
   if (owner && owner.ownerPid !== process.pid && processAlive(owner.ownerPid)) {
@@ -68,10 +68,19 @@ function reapStale(dir: string, pidFile: string, log?: Logger): void {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (!cmd.includes('redis-server')) return;
     process.kill(pid, 'SIGTERM');
-    log?.warn({ pid }, 'stopped a redis-server left behind by an earlier Kith process');
   } catch {
-    /* not running (or no /proc): nothing to reap */
+    return; // not running (or no /proc): nothing to reap
   }
+  // Its data files are ours next: wait until it has flushed them and gone.
+  const deadline = Date.now() + 5000;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  log?.warn({ pid }, 'stopped a redis-server left behind by an earlier Kith process');
 }
 
 async function waitForPing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -104,7 +113,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   if (!redisServerAvailable()) throw new RedisNotInstalledError();
   mkdirSync(opts.dir, { recursive: true });
   const pidFile = join(opts.dir, 'kith-redis.pid');
-  reapStale(opts.dir, pidFile, opts.log);
+  await reapStale(opts.dir, pidFile, opts.log);
   const port = opts.port ?? (await freePort());
   const socket = join(opts.dir, 'redis.sock');
   const useSocket = opts.unixSocket !== false && Buffer.byteLength(socket) <= MAX_SOCKET_PATH && process.platform !== 'win32';

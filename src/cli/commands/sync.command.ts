@@ -93,6 +93,7 @@ export function syncCommand(): Command {
             throw new CliError(`run ${started.runId} still running after ${opts.timeout} s (${after})`);
           }
           try {
+            if (await rt.takeOverRedis()) say(`the Kith process whose embedded Redis this one shared has stopped: running it here now (${rt.redis.url})`);
             await supervisor.check(r.steps);
           } catch (err) {
             throw new CliError((err as Error).message);

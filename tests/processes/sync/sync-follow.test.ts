@@ -129,8 +129,9 @@ describe('kith sync: resuming, following and watching a run', () => {
     expect(stdout).toContain(`people ${clean.people}, interactions ${clean.interactions}, relationships ${clean.relationships}`);
   }, 120_000);
 
-  it('a follower serves the run itself once the kith sync that started it has gone', async () => {
-    const env = envFor('owner-gone', { KITH_SHUTDOWN_GRACE_MS: '300' });
+  it('a follower serves the run itself once the kith sync that started it has gone, its embedded Redis too', async () => {
+    // Embedded Redis: the follower shares the owner's server, which stops with the owner.
+    const env = { KITH_CONFIG: config, KITH_DATA_DIR: join(root, 'owner-gone'), KITH_SHUTDOWN_GRACE_MS: '300' };
     const owner = backgroundSync([], env);
     await until('collection to start', () => /collect:mbox\s+running/.test(owner.output().stderr));
     const runId = /started (run-[\w-]+)/.exec(owner.output().stderr)![1];
@@ -140,6 +141,7 @@ describe('kith sync: resuming, following and watching a run', () => {
     expect(await owner.exited).toBe(130);
     expect(await follower.exited).toBe(0);
     const { stdout, stderr } = follower.output();
+    expect(stderr).toContain('the Kith process whose embedded Redis this one shared has stopped: running it here now (unix://');
     expect(stderr).toMatch(/no process has served [\w-, ]+ for 3 s \(the process that served them has gone\): starting workers for them/);
     expect(stdout).toContain(`Run ${runId}: succeeded`);
     expect(stdout).toContain(`people ${clean.people}, interactions ${clean.interactions}, relationships ${clean.relationships}`);
