@@ -129,6 +129,23 @@ describe('kith sync: resuming, following and watching a run', () => {
     expect(stdout).toContain(`people ${clean.people}, interactions ${clean.interactions}, relationships ${clean.relationships}`);
   }, 120_000);
 
+  it('gives up on a worker process that keeps dying: three restarts, then it fails naming the queues and the exit', async () => {
+    // The default job lock (minutes): the killed job stays locked, so the run cannot end meanwhile.
+    const env = envFor('dying-worker');
+    const sync = backgroundSync(['--timeout', '90'], env);
+    await until('collection to start', () => /collect:mbox\s+running/.test(sync.output().stderr));
+    const killed = new Set<number>();
+    for (let kill = 1; kill <= 4; kill++) {
+      let pid: number | undefined;
+      await until(`worker process ${kill}`, () => (pid = workerPids(sync.child.pid!, 'source-mbox').find((p) => !killed.has(p))) !== undefined);
+      killed.add(pid!);
+      process.kill(pid!, 'SIGKILL');
+      if (kill < 4) await until(`restart ${kill}`, () => sync.output().stderr.includes(`(restart ${kill} of 3)`));
+    }
+    expect(await sync.exited).toBe(1);
+    expect(sync.output().stderr).toContain('kith: the worker process for source-mbox exited with signal SIGKILL after 3 restart(s): giving up');
+  }, 120_000);
+
   it('a follower serves the run itself once the kith sync that started it has gone, its embedded Redis too', async () => {
     // Embedded Redis: the follower shares the owner's server, which stops with the owner.
     const env = { KITH_CONFIG: config, KITH_DATA_DIR: join(root, 'owner-gone'), KITH_SHUTDOWN_GRACE_MS: '300' };
