@@ -50,6 +50,10 @@ const ageMs = (file: string): number => {
  * `<file>.break`, so two processes that both find the same dead holder cannot each remove a
  * lock the other has just taken.
  */
+/** Lock files this process holds: one naming our pid that is not here was left by an earlier process that had it. */
+const held = new Set<string>();
+const heldByUs = (file: string) => held.has(file);
+
 function breakIfStale(file: string): void {
   const breaker = `${file}.break`;
   if (!createExclusive(breaker)) {
@@ -58,7 +62,7 @@ function breakIfStale(file: string): void {
   }
   try {
     const holder = lockHolder(file);
-    const stale = holder === undefined ? ageMs(file) > 1000 : holder !== process.pid && !processAlive(holder);
+    const stale = holder === undefined ? ageMs(file) > 1000 : holder === process.pid ? !heldByUs(file) : !processAlive(holder);
     if (stale) rmSync(file, { force: true });
   } finally {
     rmSync(breaker, { force: true });
@@ -72,23 +76,27 @@ export interface PidLock {
 
 /**
  * Take the lock file `file` (created with O_EXCL, holding this process's pid) without waiting.
- * Returns undefined and the holder's pid when a live process holds it; a lock left by a dead
- * process is recovered.
+ * Returns no lock and the holder's pid when a live process holds it; a lock left by a dead
+ * process (or naming this process's pid without this process having taken it) is recovered.
  */
 export function tryPidLock(file: string): { lock?: PidLock; holder?: number } {
   for (let i = 0; i < 3; i++) {
     if (createExclusive(file)) {
+      held.add(file);
       return {
         lock: {
           file,
           release() {
+            if (!held.delete(file)) return;
             if (lockHolder(file) === process.pid) rmSync(file, { force: true });
           },
         },
       };
     }
     const holder = lockHolder(file);
-    if (holder !== undefined && (holder === process.pid || processAlive(holder))) return { holder };
+    // Our own pid counts as live only for a lock this process took (a restarted container gets
+    // the same pid as the one that left the file behind).
+    if (holder !== undefined && (holder === process.pid ? heldByUs(file) : processAlive(holder))) return { holder };
     breakIfStale(file);
   }
   return { holder: lockHolder(file) };

@@ -21,6 +21,15 @@ describe('pid lock files', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('recovers a lock naming this process that this process never took (a restarted container reuses pids)', () => {
+    writeFileSync(file, String(process.pid));
+    const { lock } = tryPidLock(file);
+    expect(lock).toBeDefined();
+    expect(tryPidLock(file)).toEqual({ holder: process.pid });
+    lock!.release();
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('recovers a lock whose holder is dead', () => {
     writeFileSync(file, String(deadPid()));
     const { lock } = tryPidLock(file);
@@ -42,27 +51,33 @@ describe('pid lock files', () => {
   it('lets exactly one of many processes take a stale lock at the same moment', async () => {
     writeFileSync(file, String(deadPid()));
     const go = join(dir, 'go');
+    const done = join(dir, 'done');
     const script = `
       import { existsSync } from 'node:fs';
       const { tryPidLock } = await import(${JSON.stringify(PID_LOCK)});
-      while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 5));
+      const waitFor = async (f) => { while (!existsSync(f)) await new Promise((r) => setTimeout(r, 5)); };
+      process.stdout.write('ready ');
+      await waitFor(${JSON.stringify(go)});
       const { lock } = tryPidLock(${JSON.stringify(file)});
       process.stdout.write(lock ? 'took' : 'refused');
-      setTimeout(() => undefined, 500); // hold it while the others try
+      await waitFor(${JSON.stringify(done)}); // the winner holds it while the others try
     `;
     const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }));
-    const outputs = children.map(
-      (c) =>
-        new Promise<string>((res) => {
-          let out = '';
-          c.stdout!.on('data', (d: Buffer) => (out += d));
-          c.on('exit', () => res(out));
-        }),
-    );
-    await new Promise((r) => setTimeout(r, 1500)); // every child is loaded and polling
+    const outs = children.map(() => '');
+    children.forEach((c, i) => c.stdout!.on('data', (d: Buffer) => (outs[i] += d)));
+    const exited = children.map((c) => new Promise((res) => c.on('exit', res)));
+    const deadline = Date.now() + 20_000;
+    const waitUntil = async (cond: () => boolean) => {
+      while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    await waitUntil(() => outs.every((o) => o.startsWith('ready ')));
     writeFileSync(go, '');
-    const results = await Promise.all(outputs);
+    await waitUntil(() => outs.every((o) => /took|refused/.test(o)));
+    writeFileSync(done, '');
+    await Promise.all(exited);
     rmSync(go);
+    rmSync(done);
+    const results = outs.map((o) => o.replace('ready ', ''));
     expect(results.filter((r) => r === 'took')).toHaveLength(1);
     expect(results.filter((r) => r === 'refused')).toHaveLength(5);
   }, 30_000);
