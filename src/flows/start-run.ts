@@ -10,6 +10,11 @@ import { buildSyncDag, type DagStep } from './sync-dag.js';
 
 export const runLockKey = (prefix: string) => `${prefix}:kith:sync-run-lock`;
 const LOCK_TTL_MS = 6 * 3600 * 1000;
+/**
+ * A lock younger than this whose run is not fully recorded and enqueued yet belongs to a
+ * starter still at work; an older one was left by a starter that died in between.
+ */
+const ENQUEUE_GRACE_MS = 15_000;
 
 export interface StartRunOptions {
   db: Db;
@@ -48,12 +53,24 @@ export async function startSyncRun(opts: StartRunOptions): Promise<StartedRun> {
   const redis = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:run-starter` });
   try {
     const runId = newRunId();
-    for (let i = 0; i < 3; i++) {
+    const deadline = Date.now() + ENQUEUE_GRACE_MS;
+    for (let i = 0; i < 3; ) {
       const ok = await redis.set(runLockKey(opts.prefix), runId, 'PX', LOCK_TTL_MS, 'NX');
       if (ok) break;
       const holder = await redis.get(runLockKey(opts.prefix));
-      if (holder && (await runIsLive(opts, holder))) return { runId: holder, existing: true, steps: [] };
-      if (holder) await redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, runLockKey(opts.prefix), holder);
+      if (!holder) continue;
+      const live = await runIsLive(opts, holder);
+      if (live === 'live') return { runId: holder, existing: true, steps: [] };
+      if (live === 'enqueuing') {
+        // Taken a moment ago by a process still recording its run: wait for it, never take over.
+        const age = LOCK_TTL_MS - (await redis.pttl(runLockKey(opts.prefix)));
+        if (age < ENQUEUE_GRACE_MS && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+      }
+      await redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, runLockKey(opts.prefix), holder);
+      i++;
     }
     await createRun(opts.db, runId, opts.kind ?? 'daily', steps, { config: opts.config, full: Boolean(opts.full) });
     const flow = openFlowProducer({ connection: redis, prefix: opts.prefix });
@@ -68,16 +85,22 @@ export async function startSyncRun(opts: StartRunOptions): Promise<StartedRun> {
   }
 }
 
-async function runIsLive(opts: StartRunOptions, runId: string): Promise<boolean> {
+/**
+ * The state of the run a lock names: `live` (recorded, running, its root job still to finish),
+ * `enqueuing` (not recorded yet: the process that took the lock is still writing it) or `over`.
+ */
+async function runIsLive(opts: StartRunOptions, runId: string): Promise<'live' | 'enqueuing' | 'over'> {
   const row = await opts.db.get<{ status: string }>('SELECT status FROM sync_runs WHERE id = ?', [runId]);
-  if (row?.status !== 'running') return false;
+  if (!row) return 'enqueuing';
+  if (row.status !== 'running') return 'over';
   const conn = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:run-check` });
   const q = openQueue(PIPELINE_QUEUE.run, { connection: conn, prefix: opts.prefix });
   try {
     const job = await q.getJob(runId);
-    if (!job) return false;
+    // Recorded but its flow not added yet: the starter is still enqueuing it.
+    if (!job) return 'enqueuing';
     const state = await job.getState();
-    return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+    return state !== 'completed' && state !== 'failed' && state !== 'unknown' ? 'live' : 'over';
   } finally {
     await q.close();
     await conn.quit().catch(() => conn.disconnect());

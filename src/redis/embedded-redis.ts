@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { connectRedis } from './connection.js';
 import { freePort } from './free-port.js';
+import { pidLock, processAlive } from '../support/pid-lock.js';
 
 export class RedisNotInstalledError extends Error {
   override name = 'RedisNotInstalledError';
@@ -21,6 +22,8 @@ export interface EmbeddedRedis {
   readonly shared?: boolean;
   readonly port: number;
   readonly pid: number | undefined;
+  /** The Kith process that runs the server (this one unless `shared`). */
+  readonly ownerPid?: number;
   stop(): Promise<void>;
 }
 
@@ -48,9 +51,16 @@ export function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** Kill a server left behind by a process that died without cleaning up. */
-function reapStale(pidFile: string, log?: Logger): void {
+/**
+ * Kill a server left behind by a process that died without cleaning up. A server whose owner
+ * (recorded in the owner file) is alive is never touched: that owner is using it.
+ */
+async function reapStale(dir: string, pidFile: string, log?: Logger): Promise<void> {
   if (!existsSync(pidFile)) return;
+  const owner = readOwner(dir);
+  if (owner && owner.ownerPid !== process.pid && processAlive(owner.ownerPid)) {
+    throw new Error(`the embedded Redis of ${dir} belongs to a running Kith process (pid ${owner.ownerPid}); it was left alone`);
+  }
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   rmSync(pidFile, { force: true });
   if (!Number.isInteger(pid) || pid <= 0) return;
@@ -58,10 +68,19 @@ function reapStale(pidFile: string, log?: Logger): void {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (!cmd.includes('redis-server')) return;
     process.kill(pid, 'SIGTERM');
-    log?.warn({ pid }, 'stopped a redis-server left behind by an earlier Kith process');
   } catch {
-    /* not running (or no /proc): nothing to reap */
+    return; // not running (or no /proc): nothing to reap
   }
+  // Its data files are ours next: wait until it has flushed them and gone.
+  const deadline = Date.now() + 5000;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  log?.warn({ pid }, 'stopped a redis-server left behind by an earlier Kith process');
 }
 
 async function waitForPing(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -94,7 +113,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   if (!redisServerAvailable()) throw new RedisNotInstalledError();
   mkdirSync(opts.dir, { recursive: true });
   const pidFile = join(opts.dir, 'kith-redis.pid');
-  reapStale(pidFile, opts.log);
+  await reapStale(opts.dir, pidFile, opts.log);
   const port = opts.port ?? (await freePort());
   const socket = join(opts.dir, 'redis.sock');
   const useSocket = opts.unixSocket !== false && Buffer.byteLength(socket) <= MAX_SOCKET_PATH && process.platform !== 'win32';
@@ -150,6 +169,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   return {
     url,
     port,
+    ownerPid: process.pid,
     get pid() {
       return child.pid;
     },
@@ -172,40 +192,61 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
 }
 
 const OWNER_FILE = 'kith-redis.json';
+const STARTUP_LOCK = 'kith-redis.lock';
 
-function processAlive(pid: number): boolean {
+interface OwnerInfo {
+  url: string;
+  port?: number;
+  redisPid: number;
+  ownerPid: number;
+}
+
+function readOwner(dir: string): OwnerInfo | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
+    return JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as OwnerInfo;
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+/** The embedded server a live Kith process other than this one runs on `dir`, if it answers. */
+async function attachToLiveOwner(opts: EmbeddedRedisOptions): Promise<EmbeddedRedis | undefined> {
+  const info = readOwner(opts.dir);
+  if (!info || info.ownerPid === process.pid || !processAlive(info.ownerPid) || !processAlive(info.redisPid)) return undefined;
+  // The owner restarts its server when it dies: give a restart a moment before giving up.
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const probe = connectRedis(info.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.ping();
+      opts.log?.info({ url: info.url }, 'attached to the embedded redis-server of a running Kith process');
+      return { url: info.url, port: info.port ?? Number(new URL(info.url).port), pid: info.redisPid, ownerPid: info.ownerPid, shared: true, stop: async () => undefined };
+    } catch (err) {
+      if (Date.now() > deadline || !processAlive(info.ownerPid)) {
+        if (!processAlive(info.ownerPid)) return undefined;
+        throw new Error(`the embedded Redis of ${opts.dir} (owned by Kith process ${info.ownerPid}) does not answer at ${info.url}: ${(err as Error).message}`);
+      }
+    } finally {
+      probe.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 /**
  * Use the embedded server another live Kith process (say `kith start`) runs on this data dir;
- * otherwise start our own. A server whose owner died is reaped and replaced.
+ * otherwise start our own. A server whose owner died is reaped and replaced. Start-up is
+ * exclusive per directory (the lock file `kith-redis.lock` holds the starting process's pid):
+ * two processes starting together never both start a server; the second waits, then attaches.
  */
 export async function attachOrStartEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
-  const file = join(opts.dir, OWNER_FILE);
-  if (existsSync(file)) {
-    try {
-      const info = JSON.parse(readFileSync(file, 'utf8')) as { url: string; port?: number; redisPid: number; ownerPid: number };
-      if (info.ownerPid !== process.pid && processAlive(info.ownerPid) && processAlive(info.redisPid)) {
-        const probe = connectRedis(info.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-        probe.on('error', () => undefined);
-        try {
-          await probe.connect();
-          await probe.ping();
-          opts.log?.info({ url: info.url }, 'attached to the embedded redis-server of a running Kith process');
-          return { url: info.url, port: info.port ?? Number(new URL(info.url).port), pid: info.redisPid, shared: true, stop: async () => undefined };
-        } finally {
-          probe.disconnect();
-        }
-      }
-    } catch {
-      /* unreadable or dead: start our own below */
-    }
+  mkdirSync(opts.dir, { recursive: true });
+  const lock = await pidLock(join(opts.dir, STARTUP_LOCK), 30_000, `starting the embedded Redis of ${opts.dir}`);
+  try {
+    return (await attachToLiveOwner(opts)) ?? (await startEmbeddedRedis(opts));
+  } finally {
+    lock.release();
   }
-  return startEmbeddedRedis(opts);
 }

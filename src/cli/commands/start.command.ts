@@ -43,7 +43,7 @@ export function startCommand(): Command {
       const http = loadHttpConfig();
       const workerConfig = loadWorkerConfig();
       const schedules = coreSchedules(); // read (and validated) before anything starts
-      const rt = await openRuntime({ longRunning: true });
+      const rt = await openRuntime({ longRunning: true, exclusive: 'kith start' });
       const { log } = rt;
       let host: WorkerHost | undefined;
       const cleanups: Array<() => Promise<void>> = [];

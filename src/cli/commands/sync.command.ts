@@ -8,7 +8,8 @@ import { queueSpec } from '../../queues/queue-registry.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { formatStepLine, runReport } from '../../sync/run-report.js';
 import { getRun } from '../../sync/run.store.js';
-import { queuesWithoutWorkers, spawnWorkers, type SpawnedWorkers } from '../../sync/worker-processes.js';
+import { queuesWithoutWorkers, WorkerPool, workerGroups } from '../../sync/worker-processes.js';
+import type { StepRow } from '../../sync/run.store.js';
 import { CliError } from '../cli-error.js';
 
 export function syncCommand(): Command {
@@ -27,24 +28,26 @@ export function syncCommand(): Command {
         console.error('      Point KITH_CONFIG at a file listing your own exports (see README, "Your own data").');
       }
       const rt = await openRuntime();
-      let workers: SpawnedWorkers | undefined;
+      // Our progress lines are the terminal's story; the workers only speak up for problems.
+      const env = { ...process.env, KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'warn' };
+      const pool = new WorkerPool(env, rt.redis.url, rt.redis.prefix);
+      const say = (line: string) => {
+        if (!opts.json) console.error(`kith: ${line}`);
+      };
       try {
         const started = await startSyncRun({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, config, only: opts.only, full: opts.full, kind: 'manual' });
-        const needed = started.existing ? [] : [...new Set([PIPELINE_QUEUE.run, ...started.steps.map((s) => s.queue)])];
-        const missing = await queuesWithoutWorkers(rt.redis.url, rt.redis.prefix, needed);
+        const initial = await getRun(rt.db, started.runId);
+        if (!initial) throw new CliError(`run ${started.runId} vanished from the database`);
+        if (started.existing) say(`a sync run is already in progress (${started.runId}): following it`);
+        else say(`started ${started.runId} (${started.steps.length} steps)`);
+        // The owner of a run and a follower alike start workers for every queue the run still
+        // needs that no process serves: a run whose `kith sync` was stopped resumes here.
+        const missing = await queuesWithoutWorkers(rt.redis.url, rt.redis.prefix, queuesNeeded(initial.steps));
         if (missing.length) {
-          if (!opts.json) console.error(`kith: no Kith service is serving ${missing.length} queue(s): starting workers for this run`);
-          const sources = missing.filter((q) => queueSpec(q).group === 'sources');
-          const rest = missing.filter((q) => queueSpec(q).group !== 'sources');
-          // Our progress lines are the terminal's story; the workers only speak up for problems.
-          const env = { ...process.env, KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'warn' };
-          // Sources parse in parallel across cores; each process serves a share of the source queues.
-          const n = Math.max(1, Math.min(sources.length, availableParallelism()));
-          const shares = Array.from({ length: n }, (_, i) => sources.filter((_q, j) => j % n === i));
-          workers = await spawnWorkers([...shares, rest], env, rt.redis.url, rt.redis.prefix);
+          say(`no Kith service is serving ${missing.length} queue(s): starting workers for this run`);
+          await pool.add(workerGroups(missing, isSourceQueue, availableParallelism()));
         }
-        if (started.existing && !opts.json) console.error(`kith: a sync run is already in progress (${started.runId}): following it`);
-        else if (!opts.json) console.error(`kith: started ${started.runId} (${started.steps.length} steps)`);
+        const supervisor = new RunSupervisor(rt.redis.url, rt.redis.prefix, pool, say);
 
         // Ctrl-C stops following: the workers we started finish or release their jobs, our Redis
         // keeps them (AOF), and the next `kith sync` resumes the same run.
@@ -85,12 +88,72 @@ export function syncCommand(): Command {
             process.exitCode = 130;
             break;
           }
-          if (Date.now() > deadline) throw new CliError(`run ${started.runId} still running after ${opts.timeout} s (it goes on; see kith status)`);
+          if (Date.now() > deadline) {
+            const after = pool.members.length ? `the workers this process started stop with it; run \`kith sync\` again to resume it` : 'it goes on; see kith status';
+            throw new CliError(`run ${started.runId} still running after ${opts.timeout} s (${after})`);
+          }
+          try {
+            if (await rt.takeOverRedis()) say(`the Kith process whose embedded Redis this one shared has stopped: running it here now (${rt.redis.url})`);
+            await supervisor.check(r.steps);
+          } catch (err) {
+            throw new CliError((err as Error).message);
+          }
           await new Promise((res) => setTimeout(res, 200));
         }
       } finally {
-        await workers?.stop();
+        await pool.stop();
         await rt.close();
       }
     });
+}
+
+const isSourceQueue = (q: string) => queueSpec(q).group === 'sources';
+const UNFINISHED = new Set(['pending', 'running', 'retrying']);
+
+/** The queues a run still needs served: its root's, and those of its unfinished steps. */
+function queuesNeeded(steps: readonly StepRow[]): string[] {
+  return [...new Set([PIPELINE_QUEUE.run, ...steps.filter((s) => UNFINISHED.has(s.status)).map((s) => s.queue)])];
+}
+
+/** How long a queue the run needs may go unserved before this process serves it itself. */
+const ADOPT_AFTER_MS = 3000;
+const CHECK_EVERY_MS = 1000;
+
+/**
+ * Watches a run being followed: restarts the worker processes this process started when they
+ * exit, and starts workers for any queue the run still needs that no process has served for
+ * ADOPT_AFTER_MS (the process that served it, say the `kith sync` that started the run, has gone).
+ */
+class RunSupervisor {
+  private unservedSince = new Map<string, number>();
+  private lastCheck = 0;
+
+  constructor(
+    private readonly redisUrl: string,
+    private readonly prefix: string,
+    private readonly pool: WorkerPool,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  async check(steps: readonly StepRow[]): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastCheck < CHECK_EVERY_MS) return;
+    this.lastCheck = now;
+    for (const line of await this.pool.restartExited()) this.say(line);
+    const ours = this.pool.servedQueues();
+    let probed: string[];
+    try {
+      probed = await queuesWithoutWorkers(this.redisUrl, this.prefix, queuesNeeded(steps), { failFast: true });
+    } catch {
+      return; // Redis is unreachable for a moment (or going away as the run ends): look again later
+    }
+    const unserved = new Set(probed.filter((q) => !ours.has(q)));
+    for (const q of this.unservedSince.keys()) if (!unserved.has(q)) this.unservedSince.delete(q);
+    for (const q of unserved) if (!this.unservedSince.has(q)) this.unservedSince.set(q, now);
+    const adopt = [...this.unservedSince].filter(([, since]) => now - since >= ADOPT_AFTER_MS).map(([q]) => q);
+    if (!adopt.length) return;
+    this.say(`no process has served ${adopt.join(', ')} for ${ADOPT_AFTER_MS / 1000} s (the process that served them has gone): starting workers for them`);
+    for (const q of adopt) this.unservedSince.delete(q);
+    await this.pool.add(workerGroups(adopt, isSourceQueue, availableParallelism()));
+  }
 }
