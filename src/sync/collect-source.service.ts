@@ -15,7 +15,7 @@ import { type CollectionSourceType, collectionSource } from '../sources/registry
 import type { CollectionSourceDeclaration } from '../sources/source-declaration.js';
 import type { ContactEvent, InteractionSourceType, ParseInput, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
-import { readSyncState, recordWarning, saveCursor } from './sync-state.store.js';
+import { readSyncState, recordSkipped, recordWarning, saveCursor } from './sync-state.store.js';
 
 /**
  * Events per transaction. Every commit rewrites the pages of the people whose counts moved
@@ -145,6 +145,8 @@ export async function collectSource(
     await read(null);
   }
   if (batched || cursor !== undefined) await flush();
+  // Kept with the source (`kith status`) as well as in the step's result (the run summary).
+  await recordSkipped(db, key, out.skipped, out.skippedSample);
   if (out.skipped) opts.log?.warn({ source: source.id, skipped: out.skipped, first: out.skippedSample[0] }, 'malformed records skipped');
   return { records: out.interactions.inserted + out.contacts, result: out };
 }
