@@ -21,8 +21,8 @@ export function stepSkipped(s: Pick<StepRow, 'result'>): { skipped: number; skip
 }
 
 /**
- * Skipped records in words for a terminal: `<indent>N malformed records skipped, first:` and
- * one line per kept record under it.
+ * Skipped records in words for a terminal: `<indent>N malformed records skipped:` (`…, the
+ * first 5:` when more were skipped than kept) and one line per kept record under it.
  */
 export function formatSkipped(count: number, sample: readonly SkippedSample[], indent: string): string[] {
   const head = `${indent}${count} malformed record${count === 1 ? '' : 's'} skipped${sample.length ? (count > sample.length ? `, the first ${sample.length}:` : ':') : ''}`;
