@@ -6,7 +6,10 @@ import { SqliteDb } from './sqlite-db.js';
 
 /** Open the configured database and bring its schema up to date. */
 export async function openDb(config: DbConfig, opts: { migrate?: boolean } = {}): Promise<Db> {
-  const db: Db = config.engine === 'sqlite' ? new SqliteDb(config.path) : PostgresDb.open(config.url);
+  const db: Db =
+    config.engine === 'sqlite'
+      ? new SqliteDb(config.path, config.setting ? { setting: config.setting, createDir: false } : {})
+      : PostgresDb.open(config.url);
   if (opts.migrate !== false) {
     try {
       await migrate(db);

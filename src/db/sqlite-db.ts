@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { TemporaryError } from '../errors.js';
+import { FatalError, TemporaryError } from '../errors.js';
 import { handleClosed, handleOpened, type OpenHandle } from '../support/open-handles.js';
 import type { Db, Params, Queryable, Row } from './db.js';
 import { startWalCheckpointer, type WalCheckpointer, type WalCheckpointOptions } from './wal-checkpointer.js';
@@ -20,6 +20,63 @@ const PRAGMA = /^\s*PRAGMA\b/i;
 function normalise(params: Params | undefined): unknown[] {
   if (!params) return [];
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+export interface SqliteOpenOptions {
+  /** The setting that named the file, for error messages (default: KITH_DATA_DIR). */
+  setting?: string;
+  /** Create the file's directory when it is missing (default true: the data directory). */
+  createDir?: boolean;
+}
+
+/** A database file that cannot be opened: one line naming the file, what is wrong and what to do. */
+function openError(path: string, problem: string, advice: string, cause: unknown): FatalError {
+  const code = (cause as { code?: string } | undefined)?.code;
+  return new FatalError(`${path} ${problem} (${advice})`, code, { cause });
+}
+
+/**
+ * Open a database file and make sure it is one, with errors that name it: a missing or
+ * read-only directory, a path under a file, a file that is not SQLite, a corrupt one.
+ */
+function openSqliteFile(path: string, opts: SqliteOpenOptions): Database.Database {
+  const setting = opts.setting ?? 'KITH_DATA_DIR';
+  if (path !== ':memory:') {
+    const dir = dirname(path);
+    let isDir: boolean | undefined;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw openError(path, `cannot be opened: its directory ${dir} is not reachable (${code})`, `check ${setting}`, err);
+    }
+    if (isDir === false) throw openError(path, `cannot be opened: ${dir} is a file, not a directory`, `check ${setting}`, undefined);
+    if (isDir === undefined) {
+      if (opts.createDir === false) throw openError(path, `cannot be opened: its directory ${dir} does not exist`, `create it, or check ${setting}`, undefined);
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw openError(path, `cannot be opened: its directory ${dir} cannot be created (${code})`, `create it, or check ${setting}`, err);
+      }
+    }
+  }
+  let raw: Database.Database | undefined;
+  try {
+    raw = new Database(path);
+    // The first statement reads the file's header: this is where another file shows.
+    raw.pragma('journal_mode = WAL');
+    return raw;
+  } catch (err) {
+    raw?.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB') throw openError(path, 'is not a SQLite database', `it may be another file: check ${setting}`, err);
+    if (code === 'SQLITE_CORRUPT') throw openError(path, 'is a corrupt SQLite database', `restore it from a backup, or check ${setting}`, err);
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM' || code === 'SQLITE_IOERR' || code?.startsWith('SQLITE_CANTOPEN') || code?.startsWith('SQLITE_READONLY')) {
+      throw openError(path, `cannot be opened for writing (${code}: ${(err as Error).message})`, `make it and its directory ${dirname(path)} writable by this user, or check ${setting}`, err);
+    }
+    throw openError(path, `cannot be opened (${(err as Error).message})`, `check ${setting}`, err);
+  }
 }
 
 /** Statements are prepared once per SQL string and reused. */
@@ -79,11 +136,9 @@ export class SqliteDb extends SqliteQueryable implements Db {
 
   constructor(
     readonly path: string,
-    opts: { lockWaitMs?: number } = {},
+    opts: { lockWaitMs?: number } & SqliteOpenOptions = {},
   ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const raw = new Database(path);
-    raw.pragma('journal_mode = WAL');
+    const raw = openSqliteFile(path, opts);
     raw.pragma('synchronous = NORMAL');
     raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     raw.pragma('foreign_keys = ON');

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { peopleConfig } from '../config/people.config.js';
 import type { Db, Queryable } from '../db/db.js';
-import { CursorInvalidError } from '../errors.js';
+import { CursorInvalidError, InvalidInputError } from '../errors.js';
 import type { SelfIdentity } from '../domain/people/identity.js';
 import type { InteractionInput } from '../domain/people/interaction.js';
 import { interactionsFromEvent, type PlannedInteraction } from '../domain/people/interaction-rules.js';
@@ -15,7 +15,7 @@ import { type CollectionSourceType, collectionSource } from '../sources/registry
 import type { CollectionSourceDeclaration } from '../sources/source-declaration.js';
 import type { ContactEvent, InteractionSourceType, ParseInput, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
-import { readSyncState, recordWarning, saveCursor } from './sync-state.store.js';
+import { describeSkipped, readSyncState, recordSkipped, recordWarning, saveCursor } from './sync-state.store.js';
 
 /**
  * Events per transaction. Every commit rewrites the pages of the people whose counts moved
@@ -143,6 +143,17 @@ export async function collectSource(
     opts.log?.warn({ source: source.id, type: source.type, reason: err.message }, `${source.id}: stored cursor is invalid (${err.message}); reading the source again from the beginning`);
     await recordWarning(db, key, `cursor invalid, read again from the beginning: ${err.message}`);
     await read(null);
+  }
+  // Kept with the source (`kith status`) as well as in the step's result (the run summary).
+  await recordSkipped(db, key, out.skipped, out.skippedSample);
+  // A whole export read from its start in which every record was malformed is not that
+  // export at all (or is broken through): the step fails, naming it, instead of succeeding
+  // with nothing. An empty export (nothing at all) is fine; so is a resumed read.
+  if (out.events === 0 && out.skipped > 0 && (resumedFrom === null || out.cursorInvalid !== undefined)) {
+    throw new InvalidInputError(
+      `no usable record in ${source.path} (${source.type}: ${decl.description}): all ${out.skipped} record${out.skipped === 1 ? ' was' : 's were'} malformed (first: ${describeSkipped(out.skippedSample[0]!)})`,
+      'nothing_usable',
+    );
   }
   if (batched || cursor !== undefined) await flush();
   if (out.skipped) opts.log?.warn({ source: source.id, skipped: out.skipped, first: out.skippedSample[0] }, 'malformed records skipped');

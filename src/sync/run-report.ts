@@ -1,6 +1,33 @@
 import type { RunDetails, RunRow, StepRow } from './run.store.js';
+import { describeSkipped, SKIPPED_KEPT, type SkippedSample } from './sync-state.store.js';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(Number(ms)).toISOString());
+
+/** Malformed records a step skipped (collection steps report them), with the first few. */
+export function stepSkipped(s: Pick<StepRow, 'result'>): { skipped: number; skippedSample: SkippedSample[] } | null {
+  if (!s.result) return null;
+  let r: { skipped?: unknown; skippedSample?: unknown };
+  try {
+    r = JSON.parse(s.result) as typeof r;
+  } catch {
+    return null;
+  }
+  if (typeof r.skipped !== 'number' || !r.skipped) return null;
+  const sample = Array.isArray(r.skippedSample) ? (r.skippedSample as SkippedSample[]) : [];
+  return {
+    skipped: r.skipped,
+    skippedSample: sample.slice(0, SKIPPED_KEPT).map((x) => ({ file: x.file, ...(x.line !== undefined ? { line: x.line } : x.offset !== undefined ? { offset: x.offset } : {}), reason: x.reason })),
+  };
+}
+
+/**
+ * Skipped records in words for a terminal: `<indent>N malformed records skipped:` (`…, the
+ * first 5:` when more were skipped than kept) and one line per kept record under it.
+ */
+export function formatSkipped(count: number, sample: readonly SkippedSample[], indent: string): string[] {
+  const head = `${indent}${count} malformed record${count === 1 ? '' : 's'} skipped${sample.length ? (count > sample.length ? `, the first ${sample.length}:` : ':') : ''}`;
+  return [head, ...sample.map((x) => `${indent}  ${describeSkipped(x)}`)];
+}
 
 /** The `kith sync --json` object: the run, its totals and one entry per step. */
 export function runReport(run: RunRow, steps: readonly StepRow[]) {
@@ -18,6 +45,7 @@ export function runReport(run: RunRow, steps: readonly StepRow[]) {
       startedAt: iso(s.started_at),
       finishedAt: iso(s.finished_at),
       records: Number(s.records),
+      ...(stepSkipped(s) ?? {}),
       ...(s.error ? { error: s.error } : {}),
       ...(s.result ? { result: JSON.parse(s.result) as unknown } : {}),
     })),
@@ -32,6 +60,8 @@ const MARK: Record<string, string> = { pending: '·', running: '…', retrying: 
 export function formatStepLine(s: StepRow): string {
   const secs = s.started_at && s.finished_at ? ` ${((Number(s.finished_at) - Number(s.started_at)) / 1000).toFixed(1)}s` : '';
   const recs = Number(s.records) ? ` ${s.records} records` : '';
+  const skipped = stepSkipped(s)?.skipped;
+  const skips = skipped ? `, ${skipped} skipped` : '';
   const err = s.error ? `  ${s.error}` : '';
-  return `  ${MARK[s.status] ?? '?'} phase ${s.phase}  ${s.step_id.padEnd(28)} ${s.status}${secs}${recs}${err}`;
+  return `  ${MARK[s.status] ?? '?'} phase ${s.phase}  ${s.step_id.padEnd(28)} ${s.status}${secs}${recs}${skips}${err}`;
 }

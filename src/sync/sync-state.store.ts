@@ -13,6 +13,9 @@ export interface SyncStateRow {
   /** A problem that did not fail the sync (e.g. an invalid cursor: the source was read again from the start). */
   last_warning: string | null;
   last_warning_at: number | null;
+  /** Malformed records the last collection of a source skipped, and the first few (JSON). */
+  last_skipped: number;
+  last_skipped_sample: string | null;
   records: number;
   updated_at: number;
 }
@@ -71,4 +74,45 @@ export async function recordWarning(q: Queryable, key: string, warning: string):
      ON CONFLICT (key) DO UPDATE SET last_warning_at = excluded.last_warning_at, last_warning = excluded.last_warning, updated_at = excluded.updated_at`,
     [key, now, warning.slice(0, 2000), now],
   );
+}
+
+/** A skipped record as kept in sync_state and shown by `kith status` and the run summary. */
+export interface SkippedSample {
+  file: string;
+  line?: number;
+  offset?: number;
+  reason: string;
+}
+
+/** Skipped records kept per source (the rest are counted, not kept). */
+export const SKIPPED_KEPT = 5;
+
+/**
+ * What a source's last collection skipped: the count and the first few records, replacing the
+ * previous collection's (a collection that skipped nothing clears them).
+ */
+export async function recordSkipped(q: Queryable, key: string, count: number, sample: readonly SkippedSample[]): Promise<void> {
+  const kept = sample.slice(0, SKIPPED_KEPT).map((s) => ({ file: s.file, ...(s.line !== undefined ? { line: s.line } : s.offset !== undefined ? { offset: s.offset } : {}), reason: s.reason.slice(0, 300) }));
+  const now = Date.now();
+  await q.run(
+    `INSERT INTO sync_state (key, last_skipped, last_skipped_sample, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET last_skipped = excluded.last_skipped, last_skipped_sample = excluded.last_skipped_sample, updated_at = excluded.updated_at`,
+    [key, count, count ? JSON.stringify(kept) : null, now],
+  );
+}
+
+/** The kept sample of a sync_state row, parsed (empty when none). */
+export function skippedSampleOf(row: Pick<SyncStateRow, 'last_skipped_sample'> | undefined): SkippedSample[] {
+  if (!row?.last_skipped_sample) return [];
+  try {
+    return JSON.parse(row.last_skipped_sample) as SkippedSample[];
+  } catch {
+    return [];
+  }
+}
+
+/** One skipped record in words: `file line 12: reason` (`file at byte 4096`, without a line). */
+export function describeSkipped(s: SkippedSample): string {
+  const where = s.line !== undefined ? ` line ${s.line}` : s.offset !== undefined ? ` at byte ${s.offset}` : '';
+  return `${s.file}${where}: ${s.reason}`;
 }

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { openDbFromEnv } from '../../app/open-db-from-env.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
-import { runReport } from '../../sync/run-report.js';
+import { formatSkipped, runReport } from '../../sync/run-report.js';
 import { getRun } from '../../sync/run.store.js';
 import { readSyncLogs } from '../../sync/sync-log.store.js';
-import { listSyncState } from '../../sync/sync-state.store.js';
+import { listSyncState, skippedSampleOf } from '../../sync/sync-state.store.js';
 import { CliError } from '../cli-error.js';
 import { historyTable } from './status-history.js';
 
@@ -51,6 +51,9 @@ export function statusCommand(): Command {
             failures: Number(s?.failure_count ?? 0),
             lastWarning: s?.last_warning ?? null,
             lastWarningAt: iso(s?.last_warning_at),
+            // Malformed records the last collection skipped, and the first few.
+            skipped: Number(s?.last_skipped ?? 0),
+            skippedSample: skippedSampleOf(s),
           };
         });
         const last = await db.get<{ id: string }>('SELECT id FROM sync_runs ORDER BY started_at DESC LIMIT 1');
@@ -64,6 +67,7 @@ export function statusCommand(): Command {
         for (const s of sources) {
           console.log(`${s.source.padEnd(27)} ${ago(s.lastSuccess ? Date.parse(s.lastSuccess) : null).padEnd(19)} ${String(s.records).padStart(7)}  ${s.lastError ?? ''}`);
           if (s.lastWarning) console.log(`${''.padEnd(28)}warning ${ago(Date.parse(s.lastWarningAt!))}: ${s.lastWarning}`);
+          if (s.skipped) for (const line of formatSkipped(s.skipped, s.skippedSample, '  ')) console.log(line);
         }
         if (lastRun) console.log(`\nlast run ${lastRun.runId}: ${lastRun.status}, started ${lastRun.startedAt}; people ${lastRun.people ?? '?'}, interactions ${lastRun.interactions ?? '?'}, relationships ${lastRun.relationships ?? '?'}`);
         else console.log('\nno sync run yet: run `kith sync`');

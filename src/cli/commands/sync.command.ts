@@ -6,7 +6,7 @@ import { startSyncRun } from '../../flows/start-run.js';
 import { PIPELINE_QUEUE } from '../../sync/pipeline-queues.js';
 import { queueSpec } from '../../queues/queue-registry.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
-import { formatStepLine, runReport } from '../../sync/run-report.js';
+import { formatSkipped, formatStepLine, runReport } from '../../sync/run-report.js';
 import { getRun } from '../../sync/run.store.js';
 import { queuesWithoutWorkers, WorkerPool, workerGroups } from '../../sync/worker-processes.js';
 import type { StepRow } from '../../sync/run.store.js';
@@ -80,6 +80,12 @@ export function syncCommand(): Command {
               console.log(`\nRun ${report.runId}: ${report.status} in ${((Number(r.run.finished_at) - Number(r.run.started_at)) / 1000).toFixed(1)} s`);
               console.log(`  people ${report.people ?? '?'}, interactions ${report.interactions ?? '?'}, relationships ${report.relationships ?? '?'}`);
               for (const s of r.steps.filter((x) => x.status === 'failed' || x.status === 'skipped')) console.log(`  ${s.step_id}: ${s.status}: ${s.error ?? ''}`);
+              for (const s of report.steps) {
+                if (!s.skipped) continue;
+                const [head, ...first] = formatSkipped(s.skipped, s.skippedSample ?? [], '    ');
+                console.log(`  ${s.id}: ${head!.trim()}`);
+                for (const line of first) console.log(line);
+              }
             }
             process.exitCode = report.status === 'failed' ? 1 : report.status === 'partial' ? 2 : 0;
             break;

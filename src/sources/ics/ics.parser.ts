@@ -1,5 +1,6 @@
 import ICAL from 'ical.js';
 import type { ParseInput, SourceEvent, SourceParser } from '../source-event.js';
+import { describeHead, notTheFormat, readHead } from '../common/file-format.js';
 import { checkSourcePath } from '../common/source-path.js';
 import { stableId } from '../common/stable-id.js';
 import { epochOf, isCancelled, toInteraction } from './event.mapper.js';
@@ -36,7 +37,9 @@ function uidOf(c: IcalComponent): string {
  * Google Calendar .ics export, streamed block by block with ical.js. Pass 1 registers the
  * VTIMEZONEs and keeps the overridden instances (RECURRENCE-ID) by UID — the only events held in
  * memory; pass 2 expands each master (RRULE/RDATE/EXDATE, overrides related) up to the horizon,
- * drops cancelled events and instances, and emits one InteractionEvent per instance.
+ * drops cancelled events and instances, and emits one InteractionEvent per instance. A file that
+ * does not open with BEGIN:VCALENDAR (binary, another format) fails naming what it holds; an
+ * empty file is an empty calendar.
  */
 export function createIcsParser(opts: IcsParserOptions = {}): SourceParser {
   const horizonOf = opts.horizon ?? (() => Date.now() + 365 * 24 * 3600_000);
@@ -44,6 +47,12 @@ export function createIcsParser(opts: IcsParserOptions = {}): SourceParser {
 
   async function* parse({ path }: ParseInput): AsyncGenerator<SourceEvent> {
     await checkSourcePath(path, ['file']);
+    // An empty file is an empty calendar; anything else must open with BEGIN:VCALENDAR (a
+    // line or two of junk before it is tolerated), or it is not a calendar at all.
+    const head = await readHead(path);
+    if (!head.blank && !head.lines.some((l) => l.trim().toUpperCase() === 'BEGIN:VCALENDAR')) {
+      throw notTheFormat(path, 'an iCalendar (.ics) file', `no BEGIN:VCALENDAR line at its start; found ${describeHead(head)}`);
+    }
     const horizon = horizonOf();
     const skipped = (line: number, reason: string): SourceEvent => ({ kind: 'skipped', file: path, line, reason });
 

@@ -3,6 +3,7 @@ import type { ParseInput, SourceEvent, SourceParser } from '../source-event.js';
 import { CursorInvalidError } from '../../errors.js';
 import { checkAppendCursor, CURSOR_PROBLEM, makeAppendCursor } from '../common/append-cursor.js';
 import { type FileLine, readLineBatches } from '../common/line-reader.js';
+import { describeHead, notTheFormat, readHead } from '../common/file-format.js';
 import { checkSourcePath, unreadable } from '../common/source-path.js';
 import { SnippetCollector } from './body-snippet.js';
 import { parseHeaderBlock } from './mail-headers.js';
@@ -59,6 +60,11 @@ export function createMboxParser(opts: MboxParserOptions = {}): SourceParser {
 
   async function* parse({ path, cursor }: ParseInput): AsyncGenerator<SourceEvent> {
     await checkSourcePath(path, ['file']);
+    // An empty file is an empty mailbox; a file with text but no "From " separator line at all
+    // (binary, a single .eml, another format) is not a mailbox and fails, naming what it holds.
+    const head = await readHead(path);
+    const notMbox = () => notTheFormat(path, 'an mbox file', `no "From " separator line; found ${describeHead(head)}`);
+    if (head.binary && !head.lines.some((l) => l.startsWith('From '))) throw notMbox();
     let size: number;
     try {
       size = (await stat(path)).size;
@@ -76,6 +82,7 @@ export function createMboxParser(opts: MboxParserOptions = {}): SourceParser {
     let msg: OpenMessage | undefined;
     let prevBlank = true;
     let junkReported = false;
+    let messages = 0;
     let count = 0;
     let endOffset = start;
     let endLine = startLine;
@@ -94,6 +101,7 @@ export function createMboxParser(opts: MboxParserOptions = {}): SourceParser {
           if (++count % every === 0) out.push({ at: l.offset, line: l.line });
         }
         msg = { offset: l.offset, line: l.line, headerLines: [] };
+        messages++;
       } else if (!msg) {
         if (!blank && l.text.trim() !== '' && !junkReported) {
           junkReported = true;
@@ -130,6 +138,7 @@ export function createMboxParser(opts: MboxParserOptions = {}): SourceParser {
       const ev = finish(path, msg);
       if (ev) yield ev;
     }
+    if (messages === 0 && start === 0 && !head.blank) throw notMbox();
     // A last line without a newline may still be being written: resume at its message.
     const at = terminated || !msg ? { offset: endOffset, line: endLine } : { offset: msg.offset, line: msg.line };
     yield { kind: 'cursor', file: path, cursor: await makeAppendCursor(path, at.offset, at.line) };

@@ -1,6 +1,7 @@
 import type { ContactEvent, ParseInput, SourceEvent, SourceParser } from '../source-event.js';
 import { cleanEmails, cleanPhones, joinName, linkedInProfile } from '../common/contact-fields.js';
 import { readLines } from '../common/line-reader.js';
+import { describeHead, notTheFormat, readHead } from '../common/file-format.js';
 import { checkSourcePath } from '../common/source-path.js';
 import { stableId } from '../common/stable-id.js';
 import { components, decodeQp, isQuotedPrintable, param, parseContentLine, unescapeText } from './content-line.js';
@@ -98,10 +99,16 @@ export function cardToContact(card: OpenCard): ContactEvent | string {
 /**
  * vCard 2.1/3.0/4.0 files (one or many cards), streamed: lines are unfolded (white-space folding
  * and quoted-printable soft breaks), each card is mapped when its END:VCARD arrives. A card with
- * no name, email or phone, or one that never ends, is skipped with its BEGIN line.
+ * no name, email or phone, or one that never ends, is skipped with its BEGIN line. An empty file
+ * holds no cards; a file with text but no BEGIN:VCARD line at all (binary, another format) fails.
  */
 async function* parse({ path }: ParseInput): AsyncGenerator<SourceEvent> {
   await checkSourcePath(path, ['file']);
+  const head = await readHead(path);
+  const isCard = (l: string) => l.trim().toUpperCase() === 'BEGIN:VCARD';
+  const notVcard = () => notTheFormat(path, 'a vCard (.vcf) file', `no BEGIN:VCARD line; found ${describeHead(head)}`);
+  if (head.binary && !head.lines.some(isCard)) throw notVcard();
+  let cards = 0;
   let card: OpenCard | undefined;
   let junk = false;
   const skipped = (line: number, reason: string): SourceEvent => ({ kind: 'skipped', file: path, line, reason });
@@ -111,6 +118,7 @@ async function* parse({ path }: ParseInput): AsyncGenerator<SourceEvent> {
     if (upper === 'BEGIN:VCARD') {
       if (card) yield skipped(card.line, 'vCard without END:VCARD');
       card = { line, emails: [], phones: [], handles: [] };
+      cards++;
       junk = false;
     } else if (upper === 'END:VCARD') {
       if (card) {
@@ -145,6 +153,7 @@ async function* parse({ path }: ParseInput): AsyncGenerator<SourceEvent> {
   }
   if (pending !== undefined) yield* flush(pending, pendingLine);
   if (card) yield skipped(card.line, 'vCard without END:VCARD');
+  if (cards === 0 && !head.blank) throw notVcard();
 }
 
 export const parser: SourceParser = { type: 'vcard', parse };

@@ -4,6 +4,7 @@ import type { InteractionEvent, ParseInput, ParticipantRef, SourceEvent, SourceP
 import { CursorInvalidError } from '../../errors.js';
 import { checkAppendCursor, CURSOR_PROBLEM, makeAppendCursor } from '../common/append-cursor.js';
 import { readLines } from '../common/line-reader.js';
+import { describeHead, notTheFormat, readHead } from '../common/file-format.js';
 import { checkSourcePath, snippetOf, unreadable } from '../common/source-path.js';
 import { stableId } from '../common/stable-id.js';
 import { fallbackOrder, localTime, looksDated, matchHeader, orderHint } from './line-format.js';
@@ -31,8 +32,11 @@ function ref(sender: string): ParticipantRef {
   return /^\+?[\d\s().-]+$/.test(sender) && digits.length >= 7 ? { phone: sender } : { name: sender };
 }
 
-/** First pass: the file's date order (a field > 12 decides) and every sender, in order seen. */
-async function prescan(file: string): Promise<{ order: DateOrder; senders: string[] }> {
+/**
+ * First pass: the file's date order (a field > 12 decides), every sender in order seen, and
+ * whether any line is in the export's "date, time - sender: text" form.
+ */
+async function prescan(file: string): Promise<{ order: DateOrder; senders: string[]; dated: boolean }> {
   let decided: DateOrder | undefined;
   let sample: HeaderLine | undefined;
   const senders = new Set<string>();
@@ -44,7 +48,7 @@ async function prescan(file: string): Promise<{ order: DateOrder; senders: strin
     const body = splitBody(h.rest);
     if (body.kind === 'message' && senders.size < MAX_SENDERS) senders.add(body.sender);
   }
-  return { order: decided ?? fallbackOrder(sample), senders: [...senders] };
+  return { order: decided ?? fallbackOrder(sample), senders: [...senders], dated: sample !== undefined };
 }
 
 interface OpenMessage {
@@ -58,7 +62,8 @@ interface OpenMessage {
 /**
  * A WhatsApp "Export chat" text file (or an unzipped iOS export folder holding `_chat.txt`).
  * Two streamed passes: the first decides day-first vs month-first and collects the senders (the
- * chat's participants), the second emits one InteractionEvent per message. Ids hash the chat,
+ * chat's participants), the second emits one InteractionEvent per message; a file with text but
+ * no line in the export's form fails naming what it holds. Ids hash the chat,
  * the wall time as written, the sender and an ordinal — not the text, so an edit keeps its id.
  */
 export function createWhatsAppParser(opts: { cursorEvery?: number } = {}): SourceParser {
@@ -69,7 +74,13 @@ export function createWhatsAppParser(opts: { cursorEvery?: number } = {}): Sourc
     const file = kind === 'directory' ? join(path, '_chat.txt') : path;
     if (kind === 'directory') await checkSourcePath(file, ['file']);
     const chat = chatNameOf(file);
-    const { order, senders } = await prescan(file);
+    // An empty file is a chat with no messages; a file with text but not one line in the
+    // export's form (binary, another format) is not a WhatsApp export and fails.
+    const head = await readHead(file);
+    const notWhatsApp = () => notTheFormat(file, 'a WhatsApp chat export', `no line like "12/03/2024, 09:15 - Name: text"; found ${describeHead(head)}`);
+    if (head.binary && !head.lines.some((l) => matchHeader(l))) throw notWhatsApp();
+    const { order, senders, dated } = await prescan(file);
+    if (!dated && !head.blank) throw notWhatsApp();
     let size: number;
     try {
       size = (await stat(file)).size;
