@@ -133,7 +133,9 @@ async function insertSqlite(q: Queryable, rows: InteractionInput[], track: boole
  * `INSERT … ON CONFLICT DO NOTHING` holds exactly the new rows (re-imported and in-batch
  * duplicate keys are absent), it is grouped per person, and `people` gets `count = count + delta`.
  * The deltas are generated from the same source mapping as the SQLite path's addInteraction.
- * Rows go in in key order, so concurrent batches that overlap queue instead of deadlocking.
+ * Rows go in in key order, so concurrent batches that overlap queue instead of deadlocking; a key
+ * repeated within the batch keeps its first occurrence (ctid: the staging table, emptied before
+ * each load, holds the rows in COPY order), as SQLite's row-by-row insert does.
  */
 const STAGING = 'interactions_staging';
 const STAGING_COLS = 'person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref';
@@ -143,7 +145,7 @@ const PREPARE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (
     title text, snippet text, conversation_key text, entity_ref text) ON COMMIT DELETE ROWS;
   TRUNCATE ${STAGING}`;
 const INSERT_STAGED = `INSERT INTO interactions ${COLS}
-  SELECT ${STAGING_COLS} FROM ${STAGING} ORDER BY source_type COLLATE "C", external_id COLLATE "C"
+  SELECT ${STAGING_COLS} FROM ${STAGING} ORDER BY source_type COLLATE "C", external_id COLLATE "C", ctid
   ${CONFLICT}`;
 
 function sqlList(values: readonly string[]): string {
