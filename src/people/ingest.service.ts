@@ -133,9 +133,10 @@ async function insertSqlite(q: Queryable, rows: InteractionInput[], track: boole
  * `INSERT … ON CONFLICT DO NOTHING` holds exactly the new rows (re-imported and in-batch
  * duplicate keys are absent), it is grouped per person, and `people` gets `count = count + delta`.
  * The deltas are generated from the same source mapping as the SQLite path's addInteraction.
- * Rows go in in key order, so concurrent batches that overlap queue instead of deadlocking; a key
- * repeated within the batch keeps its first occurrence (ctid: the staging table, emptied before
- * each load, holds the rows in COPY order), as SQLite's row-by-row insert does.
+ * Rows are copied in key order (sorted here: cheaper than a sort in the statement) and inserted in
+ * the staging table's scan order, which is COPY's (a temporary table, emptied before each load,
+ * only appended to), so concurrent batches that overlap queue instead of deadlocking, and a key
+ * repeated within the batch keeps its first occurrence, as SQLite's row-by-row insert does.
  */
 const STAGING = 'interactions_staging';
 const STAGING_COLS = 'person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref';
@@ -145,7 +146,7 @@ const PREPARE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (
     title text, snippet text, conversation_key text, entity_ref text) ON COMMIT DELETE ROWS;
   TRUNCATE ${STAGING}`;
 const INSERT_STAGED = `INSERT INTO interactions ${COLS}
-  SELECT ${STAGING_COLS} FROM ${STAGING} ORDER BY source_type COLLATE "C", external_id COLLATE "C", ctid
+  SELECT ${STAGING_COLS} FROM ${STAGING}
   ${CONFLICT}`;
 
 function sqlList(values: readonly string[]): string {
@@ -180,7 +181,9 @@ async function ingestPg(q: Queryable, rows: InteractionInput[], maintain: boolea
   if (!target) throw new Error('PostgreSQL ingest needs a PostgreSQL connection');
   await q.exec(PREPARE_STAGING);
   if (rows.length === 0) return { inserted: 0, affected: [] };
-  await target.copyFrom(`COPY ${STAGING} (${STAGING_COLS}) FROM STDIN`, copyChunks(rows));
+  // A stable sort: a repeated key keeps its input order.
+  const sorted = [...rows].sort((a, b) => (a.sourceType === b.sourceType ? cmp(a.externalId, b.externalId) : cmp(a.sourceType, b.sourceType)));
+  await target.copyFrom(`COPY ${STAGING} (${STAGING_COLS}) FROM STDIN`, copyChunks(sorted));
   if (!maintain) return { inserted: (await q.run(INSERT_STAGED)).changes, affected: [] };
   const got = await q.all<{ id: string; n: number }>(INSERT_STAGED_COUNTED);
   return { inserted: got.reduce((a, r) => a + r.n, 0), affected: got.map((r) => r.id) };
@@ -210,3 +213,7 @@ function copyNullable(v: string | null | undefined): string {
   return v === null || v === undefined ? '\\N' : copyText(v);
 }
 
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
