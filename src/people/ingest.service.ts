@@ -9,10 +9,12 @@ import { resolveLivePeople } from './sql-support.js';
 
 /**
  * Batch ingest of interactions with the cached counts maintained by delta in the same
- * transaction: the rows actually inserted come back through RETURNING (re-imported items hit
- * ON CONFLICT DO NOTHING and change nothing), are folded per person, and each affected person
- * gets one `count = count + delta` update. No recount, no second pass, no window in which an
- * interaction exists but is not counted.
+ * transaction: only the rows actually inserted count (re-imported items hit ON CONFLICT DO
+ * NOTHING and change nothing); they are folded per person, and each affected person gets one
+ * `count = count + delta` update. SQLite folds them here from each row's change count;
+ * PostgreSQL loads the batch with COPY and folds the insert's RETURNING rows in the same
+ * statement (ingestPg). No recount, no second pass, no window in which an interaction exists
+ * but is not counted.
  */
 export type IngestMode = 'all-or-nothing' | 'skip-invalid';
 
