@@ -7,8 +7,12 @@
  * discovery and strengths. Progress on stderr; the last stdout line is one JSON object.
  * PostgreSQL: DATABASE_URL (postgres://…) when set, else a throwaway server from startPostgres().
  * BENCH_CACHE_MB=64 sets SQLite's page cache for the run (the driver's default is 2 MB).
+ * Besides wall-clock rates it reports the CPU each ingested row cost, in this process and (for
+ * the throwaway PostgreSQL, whose processes it can read in /proc) in the database server: on a
+ * busy machine the wall clock measures the neighbours, the CPU per row much less so.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -57,14 +61,14 @@ export async function main(args: string[]): Promise<void> {
 
     const rawDb = await env.open('raw');
     await seedPeople(rawDb, ids);
-    const rawS = await timeIngest(rawDb, rows, batch, false);
+    const { seconds: rawS, cpu: rawCpu } = await timeIngest(rawDb, rows, batch, false, env.serverCpuMs);
     log(`raw ingest: ${Math.round(nRows / rawS)} rows/s`);
     await rawDb.close();
     await env.drop('raw');
 
     const db = await env.open('main');
     await seedPeople(db, ids);
-    const s = await timeIngest(db, rows, batch, true);
+    const { seconds: s, cpu } = await timeIngest(db, rows, batch, true, env.serverCpuMs);
     log(`ingest with counts: ${Math.round(nRows / s)} rows/s`);
     // What autovacuum does after a bulk load; without it PostgreSQL plans from empty-table stats
     // and cannot use index-only scans (the visibility map is unset).
@@ -106,6 +110,8 @@ export async function main(args: string[]): Promise<void> {
         ingest_rows_per_s: Math.round(nRows / s),
         ingest_rows_per_s_raw: Math.round(nRows / rawS),
         ingest_ratio: Math.round((rawS / s) * 100) / 100,
+        ingest_cpu_us_per_row: perRow(cpu, nRows),
+        ingest_cpu_us_per_row_raw: perRow(rawCpu, nRows),
         targeted_refresh_ms: round2(targeted),
         full_verify_ms: round2(fullVerify),
         discrepancies: v.discrepancies.length,
@@ -165,13 +171,61 @@ async function seedPeople(db: Db, ids: string[]): Promise<void> {
   });
 }
 
-async function timeIngest(db: Db, rows: InteractionInput[], batch: number, maintainCounts: boolean): Promise<number> {
+interface IngestCpu {
+  node_ms: number;
+  server_ms: number | null;
+}
+
+async function timeIngest(db: Db, rows: InteractionInput[], batch: number, maintainCounts: boolean, serverCpuMs: () => number | null): Promise<{ seconds: number; cpu: IngestCpu }> {
+  const server0 = serverCpuMs();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < rows.length; i += batch) await ingestInteractions(db, rows.slice(i, i + batch), { maintainCounts });
-  return (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(cpu0);
+  const server1 = serverCpuMs();
+  return { seconds, cpu: { node_ms: (c.user + c.system) / 1000, server_ms: server0 === null || server1 === null ? null : server1 - server0 } };
+}
+
+function perRow(cpu: IngestCpu, n: number): { node: number; server: number | null } {
+  const us = (ms: number) => Math.round((ms * 1000 * 100) / n) / 100;
+  return { node: us(cpu.node_ms), server: cpu.server_ms === null ? null : us(cpu.server_ms) };
+}
+
+/** CPU milliseconds used so far by a local PostgreSQL's postmaster and its children (Linux /proc), or null. */
+function postgresCpuMs(port: number): () => number | null {
+  let postmaster: number | undefined;
+  try {
+    const m = /pid=(\d+)/.exec(execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' }));
+    postmaster = m ? Number(m[1]) : undefined;
+  } catch {
+    postmaster = undefined;
+  }
+  const ticksMs = 10; // USER_HZ is 100 on Linux
+  const cpuOf = (pid: string): number => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * ticksMs;
+    } catch {
+      return 0;
+    }
+  };
+  return () => {
+    if (postmaster === undefined) return null;
+    let children: string[] = [];
+    try {
+      children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    } catch {
+      return null;
+    }
+    // utime+stime of the live children, plus cutime+cstime of the postmaster (children that exited).
+    return children.reduce((a, p) => a + cpuOf(p), 0) + cpuOf(String(postmaster));
+  };
 }
 
 interface BenchEnv {
+  /** CPU milliseconds the database server has used so far, when it can be read (else null). */
+  serverCpuMs(): number | null;
   open(name: string): Promise<Db>;
   drop(name: string): Promise<void>;
   close(): Promise<void>;
@@ -181,6 +235,7 @@ async function openEnvironment(engine: string): Promise<BenchEnv> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'kith-bench-stats-'));
     return {
+      serverCpuMs: () => null,
       async open(name) {
         const db = await openDb({ engine: 'sqlite', path: join(dir, `${name}.db`) });
         if (process.env.BENCH_CACHE_MB) await db.exec(`PRAGMA cache_size = -${Number(process.env.BENCH_CACHE_MB) * 1024}`);
@@ -210,6 +265,7 @@ async function openEnvironment(engine: string): Promise<BenchEnv> {
     return u.toString();
   };
   return {
+    serverCpuMs: server ? postgresCpuMs(server.port) : () => null,
     async open(name) {
       await admin(`CREATE DATABASE ${dbName(name)}`);
       return openDb({ engine: 'postgres', url: urlFor(name) });

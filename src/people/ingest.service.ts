@@ -1,17 +1,20 @@
 import type { Db, Queryable } from '../db/db.js';
+import { pgCopyTarget } from '../db/postgres-db.js';
 import { checkInteraction, describeProblem, type InteractionInput, type RowProblem } from '../domain/people/interaction.js';
-import { addInteraction, emptyStats, type PersonStats } from '../domain/people/source-mapping.js';
+import { addInteraction, COUNT_FIELDS, emptyStats, INTERACTION_SOURCE_TYPES, SOURCE_BIT, SOURCE_COUNT_FIELD, type PersonStats } from '../domain/people/source-mapping.js';
 import { InvalidInputError } from '../errors.js';
 import type { InteractionSourceType } from '../sources/source-event.js';
 import { addStats } from './people-stats.store.js';
-import { pgArray, resolveLivePeople } from './sql-support.js';
+import { resolveLivePeople } from './sql-support.js';
 
 /**
  * Batch ingest of interactions with the cached counts maintained by delta in the same
- * transaction: the rows actually inserted come back through RETURNING (re-imported items hit
- * ON CONFLICT DO NOTHING and change nothing), are folded per person, and each affected person
- * gets one `count = count + delta` update. No recount, no second pass, no window in which an
- * interaction exists but is not counted.
+ * transaction: only the rows actually inserted count (re-imported items hit ON CONFLICT DO
+ * NOTHING and change nothing); they are folded per person, and each affected person gets one
+ * `count = count + delta` update. SQLite folds them here from each row's change count;
+ * PostgreSQL loads the batch with COPY and folds the insert's RETURNING rows in the same
+ * statement (ingestPg). No recount, no second pass, no window in which an interaction exists
+ * but is not counted.
  */
 export type IngestMode = 'all-or-nothing' | 'skip-invalid';
 
@@ -52,7 +55,7 @@ export async function ingestInteractionsIn(q: Queryable, rows: readonly Interact
   const valid: InteractionInput[] = [];
   const validIndex: number[] = [];
   rows.forEach((row, i) => {
-    const p = checkInteraction(row, i);
+    const p = checkInteraction(row, i) ?? (q.engine === 'postgres' ? nulProblem(row, i) : null);
     if (p) problems.push(p);
     else {
       valid.push(row);
@@ -70,7 +73,11 @@ export async function ingestInteractionsIn(q: Queryable, rows: readonly Interact
   if (problems.length > 0 && mode === 'all-or-nothing') throw new IngestRejectedError(problems);
 
   const maintain = opts.maintainCounts !== false;
-  const inserted = q.engine === 'postgres' ? await insertPg(q, accepted, maintain) : await insertSqlite(q, accepted, maintain);
+  if (q.engine === 'postgres') {
+    const pg = await ingestPg(q, accepted, maintain);
+    return { inserted: pg.inserted, duplicates: accepted.length - pg.inserted, rejected: problems, affectedPeople: pg.affected };
+  }
+  const inserted = await insertSqlite(q, accepted, maintain);
   const deltas = new Map<string, PersonStats>();
   for (const r of inserted.rows) {
     let s = deltas.get(r.person_id);
@@ -79,6 +86,17 @@ export async function ingestInteractionsIn(q: Queryable, rows: readonly Interact
   }
   if (maintain) await addStats(q, deltas);
   return { inserted: inserted.count, duplicates: accepted.length - inserted.count, rejected: problems, affectedPeople: [...deltas.keys()] };
+}
+
+const TEXT_FIELDS = ['personId', 'externalId', 'title', 'snippet', 'conversationKey', 'entityRef'] as const;
+
+/** PostgreSQL's text type cannot hold U+0000 (SQLite stores it as given). */
+function nulProblem(row: InteractionInput, index: number): RowProblem | null {
+  for (const f of TEXT_FIELDS) {
+    const v = row[f];
+    if (typeof v === 'string' && v.includes('\0')) return { index, field: f, message: 'contains a NUL character (U+0000), which PostgreSQL text cannot store' };
+  }
+  return null;
 }
 
 interface Inserted {
@@ -110,36 +128,93 @@ async function insertSqlite(q: Queryable, rows: InteractionInput[], track: boole
   return { count: out.length, rows: out };
 }
 
-const PG_CHUNK = 5000;
+/**
+ * PostgreSQL: the batch is loaded with `COPY … FROM STDIN` into a session-local staging table
+ * (no WAL, no index, one round trip), then one statement inserts it into `interactions` and
+ * adds each person's delta of the rows actually inserted: the `RETURNING` of
+ * `INSERT … ON CONFLICT DO NOTHING` holds exactly the new rows (re-imported and in-batch
+ * duplicate keys are absent), it is grouped per person, and `people` gets `count = count + delta`.
+ * The deltas are generated from the same source mapping as the SQLite path's addInteraction.
+ * Rows are copied in key order (sorted here: cheaper than a sort in the statement) and inserted in
+ * the staging table's scan order, which is COPY's (a temporary table, emptied before each load,
+ * only appended to), so concurrent batches that overlap queue instead of deadlocking, and a key
+ * repeated within the batch keeps its first occurrence, as SQLite's row-by-row insert does.
+ */
+const STAGING = 'interactions_staging';
+const STAGING_COLS = 'person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref';
+// ON COMMIT DELETE ROWS empties it at commit; TRUNCATE covers a second batch in one transaction.
+const PREPARE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (
+    person_id text, source_type text, external_id text, occurred_at bigint,
+    title text, snippet text, conversation_key text, entity_ref text) ON COMMIT DELETE ROWS;
+  TRUNCATE ${STAGING}`;
+const INSERT_STAGED = `INSERT INTO interactions ${COLS}
+  SELECT ${STAGING_COLS} FROM ${STAGING}
+  ${CONFLICT}`;
 
-async function insertPg(q: Queryable, rows: InteractionInput[], returning: boolean): Promise<{ count: number; rows: Inserted[] }> {
-  // Concurrent batches that overlap insert in the same key order, so they queue instead of deadlocking.
-  const sorted = [...rows].sort((a, b) => (a.sourceType === b.sourceType ? cmp(a.externalId, b.externalId) : cmp(a.sourceType, b.sourceType)));
-  const out: Inserted[] = [];
-  let count = 0;
-  for (let i = 0; i < sorted.length; i += PG_CHUNK) {
-    const chunk = sorted.slice(i, i + PG_CHUNK);
-    const sql = `INSERT INTO interactions ${COLS}
-      SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]),
-                           CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])) ${CONFLICT}`;
-    const params = [
-      chunk.map((r) => r.personId),
-      chunk.map((r) => r.sourceType),
-      chunk.map((r) => r.externalId),
-      chunk.map((r) => r.occurredAt),
-      chunk.map((r) => r.title ?? ''),
-      chunk.map((r) => r.snippet ?? null),
-      chunk.map((r) => r.conversationKey ?? null),
-      chunk.map((r) => r.entityRef ?? null),
-    ].map(pgArray);
-    if (returning) {
-      const got = await q.all<Inserted>(`${sql} RETURNING person_id, source_type, occurred_at`, params);
-      for (const g of got) out.push(g);
-      count += got.length;
-    } else count += (await q.run(sql, params)).changes;
-  }
-  return { count, rows: out };
+function sqlList(values: readonly string[]): string {
+  for (const v of values) if (!/^[a-z_]+$/.test(v)) throw new Error(`source type ${JSON.stringify(v)} cannot be inlined in SQL`);
+  return values.map((v) => `'${v}'`).join(', ');
 }
+
+const DELTA_COLUMNS = [
+  ...COUNT_FIELDS.map((f) => `count(*) FILTER (WHERE source_type IN (${sqlList(INTERACTION_SOURCE_TYPES.filter((t) => SOURCE_COUNT_FIELD[t] === f))}))::int AS ${f}`),
+  `bit_or(CASE source_type ${INTERACTION_SOURCE_TYPES.map((t) => `WHEN ${sqlList([t])} THEN ${SOURCE_BIT[t]}`).join(' ')} ELSE 0 END) AS source_mask`,
+  'min(occurred_at) AS f',
+  'max(occurred_at) AS l',
+  'count(*)::int AS n',
+].join(',\n      ');
+
+const INSERT_STAGED_COUNTED = `WITH ins AS (${INSERT_STAGED} RETURNING person_id, source_type, occurred_at),
+  d AS (SELECT person_id,
+      ${DELTA_COLUMNS}
+    FROM ins GROUP BY person_id)
+  UPDATE people AS p SET ${COUNT_FIELDS.map((f) => `${f} = p.${f} + d.${f}`).join(', ')},
+    source_mask = p.source_mask | d.source_mask,
+    first_interaction_at = CASE WHEN p.first_interaction_at IS NULL OR p.first_interaction_at > d.f THEN d.f ELSE p.first_interaction_at END,
+    last_interaction_at = CASE WHEN p.last_interaction_at IS NULL OR p.last_interaction_at < d.l THEN d.l ELSE p.last_interaction_at END
+  FROM d WHERE p.id = d.person_id
+  RETURNING p.id, d.n`;
+
+/** Rows per COPY data message (about 100 bytes a row). */
+const COPY_CHUNK = 2000;
+
+async function ingestPg(q: Queryable, rows: InteractionInput[], maintain: boolean): Promise<{ inserted: number; affected: string[] }> {
+  const target = pgCopyTarget(q);
+  if (!target) throw new Error('PostgreSQL ingest needs a PostgreSQL connection');
+  await q.exec(PREPARE_STAGING);
+  if (rows.length === 0) return { inserted: 0, affected: [] };
+  // A stable sort: a repeated key keeps its input order.
+  const sorted = [...rows].sort((a, b) => (a.sourceType === b.sourceType ? cmp(a.externalId, b.externalId) : cmp(a.sourceType, b.sourceType)));
+  await target.copyFrom(`COPY ${STAGING} (${STAGING_COLS}) FROM STDIN`, copyChunks(sorted));
+  if (!maintain) return { inserted: (await q.run(INSERT_STAGED)).changes, affected: [] };
+  const got = await q.all<{ id: string; n: number }>(INSERT_STAGED_COUNTED);
+  return { inserted: got.reduce((a, r) => a + r.n, 0), affected: got.map((r) => r.id) };
+}
+
+function copyChunks(rows: readonly InteractionInput[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < rows.length; i += COPY_CHUNK) {
+    let text = '';
+    for (const r of rows.slice(i, i + COPY_CHUNK)) {
+      text += `${copyText(r.personId)}\t${r.sourceType}\t${copyText(r.externalId)}\t${r.occurredAt}\t${copyText(r.title ?? '')}\t${copyNullable(r.snippet)}\t${copyNullable(r.conversationKey)}\t${copyNullable(r.entityRef)}\n`;
+    }
+    out.push(Buffer.from(text, 'utf8'));
+  }
+  return out;
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
+export function copyText(v: string): string {
+  return COPY_SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : v;
+}
+
+function copyNullable(v: string | null | undefined): string {
+  return v === null || v === undefined ? '\\N' : copyText(v);
+}
+
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
