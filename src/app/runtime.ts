@@ -43,6 +43,29 @@ export interface RuntimeOptions {
 /** The lock file that keeps a second `kith start` off a data directory. */
 export const startLockFile = (dataDir: string) => join(dataDir, 'kith-start.pid');
 
+/** How long a server or worker waits at start-up for an external Redis that does not answer yet. */
+const STARTUP_WAIT_MS = 30_000;
+
+/** Pings Redis (and checks its eviction policy), trying again every second for up to `waitMs`. */
+async function probeRedis(url: string, log: Logger, waitMs: number): Promise<void> {
+  const until = Date.now() + waitMs;
+  for (let said = false; ; ) {
+    const probe = createRedis(url, { failFast: true, name: 'kith-probe' });
+    try {
+      await probe.ping();
+      await checkEvictionPolicy(probe, log);
+      return;
+    } catch (err) {
+      if (Date.now() >= until) throw err;
+      if (!said) log.warn(`Redis does not answer yet (${(err as Error).message}); waiting up to ${Math.round(waitMs / 1000)} s for it`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      probe.disconnect();
+    }
+  }
+}
+
 export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   loadDotenv();
   const core = loadCoreConfig();
@@ -73,15 +96,12 @@ async function open(core: CoreConfig, dbConfig: ReturnType<typeof loadDbConfig>,
     embedded = await attachOrStartEmbeddedRedis({ dir: join(core.dataDir, 'redis'), log });
     url = embedded.url;
   }
-  const probe = createRedis(url, { failFast: true, name: 'kith-probe' });
   try {
-    await probe.ping();
-    await checkEvictionPolicy(probe, log);
+    // A server or worker started during a Redis restart or failover waits for it (and says so once); a command fails at once.
+    await probeRedis(url, log, opts.longRunning && !embedded ? STARTUP_WAIT_MS : 0);
   } catch (err) {
     await embedded?.stop();
     throw new Error(`cannot reach Redis at ${redisConfig.url ? 'REDIS_URL' : url}: ${(err as Error).message}`);
-  } finally {
-    probe.disconnect();
   }
   let db: Db;
   try {
