@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 import pg from 'pg';
 import { redactUrl } from '../log/logger.js';
 import { handleClosed, handleOpened, type OpenHandle } from '../support/open-handles.js';
@@ -34,63 +37,6 @@ export function toPgPlaceholders(sql: string): string {
 
 type Client = pg.Pool | pg.PoolClient;
 
-/** The parts of node-postgres' connection a COPY FROM STDIN drives (its protocol messages). */
-interface CopyConnection {
-  query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
-}
-
-/**
- * `COPY … FROM STDIN` as a node-postgres submittable: pg hands it the connection, it sends the
- * statement, answers the server's CopyInResponse with the data and CopyDone, and settles on the
- * server's reply (the row count from `COPY n`, or the server's error). The data is in memory
- * already, so it is sent in one go; the socket buffers what the server has not read yet.
- */
-class CopyIn {
-  private rowCount = 0;
-  private settled = false;
-  readonly done: Promise<number>;
-  private resolve!: (n: number) => void;
-  private reject!: (err: unknown) => void;
-  constructor(
-    private readonly text: string,
-    private readonly chunks: readonly Buffer[],
-  ) {
-    this.done = new Promise<number>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-  submit(connection: CopyConnection): void {
-    connection.query(this.text);
-  }
-  handleCopyInResponse(connection: CopyConnection): void {
-    for (const c of this.chunks) connection.sendCopyFromChunk(c);
-    connection.endCopyFrom();
-  }
-  handleCommandComplete(msg: { text?: string }): void {
-    const m = /^COPY (\d+)/.exec(msg.text ?? '');
-    if (m) this.rowCount = Number(m[1]);
-  }
-  handleReadyForQuery(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.resolve(this.rowCount);
-  }
-  handleError(err: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.reject(err);
-  }
-  // A COPY FROM STDIN yields none of these; pg calls them only on protocol surprises.
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyData(): void {}
-}
-
 class PgQueryable implements Queryable {
   readonly engine = 'postgres' as const;
   constructor(protected readonly client: Client) {}
@@ -115,12 +61,12 @@ class PgQueryable implements Queryable {
   async exec(sql: string): Promise<void> {
     await this.client.query(sql);
   }
-  /** `COPY <table> FROM STDIN` with `data` (already in COPY's format); resolves to the rows copied. */
+  /** `COPY <table> FROM STDIN` with `data` (already in COPY's format) through pg-copy-streams; resolves to the rows copied. */
   async copyFrom(sql: string, data: readonly Buffer[]): Promise<number> {
     if (!('release' in this.client)) throw new Error('COPY FROM STDIN needs a transaction (its staging rows live in one session)');
-    const copy = new CopyIn(sql, data);
-    this.client.query(copy as unknown as pg.Submittable);
-    return copy.done;
+    const stream = this.client.query(copyFrom(sql));
+    await pipeline(Readable.from(data), stream);
+    return stream.rowCount;
   }
 }
 
