@@ -12,7 +12,7 @@ import { buildHandlers } from '../../workers/handlers/index.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/worker-host.js';
 import { BULL_BOARD_PATH } from '../../http/routes/bull-board.route.js';
 import { startSyncRun } from '../../flows/start-run.js';
-import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
+import { configFileGroups, loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import type { Runtime } from '../../app/runtime.js';
 
 /**
@@ -61,7 +61,7 @@ export function startCommand(): Command {
           });
         }
         await upsertSchedules(rt.redis.url, rt.redis.prefix, schedules);
-        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues(), admin: http.admin, log, ...hubHttpOptions(rt.db) });
+        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues(configFileGroups()), admin: http.admin, log, ...hubHttpOptions(rt.db) });
         const address = await server.app.listen({ host: http.host, port: http.port });
         const base = address.replace('[::1]', 'localhost');
         console.log(`Kith is running (database ${rt.db.describe}, Redis ${rt.redis.embedded ? 'embedded' : 'from REDIS_URL'}).`);
