@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
 import { isKithError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -118,7 +119,8 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
       }
     };
 
-    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, ...lockOptions(name, opts.lockDurationMs) });
+    // `name` is stored on every job it takes (`processedBy`): which host and process ran it.
+    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, name: `${hostname()}/${process.pid}`, ...lockOptions(name, opts.lockDurationMs) });
     const handle = handleOpened('BullMQ worker', `${opts.prefix}:${name}`);
     worker.once('closed', () => handleClosed(handle));
     worker.on('failed', (job, err) => {
