@@ -29,7 +29,9 @@ export function workerCommand(): Command {
       if (opts.group) process.env.KITH_WORKER_GROUP = opts.group;
       if (opts.list) {
         const groups = [...configFileGroups(), ...(process.env.KITH_WORKER_GROUP ? [process.env.KITH_WORKER_GROUP] : [])];
-        for (const q of allQueues(groups)) console.log(`${q.name.padEnd(28)} ${q.group.padEnd(9)} ${q.description}`);
+        const queues = allQueues(groups);
+        const width = Math.max(28, ...queues.map((q) => q.name.length + 1));
+        for (const q of queues) console.log(`${q.name.padEnd(width)} ${q.group.padEnd(9)} ${q.description}`);
         return;
       }
       if (!process.env.REDIS_URL) {
