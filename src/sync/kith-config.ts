@@ -106,7 +106,7 @@ export function loadKithConfig(file: string): KithConfig {
   return { file: path, self: parsed.data.self, sources };
 }
 
-/** A source entry's own fields, checked by its declaration's schema; its path fields expanded. */
+/** A source entry's own fields, checked by its declaration's schema (path fields as written). */
 function ownFields(file: string, index: number, entry: { type: SourceType; [k: string]: unknown }, where: (at: readonly PropertyKey[]) => string): Record<string, unknown> {
   const decl = sourceDeclaration(entry.type);
   if (!decl.config) return {};
