@@ -74,6 +74,14 @@ export async function startWorker(host: string, args: string[], env: Record<stri
   };
 }
 
+/** Start several workers at once; every one that started is in `into` (to be stopped) even when another failed. */
+export async function startAll(into: HostWorker[], starting: Promise<HostWorker>[]): Promise<void> {
+  const settled = await Promise.allSettled(starting);
+  for (const s of settled) if (s.status === 'fulfilled') into.push(s.value);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
 /** The largest number of `times` (ms) inside any window of `windowMs` that starts at one of them. */
 export function busiestWindow(times: readonly number[], windowMs: number): number {
   const t = [...times].sort((a, b) => a - b);

@@ -6,7 +6,7 @@ import type { Db } from '../../../src/db/db.js';
 import { runKith } from '../../support/cli.js';
 import { type HubEnv, startHubEnv, until } from '../../support/hub/hub-kit.js';
 import { cleanupRedis, freshDb, redisUrl, type TestDb, uniquePrefix } from '../../support/test-env.js';
-import { type HostWorker, makeHost, SELF, startWorker } from './hosts.js';
+import { type HostWorker, makeHost, SELF, startAll, startWorker } from './hosts.js';
 
 interface Report {
   status: string;
@@ -68,14 +68,13 @@ describe('many worker hosts on one PostgreSQL and one Redis', () => {
     coordinator = makeHost(root, 'coordinator', GROUPED, []);
     // host-a: its group's queues in one process (every source queue of host-a), the hub's inbound side in another.
     // host-b: its calendar and the pipeline; host-c, configured by environment as docker compose
-    // does: its address book and the hub's writes to Supabase and Twenty.
-    const started = await Promise.all([
+    // does: its address book and chats, and the hub's writes to Supabase and Twenty.
+    await startAll(workers, [
       startWorker('host-a', ['--group', 'host-a'], env(hostA)),
       startWorker('host-a', ['--queues', 'contacts-inbound,contacts-fanout'], env(hostA)),
       startWorker('host-b', ['--group', 'host-b', '--queues', 'source-ics,sync-run,sync-link,sync-relationships,sync-verify'], env(hostB)),
       startWorker('host-c', [], env(hostC, { KITH_WORKER_GROUP: 'host-c', KITH_WORKER_QUEUES: 'source-vcard,source-whatsapp,contacts-to-supabase,contacts-to-twenty' })),
     ]);
-    workers.push(...started);
   }, 60_000);
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueFanout } from '../../../src/hub/services/propagation.service.js';
 import { type HubEnv, seedContact, startHubEnv, until } from '../../support/hub/hub-kit.js';
-import { busiestWindow, type HostWorker, startWorker } from './hosts.js';
+import { busiestWindow, type HostWorker, startAll, startWorker } from './hosts.js';
 
 const LIMIT = 8;
 const WINDOW_MS = 2000;
@@ -24,10 +24,10 @@ describe("Twenty's request limit across worker processes", () => {
     h = await startHubEnv({ engine: 'postgres', workers: 0, extraEnv: { TWENTY_RATE_LIMIT_PER_MINUTE: String(LIMIT), TWENTY_RATE_LIMIT_WINDOW_MS: String(WINDOW_MS) } });
     const queues = 'contacts-fanout,contacts-to-twenty,contacts-to-supabase';
     // Two jobs at a time each, so all three processes take a share of the pushes.
-    const started = await Promise.all(
+    await startAll(
+      workers,
       ['host-a', 'host-b', 'host-c'].map((host) => startWorker(host, ['--queues', queues], { ...h.env, KITH_DATA_DIR: join(root, host), KITH_WORKER_CONCURRENCY: '2' })),
     );
-    workers.push(...started);
   }, 60_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
