@@ -11,6 +11,10 @@ import { loadFieldOwnership } from './field-ownership.js';
 import { LocalCanonicalStore } from '../systems/local/local-canonical.store.js';
 import { LocalContactSystem } from '../systems/local/local-contact-system.js';
 import type { TargetSystem } from '../hub/jobs/hub-queues.js';
+import type { RedisClient } from '../redis/connection.js';
+
+/** How long one Twenty request may take (the client's own default). */
+const TWENTY_TIMEOUT_MS = 30_000;
 
 /**
  * Every system the hub talks to, from configuration: the canonical store (BigQuery when
@@ -19,7 +23,16 @@ import type { TargetSystem } from '../hub/jobs/hub-queues.js';
  * Each system's module (and its SDK) is imported only when that system is configured: a
  * deployment without BigQuery never loads @google-cloud/bigquery.
  */
-export async function buildHubSystems(db: Db, env: Env = process.env): Promise<HubSystems> {
+export interface SharedLimits {
+  /** The deployment's Redis (a getter: the hub opens its connection on first use). */
+  redis: () => RedisClient;
+  prefix: string;
+}
+
+/** Where the deployment's Twenty request budget is kept: one key for every process. */
+export const twentyLimiterKey = (prefix: string) => `${prefix}:twenty:limiter`;
+
+export async function buildHubSystems(db: Db, env: Env = process.env, shared?: SharedLimits): Promise<HubSystems> {
   const targets = new Map<TargetSystem, ContactSystem>();
   const bq = loadBigQueryConfig(env);
   let canonical: HubCanonicalStore;
@@ -45,8 +58,14 @@ export async function buildHubSystems(db: Db, env: Env = process.env): Promise<H
   }
   if (isTwentyConfigured(env)) {
     const c = loadTwentyConfig(env);
-    const [{ TwentyClient }, { TwentyContactSystem }] = await Promise.all([import('../systems/twenty/twenty-client.js'), import('../systems/twenty/twenty-contact-system.js')]);
-    targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit })));
+    const [{ TwentyClient }, { TwentyContactSystem }, { SharedRequestLimiter }] = await Promise.all([
+      import('../systems/twenty/twenty-client.js'),
+      import('../systems/twenty/twenty-contact-system.js'),
+      import('../systems/twenty/shared-request-limiter.js'),
+    ]);
+    // With Redis, every process on every host spends one budget; without (an offline hub), its own.
+    const limiter = shared ? new SharedRequestLimiter({ ...c.rateLimit, redis: shared.redis, key: twentyLimiterKey(shared.prefix), requestTimeoutMs: TWENTY_TIMEOUT_MS }) : undefined;
+    targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit, limiter, timeoutMs: TWENTY_TIMEOUT_MS })));
   }
   const { ownership } = loadFieldOwnership(env);
   // Owners that do not feed this deployment (Google, say) own nothing here: see effectiveOwnership.

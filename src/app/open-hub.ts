@@ -25,9 +25,10 @@ export interface OpenHubOptions {
 export async function openHub(o: OpenHubOptions): Promise<Hub> {
   const env = o.env ?? process.env;
   const config = loadHubConfig(env);
-  const systems = o.systems ?? (await buildHubSystems(o.db, env));
-  // The alerts' de-duplication state is shared by every process of the deployment, on the hub's own Redis connection.
+  // The alerts' de-duplication state and Twenty's request budget are shared by every process of
+  // the deployment, on the hub's own Redis connection.
   const built: { hub?: Hub } = {};
+  const systems = o.systems ?? (await buildHubSystems(o.db, env, o.redisUrl ? { redis: () => built.hub!.redis, prefix: o.prefix } : undefined));
   const state = o.redisUrl ? new RedisAlertState(() => built.hub!.redis, o.prefix) : undefined;
   const alerts = new Alerter(o.log.child({ component: 'contact-hub' }), config.alertWebhookUrl, { state, remindEveryMs: config.alertRemindEveryMs, clock: o.clock });
   const hub = (built.hub = createHub({ db: o.db, redisUrl: o.redisUrl, prefix: o.prefix, log: o.log, config, alerts, jobOptions: jobOptionsFor, systems, ownsSystems: !o.systems, clock: o.clock }));

@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { WORKER_GROUP_NAME } from '../queues/queue-registry.js';
 import { type Env, parseEnv, wholeNumber } from './parse-env.js';
 
 export const workerSchema = z.object({
   KITH_WORKER_QUEUES: z.string().optional(),
+  /** The worker group of this host (`kith worker --group`): its workers serve the group's source queues. */
+  KITH_WORKER_GROUP: z.string().regex(WORKER_GROUP_NAME, 'must be a worker group name: lowercase letters, digits and dashes').optional(),
   KITH_WORKER_CONCURRENCY: wholeNumber(1, 1000).optional(),
   KITH_SHUTDOWN_GRACE_MS: wholeNumber(0, 3_600_000).default(10_000),
   /** How long a job's lock lives without renewal: a killed worker's jobs run again within about 1.25 × this. */
@@ -18,6 +21,8 @@ export const workerSchema = z.object({
 export interface WorkerConfig {
   /** Queue names this process serves; undefined = every queue. */
   queues?: string[];
+  /** This host's worker group (KITH_WORKER_GROUP). */
+  group?: string;
   concurrency?: number;
   shutdownGraceMs: number;
   /** Overrides every queue's lock when set; otherwise BullMQ's 30 s, or the queue's own (long sync steps). */
@@ -39,5 +44,5 @@ export function workerNodeFlags(env: Env = process.env): string[] {
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const c = parseEnv(workerSchema, env);
-  return { queues: splitList(c.KITH_WORKER_QUEUES), concurrency: c.KITH_WORKER_CONCURRENCY, shutdownGraceMs: c.KITH_SHUTDOWN_GRACE_MS, lockDurationMs: c.KITH_JOB_LOCK_MS };
+  return { queues: splitList(c.KITH_WORKER_QUEUES), group: c.KITH_WORKER_GROUP, concurrency: c.KITH_WORKER_CONCURRENCY, shutdownGraceMs: c.KITH_SHUTDOWN_GRACE_MS, lockDurationMs: c.KITH_JOB_LOCK_MS };
 }

@@ -1,3 +1,4 @@
+import { groupQueue } from '../queues/queue-registry.js';
 import { sourceDeclaration } from '../sources/registry.js';
 import type { ConfiguredSource } from '../sync/kith-config.js';
 import { type DagStep, STEPS } from '../sync/steps/index.js';
@@ -26,7 +27,7 @@ export function buildSyncDag(sources: readonly ConfiguredSource[]): DagStep[] {
   for (const { decl, instances } of planned) {
     for (const { id, source } of instances) {
       const step = decl.perSource
-        ? { id, queue: decl.queue(source!.type), dependsOn: decl.dependsOn({ ids }, source!), params: { sourceId: source!.id } }
+        ? { id, queue: sourceStepQueue(decl.queue(source!.type), source!), dependsOn: decl.dependsOn({ ids }, source!), params: { sourceId: source!.id } }
         : { id, queue: decl.queue, dependsOn: decl.dependsOn({ ids }), params: {} };
       steps.push({ ...step, phase: decl.phase, failurePolicy: decl.failurePolicy });
     }
@@ -34,6 +35,9 @@ export function buildSyncDag(sources: readonly ConfiguredSource[]): DagStep[] {
   validateDag(steps);
   return steps;
 }
+
+/** A source's step goes to its worker group's own queue when the entry names one. */
+const sourceStepQueue = (queue: string, source: ConfiguredSource) => (source.group ? groupQueue(queue, source.group) : queue);
 
 /** Unknown dependencies and cycles are programming errors: refuse to compile them. */
 export function validateDag(steps: readonly DagStep[]): void {

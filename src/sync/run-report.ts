@@ -1,3 +1,4 @@
+import { splitGroupQueue } from '../queues/queue-registry.js';
 import type { RunDetails, RunRow, StepRow } from './run.store.js';
 import { describeSkipped, SKIPPED_KEPT, type SkippedSample } from './sync-state.store.js';
 
@@ -42,6 +43,7 @@ export function runReport(run: RunRow, steps: readonly StepRow[]) {
       phase: s.phase,
       dependsOn: JSON.parse(s.depends_on) as string[],
       status: s.status,
+      ...(splitGroupQueue(s.queue).group !== undefined ? { group: splitGroupQueue(s.queue).group } : {}),
       startedAt: iso(s.started_at),
       finishedAt: iso(s.finished_at),
       records: Number(s.records),
@@ -63,5 +65,7 @@ export function formatStepLine(s: StepRow): string {
   const skipped = stepSkipped(s)?.skipped;
   const skips = skipped ? `, ${skipped} skipped` : '';
   const err = s.error ? `  ${s.error}` : '';
-  return `  ${MARK[s.status] ?? '?'} phase ${s.phase}  ${s.step_id.padEnd(28)} ${s.status}${secs}${recs}${skips}${err}`;
+  const group = splitGroupQueue(s.queue).group;
+  const where = group !== undefined ? ` (worker group ${group})` : '';
+  return `  ${MARK[s.status] ?? '?'} phase ${s.phase}  ${s.step_id.padEnd(28)} ${s.status}${where}${secs}${recs}${skips}${err}`;
 }

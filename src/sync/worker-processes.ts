@@ -62,8 +62,10 @@ export class WorkerPool {
 
   private launch(queues: readonly string[]): ChildProcess {
     const flags = workerNodeFlags(this.env);
+    // The queues are named in full: a worker group of this host would turn a source queue into its group's.
+    const { KITH_WORKER_GROUP: _group, ...env } = this.env;
     return spawn(process.execPath, [...flags, KITH_BIN, 'worker', '--queues', queues.join(',')], {
-      env: { ...this.env, REDIS_URL: this.redisUrl, KITH_QUEUE_PREFIX: this.prefix },
+      env: { ...env, REDIS_URL: this.redisUrl, KITH_QUEUE_PREFIX: this.prefix },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }

@@ -1,8 +1,9 @@
+import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
 import { isKithError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { JobMetricsRecorder } from '../queues/job-metrics.js';
-import { QUEUES, queueSpec } from '../queues/queue-registry.js';
+import { QUEUES, queueSpec, splitGroupQueue } from '../queues/queue-registry.js';
 import { createRedis, type RedisClient } from '../redis/connection.js';
 import { handleClosed, handleOpened } from '../support/open-handles.js';
 import type { JobHandler } from './job-handler.js';
@@ -53,15 +54,19 @@ export const DEFAULT_LOCK_MS = 30_000;
  * as a failed step.
  */
 export function lockOptions(queue: string, lockDurationMs?: number): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
-  const lockDuration = lockDurationMs ?? QUEUES.find((q) => q.name === queue)?.lockDurationMs ?? DEFAULT_LOCK_MS;
+  const base = splitGroupQueue(queue).base;
+  const lockDuration = lockDurationMs ?? QUEUES.find((q) => q.name === base)?.lockDurationMs ?? DEFAULT_LOCK_MS;
   return { lockDuration, stalledInterval: Math.max(1000, Math.floor(lockDuration / 4)), maxStalledCount: 1 };
 }
 
 export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
   const byQueue = new Map(opts.handlers.map((h) => [h.queue, h]));
   const names = opts.queues ?? [...byQueue.keys()];
+  // A worker group's queue (`source-mbox@laptop`) runs its base queue's handler.
+  const handlerOf = (q: string) => byQueue.get(q) ?? (splitGroupQueue(q).group !== undefined ? byQueue.get(splitGroupQueue(q).base) : undefined);
   for (const q of names) {
-    if (!byQueue.has(q)) throw new Error(`no worker handles queue '${q}'; queues with workers: ${[...byQueue.keys()].join(', ')}`);
+    if (!handlerOf(q)) throw new Error(`no worker handles queue '${q}'; queues with workers: ${[...byQueue.keys()].join(', ')} (and <queue>@<worker group> for the source queues)`);
+    if (splitGroupQueue(q).group !== undefined) queueSpec(q); // a malformed group or a queue without group queues is refused
   }
   const metricsRedis = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:worker-metrics` });
   let shuttingDown = false;
@@ -70,7 +75,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
   const metrics = new JobMetricsRecorder(metricsRedis, opts.prefix);
 
   for (const name of names) {
-    const handler = byQueue.get(name)!;
+    const handler = handlerOf(name)!;
     const log = opts.log.child({ queue: name });
     const connection = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:worker:${name}` });
     connections.push(connection);
@@ -114,7 +119,8 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
       }
     };
 
-    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, ...lockOptions(name, opts.lockDurationMs) });
+    // `name` is stored on every job it takes (`processedBy`): which host and process ran it.
+    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, name: `${hostname()}/${process.pid}`, ...lockOptions(name, opts.lockDurationMs) });
     const handle = handleOpened('BullMQ worker', `${opts.prefix}:${name}`);
     worker.once('closed', () => handleClosed(handle));
     worker.on('failed', (job, err) => {

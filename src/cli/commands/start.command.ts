@@ -7,12 +7,12 @@ import { loadDotenv } from '../../config/parse-env.js';
 import { loadWorkerConfig, splitList } from '../../config/worker.config.js';
 import { buildHttpServer } from '../../http/server.js';
 import { hubHttpOptions } from '../../app/hub-http.js';
-import { allQueues } from '../../queues/queue-registry.js';
+import { allQueues, servedQueues } from '../../queues/queue-registry.js';
 import { buildHandlers } from '../../workers/handlers/index.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/worker-host.js';
 import { BULL_BOARD_PATH } from '../../http/routes/bull-board.route.js';
 import { startSyncRun } from '../../flows/start-run.js';
-import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
+import { configFileGroups, loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import type { Runtime } from '../../app/runtime.js';
 
 /**
@@ -50,18 +50,23 @@ export function startCommand(): Command {
       let server: Awaited<ReturnType<typeof buildHttpServer>> | undefined;
       try {
         if (opts.workers) {
+          const handlers = buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log, onClose: (f) => cleanups.push(f) });
+          const list = splitList(opts.queues) ?? workerConfig.queues;
+          // With a worker group (KITH_WORKER_GROUP), every queue and the group's own, or the list given.
+          const group = workerConfig.group;
+          const queues = group && !list ? [...handlers.map((h) => h.queue), ...servedQueues(undefined, group)!] : servedQueues(list, group);
           host = await startWorkerHost({
             redisUrl: rt.redis.url,
             prefix: rt.redis.prefix,
-            handlers: buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log, onClose: (f) => cleanups.push(f) }),
-            queues: splitList(opts.queues) ?? workerConfig.queues,
+            handlers,
+            queues,
             concurrency: workerConfig.concurrency,
             lockDurationMs: workerConfig.lockDurationMs,
             log,
           });
         }
         await upsertSchedules(rt.redis.url, rt.redis.prefix, schedules);
-        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues(), admin: http.admin, log, ...hubHttpOptions(rt.db) });
+        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues([...configFileGroups(), ...(workerConfig.group ? [workerConfig.group] : [])]), admin: http.admin, log, ...hubHttpOptions(rt.db) });
         const address = await server.app.listen({ host: http.host, port: http.port });
         const base = address.replace('[::1]', 'localhost');
         console.log(`Kith is running (database ${rt.db.describe}, Redis ${rt.redis.embedded ? 'embedded' : 'from REDIS_URL'}).`);

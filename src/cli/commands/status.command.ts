@@ -31,9 +31,13 @@ export function statusCommand(): Command {
           console.log(opts.json ? JSON.stringify({ history: logs.map((l) => ({ ...l, startedAt: iso(l.startedAt), finishedAt: iso(l.finishedAt) })) }) : historyTable(logs));
           return;
         }
-        let configured: string[] = [];
+        const configured: string[] = [];
+        const groupOf = new Map<string, string>();
         try {
-          configured = loadKithConfig(resolveConfigPath().file).sources.map((s) => s.id);
+          for (const s of loadKithConfig(resolveConfigPath().file).sources) {
+            configured.push(s.id);
+            if (s.group) groupOf.set(s.id, s.group);
+          }
         } catch {
           /* status still shows what ran */
         }
@@ -43,6 +47,8 @@ export function statusCommand(): Command {
           const s = states.find((x) => x.key === `source:${id}`);
           return {
             source: id,
+            // The worker group whose hosts collect it (its entry's `group`); null: any worker.
+            group: groupOf.get(id) ?? null,
             lastSuccess: iso(s?.last_success_at),
             lastError: s?.last_error ?? null,
             lastErrorAt: iso(s?.last_error_at),
@@ -65,7 +71,8 @@ export function statusCommand(): Command {
         }
         console.log('source                      last success        records  last error');
         for (const s of sources) {
-          console.log(`${s.source.padEnd(27)} ${ago(s.lastSuccess ? Date.parse(s.lastSuccess) : null).padEnd(19)} ${String(s.records).padStart(7)}  ${s.lastError ?? ''}`);
+          const name = s.group ? `${s.source} (group ${s.group})` : s.source;
+          console.log(`${name.padEnd(27)} ${ago(s.lastSuccess ? Date.parse(s.lastSuccess) : null).padEnd(19)} ${String(s.records).padStart(7)}  ${s.lastError ?? ''}`);
           if (s.lastWarning) console.log(`${''.padEnd(28)}warning ${ago(Date.parse(s.lastWarningAt!))}: ${s.lastWarning}`);
           if (s.skipped) for (const line of formatSkipped(s.skipped, s.skippedSample, '  ')) console.log(line);
         }

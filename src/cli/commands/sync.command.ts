@@ -4,7 +4,7 @@ import { openRuntime } from '../../app/runtime.js';
 import { loadDotenv } from '../../config/parse-env.js';
 import { startSyncRun } from '../../flows/start-run.js';
 import { PIPELINE_QUEUE } from '../../sync/pipeline-queues.js';
-import { queueSpec } from '../../queues/queue-registry.js';
+import { queueSpec, splitGroupQueue } from '../../queues/queue-registry.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { formatSkipped, formatStepLine, runReport } from '../../sync/run-report.js';
 import { getRun } from '../../sync/run.store.js';
@@ -42,12 +42,15 @@ export function syncCommand(): Command {
         else say(`started ${started.runId} (${started.steps.length} steps)`);
         // The owner of a run and a follower alike start workers for every queue the run still
         // needs that no process serves: a run whose `kith sync` was stopped resumes here.
-        const missing = await queuesWithoutWorkers(rt.redis.url, rt.redis.prefix, queuesNeeded(initial.steps));
+        const unserved = await queuesWithoutWorkers(rt.redis.url, rt.redis.prefix, queuesNeeded(initial.steps));
+        // A worker group's queue is served only on the hosts of that group, never here.
+        const missing = unserved.filter((q) => !isGroupQueue(q));
+        for (const line of waitingForGroups(unserved)) say(line);
         if (missing.length) {
           say(`no Kith service is serving ${missing.length} queue(s): starting workers for this run`);
           await pool.add(workerGroups(missing, isSourceQueue, availableParallelism()));
         }
-        const supervisor = new RunSupervisor(rt.redis.url, rt.redis.prefix, pool, say);
+        const supervisor = new RunSupervisor(rt.redis.url, rt.redis.prefix, pool, say, unserved.filter(isGroupQueue));
 
         // Ctrl-C stops following: the workers we started finish or release their jobs, our Redis
         // keeps them (AOF), and the next `kith sync` resumes the same run.
@@ -114,6 +117,17 @@ export function syncCommand(): Command {
 }
 
 const isSourceQueue = (q: string) => queueSpec(q).group === 'sources';
+const isGroupQueue = (q: string) => splitGroupQueue(q).group !== undefined;
+
+/** One line per worker group whose queues nothing serves: the run waits for its hosts. */
+function waitingForGroups(unserved: readonly string[]): string[] {
+  const byGroup = new Map<string, string[]>();
+  for (const q of unserved) {
+    const { group } = splitGroupQueue(q);
+    if (group !== undefined) byGroup.set(group, [...(byGroup.get(group) ?? []), q]);
+  }
+  return [...byGroup].map(([g, qs]) => `waiting for worker group ${g}: no process serves ${qs.join(', ')} (run \`kith worker --group ${g}\` on a host that holds its files)`);
+}
 const UNFINISHED = new Set(['pending', 'running', 'retrying']);
 
 /** The queues a run still needs served: its root's, and those of its unfinished steps. */
@@ -133,13 +147,18 @@ const CHECK_EVERY_MS = 1000;
 class RunSupervisor {
   private unservedSince = new Map<string, number>();
   private lastCheck = 0;
+  /** Worker group queues already reported unserved (said once until served again). */
+  private readonly waitingSaid: Set<string>;
 
   constructor(
     private readonly redisUrl: string,
     private readonly prefix: string,
     private readonly pool: WorkerPool,
     private readonly say: (line: string) => void,
-  ) {}
+    saidWaiting: readonly string[],
+  ) {
+    this.waitingSaid = new Set(saidWaiting);
+  }
 
   async check(steps: readonly StepRow[]): Promise<void> {
     const now = Date.now();
@@ -153,7 +172,13 @@ class RunSupervisor {
     } catch {
       return; // Redis is unreachable for a moment (or going away as the run ends): look again later
     }
-    const unserved = new Set(probed.filter((q) => !ours.has(q)));
+    for (const q of probed) {
+      if (!isGroupQueue(q) || this.waitingSaid.has(q)) continue;
+      this.waitingSaid.add(q);
+      for (const line of waitingForGroups([q])) this.say(line);
+    }
+    for (const q of this.waitingSaid) if (!probed.includes(q)) this.waitingSaid.delete(q);
+    const unserved = new Set(probed.filter((q) => !ours.has(q) && !isGroupQueue(q)));
     for (const q of this.unservedSince.keys()) if (!unserved.has(q)) this.unservedSince.delete(q);
     for (const q of unserved) if (!this.unservedSince.has(q)) this.unservedSince.set(q, now);
     const adopt = [...this.unservedSince].filter(([, since]) => now - since >= ADOPT_AFTER_MS).map(([q]) => q);

@@ -3,7 +3,8 @@ import { openRuntime } from '../../app/runtime.js';
 import { exitAfterShutdown, onShutdown } from '../../app/shutdown.js';
 import { loadDotenv } from '../../config/parse-env.js';
 import { loadWorkerConfig, splitList } from '../../config/worker.config.js';
-import { allQueues } from '../../queues/queue-registry.js';
+import { allQueues, servedQueues, WORKER_GROUP_NAME } from '../../queues/queue-registry.js';
+import { configFileGroups } from '../../sync/kith-config.js';
 import { buildHandlers } from '../../workers/handlers/index.js';
 import { startWorkerHost } from '../../workers/worker-host.js';
 import { CliError } from '../cli-error.js';
@@ -17,13 +18,22 @@ export function workerCommand(): Command {
       if (!Number.isInteger(n) || n < 1) throw new CliError(`--concurrency: expected a whole number ≥ 1, got '${v}'`);
       return n;
     })
-    .option('--list', 'print the known queues and exit')
-    .action(async (opts: { queues?: string; concurrency?: number; list?: boolean }) => {
+    .option('--group <name>', "this host's worker group (default: KITH_WORKER_GROUP): serve the group's source queues, for sources whose entry names it (`group: <name>`)", (v) => {
+      if (!WORKER_GROUP_NAME.test(v)) throw new CliError(`--group: a worker group name is lowercase letters, digits and dashes, got '${v}'`);
+      return v;
+    })
+    .option('--list', "print the known queues (with the worker groups' queues the configuration names) and exit")
+    .action(async (opts: { queues?: string; group?: string; concurrency?: number; list?: boolean }) => {
+      loadDotenv();
+      // The group this process serves is KITH_WORKER_GROUP for everything in it (a missing file names it).
+      if (opts.group) process.env.KITH_WORKER_GROUP = opts.group;
       if (opts.list) {
-        for (const q of allQueues()) console.log(`${q.name.padEnd(28)} ${q.group.padEnd(9)} ${q.description}`);
+        const groups = [...configFileGroups(), ...(process.env.KITH_WORKER_GROUP ? [process.env.KITH_WORKER_GROUP] : [])];
+        const queues = allQueues(groups);
+        const width = Math.max(28, ...queues.map((q) => q.name.length + 1));
+        for (const q of queues) console.log(`${q.name.padEnd(width)} ${q.group.padEnd(9)} ${q.description}`);
         return;
       }
-      loadDotenv();
       if (!process.env.REDIS_URL) {
         throw new CliError('kith worker needs REDIS_URL: the Redis that `kith start` or docker compose runs (workers must share one Redis)');
       }
@@ -34,7 +44,7 @@ export function workerCommand(): Command {
         redisUrl: rt.redis.url,
         prefix: rt.redis.prefix,
         handlers: buildHandlers({ db: rt.db, redisUrl: rt.redis.url, prefix: rt.redis.prefix, log: rt.log, onClose: (f) => cleanups.push(f) }),
-        queues: splitList(opts.queues) ?? cfg.queues,
+        queues: servedQueues(splitList(opts.queues) ?? cfg.queues, cfg.group),
         concurrency: opts.concurrency ?? cfg.concurrency,
         lockDurationMs: cfg.lockDurationMs,
         log: rt.log,
@@ -51,3 +61,4 @@ export function workerCommand(): Command {
       exitAfterShutdown();
     });
 }
+

@@ -1,7 +1,7 @@
 import { sourceQueue } from '../pipeline-queues.js';
 import { isAddressBook } from '../../sources/registry.js';
 import { collectSource } from '../collect-source.service.js';
-import { sourceOfStep, sourceStateKey, tracked } from './source-step.js';
+import { sourceOfStep, tracked } from './source-step.js';
 import { defineStep } from './step-declaration.js';
 
 /**
@@ -20,7 +20,7 @@ export const collectStep = defineStep({
   async run(ctx) {
     const source = sourceOfStep(ctx);
     const { details, db, log, signal } = ctx;
-    const out = await tracked(db, sourceStateKey(source.id), () => collectSource(db, source, details.config.self, { full: details.full, log, signal }));
+    const out = await tracked(db, source, () => collectSource(db, source, details.config.self, { full: details.full, log, signal }));
     // Contact entries are upserted, and an upsert does not tell a new entry from a refreshed
     // one: they stay in the result (`contacts`), not in created or updated.
     const { interactions, skipped } = out.result;

@@ -1,6 +1,6 @@
 import { PIPELINE_QUEUE } from '../pipeline-queues.js';
 import { contentSource } from '../../sources/registry.js';
-import { sourceOfStep, sourceStateKey, tracked } from './source-step.js';
+import { sourceOfStep, tracked } from './source-step.js';
 import { defineStep } from './step-declaration.js';
 
 /** Phase 5: one content sync per configured content source, in parallel with phase 4. */
@@ -13,7 +13,7 @@ export const contentStep = defineStep({
   dependsOn: () => ['strengths'],
   async run(ctx) {
     const source = sourceOfStep(ctx);
-    const out = await tracked(ctx.db, sourceStateKey(source.id), () => contentSource(source.type).sync(source));
+    const out = await tracked(ctx.db, source, () => contentSource(source.type).sync(source));
     // A file written is new or rewritten, not told apart: it stays in the result (`written`).
     const n = (v: unknown) => (typeof v === 'number' ? v : 0);
     return { ...out, counts: { unchanged: n(out.result.unchanged), skipped: n(out.result.skipped) } };

@@ -1,6 +1,7 @@
 import { FatalError } from '../../errors.js';
 import { COLLECTION_SOURCES, SOURCES } from '../../sources/registry.js';
 import type { RunDetails, StepRow } from '../run.store.js';
+import { resolveOnThisHost } from '../kith-config.js';
 import { collectStep } from './collect.step.js';
 import { contentStep } from './content.step.js';
 import { linkEntitiesStep } from './link-entities.step.js';
@@ -45,7 +46,8 @@ export async function runStep(step: StepRow, details: RunDetails, deps: Omit<Ste
     const { sourceId } = JSON.parse(step.params) as { sourceId?: string };
     const source = details.config.sources.find((x) => x.id === sourceId);
     if (!source) throw new FatalError(`step ${step.step_id}: source '${sourceId}' is not in the run's configuration`);
-    ctx.source = source;
+    // A grouped source's paths are this host's.
+    ctx.source = resolveOnThisHost(source);
   }
   return decl.run(ctx);
 }

@@ -6,6 +6,15 @@ export interface RequestLimiterOptions {
   windowMs: number;
 }
 
+/** What the Twenty client needs of a limiter: one process's (`RequestLimiter`) or the deployment's (`SharedRequestLimiter`). */
+export interface Limiter {
+  readonly options: RequestLimiterOptions;
+  /** Wait for a slot; call the returned function once the response (or error) is in. */
+  acquire(): Promise<() => void>;
+  /** Hold every request back for `ms` (a 429 told us to). */
+  pauseFor(ms: number): void;
+}
+
 /**
  * Sliding-window limiter shared by every call of one client, so Kith stays under the
  * provider's quota instead of discovering it through 429s. A slot is held from the moment a
@@ -13,7 +22,7 @@ export interface RequestLimiterOptions {
  * somewhere in between, so however latencies vary, no window the server can measure ever
  * holds more than `limit` of our requests. Waiters are served first come, first served.
  */
-export class RequestLimiter {
+export class RequestLimiter implements Limiter {
   private readonly finished: number[] = [];
   private inFlight = 0;
   private pausedUntil = 0;

@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { z } from 'zod';
 import { FatalError, RateLimitedError } from '../../errors.js';
-import { RequestLimiter, type RequestLimiterOptions } from './request-limiter.js';
+import { type Limiter, RequestLimiter, type RequestLimiterOptions } from './request-limiter.js';
 import { twentyHttpError, twentyNetworkError } from './twenty-errors.js';
 import { type TwentyCompany, type TwentyPerson, type TwentyPersonInput, twentyCompany, twentyPerson } from './twenty-person.js';
 
@@ -14,6 +14,8 @@ export interface TwentyClientOptions {
   apiUrl: string;
   apiKey: string;
   rateLimit?: RequestLimiterOptions;
+  /** The limiter to spend (the deployment's, in Redis); default: one of this client's own, from `rateLimit`. */
+  limiter?: Limiter;
   timeoutMs?: number;
   connections?: number;
 }
@@ -61,7 +63,7 @@ function dataValue(body: unknown, context: string): unknown {
 export class TwentyClient {
   private readonly pool: Pool;
   private readonly prefix: string;
-  readonly limiter: RequestLimiter;
+  readonly limiter: Limiter;
   /** Requests sent by this client (for tests and metrics). */
   requestCount = 0;
 
@@ -69,7 +71,7 @@ export class TwentyClient {
     const url = new URL(opts.apiUrl);
     this.prefix = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, { connections: opts.connections ?? 16 });
-    this.limiter = new RequestLimiter(opts.rateLimit ?? { limit: 100, windowMs: 60_000 });
+    this.limiter = opts.limiter ?? new RequestLimiter(opts.rateLimit ?? { limit: 100, windowMs: 60_000 });
   }
 
   async listPeople(p: ListParams): Promise<PersonPage> {

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { TemporaryError } from '../../errors.js';
+import type { RedisClient } from '../../redis/connection.js';
+import type { Limiter, RequestLimiterOptions } from './request-limiter.js';
+
+/**
+ * A slot is a member of one sorted set whose score is the time (Redis's clock, so every host
+ * agrees) at which the slot frees. Taking one drops the expired ones, then adds a slot held for
+ * `hold` ms (the longest a request can take, plus the window) when fewer than `limit` remain;
+ * otherwise it answers how long until the first one frees. A pause (a 429's Retry-After) is a
+ * key of its own that holds every taker back until it expires.
+ */
+const ACQUIRE = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return paused end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000)
+  return 0
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(first[2]) - now)
+`;
+
+/** The response is in: the slot frees one window from now (only if it is still held). */
+const RELEASE = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[2])
+return 0
+`;
+
+/** Lengthen the pause to `ms` from now, never shorten it. */
+const PAUSE = `
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', tonumber(ARGV[1])) end
+return 0
+`;
+
+export interface SharedRequestLimiterOptions extends RequestLimiterOptions {
+  /** The Redis connection (a getter: the hub opens its connection on first use). */
+  redis: () => RedisClient;
+  /** Key of the sorted set; the pause key is `<key>:pause`. Must carry the deployment's hash tag. */
+  key: string;
+  /** The longest a request can take: a process that dies mid-request frees its slot after this plus the window. */
+  requestTimeoutMs: number;
+  /** Longest sleep between two looks while the window is full (a slot released elsewhere frees early). */
+  pollMs?: number;
+}
+
+/**
+ * The same sliding window as `RequestLimiter`, kept in Redis so that every process of a
+ * deployment, on every host, spends one budget: Twenty's 100 requests a minute hold for the
+ * deployment, not per worker process. A slot is held from the moment a request is sent until
+ * `windowMs` after its response; within one process, waiters are served first come, first served.
+ */
+export class SharedRequestLimiter implements Limiter {
+  private turn: Promise<void> = Promise.resolve();
+  private readonly pollMs: number;
+
+  constructor(readonly options: SharedRequestLimiterOptions) {
+    if (!(options.limit >= 1) || !(options.windowMs > 0)) throw new RangeError('limiter needs limit >= 1 and windowMs > 0');
+    this.pollMs = options.pollMs ?? Math.max(20, Math.min(1000, Math.floor(options.windowMs / 20)));
+  }
+
+  async acquire(): Promise<() => void> {
+    const mine = this.turn.then(() => this.take());
+    this.turn = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    const token = await mine;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      void this.call(RELEASE, [this.options.key], [this.options.windowMs, token]).catch(() => undefined); // the hold then frees it
+    };
+  }
+
+  pauseFor(ms: number): void {
+    void this.call(PAUSE, [`${this.options.key}:pause`], [Math.ceil(ms)]).catch(() => undefined);
+  }
+
+  private async take(): Promise<string> {
+    const token = `${process.pid}.${randomBytes(6).toString('hex')}`;
+    const hold = this.options.requestTimeoutMs + this.options.windowMs;
+    for (;;) {
+      const wait = Number(await this.call(ACQUIRE, [this.options.key, `${this.options.key}:pause`], [this.options.limit, hold, token]));
+      if (wait === 0) return token;
+      await new Promise((r) => setTimeout(r, Math.min(wait, this.pollMs)));
+    }
+  }
+
+  private async call(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.options.redis().eval(script, keys.length, ...keys, ...args);
+    } catch (err) {
+      throw new TemporaryError(`Twenty request limiter: Redis did not answer (${(err as Error).message})`, 'limiter_unavailable', { cause: err });
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedis, type RedisClient } from '../../../../src/redis/connection.js';
+import { SharedRequestLimiter } from '../../../../src/systems/twenty/shared-request-limiter.js';
+import { cleanupRedis, redisUrl, uniquePrefix } from '../../../support/test-env.js';
+
+/** The largest number of `times` inside any window of `windowMs` starting at one of them. */
+const busiest = (times: readonly number[], windowMs: number) => Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + windowMs).length));
+
+/** Three processes' worth of limiters: each its own Redis connection, one key. */
+describe('SharedRequestLimiter: one request budget in Redis for every process', () => {
+  const prefix = uniquePrefix();
+  const conns: RedisClient[] = [];
+  beforeAll(() => {
+    for (let i = 0; i < 3; i++) conns.push(createRedis(redisUrl(), { name: `${prefix}:limiter-${i}` }));
+  });
+  afterAll(async () => {
+    for (const c of conns) await c.quit();
+    await cleanupRedis(prefix);
+  });
+  const limiters = (key: string, limit: number, windowMs: number, requestTimeoutMs = 5000) =>
+    conns.map((c) => new SharedRequestLimiter({ limit, windowMs, redis: () => c, key: `${prefix}:${key}`, requestTimeoutMs }));
+
+  it('holds the limit across limiters: no window holds more than `limit` starts of all of them together', async () => {
+    const all = limiters('burst', 5, 400);
+    const start = Date.now();
+    const times: number[] = [];
+    await Promise.all(
+      all.flatMap((l) =>
+        Array.from({ length: 5 }, async () => {
+          const release = await l.acquire();
+          times.push(Date.now() - start);
+          release();
+        }),
+      ),
+    );
+    times.sort((a, b) => a - b);
+    expect(times).toHaveLength(15);
+    // 15 requests at 5 per 400 ms: the last one starts two windows in, and no window holds more than 5.
+    expect(times[14]).toBeGreaterThanOrEqual(790);
+    expect(busiest(times, 395)).toBeLessThanOrEqual(5);
+    // One limiter per process would have let all 15 through at once.
+    expect(times.filter((t) => t < 300).length).toBe(5);
+  });
+
+  it('counts a request in flight in any process until it finishes, then for a whole window', async () => {
+    const [a, b] = limiters('inflight', 1, 150);
+    const release = await a!.acquire();
+    let second = false;
+    const next = b!.acquire().then((r) => {
+      second = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(second).toBe(false);
+    const releasedAt = Date.now();
+    release();
+    (await next)();
+    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(140);
+  });
+
+  it("a process that dies mid-request frees its slot after the request timeout and the window", async () => {
+    const [a, b] = limiters('dead', 1, 100, 300);
+    await a!.acquire(); // never released: its process "died"
+    const t = Date.now();
+    (await b!.acquire())();
+    expect(Date.now() - t).toBeGreaterThanOrEqual(350);
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
+
+  it("a 429's pause in one process holds back the others", async () => {
+    const [a, b] = limiters('pause', 100, 1000);
+    a!.pauseFor(250);
+    await new Promise((r) => setTimeout(r, 20)); // the pause is written without waiting for it
+    const t = Date.now();
+    (await b!.acquire())();
+    expect(Date.now() - t).toBeGreaterThanOrEqual(200);
+  });
+});
