@@ -9,6 +9,7 @@ import { isEcho, overwrittenSince } from '../domain/echo-detector.js';
 import type { Queryable } from '../../db/db.js';
 import { NotFoundError } from '../../errors.js';
 import { withContactLock } from '../stores/contact-lock.store.js';
+import { wroteRecently } from '../stores/echo-intents.store.js';
 import { resolveLink } from './echo-check.service.js';
 import type { Hub } from '../hub-context.js';
 import type { TargetSystem } from '../jobs/hub-queues.js';
@@ -54,8 +55,13 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
     const seen = await identify(hub, carried);
     if (seen.echo) return { action: 'echo', contactId: seen.contactId };
     // A fresh change (it beats the canonical record) is merged as carried: no read from the system.
+    // Content Kith itself wrote there lately is not one: it is the late echo of an earlier write,
+    // dated by the system when Kith wrote it (after the change it carried was made), and the
+    // system's current copy decides.
     const current = await hub.systems.canonical.get(seen.contactId);
-    if (carriedRecordSuffices(current, carried)) return applyRecord(hub, carried, { ...opts, known: { seen, current } });
+    if (carriedRecordSuffices(current, carried) && !(await wroteRecently(hub.redis, hub.prefix, carried.system, seen.contactId, seen.hash))) {
+      return applyRecord(hub, carried, { ...opts, known: { seen, current } });
+    }
   }
   let record = await system.get({ externalId: change.externalId });
   if (!record) {

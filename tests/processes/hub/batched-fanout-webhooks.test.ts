@@ -206,6 +206,37 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     expect(await listPending(h.db.db)).toEqual([]);
   });
 
+  it("the late echo of an earlier Kith write to Twenty, after Kith wrote newer content there, changes nothing: Twenty's current copy decides", async () => {
+    const c = seedContact(22, { job_title: 'Analyst' });
+    await h.hub.systems.canonical.put(c, 0);
+    await syncContactToAll(h.hub, c.contact_id);
+    await h.settle();
+    webhooksOff();
+    // A change made in Supabase a minute ago reaches Twenty: Twenty stamps the write with its own time.
+    await h.clock.advance(5);
+    const minuteAgo = () => new Date(h.clock.now() - 60_000).toISOString();
+    await h.hub.systems.canonical.put({ ...c, job_title: 'First', sync_metadata: { version: 2, last_updated: minuteAgo(), last_updated_by: 'supabase' } }, 1);
+    await pushToTarget(h.hub, 'twenty', [{ contactId: c.contact_id, version: 2 }], { guard: false });
+    const lateEcho = structuredClone(h.twenty.getPerson(c.contact_id)!);
+    expect(lateEcho.jobTitle).toBe('First');
+    // The next change (also made before Twenty's stamp of the first write) follows it there.
+    await h.clock.advance(5);
+    await h.hub.systems.canonical.put({ ...c, job_title: 'Second', sync_metadata: { version: 3, last_updated: minuteAgo(), last_updated_by: 'supabase' } }, 2);
+    await pushToTarget(h.hub, 'twenty', [{ contactId: c.contact_id, version: 3 }], { guard: false });
+    expect(h.twenty.getPerson(c.contact_id)?.jobTitle).toBe('Second');
+    const patches = patchesOf(c.contact_id);
+
+    // The first write's webhook arrives last. Its record is dated after both changes were made,
+    // yet it is Kith's own older write: the canonical record keeps the second change.
+    const out = await applyInbound(h.hub, { system: 'twenty', externalId: c.contact_id, record: lateEcho });
+    expect(out.action).toBe('echo');
+    expect(await h.hub.systems.canonical.get(c.contact_id)).toMatchObject({ job_title: 'Second', sync_metadata: { version: 3 } });
+    await h.settle();
+    expect(h.twenty.getPerson(c.contact_id)?.jobTitle).toBe('Second');
+    expect(patchesOf(c.contact_id)).toBe(patches);
+    expect(await listPending(h.db.db)).toEqual([]);
+  });
+
   it("a stale carried record is decided by Twenty's current copy (newer than both); a fresh one is merged as carried, without reading Twenty", async () => {
     const person = h.twenty.createPerson({ name: { firstName: 'Katherine', lastName: 'Johnson' }, emails: { primaryEmail: 'katherine@example.org', additionalEmails: [] }, jobTitle: 'Computer' });
     const id = person.id as string;
