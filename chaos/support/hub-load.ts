@@ -16,6 +16,7 @@ import { listPending } from '../../src/hub/stores/contact-outbox.store.js';
 import { countOpenConflicts } from '../../src/hub/stores/sync-conflicts.store.js';
 import { writeContacts } from '../../src/systems/local/contacts-table.js';
 import { type ChaosHub, sleep } from './hub-env.js';
+import { traceContact } from './hub-trace.js';
 
 export interface Seeded {
   ids: string[];
@@ -194,7 +195,11 @@ export async function verify(h: ChaosHub, seeded: Seeded, load: EditLoad): Promi
   const discrepancies: string[] = [];
   const latest = load.latest();
   const { missing: lost, examples } = await missingChanges(h, seeded.ids, latest, true);
-  if (lost) discrepancies.push(`${lost} of ${latest.size} contacts' last change is missing from a system: ${examples.join('; ')}`);
+  if (lost) {
+    discrepancies.push(`${lost} of ${latest.size} contacts' last change is missing from a system: ${examples.join('; ')}`);
+    const first = /contact (\S+):/.exec(examples[0] ?? '')?.[1];
+    if (first) process.stderr.write(`[chaos] the jobs about contact ${first} (times in ms mod 100,000):\n  ${(await traceContact(h, first)).join('\n  ')}\n  edits: ${load.sent.filter((e) => e.contactId === first).map((e) => `${e.system} ${e.seq} at ${e.at % 100_000}`).join(', ')}\n`);
+  }
 
   const drift = await measureDrift(h.hub, { store: false, sampleSize: 3 });
   const driftPct = Math.max(0, ...drift.map((d) => d.driftPct));
@@ -214,17 +219,31 @@ export async function verify(h: ChaosHub, seeded: Seeded, load: EditLoad): Promi
   const allowed = new Map<string, number>();
   for (const e of load.sent) if (e.system === 'supabase') allowed.set(e.contactId, (allowed.get(e.contactId) ?? 0) + 1);
   const patches = new Map<string, number>();
+  const patchTimes = new Map<string, number[]>();
   for (const r of h.twenty.requests.slice(seeded.twentyBaseline)) {
     const m = /^\/rest\/people\/([^/]+)$/.exec(r.path);
-    if (r.method === 'PATCH' && m && r.status >= 200 && r.status < 300) patches.set(m[1]!, (patches.get(m[1]!) ?? 0) + 1);
+    if (r.method === 'PATCH' && m && r.status >= 200 && r.status < 300) {
+      patches.set(m[1]!, (patches.get(m[1]!) ?? 0) + 1);
+      patchTimes.set(m[1]!, [...(patchTimes.get(m[1]!) ?? []), r.at]);
+    }
   }
   let twentyDup = 0;
-  for (const [id, n] of patches) twentyDup += Math.max(0, n - (allowed.get(id) ?? 0));
+  const dupExamples: string[] = [];
+  for (const [id, n] of patches) {
+    const extra = Math.max(0, n - (allowed.get(id) ?? 0));
+    twentyDup += extra;
+    if (extra && dupExamples.length < 3) {
+      const edits = load.sent.filter((e) => e.contactId === id).map((e) => `${e.system[0]}${e.seq}@${e.at % 100_000}`);
+      dupExamples.push(`contact ${id}: ${n} PATCH(es) at ${patchTimes.get(id)!.map((t) => t % 100_000).join(',')} for edits ${edits.join(',')}`);
+    }
+  }
   if (supabaseDup) discrepancies.push(`Supabase: ${supabaseDup} write(s) of a (contact, version, content) Kith had already written`);
-  if (twentyDup) discrepancies.push(`Twenty: ${twentyDup} PATCH(es) beyond one per change made in Supabase`);
+  if (twentyDup) discrepancies.push(`Twenty: ${twentyDup} PATCH(es) beyond one per change made in Supabase: ${dupExamples.join('; ')}`);
   if (load.errors.length) discrepancies.push(`the edit driver failed ${load.errors.length} time(s): ${load.errors[0]}`);
 
   const sbWrites = await h.supabase.sql<{ n: string }>('SELECT count(*)::text AS n FROM _chaos_kith_writes');
+  const supabaseEdited = seeded.ids.filter((_, i) => editedIn(i) === 'supabase');
+  const writeBacks = await h.supabase.sql<{ n: string }>('SELECT count(*)::text AS n FROM _chaos_kith_writes WHERE contact_id = ANY($1)', [supabaseEdited]);
   return {
     lost,
     duplicated: supabaseDup + twentyDup,
@@ -236,6 +255,7 @@ export async function verify(h: ChaosHub, seeded: Seeded, load: EditLoad): Promi
       changes_from_twenty: load.sent.filter((e) => e.system === 'twenty').length,
       changes_from_supabase: load.sent.filter((e) => e.system === 'supabase').length,
       supabase_writes: Number(sbWrites[0]?.n ?? 0),
+      supabase_writes_to_contacts_edited_there: Number(writeBacks[0]?.n ?? 0),
       twenty_patches: [...patches.values()].reduce((a, b) => a + b, 0),
       drift: Object.fromEntries(drift.map((d) => [d.system, { pct: d.driftPct, differing: d.differing, expected: d.expected, orphans: d.orphans }])),
     },
