@@ -150,6 +150,18 @@ function changeTime(hub: Hub, incoming: SystemContact, current: CanonicalContact
   return new Date(ms).toISOString();
 }
 
+/**
+ * When a system held the record it reported: the record's own time (never in the future), the
+ * processing time when it is unreadable. A link recorded from a system's record is stamped so,
+ * not with the time it was taken: a link's time then says when Kith last wrote there or saw
+ * the system hold this content, and a later record of the system, taken late (a backlog), is
+ * not mistaken for an edit Kith's write overwrote (overwrittenSince).
+ */
+function heldAt(incoming: SystemContact, now: number): number {
+  const at = Date.parse(incoming.updatedAt);
+  return Number.isNaN(at) ? now : Math.min(at, now);
+}
+
 function dryOutcome(d: IncomingDecision, contactId: string, current: CanonicalContact | undefined): InboundOutcome {
   if (d.action === 'create' || d.action === 'update') return { action: d.action === 'create' ? 'created' : 'updated', contactId, version: d.contact.sync_metadata.version };
   if (d.action === 'conflict') return { action: 'conflict', contactId, conflictId: '', created: false };
@@ -178,7 +190,7 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
     const alongside = async (q: Queryable) => {
       const overwritten = overwrittenSince(await getLink(q, contactId, source), hash, incoming.updatedAt);
       holders = !overwritten && linkHashFor(viewOf(hub, source), d.contact) === hash ? [source] : [];
-      if (!overwritten) await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
+      if (!overwritten) await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: heldAt(incoming, now) });
       await markFanoutPending(q, hub, { contactId, version }, holders, now);
     };
     const { canonical } = hub.systems;
@@ -202,7 +214,7 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
   if (d.action === 'unchanged' && d.reason === 'same_content') {
     // The system holds the canonical content: remember it, so its next echo is recognised.
     await hub.db.tx(async (q) => {
-      await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
+      await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: heldAt(incoming, now) });
       await markPropagated(q, contactId, source, version, now);
     });
     return { action: 'same_content', contactId };
