@@ -238,6 +238,8 @@ export async function verify(h: ChaosHub, seeded: Seeded, load: EditLoad): Promi
     }
   }
   if (supabaseDup) discrepancies.push(`Supabase: ${supabaseDup} write(s) of a (contact, version, content) Kith had already written`);
+  const firstDup = /contact (\S+):/.exec(dupExamples[0] ?? '')?.[1];
+  if (firstDup) process.stderr.write(`[chaos] the jobs about contact ${firstDup} (times in ms mod 100,000):\n  ${(await traceContact(h, firstDup)).join('\n  ')}\n`);
   if (twentyDup) discrepancies.push(`Twenty: ${twentyDup} PATCH(es) beyond one per change made in Supabase: ${dupExamples.join('; ')}`);
   if (load.errors.length) discrepancies.push(`the edit driver failed ${load.errors.length} time(s): ${load.errors[0]}`);
 
