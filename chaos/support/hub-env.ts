@@ -269,7 +269,12 @@ async function build(ctx: ChaosContext, opts: ChaosHubOptions, cleanup: (() => P
   });
   const queue = (name: string) => {
     let q = queues.get(name);
-    if (!q) queues.set(name, (q = new Queue(name, { connection: conn, prefix: PREFIX })));
+    if (!q) {
+      q = new Queue(name, { connection: conn, prefix: PREFIX });
+      // While Redis is down its calls fail and are retried by the pollers; no stack trace for each reconnect.
+      q.on('error', () => undefined);
+      queues.set(name, q);
+    }
     return q;
   };
 
