@@ -211,7 +211,13 @@ export async function verify(h: ChaosHub, seeded: Seeded, load: EditLoad): Promi
   const conflicts = await countOpenConflicts(h.db);
   if (conflicts) discrepancies.push(`sync_conflicts: ${conflicts} open conflict(s)`);
   const failed = await h.failedJobs();
-  if (Object.keys(failed).length) discrepancies.push(`jobs failed for good: ${JSON.stringify(failed)}`);
+  if (Object.keys(failed).length) {
+    const reasons: string[] = [];
+    for (const q of Object.keys(failed)) {
+      for (const j of (await h.queue(q).getJobs(['failed'], 0, 2)).filter(Boolean)) reasons.push(`${q} ${j.id} after ${j.attemptsMade} attempt(s), ${j.attemptsStarted ?? '?'} started (added ${new Date(j.timestamp).toISOString()}, failed ${j.finishedOn ? new Date(j.finishedOn).toISOString() : '?'}): ${j.failedReason}`);
+    }
+    discrepancies.push(`jobs failed for good: ${JSON.stringify(failed)}; ${reasons.join('; ')}`);
+  }
 
   // Writes repeated beyond idempotent upserts.
   const sbDup = await h.supabase.sql<{ n: string }>('SELECT coalesce(sum(n - 1), 0)::text AS n FROM (SELECT count(*) AS n FROM _chaos_kith_writes GROUP BY contact_id, version, content_hash) g');
