@@ -226,6 +226,7 @@ const hubRedisRestart: ChaosScenario = {
         await h.redis.proc.kill('SIGKILL');
         const killedAt = Date.now();
         const sentBeforeKill = load.sent.length;
+        const sentBeforeKillSeq = load.sent.at(-1)?.seq ?? 0;
         ctx.log(`Redis SIGKILLed with ${JSON.stringify(backlogBefore)} queued; down for ${cfg.down} s`);
         await sleep(cfg.down * 1000, ctx.signal);
         await h.redis.restart();
@@ -234,11 +235,13 @@ const hubRedisRestart: ChaosScenario = {
         const jobsAfter = await targetJobIds(h);
         const jobsLost = [...jobsBefore].filter((id) => !jobsAfter.has(id)).length;
         await h.startWorker('target');
-        await sleep(cfg.after * 1000, ctx.signal);
+        // Recovered once every change sent before the kill is in every system (edits keep arriving meanwhile).
+        const drained = await waitForChanges(h, seeded.ids, load.latest(sentBeforeKillSeq), 30_000, ctx.signal);
+        const drainedAt = Date.now();
+        await sleep(Math.max(0, restartedAt + cfg.after * 1000 - Date.now()), ctx.signal);
         await load.stop();
         await h.settle(60_000);
         const before = await missingChanges(h, seeded.ids, load.latest(), true);
-        const settledAt = Date.now();
         ctx.log(`Redis back after ${round((restartedAt - killedAt) / 1000, 1)} s with ${JSON.stringify(backlogAfter)}; settled, ${before.missing} change(s) missing; sweeping`);
         // What the AOF's last second can lose, and the webhooks refused while Redis was down, the sweep catches up.
         const sweep = await syncAllContacts(h.hub);
@@ -252,7 +255,7 @@ const hubRedisRestart: ChaosScenario = {
         const frames = (p: Proc | undefined) => (p?.output().match(/^\s+at /gm) ?? []).length;
         const refused = (d: { status?: number; error?: string }[]) => d.filter((x) => x.error || (x.status !== undefined && x.status >= 300)).length;
         return result(v, {
-          recovery_s: round(((before.missing ? sweptAt : settledAt) - restartedAt) / 1000),
+          recovery_s: round(((drained === null ? sweptAt : drainedAt) - restartedAt) / 1000),
           discrepancies,
           details: {
             changes_before_kill: sentBeforeKill,
