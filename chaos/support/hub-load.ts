@@ -265,6 +265,8 @@ export async function verify(h: ChaosHub, seeded: Seeded, load: EditLoad): Promi
       supabase_writes: Number(sbWrites[0]?.n ?? 0),
       supabase_writes_to_contacts_edited_there: Number(writeBacks[0]?.n ?? 0),
       twenty_patches: [...patches.values()].reduce((a, b) => a + b, 0),
+      // Redis holds writes back while a slow AOF fsync runs (a busy disk): job locks may then lapse.
+      redis_slow_fsyncs: (h.redis.proc.output().match(/fsync is taking too long/g) ?? []).length,
       drift: Object.fromEntries(drift.map((d) => [d.system, { pct: d.driftPct, differing: d.differing, expected: d.expected, orphans: d.orphans }])),
     },
   };
