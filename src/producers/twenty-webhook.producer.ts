@@ -65,7 +65,13 @@ export function registerTwentyWebhook(scope: FastifyInstance, ctx: ProducerConte
     const keys = replayKeys(ctx.keyPrefix, req.headers);
     const deleted = action === 'deleted' || action === 'destroyed';
     const probe = object === 'person' && !deleted && opts.echo ? await opts.echo(p.record, ctx.queuePrefix).catch(() => undefined) : undefined;
-    const claim = await claimDelivery(ctx.redis, keys, 2 * opts.toleranceMs, probe && !probe.byLink ? probe.intentKey : undefined);
+    let claim: Awaited<ReturnType<typeof claimDelivery>>;
+    try {
+      claim = await claimDelivery(ctx.redis, keys, 2 * opts.toleranceMs, probe && !probe.byLink ? probe.intentKey : undefined);
+    } catch (err) {
+      // Redis is unreachable: nothing claimed, nothing enqueued; Twenty's retry must be taken.
+      return reply.code(503).send({ error: `could not check for a replay: ${(err as Error).message}` });
+    }
     if (!claim.fresh) return reply.code(401).send({ error: 'replayed_delivery' });
     if (object !== 'person') return reply.code(202).send({ accepted: false, ignored: `${object} events are not contacts` });
     const echo = echoOf(probe, claim.got);

@@ -9,6 +9,7 @@ import { isEcho, overwrittenSince } from '../domain/echo-detector.js';
 import type { Queryable } from '../../db/db.js';
 import { NotFoundError } from '../../errors.js';
 import { withContactLock } from '../stores/contact-lock.store.js';
+import { wroteRecently } from '../stores/echo-intents.store.js';
 import { resolveLink } from './echo-check.service.js';
 import type { Hub } from '../hub-context.js';
 import type { TargetSystem } from '../jobs/hub-queues.js';
@@ -54,8 +55,13 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
     const seen = await identify(hub, carried);
     if (seen.echo) return { action: 'echo', contactId: seen.contactId };
     // A fresh change (it beats the canonical record) is merged as carried: no read from the system.
+    // Content Kith itself wrote there lately is not one: it is the late echo of an earlier write,
+    // dated by the system when Kith wrote it (after the change it carried was made), and the
+    // system's current copy decides.
     const current = await hub.systems.canonical.get(seen.contactId);
-    if (carriedRecordSuffices(current, carried)) return applyRecord(hub, carried, { ...opts, known: { seen, current } });
+    if (carriedRecordSuffices(current, carried) && !(await wroteRecently(hub.redis, hub.prefix, carried.system, seen.contactId, seen.hash))) {
+      return applyRecord(hub, carried, { ...opts, known: { seen, current } });
+    }
   }
   let record = await system.get({ externalId: change.externalId });
   if (!record) {
@@ -144,6 +150,18 @@ function changeTime(hub: Hub, incoming: SystemContact, current: CanonicalContact
   return new Date(ms).toISOString();
 }
 
+/**
+ * When a system held the record it reported: the record's own time (never in the future), the
+ * processing time when it is unreadable. A link recorded from a system's record is stamped so,
+ * not with the time it was taken: a link's time then says when Kith last wrote there or saw
+ * the system hold this content, and a later record of the system, taken late (a backlog), is
+ * not mistaken for an edit Kith's write overwrote (overwrittenSince).
+ */
+function heldAt(incoming: SystemContact, now: number): number {
+  const at = Date.parse(incoming.updatedAt);
+  return Number.isNaN(at) ? now : Math.min(at, now);
+}
+
 function dryOutcome(d: IncomingDecision, contactId: string, current: CanonicalContact | undefined): InboundOutcome {
   if (d.action === 'create' || d.action === 'update') return { action: d.action === 'create' ? 'created' : 'updated', contactId, version: d.contact.sync_metadata.version };
   if (d.action === 'conflict') return { action: 'conflict', contactId, conflictId: '', created: false };
@@ -172,7 +190,7 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
     const alongside = async (q: Queryable) => {
       const overwritten = overwrittenSince(await getLink(q, contactId, source), hash, incoming.updatedAt);
       holders = !overwritten && linkHashFor(viewOf(hub, source), d.contact) === hash ? [source] : [];
-      if (!overwritten) await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
+      if (!overwritten) await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: heldAt(incoming, now) });
       await markFanoutPending(q, hub, { contactId, version }, holders, now);
     };
     const { canonical } = hub.systems;
@@ -196,7 +214,7 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
   if (d.action === 'unchanged' && d.reason === 'same_content') {
     // The system holds the canonical content: remember it, so its next echo is recognised.
     await hub.db.tx(async (q) => {
-      await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: now });
+      await recordLink(q, { contactId, system: source, externalId: incoming.externalId, hash, version, at: heldAt(incoming, now) });
       await markPropagated(q, contactId, source, version, now);
     });
     return { action: 'same_content', contactId };

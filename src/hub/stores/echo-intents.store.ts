@@ -25,15 +25,39 @@ const WEBHOOK_SYSTEMS: ReadonlySet<SystemName> = new Set(['twenty', 'supabase'])
 export const sendsWebhooks = (system: SystemName) => WEBHOOK_SYSTEMS.has(system);
 
 export const echoIntentKey = (prefix: string, system: SystemName, contactId: string) => `${prefix}:hub:echo:${system}:${contactId}`;
+/** Every content Kith wrote to one system's copy of a contact in the last ECHO_INTENT_TTL_MS (a sorted set: hash → when). */
+export const recentWritesKey = (prefix: string, system: SystemName, contactId: string) => `${prefix}:hub:echo-recent:${system}:${contactId}`;
 
-/** Records the intents of one write, in one round trip (the newest write to a contact replaces the older intent). */
+/**
+ * Records the intents of one write, in one round trip (the newest write to a contact replaces
+ * the older intent), and adds each content to the contact's recent writes there (older than
+ * the intent's life forgotten).
+ */
 export async function expectEchoes(redis: RedisClient, prefix: string, system: SystemName, intents: readonly EchoIntent[], ttlMs = ECHO_INTENT_TTL_MS): Promise<void> {
   if (!intents.length) return;
   const p = redis.pipeline();
-  for (const i of intents) p.set(echoIntentKey(prefix, system, i.contactId), `${i.version}|${i.hash}`, 'PX', ttlMs);
+  const now = Date.now();
+  for (const i of intents) {
+    p.set(echoIntentKey(prefix, system, i.contactId), `${i.version}|${i.hash}`, 'PX', ttlMs);
+    const recent = recentWritesKey(prefix, system, i.contactId);
+    p.zadd(recent, now, i.hash);
+    p.zremrangebyscore(recent, '-inf', now - ttlMs);
+    p.pexpire(recent, ttlMs);
+  }
   const results = (await p.exec()) ?? [];
   const failed = results.find(([err]) => err);
   if (failed) throw failed[0];
+}
+
+/**
+ * Whether Kith wrote exactly this content to the system's copy of the contact in the last
+ * ECHO_INTENT_TTL_MS. A webhook carrying such a record may be the late echo of an earlier write
+ * (Kith has written newer content since, so neither the link nor the intent matches it any
+ * more), stamped by the system with the time of that write: its record must not be taken as a
+ * fresh edit.
+ */
+export async function wroteRecently(redis: RedisClient, prefix: string, system: SystemName, contactId: string, hash: string): Promise<boolean> {
+  return (await redis.zscore(recentWritesKey(prefix, system, contactId), hash)) !== null;
 }
 
 /** An intent as stored (`<version>|<hash>`, the value at echoIntentKey) in the shape of a link's state; undefined for none. */

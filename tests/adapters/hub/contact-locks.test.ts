@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { connectRedis } from '../../../src/redis/connection.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TemporaryError } from '../../../src/errors.js';
-import { withContactLock, withContactLocks } from '../../../src/hub/stores/contact-lock.store.js';
+import { CONTACT_LOCK_TTL_MS, withContactLock, withContactLocks } from '../../../src/hub/stores/contact-lock.store.js';
 import { cleanupRedis, redisUrl, uniquePrefix } from '../../support/test-env.js';
 
 /**
@@ -90,7 +90,7 @@ describe('withContactLocks / withContactLock (real Redis)', () => {
       // Our locks expire while we work (short ttl); another holder takes e2 before we release.
       await eventually(async () => (await r.exists(key('e1'), key('e2'), key('e3'))) === 0);
       await r.set(key('e2'), 'next-holder', 'PX', 30_000);
-    }, { ttlMs: 30 });
+    }, { ttlMs: 30, renew: false });
     expect(await r.get(key('e2'))).toBe('next-holder');
     expect(await r.exists(key('e1'), key('e3'))).toBe(0);
 
@@ -98,9 +98,27 @@ describe('withContactLocks / withContactLock (real Redis)', () => {
     await withContactLock(r, prefix, 'e4', async () => {
       await eventually(async () => (await r.exists(key('e4'))) === 0);
       await r.set(key('e4'), 'next-holder', 'PX', 30_000);
-    }, { ttlMs: 30 });
+    }, { ttlMs: 30, renew: false });
     expect(await r.get(key('e4'))).toBe('next-holder');
     await r.del(key('e2'), key('e4'));
+  });
+
+  it('a live holder keeps its locks past their ttl: they are renewed while it works', async () => {
+    const tokens = await withContactLocks(r, prefix, ['r1', 'r2'], async () => {
+      await new Promise((res) => setTimeout(res, 450));
+      return Promise.all([r.get(key('r1')), r.get(key('r2'))]);
+    }, { ttlMs: 150 });
+    expect(tokens[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(tokens[1]).toBe(tokens[0]);
+    expect(await r.exists(key('r1'), key('r2'))).toBe(0);
+  });
+
+  it('a holder that dies (stops renewing) blocks its contacts for at most 3 s', async () => {
+    // What a SIGKILLed worker leaves behind: the key with the TTL it was given at its last renewal.
+    const ttl = await withContactLock(r, prefix, 'dead', async () => r.pttl(key('dead')));
+    expect(CONTACT_LOCK_TTL_MS).toBeLessThanOrEqual(3_000);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(3_000);
   });
 
   it('one contact: waits for the holder, then runs under its own token; a short wait gives up naming the contact', async () => {

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../../../src/redis/connection.js';
+import { freePort } from '../../../src/redis/free-port.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildHttpServer, type HttpServer } from '../../../src/http/server.js';
@@ -233,5 +234,36 @@ describe('webhook producers', () => {
     expect(await postSupabase(undefined, `Bearer ${SUPABASE_SECRET}`, 'nope')).toEqual({ status: 400, body: { error: 'body: is not valid JSON' } });
     await nothingEnqueued();
     await nothingWritten();
+  });
+});
+
+/** The Twenty route while Redis is down: the sender is told to come back (503), never 500. */
+describe('webhook producers without Redis', () => {
+  let db: TestDb;
+  let http: HttpServer;
+  let base: string;
+
+  beforeAll(async () => {
+    db = await freshDb('sqlite');
+    const env = { TWENTY_WEBHOOK_SECRET: TWENTY_SECRET, SUPABASE_WEBHOOK_SECRET: SUPABASE_SECRET };
+    http = await buildHttpServer({ redisUrl: `redis://127.0.0.1:${await freePort()}`, prefix: uniquePrefix(), db: db.db, queues: allQueues(), log: testLog, ...hubHttpOptions(db.db, env) });
+    base = await http.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await http.close();
+    await db.dispose();
+  });
+
+  it('a valid Twenty delivery → 503 (its replay check cannot run), so Twenty delivers it again', async () => {
+    const text = JSON.stringify({ targetUrl: `${base}/webhooks/twenty`, eventName: 'person.updated', objectMetadata: { id: randomUUID(), nameSingular: 'person' }, workspaceId: randomUUID(), webhookId: randomUUID(), eventDate: new Date().toISOString(), record: { id: randomUUID(), updatedAt: new Date().toISOString(), name: { firstName: 'Ada', lastName: 'L' } } });
+    const ts = String(Date.now());
+    const res = await request(`${base}/webhooks/twenty`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-twenty-webhook-timestamp': ts, 'x-twenty-webhook-signature': createHmac('sha256', TWENTY_SECRET).update(`${ts}:${text}`).digest('hex'), 'x-twenty-webhook-nonce': randomBytes(16).toString('hex') },
+      body: text,
+    });
+    const body = (await res.body.json()) as { error: string };
+    expect(res.statusCode).toBe(503);
+    expect(body.error).toMatch(/Redis/);
   });
 });

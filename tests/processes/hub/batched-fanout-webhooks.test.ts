@@ -206,6 +206,66 @@ describe('batched fan-out of webhook changes (local canonical, real worker proce
     expect(await listPending(h.db.db)).toEqual([]);
   });
 
+  it("the late echo of an earlier Kith write to Twenty, after Kith wrote newer content there, changes nothing: Twenty's current copy decides", async () => {
+    const c = seedContact(22, { job_title: 'Analyst' });
+    await h.hub.systems.canonical.put(c, 0);
+    await syncContactToAll(h.hub, c.contact_id);
+    await h.settle();
+    webhooksOff();
+    // A change made in Supabase a minute ago reaches Twenty: Twenty stamps the write with its own time.
+    await h.clock.advance(5);
+    const minuteAgo = () => new Date(h.clock.now() - 60_000).toISOString();
+    await h.hub.systems.canonical.put({ ...c, job_title: 'First', sync_metadata: { version: 2, last_updated: minuteAgo(), last_updated_by: 'supabase' } }, 1);
+    await pushToTarget(h.hub, 'twenty', [{ contactId: c.contact_id, version: 2 }], { guard: false });
+    const lateEcho = structuredClone(h.twenty.getPerson(c.contact_id)!);
+    expect(lateEcho.jobTitle).toBe('First');
+    // The next change (also made before Twenty's stamp of the first write) follows it there.
+    await h.clock.advance(5);
+    await h.hub.systems.canonical.put({ ...c, job_title: 'Second', sync_metadata: { version: 3, last_updated: minuteAgo(), last_updated_by: 'supabase' } }, 2);
+    await pushToTarget(h.hub, 'twenty', [{ contactId: c.contact_id, version: 3 }], { guard: false });
+    expect(h.twenty.getPerson(c.contact_id)?.jobTitle).toBe('Second');
+    const patches = patchesOf(c.contact_id);
+
+    // The first write's webhook arrives last. Its record is dated after both changes were made,
+    // yet it is Kith's own older write: the canonical record keeps the second change.
+    const out = await applyInbound(h.hub, { system: 'twenty', externalId: c.contact_id, record: lateEcho });
+    expect(out.action).toBe('echo');
+    expect(await h.hub.systems.canonical.get(c.contact_id)).toMatchObject({ job_title: 'Second', sync_metadata: { version: 3 } });
+    await h.settle();
+    expect(h.twenty.getPerson(c.contact_id)?.jobTitle).toBe('Second');
+    expect(patchesOf(c.contact_id)).toBe(patches);
+    expect(await listPending(h.db.db)).toEqual([]);
+  });
+
+  it('two edits in Twenty whose events are taken late, one after the other, reach Supabase and never send a job back to Twenty', async () => {
+    const c = seedContact(23, { job_title: 'Analyst' });
+    await h.hub.systems.canonical.put(c, 0);
+    await syncContactToAll(h.hub, c.contact_id);
+    await h.settle();
+    webhooksOff();
+    // Two edits while the inbound worker is away; their events are taken a little later, in order.
+    await h.clock.advance(5);
+    const one = structuredClone(h.twenty.editPerson(c.contact_id, { jobTitle: 'One' }));
+    await h.clock.advance(5);
+    const two = structuredClone(h.twenty.editPerson(c.contact_id, { jobTitle: 'Two' }));
+    await h.clock.advance(5);
+    const patches = patchesOf(c.contact_id);
+    expect((await applyInbound(h.hub, { system: 'twenty', externalId: c.contact_id, record: one })).action).toBe('updated');
+    // Taking the first recorded that Twenty held 'One' when it was edited, not that Kith wrote
+    // anything there: the second is not mistaken for an edit Kith's write overwrote.
+    const second = await applyInbound(h.hub, { system: 'twenty', externalId: c.contact_id, record: two });
+    expect(second.action).toBe('updated');
+    const fanout = second.action === 'updated' ? second.fanout : undefined;
+    expect(fanout).toBeDefined();
+    expect(await h.queue('contacts-to-twenty').getJob(`${fanout}.twenty`)).toBeUndefined();
+    await h.settle();
+    expect(await h.hub.systems.canonical.get(c.contact_id)).toMatchObject({ job_title: 'Two' });
+    expect((await sbRow(c.contact_id))?.job_title).toBe('Two');
+    expect(h.twenty.getPerson(c.contact_id)?.jobTitle).toBe('Two');
+    expect(patchesOf(c.contact_id)).toBe(patches);
+    expect(await listPending(h.db.db)).toEqual([]);
+  });
+
   it("a stale carried record is decided by Twenty's current copy (newer than both); a fresh one is merged as carried, without reading Twenty", async () => {
     const person = h.twenty.createPerson({ name: { firstName: 'Katherine', lastName: 'Johnson' }, emails: { primaryEmail: 'katherine@example.org', additionalEmails: [] }, jobTitle: 'Computer' });
     const id = person.id as string;
