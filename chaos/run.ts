@@ -26,7 +26,7 @@ export async function loadScenarios(): Promise<ChaosScenario[]> {
   const dir = `${dirname(fileURLToPath(import.meta.url))}/scenarios`;
   const files = readdirSync(dir).filter((f) => f.endsWith('.scenario.ts')).sort();
   const all: ChaosScenario[] = [];
-  for (const f of files) all.push(...((await import(`./scenarios/${f}`)) as { scenarios: ChaosScenario[] }).scenarios);
+  for (const f of files) all.push(...((await import(/* @vite-ignore */ `./scenarios/${f}`)) as { scenarios: ChaosScenario[] }).scenarios);
   const seen = new Set<string>();
   for (const s of all) {
     if (seen.has(s.name)) throw new Error(`two chaos scenarios are named ${s.name}`);
