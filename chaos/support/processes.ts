@@ -98,8 +98,14 @@ export function childPids(parent: number, ...words: string[]): number[] {
 export class Procs {
   private readonly procs: Proc[] = [];
   private readonly dirs: string[] = [];
+  private readonly after: Array<() => Promise<unknown> | unknown> = [];
 
   constructor(private readonly log: (m: string) => void = () => undefined) {}
+
+  /** Runs `fn` in `cleanup()` once every process has gone (last registered, first run). */
+  onCleanup(fn: () => Promise<unknown> | unknown): void {
+    this.after.push(fn);
+  }
 
   /** A temp directory removed by `cleanup()`. */
   tempDir(prefix: string): string {
@@ -207,15 +213,27 @@ export class Procs {
     };
   }
 
-  /** SIGKILLs every process still running (in reverse start order), waits for each, removes the temp directories. */
+  /**
+   * Stops every process still running — SIGTERM, then SIGKILL for any still there after 5 s, with
+   * a `kith sync`'s own workers and Redis — runs the `onCleanup` functions, removes the temp directories.
+   */
   async cleanup(): Promise<void> {
-    for (const p of [...this.procs].reverse()) {
+    const live = [...this.procs].reverse().filter((p) => p.running());
+    for (const p of live) p.child.kill('SIGTERM');
+    await Promise.race([Promise.all(live.map((p) => p.exited)), sleep(5000)]);
+    for (const p of live) {
       if (!p.running()) continue;
-      this.log(`cleanup: killing ${p.label} (pid ${p.pid})`);
-      // A kith sync's own worker processes and embedded Redis go with it only if it shuts down; kill them too.
+      this.log(`cleanup: ${p.label} (pid ${p.pid}) did not stop within 5 s of SIGTERM: killing it`);
       for (const c of childPids(p.pid)) tryKill(c);
       p.child.kill('SIGKILL');
       await Promise.race([p.exited, sleep(10_000)]);
+    }
+    while (this.after.length) {
+      try {
+        await this.after.pop()!();
+      } catch (err) {
+        this.log(`cleanup: ${(err as Error).message}`);
+      }
     }
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }
