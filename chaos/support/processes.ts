@@ -223,7 +223,7 @@ export class Procs {
     await Promise.race([Promise.all(live.map((p) => p.exited)), sleep(5000)]);
     for (const p of live) {
       if (!p.running()) continue;
-      this.log(`cleanup: ${p.label} (pid ${p.pid}) did not stop within 5 s of SIGTERM: killing it`);
+      this.log(`cleanup: ${p.label} (pid ${p.pid}) did not stop within 5 s of SIGTERM: killing it; its last output: ${p.stderr().trim().split('\n').slice(-4).join(' | ')}`);
       for (const c of childPids(p.pid)) tryKill(c);
       p.child.kill('SIGKILL');
       await Promise.race([p.exited, sleep(10_000)]);
