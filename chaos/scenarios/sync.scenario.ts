@@ -6,8 +6,10 @@
  * run of the same data (chaos/support/sync-snapshot.ts).
  */
 import type { ChaosScenario } from '../scenario.js';
-import { sleep, until } from '../support/processes.js';
-import { cleanReference, crashedWorkers, deploy, judge, LOCK_MS, parseReport, stepReaches, stepState, withProcs } from '../support/sync-deployment.js';
+import { openDb } from '../../src/db/open-db.js';
+import { freePort } from '../../src/redis/free-port.js';
+import { redisServersUnder, sleep, until } from '../support/processes.js';
+import { cleanReference, crashedWorkers, dataset, deploy, judge, LOCK_MS, parseReport, scenarioDb, stepReaches, stepState, withProcs } from '../support/sync-deployment.js';
 
 const BOTH = ['sqlite', 'postgres'] as const;
 /** How long a `kith sync` may follow a run in a scenario before it is a failure. */
@@ -121,10 +123,109 @@ function redisFault(name: string, signal: 'SIGTERM' | 'SIGKILL', fast: boolean):
   };
 }
 
+/** Two `kith sync` at the same moment on one data directory with its embedded Redis. */
+const twoSyncs: ChaosScenario = {
+  name: 'two-syncs',
+  description: 'two kith sync started at the same moment on one data directory (embedded Redis): one run on one redis-server, both exit 0, the data equals a clean run\'s',
+  engines: BOTH,
+  fast: true,
+  budgetSeconds: (f) => (f ? 60 : 240),
+  run: (ctx) =>
+    withProcs(ctx, async (procs) => {
+      const data = await dataset(ctx.fast);
+      await cleanReference(ctx);
+      const dataDir = procs.tempDir('two-syncs');
+      const db = await scenarioDb(ctx, procs, dataDir);
+      const env = { KITH_CONFIG: data.config, KITH_DATA_DIR: dataDir, KITH_SHUTDOWN_GRACE_MS: '1000', ...db.env };
+      const discrepancies: string[] = [];
+      const seen = new Set<number>();
+      let watching = true;
+      const watch = (async () => {
+        while (watching) {
+          for (const pid of redisServersUnder(dataDir)) seen.add(pid);
+          await sleep(20);
+        }
+      })();
+      const timeoutMs = syncTimeoutS(ctx.fast) * 1000;
+      const [a, b] = await Promise.all([procs.kithRun('kith sync (a)', ['sync', '--json'], env, timeoutMs, ctx.signal), procs.kithRun('kith sync (b)', ['sync', '--json'], env, timeoutMs, ctx.signal)]).finally(() => (watching = false));
+      await watch;
+      const ra = parseReport(a.stdout);
+      const rb = parseReport(b.stdout);
+      for (const [n, r, rep] of [['a', a, ra], ['b', b, rb]] as const) {
+        if (r.code !== 0 || rep?.status !== 'succeeded') discrepancies.push(`kith sync (${n}) exited ${r.code ?? r.signal} with the run ${rep?.status ?? 'unreported'}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      }
+      if (ra && rb && ra.runId !== rb.runId) discrepancies.push(`the two kith sync reported two runs: ${ra.runId} and ${rb.runId}`);
+      if (seen.size !== 1) discrepancies.push(`${seen.size} redis-server processes ran for the data directory (pids ${[...seen].join(', ')}), not 1`);
+      const rdb = await openDb(db.config, { migrate: false });
+      try {
+        const runs = await rdb.all<{ id: string }>('SELECT id FROM sync_runs');
+        if (runs.length !== 1) discrepancies.push(`sync_runs holds ${runs.length} runs (${runs.map((r) => r.id).join(', ')}), not 1`);
+      } finally {
+        await rdb.close();
+      }
+      const left = redisServersUnder(dataDir);
+      if (left.length) discrepancies.push(`redis-server still running after both kith sync exited (pids ${left.join(', ')})`);
+      return judge(ctx, db.config, discrepancies, { details: { redis_servers: seen.size, runs: [ra?.runId, rb?.runId] } });
+    }),
+};
+
+/** `kith start` twice on one data directory: the second is refused; the first keeps serving and finishes its first sync. */
+const twoStarts: ChaosScenario = {
+  name: 'two-starts',
+  description: 'kith start twice on one data directory: the second is refused naming the directory and the pid; the first keeps serving, and its first sync equals a clean run',
+  engines: BOTH,
+  fast: false,
+  budgetSeconds: (f) => (f ? 90 : 240),
+  run: (ctx) =>
+    withProcs(ctx, async (procs) => {
+      const data = await dataset(ctx.fast);
+      await cleanReference(ctx);
+      const dataDir = procs.tempDir('two-starts');
+      const db = await scenarioDb(ctx, procs, dataDir);
+      const port = await freePort();
+      const env = { KITH_CONFIG: data.config, KITH_DATA_DIR: dataDir, KITH_SHUTDOWN_GRACE_MS: '2000', KITH_PORT: String(port), ...db.env };
+      const discrepancies: string[] = [];
+      const first = procs.kith('kith start', ['start'], env);
+      await until('the first kith start to be ready', 60_000, () => {
+        if (!first.running()) throw new Error(`the first kith start exited: ${first.stderr().slice(-1500)}`);
+        return first.stdout().includes('Press Ctrl-C to stop.');
+      }, ctx.signal);
+      const second = await procs.kithRun('kith start (second)', ['start'], { ...env, KITH_PORT: String(await freePort()) }, 60_000, ctx.signal);
+      const said = second.stderr.trim();
+      ctx.log(`the second kith start exited ${second.code ?? second.signal}: ${said.split('\n').slice(-2).join(' | ')}`);
+      if (second.code === 0 || second.signal) discrepancies.push(`the second kith start was not refused: exit ${second.code ?? second.signal}`);
+      if (!said.includes(dataDir) || !said.includes(`pid ${first.pid}`)) discrepancies.push(`the second kith start's message names neither the data directory ${dataDir} nor the first one's pid ${first.pid}: ${said.slice(-400)}`);
+      if (!first.running()) discrepancies.push('the first kith start stopped');
+      const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, (e: Error) => e.message);
+      if (health !== 200) discrepancies.push(`the first kith start's /health answered ${health} after the refusal`);
+      // Its first sync (a fresh database) runs to the end under the first process, untouched.
+      const rdb = await openDb(db.config, { migrate: false });
+      let status = '';
+      try {
+        status = await until('the first sync of kith start to finish', syncTimeoutS(ctx.fast) * 1000, async () => {
+          const r = await rdb.get<{ status: string }>('SELECT status FROM sync_runs ORDER BY started_at DESC LIMIT 1');
+          return r && r.status !== 'running' ? r.status : undefined;
+        }, ctx.signal, 250);
+      } finally {
+        await rdb.close();
+      }
+      if (status !== 'succeeded') discrepancies.push(`the first sync of kith start ended ${status}`);
+      const stopped = first.stop('SIGTERM');
+      const exit = await Promise.race([stopped, sleep(20_000).then(() => undefined)]);
+      if (!exit) discrepancies.push('the first kith start did not stop within 20 s of SIGTERM');
+      else if (exit.code !== 0) discrepancies.push(`the first kith start exited ${exit.code ?? exit.signal} on SIGTERM`);
+      const left = redisServersUnder(dataDir);
+      if (left.length) discrepancies.push(`redis-server still running after kith start stopped (pids ${left.join(', ')})`);
+      return judge(ctx, db.config, discrepancies, { details: { second_exit: second.code, second_message: said.split('\n').pop() } });
+    }),
+};
+
 export const scenarios: ChaosScenario[] = [
   killWorker('kill-source-worker', 'source-mbox', 'collect:mbox', 0.25, true),
   killWorker('kill-pipeline-worker', 'pipeline', 'relationships', 0, false),
   redisFault('redis-restart', 'SIGTERM', true),
   redisFault('redis-kill', 'SIGKILL', false),
+  twoSyncs,
+  twoStarts,
 ];
 

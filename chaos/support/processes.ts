@@ -5,7 +5,7 @@
  * was aborted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -87,6 +87,21 @@ export function childPids(parent: number, ...words: string[]): number[] {
       if (ppid !== parent) continue;
       const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
       if (words.every((w) => argv.some((a) => a.includes(w)))) pids.push(Number(e));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
+/** Pids of the redis-server processes whose working directory (their --dir) lies under `dir` (from /proc, Linux). */
+export function redisServersUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // redis-server rewrites its command line; its working directory is its --dir.
+      if (readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'redis-server' && readlinkSync(`/proc/${e}/cwd`).startsWith(dir)) pids.push(Number(e));
     } catch {
       /* gone meanwhile */
     }
