@@ -6,10 +6,12 @@
  * run of the same data (chaos/support/sync-snapshot.ts).
  */
 import type { ChaosScenario } from '../scenario.js';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { openDb } from '../../src/db/open-db.js';
 import { freePort } from '../../src/redis/free-port.js';
 import { redisServersUnder, sleep, until } from '../support/processes.js';
-import { cleanReference, crashedWorkers, dataset, deploy, judge, LOCK_MS, parseReport, scenarioDb, stepReaches, stepState, withProcs } from '../support/sync-deployment.js';
+import { cleanReference, crashedWorkers, dataset, deploy, judge, LOCK_MS, parseReport, scenarioDb, SIZES, stepReaches, stepState, withProcs } from '../support/sync-deployment.js';
 
 const BOTH = ['sqlite', 'postgres'] as const;
 /** How long a `kith sync` may follow a run in a scenario before it is a failure. */
@@ -220,11 +222,112 @@ const twoStarts: ChaosScenario = {
     }),
 };
 
+/**
+ * A database write fails in the middle of a transaction. PostgreSQL: a trigger installed by the
+ * scenario raises on one insert into `interactions` half-way through the data. SQLite: the
+ * database lives on a tmpfs mounted with `size=` at about half of what the data needs, so a write
+ * fails with SQLITE_FULL ("database or disk is full"); once that failure is seen the file system
+ * is grown (`mount -o remount,size=…`), as an operator freeing space would.
+ * Nothing may be half-written: while the fault stands the cached counts verify against the
+ * interactions, and at the end (after the step's retry, or a re-run when the run failed) the data
+ * equals the clean run's.
+ */
+const dbWriteFailure: ChaosScenario = {
+  name: 'db-write-failure',
+  description: 'a database write fails mid-transaction (PostgreSQL: a trigger raising on one interactions insert; SQLite: a full size-limited tmpfs): nothing half-written, the step retries or fails loudly and a re-run equals a clean run',
+  engines: BOTH,
+  fast: false,
+  budgetSeconds: (f) => (f ? 120 : 420),
+  run: (ctx) =>
+    withProcs(ctx, async (procs) => {
+      const ref = await cleanReference(ctx);
+      const discrepancies: string[] = [];
+      let sqlitePath: string | undefined;
+      let mountDir = '';
+      let sizeBytes = 0;
+      if (ctx.engine === 'sqlite') {
+        mountDir = procs.tempDir('tmpfs');
+        sizeBytes = Math.max(1 << 20, Math.round(ref.sqliteBytes * 0.5));
+        execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes}`, 'tmpfs', mountDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+        procs.onCleanup(() => execFileSync('umount', ['-l', mountDir], { stdio: 'ignore' }));
+        sqlitePath = join(mountDir, 'kith.db');
+      }
+      const d = await deploy(ctx, procs, { sqlitePath });
+      const db = await d.read();
+      const failAt = Math.floor(SIZES[ctx.fast ? 'fast' : 'full'].interactions / 2);
+      if (ctx.engine === 'postgres') {
+        await db.exec(`
+CREATE SEQUENCE chaos_interaction_rows;
+CREATE FUNCTION chaos_fail_one_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- nextval is not rolled back with the failed transaction, so the fault fires once.
+  IF nextval('chaos_interaction_rows') = ${failAt} THEN
+    RAISE EXCEPTION 'chaos: injected write failure on interactions row ${failAt}';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER chaos_fail_one_insert BEFORE INSERT ON interactions FOR EACH ROW EXECUTE FUNCTION chaos_fail_one_insert();`);
+      }
+      const sync = d.sync('kith sync', syncTimeoutS(ctx.fast));
+      const failureText = /chaos: injected write failure|database or disk is full|SQLITE_FULL/i;
+      // Wait for the failure to show: a step retrying or failed with it, or a worker saying it.
+      const seen = await until('the injected write failure', syncTimeoutS(ctx.fast) * 1000, async () => {
+        const steps = await db.all<{ step_id: string; status: string; error: string | null; attempts: number }>(`SELECT step_id, status, error, attempts FROM sync_run_steps WHERE error IS NOT NULL OR status IN ('retrying', 'failed') OR attempts > 1`);
+        if (steps.length) return `step ${steps.map((x) => `${x.step_id} ${x.status} (attempt ${x.attempts}): ${x.error ?? ''}`).join('; ')}`;
+        for (const [g, p] of d.workers) {
+          const line = p.stderr().split('\n').find((l) => failureText.test(l));
+          if (line) return `the ${g} worker: ${line.slice(0, 300)}`;
+        }
+        if (!sync.running()) return 'none';
+        return undefined;
+      }, ctx.signal, 100);
+      ctx.log(`fault seen: ${seen}`);
+      if (seen === 'none') discrepancies.push('the fault missed: the run ended without a failed write');
+      // While the fault stands: the counts agree with the interactions (nothing half-written).
+      const verify = await procs.kithRun('kith stats verify', ['stats', 'verify', '--json'], d.env, 120_000, ctx.signal);
+      const verified = parseVerify(verify.stdout);
+      if (verify.code !== 0 || !verified || verified.remaining !== 0) discrepancies.push(`kith stats verify during the fault exited ${verify.code}: ${(verified ? JSON.stringify({ discrepancies: verified.discrepancies.length, orphans: verified.orphans.length }) : verify.stderr.slice(-400))}`);
+      if (ctx.engine === 'sqlite') {
+        const check = await db.get<{ quick_check: string }>('PRAGMA quick_check');
+        if (check?.quick_check !== 'ok') discrepancies.push(`PRAGMA quick_check during the fault: ${JSON.stringify(check)}`);
+        execFileSync('mount', ['-o', `remount,size=${Math.max(64 << 20, ref.sqliteBytes * 8)}`, mountDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+        ctx.log('tmpfs grown');
+      }
+      const freed = Date.now();
+      const exit = await sync.exited;
+      const report = parseReport(sync.stdout());
+      const first = { exit: exit.code ?? exit.signal, status: report?.status ?? 'unreported', failed: report?.steps.filter((x) => x.status !== 'succeeded').map((x) => `${x.id} ${x.status}`) };
+      ctx.log(`kith sync exited ${first.exit}, run ${first.status}`);
+      if (exit.signal || ![0, 1, 2].includes(exit.code ?? -1)) discrepancies.push(`kith sync ended with ${exit.code ?? exit.signal} (a crash, not a run outcome): ${sync.stderr().trim().split('\n').slice(-3).join(' | ')}`);
+      if (report?.status !== 'succeeded' && !failureText.test(JSON.stringify(report ?? {}) + sync.stdout() + sync.stderr())) discrepancies.push(`the run ended ${report?.status ?? 'unreported'} without naming the failed write`);
+      discrepancies.push(...crashedWorkers(d));
+      let rerun: unknown;
+      if (report?.status !== 'succeeded') {
+        const again = d.sync('kith sync (re-run)', syncTimeoutS(ctx.fast));
+        const e2 = await again.exited;
+        const r2 = parseReport(again.stdout());
+        rerun = { exit: e2.code ?? e2.signal, status: r2?.status ?? 'unreported' };
+        if (e2.code !== 0 || r2?.status !== 'succeeded') discrepancies.push(`the re-run kith sync exited ${e2.code ?? e2.signal} with the run ${r2?.status ?? 'unreported'}: ${again.stderr().trim().split('\n').slice(-3).join(' | ')}`);
+      }
+      const recovery_s = (Date.now() - freed) / 1000;
+      return judge(ctx, d.db.config, discrepancies, { recovery_s, details: { fault: ctx.engine === 'sqlite' ? `tmpfs size=${sizeBytes}` : `trigger on interactions row ${failAt}`, seen, first_run: first, rerun } });
+    }),
+};
+
+function parseVerify(stdout: string): { remaining: number; discrepancies: unknown[]; orphans: unknown[] } | undefined {
+  try {
+    return JSON.parse(stdout.trim().split('\n').pop() ?? '') as { remaining: number; discrepancies: unknown[]; orphans: unknown[] };
+  } catch {
+    return undefined;
+  }
+}
+
 export const scenarios: ChaosScenario[] = [
   killWorker('kill-source-worker', 'source-mbox', 'collect:mbox', 0.25, true),
   killWorker('kill-pipeline-worker', 'pipeline', 'relationships', 0, false),
   redisFault('redis-restart', 'SIGTERM', true),
   redisFault('redis-kill', 'SIGKILL', false),
+  dbWriteFailure,
   twoSyncs,
   twoStarts,
 ];

@@ -233,15 +233,18 @@ export class Procs {
    * a `kith sync`'s own workers and Redis — runs the `onCleanup` functions, removes the temp directories.
    */
   async cleanup(): Promise<void> {
+    // Kith processes first, while the Redis they use is still up; then the servers.
     const live = [...this.procs].reverse().filter((p) => p.running());
-    for (const p of live) p.child.kill('SIGTERM');
-    await Promise.race([Promise.all(live.map((p) => p.exited)), sleep(5000)]);
-    for (const p of live) {
-      if (!p.running()) continue;
-      this.log(`cleanup: ${p.label} (pid ${p.pid}) did not stop within 5 s of SIGTERM: killing it; its last output: ${p.stderr().trim().split('\n').slice(-4).join(' | ')}`);
-      for (const c of childPids(p.pid)) tryKill(c);
-      p.child.kill('SIGKILL');
-      await Promise.race([p.exited, sleep(10_000)]);
+    for (const stage of [live.filter((p) => !p.label.startsWith('redis-server')), live.filter((p) => p.label.startsWith('redis-server'))]) {
+      for (const p of stage) p.child.kill('SIGTERM');
+      await Promise.race([Promise.all(stage.map((p) => p.exited)), sleep(5000)]);
+      for (const p of stage) {
+        if (!p.running()) continue;
+        this.log(`cleanup: ${p.label} (pid ${p.pid}) did not stop within 5 s of SIGTERM: killing it; its last output: ${p.stderr().trim().split('\n').slice(-4).join(' | ')}`);
+        for (const c of childPids(p.pid)) tryKill(c);
+        p.child.kill('SIGKILL');
+        await Promise.race([p.exited, sleep(10_000)]);
+      }
     }
     while (this.after.length) {
       try {

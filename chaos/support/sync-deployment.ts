@@ -4,7 +4,7 @@
  * docker-compose.yml splits it — an external redis-server (AOF everysec), one `kith worker` per
  * source queue and one for the pipeline — that `kith sync` then drives.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -121,6 +121,8 @@ export interface CleanReference {
   report: SyncReport;
   /** Seconds each step took in the clean run. */
   stepSeconds: Record<string, number>;
+  /** SQLite: bytes of the database file (and its log) after the clean run. */
+  sqliteBytes: number;
 }
 
 const references = new Map<string, Promise<CleanReference>>();
@@ -144,7 +146,8 @@ export function cleanReference(ctx: ChaosContext): Promise<CleanReference> {
         const snapshot = await takeSnapshot(db.config);
         ctx.log(`clean reference: ${JSON.stringify(snapshotSize(snapshot))} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         const stepSeconds = Object.fromEntries(report.steps.map((s) => [s.id, s.startedAt && s.finishedAt ? (Date.parse(s.finishedAt) - Date.parse(s.startedAt)) / 1000 : 0]));
-        return { snapshot, report, stepSeconds };
+        const sqliteBytes = db.config.engine === 'sqlite' ? fileBytes(db.config.path) + fileBytes(`${db.config.path}-wal`) : 0;
+        return { snapshot, report, stepSeconds, sqliteBytes };
       } finally {
         await procs.cleanup();
       }
@@ -153,6 +156,14 @@ export function cleanReference(ctx: ChaosContext): Promise<CleanReference> {
     references.set(key, r);
   }
   return r;
+}
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** The deployment a sync scenario faults: external Redis, worker processes split by queue, one database. */
