@@ -15,7 +15,7 @@ import { cleanReference, crashedWorkers, dataset, deploy, judge, LOCK_MS, parseR
 
 const BOTH = ['sqlite', 'postgres'] as const;
 /** How long a `kith sync` may follow a run in a scenario before it is a failure. */
-const syncTimeoutS = (fast: boolean) => (fast ? 90 : 300);
+const syncTimeoutS = (fast: boolean) => (fast ? 90 : 420);
 
 /**
  * SIGKILL the worker process of `group` while it runs `stepId`, start it again at once: the job
@@ -29,7 +29,7 @@ function killWorker(name: string, group: string, stepId: string, at: number, fas
     description: `SIGKILL the ${group} worker process during ${stepId} and restart it: the job runs again within 1.5 × the job lock, the run succeeds, and the data equals a clean run's`,
     engines: BOTH,
     fast,
-    budgetSeconds: (f) => (f ? 60 : 240),
+    budgetSeconds: (f) => (f ? 90 : 600),
     run: (ctx) =>
       withProcs(ctx, async (procs) => {
         const ref = await cleanReference(ctx);
@@ -80,7 +80,7 @@ function redisFault(name: string, signal: 'SIGTERM' | 'SIGKILL', fast: boolean):
     description: `${signal} Redis during collection and restart it (AOF everysec): no process crashes, the run completes or fails and a re-run reaches the clean result`,
     engines: BOTH,
     fast,
-    budgetSeconds: (f) => (f ? 90 : 360),
+    budgetSeconds: (f) => (f ? 90 : 600),
     run: (ctx) =>
       withProcs(ctx, async (procs) => {
         const ref = await cleanReference(ctx);
@@ -133,7 +133,7 @@ const twoSyncs: ChaosScenario = {
   description: 'two kith sync started at the same moment on one data directory (embedded Redis): one run on one redis-server, both exit 0, the data equals a clean run\'s',
   engines: BOTH,
   fast: true,
-  budgetSeconds: (f) => (f ? 60 : 240),
+  budgetSeconds: (f) => (f ? 90 : 480),
   run: (ctx) =>
     withProcs(ctx, async (procs) => {
       const data = await dataset(ctx.fast);
@@ -179,7 +179,7 @@ const twoStarts: ChaosScenario = {
   description: 'kith start twice on one data directory: the second is refused naming the directory and the pid; the first keeps serving, and its first sync equals a clean run',
   engines: BOTH,
   fast: false,
-  budgetSeconds: (f) => (f ? 90 : 240),
+  budgetSeconds: (f) => (f ? 90 : 480),
   run: (ctx) =>
     withProcs(ctx, async (procs) => {
       const data = await dataset(ctx.fast);
@@ -239,7 +239,7 @@ const dbWriteFailure: ChaosScenario = {
   description: 'a database write fails mid-transaction (PostgreSQL: a trigger raising on one interactions insert; SQLite: a full size-limited tmpfs): nothing half-written, the step retries or fails loudly and a re-run equals a clean run',
   engines: BOTH,
   fast: false,
-  budgetSeconds: (f) => (f ? 120 : 420),
+  budgetSeconds: (f) => (f ? 120 : 720),
   run: (ctx) =>
     withProcs(ctx, async (procs) => {
       const ref = await cleanReference(ctx);

@@ -173,7 +173,7 @@ export class Procs {
   /** `kith <args>` to its end, within `timeoutMs` (then SIGKILLed and reported as a throw). */
   async kithRun(label: string, args: string[], env: Record<string, string | undefined>, timeoutMs: number, signal?: AbortSignal): Promise<Exit & { stdout: string; stderr: string }> {
     const p = this.kith(label, args, env);
-    const onAbort = () => void p.stop('SIGKILL');
+    const onAbort = () => killTree(p.pid);
     signal?.addEventListener('abort', onAbort, { once: true });
     let timedOut = false;
     const t = setTimeout(() => {
@@ -241,8 +241,7 @@ export class Procs {
       for (const p of stage) {
         if (!p.running()) continue;
         this.log(`cleanup: ${p.label} (pid ${p.pid}) did not stop within 5 s of SIGTERM: killing it; its last output: ${p.stderr().trim().split('\n').slice(-4).join(' | ')}`);
-        for (const c of childPids(p.pid)) tryKill(c);
-        p.child.kill('SIGKILL');
+        killTree(p.pid);
         await Promise.race([p.exited, sleep(10_000)]);
       }
     }
@@ -274,6 +273,12 @@ export function ping(port: number): Promise<string> {
       if (data.includes('\r\n')) done(data.split('\r\n')[0]!);
     });
   });
+}
+
+/** SIGKILLs a process and its descendants (a `kith sync`'s worker processes and embedded Redis), children first. */
+export function killTree(pid: number): void {
+  for (const c of childPids(pid)) killTree(c);
+  tryKill(pid);
 }
 
 function tryKill(pid: number) {
