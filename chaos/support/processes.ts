@@ -109,13 +109,33 @@ export function redisServersUnder(dir: string): number[] {
   return pids;
 }
 
+/** Every Procs not cleaned up yet: an interrupted runner (Ctrl-C, SIGTERM) kills their processes on the way out. */
+const liveGroups = new Set<Procs>();
+let interruptHandlers = false;
+function onInterrupt(signal: NodeJS.Signals) {
+  for (const procs of liveGroups) procs.killAllNow();
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
 /** Every process and directory one scenario started, for `cleanup()`. */
 export class Procs {
   private readonly procs: Proc[] = [];
   private readonly dirs: string[] = [];
   private readonly after: Array<() => Promise<unknown> | unknown> = [];
 
-  constructor(private readonly log: (m: string) => void = () => undefined) {}
+  constructor(private readonly log: (m: string) => void = () => undefined) {
+    liveGroups.add(this);
+    if (!interruptHandlers) {
+      interruptHandlers = true;
+      process.once('SIGINT', onInterrupt);
+      process.once('SIGTERM', onInterrupt);
+    }
+  }
+
+  /** SIGKILLs every process still running, with its descendants, at once (no waiting: for an interrupted runner). */
+  killAllNow(): void {
+    for (const p of this.procs) if (p.running()) killTree(p.pid);
+  }
 
   /** Runs `fn` in `cleanup()` once every process has gone (last registered, first run). */
   onCleanup(fn: () => Promise<unknown> | unknown): void {
@@ -253,6 +273,7 @@ export class Procs {
       }
     }
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
+    liveGroups.delete(this);
   }
 }
 

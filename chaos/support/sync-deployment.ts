@@ -39,9 +39,12 @@ export interface Dataset {
 
 const datasets = new Map<boolean, Promise<Dataset>>();
 const datasetDirs: string[] = [];
-process.once('exit', () => {
-  for (const d of datasetDirs) rmSync(d, { recursive: true, force: true });
-});
+/** Removes the data sets written so far (also done when the process exits). */
+export function removeDatasets(): void {
+  for (const d of datasetDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  datasets.clear();
+}
+process.once('exit', removeDatasets);
 
 /** The exports for `fast` or full mode, written once per process (removed when it exits). */
 export function dataset(fast: boolean): Promise<Dataset> {
@@ -143,6 +146,8 @@ export function cleanReference(ctx: ChaosContext): Promise<CleanReference> {
         const out = await procs.kithRun('kith sync (clean)', ['sync', '--json', '--timeout', '600'], { KITH_CONFIG: data.config, KITH_DATA_DIR: dataDir, ...db.env }, 600_000, ctx.signal);
         const report = parseReport(out.stdout);
         if (out.code !== 0 || report?.status !== 'succeeded') throw new Error(`the clean reference run failed (exit ${out.code}): ${out.stderr.slice(-1500)}`);
+        const warnings = out.stderr.split('\n').filter((l) => /"level":(40|50|60)/.test(l));
+        if (warnings.length) ctx.log(`clean reference: ${warnings.length} warnings from its workers, e.g. ${warnings.slice(0, 3).map((l) => l.slice(0, 400)).join(' | ')}`);
         const snapshot = await takeSnapshot(db.config);
         ctx.log(`clean reference: ${JSON.stringify(snapshotSize(snapshot))} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         const stepSeconds = Object.fromEntries(report.steps.map((s) => [s.id, s.startedAt && s.finishedAt ? (Date.parse(s.finishedAt) - Date.parse(s.startedAt)) / 1000 : 0]));

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../../chaos/run.js';
 import { scenarios } from '../../../chaos/scenarios/sync.scenario.js';
+import { removeDatasets } from '../../../chaos/support/sync-deployment.js';
 import { postgresUrl } from '../../support/test-env.js';
 
 /**
@@ -11,6 +12,8 @@ import { postgresUrl } from '../../support/test-env.js';
 const fast = scenarios.filter((s) => s.fast);
 
 describe('sync under faults (fast subset)', () => {
+  afterAll(removeDatasets);
+
   it('has the scenarios this file promises', () => {
     expect(fast.map((s) => s.name).sort()).toEqual(['kill-source-worker', 'redis-restart', 'two-syncs']);
   });
