@@ -132,9 +132,10 @@ export class Procs {
     }
   }
 
-  /** SIGKILLs every process still running, with its descendants, at once (no waiting: for an interrupted runner). */
+  /** SIGKILLs every process still running, with its descendants, and removes the temp directories, at once (for an interrupted runner). */
   killAllNow(): void {
     for (const p of this.procs) if (p.running()) killTree(p.pid);
+    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }
 
   /** Runs `fn` in `cleanup()` once every process has gone (last registered, first run). */
