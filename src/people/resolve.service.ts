@@ -218,7 +218,26 @@ export async function addReview(q: Queryable, source: string, externalId: string
   );
 }
 
+/** Identity locks live in this many advisory lock slots (the two-integer form, in LOCK_SPACE). */
+export const IDENTITY_LOCK_SLOTS = 1024;
+const LOCK_SPACE = 0x6b697468; // 'kith'
+
+/** The slot of an identity key: FNV-1a over its UTF-16 code units, modulo the slots. */
+function lockSlot(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h % IDENTITY_LOCK_SLOTS;
+}
+
+/**
+ * PostgreSQL: takes the identity locks of `keys` for the rest of the transaction, in slot order,
+ * in one statement. Keys share a bounded number of slots, so a batch linking thousands of new
+ * entities holds at most IDENTITY_LOCK_SLOTS locks (one lock per key ran two concurrent batches
+ * out of PostgreSQL's lock table: "out of shared memory"); two keys in one slot only queue.
+ */
 async function advisoryLocks(q: Queryable, keys: string[]): Promise<void> {
-  if (q.engine !== 'postgres') return;
-  for (const k of [...new Set(keys)].sort()) await q.run('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [k]);
+  if (q.engine !== 'postgres' || keys.length === 0) return;
+  const slots = [...new Set(keys.map(lockSlot))].sort((a, b) => a - b);
+  // The set-returning function yields the slots in array order and each row takes its lock as it is produced.
+  await q.all(`SELECT pg_advisory_xact_lock(${LOCK_SPACE}, s::int) FROM json_array_elements_text(?::json) AS s`, [JSON.stringify(slots)]);
 }

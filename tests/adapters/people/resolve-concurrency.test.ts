@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveParticipants } from '../../../src/people/index.js';
+import { IDENTITY_LOCK_SLOTS } from '../../../src/people/resolve.service.js';
 import { freshDb, type TestDb } from '../../support/test-env.js';
 
 const self = { emails: ['me@example.com'], phones: ['+15550001111'] };
@@ -31,5 +32,17 @@ describe('resolving participants in concurrent transactions (postgres)', () => {
     expect(runs).toBe(2); // a deadlock aborts one transaction and db.tx runs it again
     expect(backward.reverse()).toEqual(forward);
     expect(Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM people'))!.n)).toBe(300);
+  }, 60_000);
+
+  it('a batch of thousands of new people holds a bounded number of identity locks', async () => {
+    // One lock per identity key held to the end of a 5,000-person batch ran two concurrent
+    // batches out of PostgreSQL's shared lock table ("out of shared memory").
+    const refs = Array.from({ length: 2000 }, (_, i) => ({ email: `person${i}@example.org`, name: `Person ${i}` }));
+    const held = await t.db.tx(async (q) => {
+      await resolveParticipants(q, 'gmail', refs, self);
+      return Number((await q.get<{ n: number }>(`SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`))!.n);
+    });
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(IDENTITY_LOCK_SLOTS);
   }, 60_000);
 });
