@@ -37,7 +37,7 @@ function killWorker(name: string, group: string, stepId: string, at: number, fas
         const db = await d.read();
         const discrepancies: string[] = [];
         const sync = d.sync('kith sync', syncTimeoutS(ctx.fast));
-        await stepReaches(db, stepId, ['running'], 60_000, ctx.signal);
+        await stepReaches(db, stepId, ['running'], syncTimeoutS(ctx.fast) * 1000, ctx.signal);
         // Fast data collects in about a second: kill as soon as the step runs.
         const wait = ctx.fast ? 0 : Math.round(at * (ref.stepSeconds[stepId] ?? 0) * 1000);
         if (wait) await sleep(wait, ctx.signal);
@@ -88,7 +88,7 @@ function redisFault(name: string, signal: 'SIGTERM' | 'SIGKILL', fast: boolean):
         const db = await d.read();
         const discrepancies: string[] = [];
         const sync = d.sync('kith sync', syncTimeoutS(ctx.fast));
-        await stepReaches(db, 'collect:mbox', ['running'], 60_000, ctx.signal);
+        await stepReaches(db, 'collect:mbox', ['running'], syncTimeoutS(ctx.fast) * 1000, ctx.signal);
         const wait = ctx.fast ? 0 : Math.round(0.4 * (ref.stepSeconds['collect:mbox'] ?? 0) * 1000);
         await sleep(wait, ctx.signal);
         const atFault = await stepState(db, 'collect:mbox');
