@@ -38,7 +38,8 @@ function rng(seed: number) {
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
 
-async function generate(dir: string, people: number, interactions: number) {
+/** Writes the synthetic exports (mail.mbox, calls.xml, contacts.vcf) and a kith.config.yaml listing them into `dir`. */
+export async function generate(dir: string, people: number, interactions: number) {
   const rand = rng(42);
   const pick = () => Math.floor(rand() * people);
   // Two interactions per message (From and Cc, To is self), the rest as calls.

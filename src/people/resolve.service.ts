@@ -60,6 +60,10 @@ export async function resolveParticipants(q: Queryable, source: string, refs: re
     const rows = await q.all<EntityRow>(`SELECT ${ENTITY_COLS} FROM source_entities WHERE source = ? AND ${l.sql}`, [source, ...l.params]);
     for (const r of rows) known.set(r.external_id, r);
   }
+  // Every entity new to this batch is linked under its identity locks. Take them all now, in one
+  // global order: taken entity by entity, two batches collected at once (a mailbox and a calls
+  // backup meeting on a name) would take them in their own orders and deadlock.
+  await advisoryLocks(q, drafts.flatMap((d) => (d && !known.has(d.externalId) ? linkLockKeys(d) : [])));
   const out: (string | null)[] = [];
   const done = new Map<string, string>();
   for (const d of drafts) {
@@ -70,7 +74,7 @@ export async function resolveParticipants(q: Queryable, source: string, refs: re
     let personId = done.get(d.externalId);
     if (!personId) {
       const hit = known.get(d.externalId);
-      personId = hit ? await enrichEntity(q, hit, d) : await linkEntity(q, d);
+      personId = hit ? await enrichEntity(q, hit, d) : await linkEntity(q, d, true);
       done.set(d.externalId, personId);
     }
     out.push(personId);
@@ -141,10 +145,17 @@ async function enrichEntity(q: Queryable, row: EntityRow, d: EntityDraft): Promi
   return row.person_id;
 }
 
-async function linkEntity(q: Queryable, d: EntityDraft): Promise<string> {
+/** The advisory locks linking `d` takes: its entity, its strong keys and its name. */
+function linkLockKeys(d: EntityDraft): string[] {
+  const nameKey = d.names[0] ? normaliseName(d.names[0]) : '';
+  return [`entity:${d.source}:${d.externalId}`, ...strongKeys(d), ...(nameKey ? [`name:${nameKey}`] : [])];
+}
+
+/** Links a new entity to a person under its identity locks (`locked`: the caller holds them already). */
+async function linkEntity(q: Queryable, d: EntityDraft, locked = false): Promise<string> {
   const strong = strongKeys(d);
   const nameKey = d.names[0] ? normaliseName(d.names[0]) : '';
-  await advisoryLocks(q, [`entity:${d.source}:${d.externalId}`, ...strong, ...(nameKey ? [`name:${nameKey}`] : [])]);
+  if (!locked) await advisoryLocks(q, linkLockKeys(d));
   const again = await q.get<EntityRow>(`SELECT ${ENTITY_COLS} FROM source_entities WHERE source = ? AND external_id = ?`, [d.source, d.externalId]);
   if (again) return enrichEntity(q, again, d);
 
@@ -207,7 +218,26 @@ export async function addReview(q: Queryable, source: string, externalId: string
   );
 }
 
+/** Identity locks live in this many advisory lock slots (the two-integer form, in LOCK_SPACE). */
+export const IDENTITY_LOCK_SLOTS = 1024;
+const LOCK_SPACE = 0x6b697468; // 'kith'
+
+/** The slot of an identity key: FNV-1a over its UTF-16 code units, modulo the slots. */
+function lockSlot(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h % IDENTITY_LOCK_SLOTS;
+}
+
+/**
+ * PostgreSQL: takes the identity locks of `keys` for the rest of the transaction, in slot order,
+ * in one statement. Keys share a bounded number of slots, so a batch linking thousands of new
+ * entities holds at most IDENTITY_LOCK_SLOTS locks (one lock per key ran two concurrent batches
+ * out of PostgreSQL's lock table: "out of shared memory"); two keys in one slot only queue.
+ */
 async function advisoryLocks(q: Queryable, keys: string[]): Promise<void> {
-  if (q.engine !== 'postgres') return;
-  for (const k of [...new Set(keys)].sort()) await q.run('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [k]);
+  if (q.engine !== 'postgres' || keys.length === 0) return;
+  const slots = [...new Set(keys.map(lockSlot))].sort((a, b) => a - b);
+  // The set-returning function yields the slots in array order and each row takes its lock as it is produced.
+  await q.all(`SELECT pg_advisory_xact_lock(${LOCK_SPACE}, s::int) FROM json_array_elements_text(?::json) AS s`, [JSON.stringify(slots)]);
 }
