@@ -84,7 +84,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     for (const s of wanted) {
       for (const engine of engines.filter((e) => s.engines.includes(e))) {
-        if (engine === 'postgres' && !pg) pg = await startPostgres();
+        if (engine === 'postgres' && !pg) {
+          pg = await startPostgres();
+          // An interrupted runner (Ctrl-C) exits from the scenarios' signal handlers: the server goes with it.
+          const server = pg;
+          process.once('exit', () => {
+            if (pg === server) server.stop();
+          });
+        }
         const started = Date.now();
         const r = await runScenario(s, engine, { fast: Boolean(values.fast), postgresUrl: pg?.url });
         if (!r.passed) failures++;
@@ -94,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } finally {
     pg?.stop();
+    pg = undefined;
   }
   return failures ? 1 : 0;
 }
