@@ -63,7 +63,10 @@ export async function ingestInteractionsIn(q: Queryable, rows: readonly Interact
       validIndex.push(i);
     }
   });
-  const live = await resolveLivePeople(q, valid.map((r) => r.personId));
+  const resolving = resolveLivePeople(q, valid.map((r) => r.personId));
+  // PostgreSQL inserts in person order: sort while the server locks the people.
+  const byPerson = q.engine === 'postgres' ? sortByPerson(valid) : [];
+  const live = await resolving;
   const accepted: InteractionInput[] = [];
   valid.forEach((r, j) => {
     const personId = live.get(r.personId);
@@ -75,7 +78,7 @@ export async function ingestInteractionsIn(q: Queryable, rows: readonly Interact
 
   const maintain = opts.maintainCounts !== false;
   if (q.engine === 'postgres') {
-    const pg = await ingestPg(q, accepted, maintain);
+    const pg = await ingestPg(q, uniqueAccepted(valid, byPerson, live), maintain);
     return { inserted: pg.inserted, duplicates: accepted.length - pg.inserted, rejected: problems, affectedPeople: pg.affected };
   }
   const inserted = await insertSqlite(q, accepted, maintain);
@@ -134,7 +137,7 @@ async function insertSqlite(q: Queryable, rows: InteractionInput[], track: boole
  * for the server's CPU, which is what bounds ingest:
  *
  * - Fast path: the batch, each key once (a key repeated within the batch keeps its first
- *   occurrence, as SQLite's row-by-row insert does) and in key order, is streamed with
+ *   occurrence, as SQLite's row-by-row insert does) and in person order, is streamed with
  *   `COPY interactions FROM STDIN` inside a savepoint. COPY writes the heap in multi-row WAL
  *   records and needs no staging table, no `RETURNING` and no aggregation on the server;
  *   the per-person deltas are folded here while the COPY text is built (the same source mapping
@@ -154,8 +157,12 @@ async function insertSqlite(q: Queryable, rows: InteractionInput[], track: boole
  * wastes the fast path's work up to its first stored key (nothing for a redelivered batch, whose
  * first key is stored).
  *
- * Rows are sent in key order (sorted here), so concurrent batches that overlap queue on the
- * first shared key instead of deadlocking; the people they touch are already locked in id order.
+ * Rows are sent in the order of the `(person_id, source_type, occurred_at)` index (sorted here
+ * while the server locks the people), whose inserts are the costliest part of the COPY. Two
+ * transactions are only inside this COPY together for disjoint sets of people (each has locked
+ * its people first, in id order), so they meet on a key only when the same interaction key
+ * arrives for different people; should they then wait on each other, PostgreSQL's deadlock
+ * detector aborts one and Db.tx runs it again.
  */
 const STAGING = 'interactions_staging';
 const STAGING_COLS = 'person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref';
@@ -196,11 +203,12 @@ const INSERT_STAGED_COUNTED = `WITH ins AS (${INSERT_STAGED} RETURNING person_id
 const COPY_CHUNK = 2000;
 const UNIQUE_VIOLATION = '23505';
 
-async function ingestPg(q: Queryable, rows: InteractionInput[], maintain: boolean): Promise<{ inserted: number; affected: string[] }> {
+/** `rows`: accepted, resolved, each key once, in index order (uniqueAccepted). */
+async function ingestPg(q: Queryable, rows: readonly InteractionInput[], maintain: boolean): Promise<{ inserted: number; affected: string[] }> {
   const target = pgCopyTarget(q);
   if (!target) throw new Error('PostgreSQL ingest needs a PostgreSQL connection');
   if (rows.length === 0) return { inserted: 0, affected: [] };
-  const batch = new CopyBatch(uniqueByKey(rows), maintain);
+  const batch = new CopyBatch(rows, maintain);
   await q.exec('SAVEPOINT ingest_new');
   try {
     await target.copyFrom(`COPY interactions ${COLS} FROM STDIN`, batch.chunks());
@@ -218,15 +226,36 @@ async function ingestPg(q: Queryable, rows: InteractionInput[], maintain: boolea
   return { inserted: got.reduce((a, r) => a + r.n, 0), affected: got.map((r) => r.id) };
 }
 
-/** The rows in key order, each key once: its first occurrence in the input (a stable sort keeps input order among equals). */
-function uniqueByKey(rows: readonly InteractionInput[]): InteractionInput[] {
-  const sorted = [...rows].sort((a, b) => (a.sourceType === b.sourceType ? cmp(a.externalId, b.externalId) : cmp(a.sourceType, b.sourceType)));
+/**
+ * In the order of the `(person_id, source_type, occurred_at)` index: its inserts, the costliest
+ * part of the COPY, then walk the index instead of jumping about it (about a tenth less server
+ * CPU a row than key order).
+ */
+function sortByPerson(rows: readonly InteractionInput[]): InteractionInput[] {
+  return [...rows].sort((a, b) =>
+    a.personId !== b.personId ? cmp(a.personId, b.personId) : a.sourceType !== b.sourceType ? cmp(a.sourceType, b.sourceType) : a.occurredAt - b.occurredAt,
+  );
+}
+
+/**
+ * The rows of known people, each key once: its first accepted occurrence in the input, as
+ * SQLite's row-by-row insert keeps, with the person it resolves to; in `ordered`'s order.
+ */
+function uniqueAccepted(input: readonly InteractionInput[], ordered: readonly InteractionInput[], live: ReadonlyMap<string, string>): InteractionInput[] {
+  const keys = new Set<string>();
+  const kept = new Set<InteractionInput>();
+  for (const r of input) {
+    if (!live.has(r.personId)) continue;
+    const key = `${r.sourceType}\t${r.externalId}`;
+    if (keys.has(key)) continue;
+    keys.add(key);
+    kept.add(r);
+  }
   const out: InteractionInput[] = [];
-  let prev: InteractionInput | undefined;
-  for (const r of sorted) {
-    if (prev && prev.sourceType === r.sourceType && prev.externalId === r.externalId) continue;
-    out.push(r);
-    prev = r;
+  for (const r of ordered) {
+    if (!kept.has(r)) continue;
+    const personId = live.get(r.personId)!;
+    out.push(personId === r.personId ? r : { ...r, personId });
   }
   return out;
 }
