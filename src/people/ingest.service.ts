@@ -52,21 +52,23 @@ export function ingestInteractions(db: Db, rows: readonly InteractionInput[], op
 /** The same inside the caller's transaction (e.g. resolve participants + ingest atomically). */
 export async function ingestInteractionsIn(q: Queryable, rows: readonly InteractionInput[], opts: IngestOptions = {}): Promise<IngestResult> {
   const mode = opts.mode ?? 'all-or-nothing';
+  const pg = q.engine === 'postgres';
+  // PostgreSQL: the people are locked first, and the rows checked and sorted while the server
+  // does it (a row refused below only means one person locked for nothing).
+  const early = pg ? resolveLivePeople(q, personIdsOf(rows)) : undefined;
   const problems: RowProblem[] = [];
   const valid: InteractionInput[] = [];
   const validIndex: number[] = [];
   rows.forEach((row, i) => {
-    const p = checkInteraction(row, i) ?? (q.engine === 'postgres' ? nulProblem(row, i) : null);
+    const p = checkInteraction(row, i) ?? (pg ? nulProblem(row, i) : null);
     if (p) problems.push(p);
     else {
       valid.push(row);
       validIndex.push(i);
     }
   });
-  const resolving = resolveLivePeople(q, valid.map((r) => r.personId));
-  // PostgreSQL inserts in person order: sort while the server locks the people.
-  const byPerson = q.engine === 'postgres' ? sortByPerson(valid) : [];
-  const live = await resolving;
+  const byPerson = pg ? sortByPerson(valid) : [];
+  const live = await (early ?? resolveLivePeople(q, valid.map((r) => r.personId)));
   const accepted: InteractionInput[] = [];
   valid.forEach((r, j) => {
     const personId = live.get(r.personId);
@@ -77,9 +79,9 @@ export async function ingestInteractionsIn(q: Queryable, rows: readonly Interact
   if (problems.length > 0 && mode === 'all-or-nothing') throw new IngestRejectedError(problems);
 
   const maintain = opts.maintainCounts !== false;
-  if (q.engine === 'postgres') {
-    const pg = await ingestPg(q, uniqueAccepted(valid, byPerson, live), maintain);
-    return { inserted: pg.inserted, duplicates: accepted.length - pg.inserted, rejected: problems, affectedPeople: pg.affected };
+  if (pg) {
+    const got = await ingestPg(q, uniqueAccepted(valid, byPerson, live), maintain);
+    return { inserted: got.inserted, duplicates: accepted.length - got.inserted, rejected: problems, affectedPeople: got.affected };
   }
   const inserted = await insertSqlite(q, accepted, maintain);
   const deltas = new Map<string, PersonStats>();
@@ -90,6 +92,12 @@ export async function ingestInteractionsIn(q: Queryable, rows: readonly Interact
   }
   if (maintain) await addStats(q, deltas);
   return { inserted: inserted.count, duplicates: accepted.length - inserted.count, rejected: problems, affectedPeople: [...deltas.keys()] };
+}
+
+function personIdsOf(rows: readonly InteractionInput[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) if (typeof r === 'object' && r !== null && typeof r.personId === 'string') out.push(r.personId);
+  return out;
 }
 
 const TEXT_FIELDS = ['personId', 'externalId', 'title', 'snippet', 'conversationKey', 'entityRef'] as const;
@@ -212,7 +220,7 @@ async function ingestPg(q: Queryable, rows: readonly InteractionInput[], maintai
   await q.exec('SAVEPOINT ingest_new');
   try {
     await target.copyFrom(`COPY interactions ${COLS} FROM STDIN`, batch.chunks());
-    if (maintain) await addStatsColumns(q, batch.deltas);
+    if (maintain) await addStatsColumns(q, batch.deltaParams());
     await q.exec('RELEASE SAVEPOINT ingest_new');
     return { inserted: batch.rows.length, affected: batch.deltas.ids };
   } catch (err) {
@@ -242,19 +250,21 @@ function sortByPerson(rows: readonly InteractionInput[]): InteractionInput[] {
  * SQLite's row-by-row insert keeps, with the person it resolves to; in `ordered`'s order.
  */
 function uniqueAccepted(input: readonly InteractionInput[], ordered: readonly InteractionInput[], live: ReadonlyMap<string, string>): InteractionInput[] {
-  const keys = new Set<string>();
-  const kept = new Set<InteractionInput>();
-  for (const r of input) {
-    if (!live.has(r.personId)) continue;
-    const key = `${r.sourceType}\t${r.externalId}`;
-    if (keys.has(key)) continue;
-    keys.add(key);
-    kept.add(r);
-  }
+  const seen = new Map<string, Set<string>>();
+  let kept: Set<InteractionInput> | undefined;
+  input.forEach((r, i) => {
+    if (!live.has(r.personId)) return;
+    let ids = seen.get(r.sourceType);
+    if (!ids) seen.set(r.sourceType, (ids = new Set()));
+    if (!ids.has(r.externalId)) {
+      ids.add(r.externalId);
+      kept?.add(r);
+    } else if (!kept) kept = new Set(input.slice(0, i).filter((x) => live.has(x.personId)));
+  });
   const out: InteractionInput[] = [];
   for (const r of ordered) {
-    if (!kept.has(r)) continue;
-    const personId = live.get(r.personId)!;
+    const personId = live.get(r.personId);
+    if (!personId || (kept && !kept.has(r))) continue;
     out.push(personId === r.personId ? r : { ...r, personId });
   }
   return out;
@@ -272,8 +282,17 @@ class CopyBatch {
     private readonly maintain: boolean,
   ) {}
 
+  private params: string[] | undefined;
+
   *chunks(): Generator<Buffer> {
     for (let i = 0; i * COPY_CHUNK < this.rows.length; i++) yield (this.built[i] ??= this.build(i * COPY_CHUNK, Math.min(this.rows.length, (i + 1) * COPY_CHUNK)));
+    // The last message is sent: encode the deltas while the server is still inserting.
+    if (this.maintain) this.deltaParams();
+  }
+
+  /** The count UPDATE's parameters (addStatsColumns), once every row is folded. */
+  deltaParams(): string[] {
+    return (this.params ??= this.deltas.params());
   }
 
   private build(from: number, to: number): Buffer {

@@ -91,10 +91,10 @@ const FIELD_COLUMN = Object.fromEntries(Object.entries(SOURCE_COUNT_FIELD).map((
 const numberArray = (xs: readonly number[]): string => `{${xs.join(',')}}`;
 const ARRAY_SPECIAL = /["\\]/g;
 /** Every element quoted (so NULL, empty strings, commas and braces are plain text), `"` and `\` escaped. */
-const textArray = (xs: readonly string[]): string => `{${xs.map((x) => `"${x.replace(ARRAY_SPECIAL, '\\$&')}"`).join(',')}}`;
+const textArray = (xs: readonly string[]): string => `{${xs.map((x) => `"${x.includes('"') || x.includes('\\') ? x.replace(ARRAY_SPECIAL, '\\$&') : x}"`).join(',')}}`;
 
-/** addStats for PostgreSQL from column-wise deltas (the people are locked by the caller). */
-export async function addStatsColumns(q: Queryable, d: StatsDeltaColumns): Promise<void> {
-  if (d.ids.length === 0) return;
-  await q.run(PG_UPDATE, d.params());
+/** addStats for PostgreSQL from StatsDeltaColumns.params() (the people are locked by the caller). */
+export async function addStatsColumns(q: Queryable, params: readonly string[]): Promise<void> {
+  if (params[0] === '{}') return;
+  await q.run(PG_UPDATE, params);
 }
