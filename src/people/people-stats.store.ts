@@ -63,8 +63,12 @@ export class StatsDeltaColumns {
   private readonly first: number[] = [];
   private readonly last: number[] = [];
 
+  private lastId: string | undefined;
+  private lastAt = 0;
+
+  /** Rows of one person in a row (the ingest sends them sorted by person) cost one lookup. */
   add(personId: string, sourceType: InteractionSourceType, occurredAt: number): void {
-    let i = this.at.get(personId);
+    let i = personId === this.lastId ? this.lastAt : this.at.get(personId);
     if (i === undefined) {
       i = this.ids.length;
       this.at.set(personId, i);
@@ -74,6 +78,8 @@ export class StatsDeltaColumns {
       this.first.push(occurredAt);
       this.last.push(occurredAt);
     }
+    this.lastId = personId;
+    this.lastAt = i;
     this.counts[FIELD_COLUMN[sourceType]]![i]! += 1;
     this.mask[i]! |= SOURCE_BIT[sourceType];
     if (occurredAt < this.first[i]!) this.first[i] = occurredAt;
