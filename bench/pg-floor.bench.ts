@@ -8,9 +8,15 @@
  * Each part runs over the whole data set in batches, alone, on a fresh database:
  *
  * - `copy`: COPY of the batch into a temporary staging table;
+ * - `copy_direct`: COPY of the batch straight into interactions (all three indexes), in the
+ *   generated order (which is nearly the key index's order);
+ * - `copy_direct_by_person`: the same with each batch sorted by person (Kith's fast path: the
+ *   `(person_id, …)` index, the costliest to maintain, is then inserted into in order);
  * - `insert_pk_only`: INSERT … SELECT from staging into interactions with only its primary key;
  * - `insert_plain`: the same with all three indexes, no ON CONFLICT;
- * - `upsert`: the same with ON CONFLICT (source_type, external_id) DO NOTHING (Kith's insert);
+ * - `anti_join`: the same as insert_plain for only the keys not stored yet (`WHERE NOT EXISTS`);
+ * - `upsert`: the same with ON CONFLICT (source_type, external_id) DO NOTHING (Kith's fallback
+ *   when a batch meets a stored key);
  * - `lock_people`: SELECT … FOR UPDATE of the batch's distinct people, in id order;
  * - `counts`: the `count = count + delta` UPDATE of those people from a pre-aggregated delta.
  *
@@ -43,7 +49,8 @@ export async function main(args: string[]): Promise<void> {
   const nPeople = Number(values.people);
   const n = Number(values.interactions);
   const batch = Number(values.batch);
-  const batches = generate(nPeople, n, batch);
+  const batches = generate(nPeople, n, batch, false);
+  const byPerson = generate(nPeople, n, batch, true);
 
   const server = await startPostgres();
   const admin = new pg.Client({ connectionString: server.url });
@@ -52,6 +59,7 @@ export async function main(args: string[]): Promise<void> {
   try {
     let dbNo = 0;
     const part = async (name: string, indexes: string[], timed: (c: pg.Client) => Promise<void>) => {
+      const direct = name.startsWith('copy_direct');
       const dbName = `floor_${dbNo++}`;
       await admin.query(`CREATE DATABASE ${dbName}`);
       const u = new URL(server.url);
@@ -64,10 +72,10 @@ export async function main(args: string[]): Promise<void> {
         await c.query('CHECKPOINT');
         let wall = 0;
         let cpu = 0;
-        for (const b of batches) {
+        for (const [k, b] of batches.entries()) {
           await c.query('BEGIN');
           await c.query('TRUNCATE staging, delta');
-          if (name !== 'copy') {
+          if (name !== 'copy' && !direct) {
             // Untimed set-up of the parts that follow COPY.
             await copyIn(c, `COPY staging (${COLS}) FROM STDIN`, b);
             if (name === 'counts') await c.query(DELTA);
@@ -75,6 +83,7 @@ export async function main(args: string[]): Promise<void> {
           const cpu0 = cpuMs(pid);
           const t0 = performance.now();
           if (name === 'copy') await copyIn(c, `COPY staging (${COLS}) FROM STDIN`, b);
+          else if (direct) await copyIn(c, `COPY interactions (${COLS}) FROM STDIN`, name === 'copy_direct' ? b : byPerson[k]!);
           else await timed(c);
           wall += performance.now() - t0;
           cpu += cpuMs(pid) - cpu0;
@@ -92,6 +101,11 @@ export async function main(args: string[]): Promise<void> {
     await part('copy', ALL, async () => undefined);
     await part('insert_pk_only', [], (c) => c.query(insert).then(() => undefined));
     await part('insert_plain', ALL, (c) => c.query(insert).then(() => undefined));
+    await part('copy_direct', ALL, async () => undefined);
+    await part('copy_direct_by_person', ALL, async () => undefined);
+    await part('anti_join', ALL, (c) =>
+      c.query(`${insert} s WHERE NOT EXISTS (SELECT 1 FROM interactions i WHERE i.source_type = s.source_type AND i.external_id = s.external_id)`).then(() => undefined),
+    );
     await part('upsert', ALL, (c) => c.query(`${insert} ON CONFLICT (source_type, external_id) DO NOTHING`).then(() => undefined));
     await part('lock_people', ALL, (c) => c.query('SELECT id, merged_into FROM people WHERE id IN (SELECT DISTINCT person_id FROM staging) ORDER BY id FOR UPDATE').then(() => undefined));
     await part('counts', ALL, (c) => c.query(COUNTS).then(() => undefined));
@@ -133,8 +147,8 @@ CREATE TEMP TABLE staging (person_id text, source_type text, external_id text, o
 CREATE TEMP TABLE delta (id text, e int, m int, g int, n int, c int, mask int, f bigint, l bigint);`;
 }
 
-/** The stats bench's data (same generator), as COPY text in 2,000-row messages per batch. */
-function generate(nPeople: number, n: number, batch: number): Buffer[][] {
+/** The stats bench's data (same generator), as COPY text in 2,000-row messages per batch (each batch sorted by person: `byPerson`). */
+function generate(nPeople: number, n: number, batch: number, byPerson: boolean): Buffer[][] {
   let s = 42;
   const rnd = () => {
     s = (s + 0x6d2b79f5) | 0;
@@ -151,8 +165,11 @@ function generate(nPeople: number, n: number, batch: number): Buffer[][] {
   }
   const out: Buffer[][] = [];
   for (let i = 0; i < n; i += batch) {
+    const rows = lines.slice(i, Math.min(n, i + batch));
+    // A line starts with its person, then its source type.
+    if (byPerson) rows.sort();
     const b: Buffer[] = [];
-    for (let j = i; j < Math.min(n, i + batch); j += 2000) b.push(Buffer.from(lines.slice(j, Math.min(j + 2000, i + batch, n)).join('')));
+    for (let j = 0; j < rows.length; j += 2000) b.push(Buffer.from(rows.slice(j, j + 2000).join('')));
     out.push(b);
   }
   return out;

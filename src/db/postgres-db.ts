@@ -62,7 +62,7 @@ class PgQueryable implements Queryable {
     await this.client.query(sql);
   }
   /** `COPY <table> FROM STDIN` with `data` (already in COPY's format) through pg-copy-streams; resolves to the rows copied. */
-  async copyFrom(sql: string, data: readonly Buffer[]): Promise<number> {
+  async copyFrom(sql: string, data: Iterable<Buffer>): Promise<number> {
     if (!('release' in this.client)) throw new Error('COPY FROM STDIN needs a transaction (its staging rows live in one session)');
     const stream = this.client.query(copyFrom(sql));
     await pipeline(Readable.from(data), stream);
@@ -71,7 +71,7 @@ class PgQueryable implements Queryable {
 }
 
 /** The COPY-capable side of a PostgreSQL queryable (the ingest's staging load), or undefined on SQLite. */
-export function pgCopyTarget(q: Queryable): { copyFrom(sql: string, data: readonly Buffer[]): Promise<number> } | undefined {
+export function pgCopyTarget(q: Queryable): { copyFrom(sql: string, data: Iterable<Buffer>): Promise<number> } | undefined {
   return q instanceof PgQueryable ? q : undefined;
 }
 

@@ -17,8 +17,8 @@ export interface LockedPerson {
  */
 export async function lockPeople(q: Queryable, ids: readonly string[]): Promise<LockedPerson[]> {
   if (ids.length === 0) return [];
-  const sorted = [...new Set(ids)].sort();
-  const { sql, params } = inList(q, 'id', sorted);
+  // The lock order is the statement's ORDER BY, not the list's.
+  const { sql, params } = inList(q, 'id', [...new Set(ids)]);
   const lock = q.engine === 'postgres' ? ' ORDER BY id FOR UPDATE' : '';
   return q.all<LockedPerson>(`SELECT id, merged_into FROM people WHERE ${sql}${lock}`, params);
 }
@@ -28,14 +28,15 @@ export async function lockPeople(q: Queryable, ids: readonly string[]): Promise<
  * resolving to whoever absorbed them). Locks every row it visits. Unknown ids are absent.
  */
 export async function resolveLivePeople(q: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
   const next = new Map<string, string | null>();
-  let pending = [...new Set(ids)];
+  let pending = unique;
   for (let hop = 0; pending.length > 0 && hop < 64; hop++) {
     for (const r of await lockPeople(q, pending)) next.set(r.id, r.merged_into);
     pending = [...new Set([...next.values()].filter((t): t is string => !!t && !next.has(t)))];
   }
   const out = new Map<string, string>();
-  for (const id of new Set(ids)) {
+  for (const id of unique) {
     let cur: string | null | undefined = id;
     for (let hop = 0; cur && next.get(cur) && hop < 64; hop++) cur = next.get(cur);
     if (cur && next.has(cur) && !next.get(cur)) out.set(id, cur);

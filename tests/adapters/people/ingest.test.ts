@@ -105,3 +105,48 @@ describe.each(ENGINES)('batched ingest (%s)', (engine) => {
     await expectExact();
   });
 });
+
+describe('batched ingest on PostgreSQL while another transaction writes the same keys', () => {
+  let t: TestDb;
+  beforeEach(async () => {
+    t = await freshDb('postgres');
+  });
+  afterEach(async () => {
+    await t.dispose();
+  });
+
+  it('a batch that meets keys another transaction commits while it is inserting keeps only its new rows and counts only them', async () => {
+    const [a, b] = await makePeople(t.db, 2);
+    const shared = makeRows([a!], 300, 3, 'shared');
+    const own = makeRows([b!], 200, 5, 'own');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    // The first transaction inserts the shared keys and stays open…
+    const first = t.db.tx(async (q) => {
+      const r = await ingestInteractionsIn(q, shared);
+      holding();
+      await gate;
+      return r;
+    });
+    await held;
+    // …while the second, for another person (so no person lock orders them), reaches those keys and waits on them.
+    const second = ingestInteractions(t.db, [...own, ...shared.map((r) => ({ ...r, personId: b!, occurredAt: r.occurredAt + 1 }))]);
+    const waiting = async () => (await t.db.get<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))!.n;
+    for (let i = 0; (await waiting()) === 0; i++) {
+      if (i > 200) throw new Error('the second batch never waited on the first one’s keys');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    release();
+    expect((await first).inserted).toBe(300);
+    const r = await second;
+    expect(r).toMatchObject({ inserted: 200, duplicates: 300, affectedPeople: [b] });
+    expect(await t.db.all('SELECT person_id, count(*)::int AS n FROM interactions GROUP BY person_id ORDER BY count(*)')).toEqual([
+      { person_id: b, n: 200 },
+      { person_id: a, n: 300 },
+    ]);
+    expect(await cached(t.db)).toEqual(await oracle(t.db));
+    expect((await verifyStats(t.db)).discrepancies).toEqual([]);
+  });
+});
