@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
 import { isKithError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -57,6 +58,29 @@ export function lockOptions(queue: string, lockDurationMs?: number): { lockDurat
   const base = splitGroupQueue(queue).base;
   const lockDuration = lockDurationMs ?? QUEUES.find((q) => q.name === base)?.lockDurationMs ?? DEFAULT_LOCK_MS;
   return { lockDuration, stalledInterval: Math.max(1000, Math.floor(lockDuration / 4)), maxStalledCount: 1 };
+}
+
+/**
+ * Watch the event loop: BullMQ renews a job's lock from a timer (every half of `lockRenewTime`,
+ * itself half the lock), so a loop held back for more than a quarter of the lock, twice in a
+ * job's life, is enough for a live worker's job to be taken as stalled. Each second in which the
+ * loop was held back that long is logged as a warning (with the longest delay): the evidence
+ * for a job that "stalled" although no process died.
+ */
+function watchEventLoop(lockMs: number, log: Logger): () => void {
+  const threshold = Math.max(250, Math.floor(lockMs / 4));
+  const h = monitorEventLoopDelay({ resolution: 20 });
+  h.enable();
+  const timer = setInterval(() => {
+    const maxMs = Math.round(h.max / 1e6);
+    h.reset();
+    if (maxMs > threshold) log.warn({ eventLoopDelayMs: maxMs, lockMs }, `event loop held back ${maxMs} ms (job lock ${lockMs} ms): lock renewals were late`);
+  }, 1000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    h.disable();
+  };
 }
 
 export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
@@ -128,9 +152,11 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
       log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }, 'job failed');
     });
     worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+    worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled: its lock lapsed, put back on the queue (or failed after too many stalls)'));
     workers.push(worker);
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const stopWatching = watchEventLoop(Math.min(...names.map((n) => lockOptions(n, opts.lockDurationMs).lockDuration)), opts.log);
   opts.log.info({ queues: names }, `serving ${names.length} queue(s)`);
 
   return {
@@ -138,6 +164,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     workers,
     async close(graceMs = 10_000) {
       shuttingDown = true;
+      stopWatching();
       const closing = Promise.all(workers.map((w) => w.close()));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
