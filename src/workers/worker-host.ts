@@ -83,6 +83,41 @@ function watchEventLoop(lockMs: number, log: Logger): () => void {
   };
 }
 
+interface Attempt {
+  end: () => void;
+  ended: Promise<void>;
+}
+
+function startAttempt(attempts: Map<string, Attempt[]>, jobId: string | undefined): Attempt {
+  let end!: () => void;
+  const a: Attempt = { end: () => end(), ended: new Promise<void>((r) => (end = r)) };
+  if (jobId === undefined) return a;
+  const list = attempts.get(jobId) ?? [];
+  list.push(a);
+  attempts.set(jobId, list);
+  return a;
+}
+
+/**
+ * An attempt whose lock lapsed (its renewals were late: a busy event loop, a slow Redis) is put
+ * back on the queue by the stalled check while its handler still runs, and this worker may take
+ * the job again in another slot. BullMQ renews locks per job id: when the first attempt ends it
+ * stops renewing the id, so the second attempt's lock lapses too and the job, stalled twice,
+ * fails for good ("job stalled more than allowable limit") although no worker died. An attempt
+ * therefore ends only after every newer attempt of its job in this worker has ended; its own
+ * result is refused by BullMQ (its lock is gone), the newer attempt's counts.
+ */
+async function outliveNewerAttempts(attempts: Map<string, Attempt[]>, jobId: string | undefined, mine: Attempt): Promise<void> {
+  if (jobId === undefined) return mine.end();
+  const list = attempts.get(jobId) ?? [];
+  const newer = list.slice(list.indexOf(mine) + 1);
+  await Promise.all(newer.map((a) => a.ended));
+  const rest = (attempts.get(jobId) ?? []).filter((a) => a !== mine);
+  if (rest.length) attempts.set(jobId, rest);
+  else attempts.delete(jobId);
+  mine.end();
+}
+
 export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
   const byQueue = new Map(opts.handlers.map((h) => [h.queue, h]));
   const names = opts.queues ?? [...byQueue.keys()];
@@ -105,7 +140,18 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     connections.push(connection);
     const concurrency = opts.concurrency ?? opts.concurrencyFor?.(name) ?? queueSpec(name).concurrency;
 
+    // Attempts of each job running in this worker, oldest first (see `outliveNewerAttempts`).
+    const attempts = new Map<string, Attempt[]>();
     const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+      const mine = startAttempt(attempts, job.id);
+      try {
+        return await runAttempt(job, token, signal);
+      } finally {
+        await outliveNewerAttempts(attempts, job.id, mine);
+      }
+    };
+
+    const runAttempt = async (job: Job, token?: string, signal?: AbortSignal) => {
       const parsed = handler.schema.safeParse(job.data);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;

@@ -124,6 +124,58 @@ describe('worker host', () => {
     expect(await job.waitUntilFinished(events, 10_000)).toBe('run 2');
     expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
   });
+  it('a job whose lock lapsed while its handler ran, taken again by the same worker, is not failed as stalled twice when the first attempt ends', async () => {
+    prefix = uniquePrefix();
+    const conn = createRedis(redisUrl(), { name: `kith:${prefix}:test` });
+    const queue = new Queue(QUEUE, { connection: conn, prefix });
+    const eventsConn = createRedis(redisUrl(), { name: `kith:${prefix}:events` });
+    const events = new QueueEvents(QUEUE, { connection: eventsConn, prefix });
+    await events.waitUntilReady();
+    closers.push(async () => {
+      await queue.close();
+      await events.close();
+      eventsConn.disconnect();
+      await conn.quit();
+    });
+    let runs = 0;
+    let secondStarted!: () => void;
+    const second = new Promise<void>((r) => (secondStarted = r));
+    const host = await startWorkerHost({
+      redisUrl: redisUrl(),
+      prefix,
+      handlers: [
+        defineHandler({
+          queue: QUEUE,
+          schema,
+          handle: async (_data, { job }) => {
+            const run = ++runs;
+            if (run === 1) {
+              // The lock lapses (as when renewals come late) while the handler keeps running: the
+              // stalled check puts the job back and this worker takes it again in its other slot.
+              await conn.del(`${prefix}:${QUEUE}:${job.id}:lock`);
+              await second;
+              return 'first';
+            }
+            secondStarted();
+            // Longer than two locks after the first attempt ended: its lock must still be renewed.
+            await new Promise((r) => setTimeout(r, 3500));
+            return 'second';
+          },
+        }),
+      ],
+      concurrency: 2,
+      lockDurationMs: 1000,
+      log: testLog,
+    });
+    closers.push(() => host.close(5000));
+    let stalled = 0;
+    events.on('stalled', () => stalled++);
+    const job = await queue.add('x', { n: 1 }, { attempts: 3 });
+    expect(await job.waitUntilFinished(events, 15_000)).toBe('second');
+    expect(runs).toBe(2);
+    expect(stalled).toBe(1);
+  });
+
   it('checks for stalled jobs every quarter of the lock, at least every second', () => {
     expect(lockOptions('test-jobs', 8000)).toEqual({ lockDuration: 8000, stalledInterval: 2000, maxStalledCount: 1 });
     expect(lockOptions('test-jobs', 2000)).toMatchObject({ lockDuration: 2000, stalledInterval: 1000 });
