@@ -83,6 +83,15 @@ function watchEventLoop(lockMs: number, log: Logger): () => void {
   };
 }
 
+/**
+ * A limiter that never limits by count, so that BullMQ's scripts honour the queue's manual rate
+ * limit (`worker.rateLimit`, set on a target's 429): they read the limit only when the worker
+ * declares a `limiter`. Without one, a slot that finished a job during the pause took the next
+ * one into active (its lock running) while the worker waited out the pause before starting it:
+ * with a Retry-After longer than the lock, that job stalled before its handler even ran.
+ */
+const RATE_LIMIT_AWARE = { max: 1_000_000_000, duration: 1000 };
+
 interface Attempt {
   end: () => void;
   ended: Promise<void>;
@@ -190,7 +199,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     };
 
     // `name` is stored on every job it takes (`processedBy`): which host and process ran it.
-    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, name: `${hostname()}/${process.pid}`, ...lockOptions(name, opts.lockDurationMs) });
+    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, name: `${hostname()}/${process.pid}`, limiter: RATE_LIMIT_AWARE, ...lockOptions(name, opts.lockDurationMs) });
     const handle = handleOpened('BullMQ worker', `${opts.prefix}:${name}`);
     worker.once('closed', () => handleClosed(handle));
     worker.on('failed', (job, err) => {
