@@ -66,14 +66,26 @@ export interface Proc {
   child: ChildProcess;
   alive(): boolean;
   output(): string;
+  /** What a worker logged about its job locks over its whole life (the output keeps only a tail). */
+  readonly lockLog: { loopDelaysMs: number[]; stalls: number };
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 function track(name: string, child: ChildProcess): Proc {
   let out = '';
+  let partial = '';
+  const lockLog = { loopDelaysMs: [] as number[], stalls: 0 };
   const keep = (d: Buffer) => {
-    out += d.toString();
+    const text = d.toString();
+    out += text;
     if (out.length > 40_000) out = out.slice(-20_000);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const delay = /"eventLoopDelayMs":(\d+)/.exec(line);
+      if (delay) lockLog.loopDelaysMs.push(Number(delay[1]));
+      if (line.includes('job stalled:')) lockLog.stalls++;
+    }
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -84,6 +96,7 @@ function track(name: string, child: ChildProcess): Proc {
     child,
     alive,
     output: () => out,
+    lockLog,
     async kill(signal) {
       if (!alive()) return;
       child.kill(signal);

@@ -267,6 +267,10 @@ export async function verify(h: ChaosHub, seeded: Seeded, load: EditLoad): Promi
       twenty_patches: [...patches.values()].reduce((a, b) => a + b, 0),
       // Redis holds writes back while a slow AOF fsync runs (a busy disk): job locks may then lapse.
       redis_slow_fsyncs: (h.redis.proc.output().match(/fsync is taking too long/g) ?? []).length,
+      // Seconds in which a worker's event loop was held back over a quarter of the job lock (its renewals late), the longest delay, and the stalls it saw.
+      worker_lock_renewals: Object.fromEntries(
+        Object.entries(h.workers).map(([k, p]) => [k, p ? { late_seconds: p.lockLog.loopDelaysMs.length, longest_loop_delay_ms: Math.max(0, ...p.lockLog.loopDelaysMs), stalls_seen: p.lockLog.stalls } : null]),
+      ),
       drift: Object.fromEntries(drift.map((d) => [d.system, { pct: d.driftPct, differing: d.differing, expected: d.expected, orphans: d.orphans }])),
     },
   };

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker } from 'bullmq';
 import { isKithError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -59,6 +60,73 @@ export function lockOptions(queue: string, lockDurationMs?: number): { lockDurat
   return { lockDuration, stalledInterval: Math.max(1000, Math.floor(lockDuration / 4)), maxStalledCount: 1 };
 }
 
+/**
+ * Watch the event loop: BullMQ renews a job's lock from a timer (every half of `lockRenewTime`,
+ * itself half the lock), so a loop held back for more than a quarter of the lock, twice in a
+ * job's life, is enough for a live worker's job to be taken as stalled. Each second in which the
+ * loop was held back that long is logged as a warning (with the longest delay): the evidence
+ * for a job that "stalled" although no process died.
+ */
+function watchEventLoop(lockMs: number, log: Logger): () => void {
+  const threshold = Math.max(250, Math.floor(lockMs / 4));
+  const h = monitorEventLoopDelay({ resolution: 20 });
+  h.enable();
+  const timer = setInterval(() => {
+    const maxMs = Math.round(h.max / 1e6);
+    h.reset();
+    if (maxMs > threshold) log.warn({ eventLoopDelayMs: maxMs, lockMs }, `event loop held back ${maxMs} ms (job lock ${lockMs} ms): lock renewals were late`);
+  }, 1000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    h.disable();
+  };
+}
+
+/**
+ * A limiter that never limits by count, so that BullMQ's scripts honour the queue's manual rate
+ * limit (`worker.rateLimit`, set on a target's 429): they read the limit only when the worker
+ * declares a `limiter`. Without one, a slot that finished a job during the pause took the next
+ * one into active (its lock running) while the worker waited out the pause before starting it:
+ * with a Retry-After longer than the lock, that job stalled before its handler even ran.
+ */
+const RATE_LIMIT_AWARE = { max: 1_000_000_000, duration: 1000 };
+
+interface Attempt {
+  end: () => void;
+  ended: Promise<void>;
+}
+
+function startAttempt(attempts: Map<string, Attempt[]>, jobId: string | undefined): Attempt {
+  let end!: () => void;
+  const a: Attempt = { end: () => end(), ended: new Promise<void>((r) => (end = r)) };
+  if (jobId === undefined) return a;
+  const list = attempts.get(jobId) ?? [];
+  list.push(a);
+  attempts.set(jobId, list);
+  return a;
+}
+
+/**
+ * An attempt whose lock lapsed (its renewals were late: a busy event loop, a slow Redis) is put
+ * back on the queue by the stalled check while its handler still runs, and this worker may take
+ * the job again in another slot. BullMQ renews locks per job id: when the first attempt ends it
+ * stops renewing the id, so the second attempt's lock lapses too and the job, stalled twice,
+ * fails for good ("job stalled more than allowable limit") although no worker died. An attempt
+ * therefore ends only after every newer attempt of its job in this worker has ended; its own
+ * result is refused by BullMQ (its lock is gone), the newer attempt's counts.
+ */
+async function outliveNewerAttempts(attempts: Map<string, Attempt[]>, jobId: string | undefined, mine: Attempt): Promise<void> {
+  if (jobId === undefined) return mine.end();
+  const list = attempts.get(jobId) ?? [];
+  const newer = list.slice(list.indexOf(mine) + 1);
+  await Promise.all(newer.map((a) => a.ended));
+  const rest = (attempts.get(jobId) ?? []).filter((a) => a !== mine);
+  if (rest.length) attempts.set(jobId, rest);
+  else attempts.delete(jobId);
+  mine.end();
+}
+
 export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
   const byQueue = new Map(opts.handlers.map((h) => [h.queue, h]));
   const names = opts.queues ?? [...byQueue.keys()];
@@ -81,7 +149,18 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     connections.push(connection);
     const concurrency = opts.concurrency ?? opts.concurrencyFor?.(name) ?? queueSpec(name).concurrency;
 
+    // Attempts of each job running in this worker, oldest first (see `outliveNewerAttempts`).
+    const attempts = new Map<string, Attempt[]>();
     const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+      const mine = startAttempt(attempts, job.id);
+      try {
+        return await runAttempt(job, token, signal);
+      } finally {
+        await outliveNewerAttempts(attempts, job.id, mine);
+      }
+    };
+
+    const runAttempt = async (job: Job, token?: string, signal?: AbortSignal) => {
       const parsed = handler.schema.safeParse(job.data);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -120,7 +199,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     };
 
     // `name` is stored on every job it takes (`processedBy`): which host and process ran it.
-    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, name: `${hostname()}/${process.pid}`, ...lockOptions(name, opts.lockDurationMs) });
+    const worker: Worker = new Worker(name, processor, { connection, prefix: opts.prefix, concurrency, autorun: true, name: `${hostname()}/${process.pid}`, limiter: RATE_LIMIT_AWARE, ...lockOptions(name, opts.lockDurationMs) });
     const handle = handleOpened('BullMQ worker', `${opts.prefix}:${name}`);
     worker.once('closed', () => handleClosed(handle));
     worker.on('failed', (job, err) => {
@@ -128,9 +207,11 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
       log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message }, 'job failed');
     });
     worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+    worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled: its lock lapsed, put back on the queue (or failed after too many stalls)'));
     workers.push(worker);
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const stopWatching = watchEventLoop(Math.min(...names.map((n) => lockOptions(n, opts.lockDurationMs).lockDuration)), opts.log);
   opts.log.info({ queues: names }, `serving ${names.length} queue(s)`);
 
   return {
@@ -138,6 +219,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     workers,
     async close(graceMs = 10_000) {
       shuttingDown = true;
+      stopWatching();
       const closing = Promise.all(workers.map((w) => w.close()));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([

@@ -1,4 +1,19 @@
 import { performance } from 'node:perf_hooks';
+import { RateLimitedError } from '../../errors.js';
+
+/**
+ * Longest pause (a 429's Retry-After) a request sleeps out before it is sent. A longer one is not
+ * waited for inside the caller: the request throws RateLimitedError with the pause's time left,
+ * so a queue job gives its worker and its lock back (the worker host pauses the queue for that
+ * long) rather than sitting in its handler past its lock.
+ */
+export const PAUSE_WAIT_MS = 1000;
+
+/** The error a request that finds its budget paused for longer than a moment throws. */
+export function pausedError(leftMs: number): RateLimitedError {
+  const ms = Math.ceil(leftMs);
+  return new RateLimitedError(`Twenty requests paused for ${ms} ms more (Retry-After of an earlier answer)`, ms, 'twenty_rate_limited');
+}
 
 export interface RequestLimiterOptions {
   /** Requests allowed per window (Twenty documents 100 per minute). */
@@ -6,10 +21,18 @@ export interface RequestLimiterOptions {
   windowMs: number;
 }
 
+export interface RequestLimiterExtraOptions {
+  /** Longest pause (a 429's Retry-After) a request waits out; a longer one throws RateLimitedError (default PAUSE_WAIT_MS). */
+  pauseWaitMs?: number;
+}
+
 /** What the Twenty client needs of a limiter: one process's (`RequestLimiter`) or the deployment's (`SharedRequestLimiter`). */
 export interface Limiter {
   readonly options: RequestLimiterOptions;
-  /** Wait for a slot; call the returned function once the response (or error) is in. */
+  /**
+   * Wait for a slot; call the returned function once the response (or error) is in. Throws
+   * RateLimitedError instead of waiting when requests are paused for longer than a moment.
+   */
   acquire(): Promise<() => void>;
   /** Hold every request back for `ms` (a 429 told us to). */
   pauseFor(ms: number): void;
@@ -20,7 +43,8 @@ export interface Limiter {
  * provider's quota instead of discovering it through 429s. A slot is held from the moment a
  * request is sent until `windowMs` after its response arrived: the server sees the request
  * somewhere in between, so however latencies vary, no window the server can measure ever
- * holds more than `limit` of our requests. Waiters are served first come, first served.
+ * holds more than `limit` of our requests. Waiters are served first come, first served. A
+ * waiter that finds requests paused for longer than `pauseWaitMs` throws RateLimitedError.
  */
 export class RequestLimiter implements Limiter {
   private readonly finished: number[] = [];
@@ -28,8 +52,13 @@ export class RequestLimiter implements Limiter {
   private pausedUntil = 0;
   private turn: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
+  private readonly pauseWaitMs: number;
 
-  constructor(readonly options: RequestLimiterOptions) {
+  constructor(
+    readonly options: RequestLimiterOptions,
+    extra: RequestLimiterExtraOptions = {},
+  ) {
+    this.pauseWaitMs = extra.pauseWaitMs ?? PAUSE_WAIT_MS;
     if (!(options.limit >= 1) || !(options.windowMs > 0)) throw new RangeError('limiter needs limit >= 1 and windowMs > 0');
   }
 
@@ -72,6 +101,7 @@ export class RequestLimiter implements Limiter {
         this.inFlight++;
         return;
       }
+      if (paused > this.pauseWaitMs) throw pausedError(paused);
       // Sleep until the oldest slot expires, the pause ends, or an in-flight request finishes.
       const ms = paused > 0 ? paused : this.finished.length ? this.finished[0]! + this.options.windowMs - now + 1 : undefined;
       await new Promise<void>((resolve) => {

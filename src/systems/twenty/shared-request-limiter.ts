@@ -1,21 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { TemporaryError } from '../../errors.js';
 import type { RedisClient } from '../../redis/connection.js';
-import type { Limiter, RequestLimiterOptions } from './request-limiter.js';
+import { type Limiter, PAUSE_WAIT_MS, type RequestLimiterOptions, pausedError } from './request-limiter.js';
 
 /**
  * A slot is a member of one sorted set whose score is the time (Redis's clock, so every host
  * agrees) at which the slot frees. Taking one drops the expired ones, then adds a slot held for
  * `hold` ms (the longest a request can take, plus the window) when fewer than `limit` remain;
  * otherwise it answers how long until the first one frees. A pause (a 429's Retry-After) is a
- * key of its own that holds every taker back until it expires.
+ * key of its own that holds every taker back until it expires: the script answers its time left
+ * as a negative number, so the taker can tell a pause from a full window.
  */
 const ACQUIRE = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local paused = redis.call('PTTL', KEYS[2])
-if paused > 0 then return paused end
+if paused > 0 then return -paused end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
@@ -50,6 +51,8 @@ export interface SharedRequestLimiterOptions extends RequestLimiterOptions {
   requestTimeoutMs: number;
   /** Longest sleep between two looks while the window is full (a slot released elsewhere frees early). */
   pollMs?: number;
+  /** Longest pause (a 429's Retry-After) a request waits out; a longer one throws RateLimitedError (default 1 s). */
+  pauseWaitMs?: number;
 }
 
 /**
@@ -57,14 +60,19 @@ export interface SharedRequestLimiterOptions extends RequestLimiterOptions {
  * deployment, on every host, spends one budget: Twenty's 100 requests a minute hold for the
  * deployment, not per worker process. A slot is held from the moment a request is sent until
  * `windowMs` after its response; within one process, waiters are served first come, first served.
+ * A request that finds the budget paused for longer than a moment (`pauseWaitMs`) is not held
+ * back: it throws RateLimitedError with the pause's time left, so a job releases its worker and
+ * its lock (the worker host pauses the queue) instead of sleeping out the Retry-After.
  */
 export class SharedRequestLimiter implements Limiter {
   private turn: Promise<void> = Promise.resolve();
   private readonly pollMs: number;
+  private readonly pauseWaitMs: number;
 
   constructor(readonly options: SharedRequestLimiterOptions) {
     if (!(options.limit >= 1) || !(options.windowMs > 0)) throw new RangeError('limiter needs limit >= 1 and windowMs > 0');
     this.pollMs = options.pollMs ?? Math.max(20, Math.min(1000, Math.floor(options.windowMs / 20)));
+    this.pauseWaitMs = options.pauseWaitMs ?? PAUSE_WAIT_MS;
   }
 
   async acquire(): Promise<() => void> {
@@ -92,7 +100,8 @@ export class SharedRequestLimiter implements Limiter {
     for (;;) {
       const wait = Number(await this.call(ACQUIRE, [this.options.key, `${this.options.key}:pause`], [this.options.limit, hold, token]));
       if (wait === 0) return token;
-      await new Promise((r) => setTimeout(r, Math.min(wait, this.pollMs)));
+      if (wait < 0 && -wait > this.pauseWaitMs) throw pausedError(-wait);
+      await new Promise((r) => setTimeout(r, Math.min(Math.abs(wait), this.pollMs)));
     }
   }
 

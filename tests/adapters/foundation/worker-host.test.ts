@@ -124,6 +124,106 @@ describe('worker host', () => {
     expect(await job.waitUntilFinished(events, 10_000)).toBe('run 2');
     expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
   });
+  it('a job whose lock lapsed while its handler ran, taken again by the same worker, is not failed as stalled twice when the first attempt ends', async () => {
+    prefix = uniquePrefix();
+    const conn = createRedis(redisUrl(), { name: `kith:${prefix}:test` });
+    const queue = new Queue(QUEUE, { connection: conn, prefix });
+    const eventsConn = createRedis(redisUrl(), { name: `kith:${prefix}:events` });
+    const events = new QueueEvents(QUEUE, { connection: eventsConn, prefix });
+    await events.waitUntilReady();
+    closers.push(async () => {
+      await queue.close();
+      await events.close();
+      eventsConn.disconnect();
+      await conn.quit();
+    });
+    let runs = 0;
+    let secondStarted!: () => void;
+    const second = new Promise<void>((r) => (secondStarted = r));
+    const host = await startWorkerHost({
+      redisUrl: redisUrl(),
+      prefix,
+      handlers: [
+        defineHandler({
+          queue: QUEUE,
+          schema,
+          handle: async (_data, { job }) => {
+            const run = ++runs;
+            if (run === 1) {
+              // The lock lapses (as when renewals come late) while the handler keeps running: the
+              // stalled check puts the job back and this worker takes it again in its other slot.
+              await conn.del(`${prefix}:${QUEUE}:${job.id}:lock`);
+              await second;
+              return 'first';
+            }
+            secondStarted();
+            // Longer than two locks after the first attempt ended: its lock must still be renewed.
+            await new Promise((r) => setTimeout(r, 3500));
+            return 'second';
+          },
+        }),
+      ],
+      concurrency: 2,
+      lockDurationMs: 1000,
+      log: testLog,
+    });
+    closers.push(() => host.close(5000));
+    let stalled = 0;
+    events.on('stalled', () => stalled++);
+    const job = await queue.add('x', { n: 1 }, { attempts: 3 });
+    expect(await job.waitUntilFinished(events, 15_000)).toBe('second');
+    expect(runs).toBe(2);
+    expect(stalled).toBe(1);
+  });
+
+  it("a rate limit longer than the lock: no job is taken while the queue is paused, so none stalls unstarted", async () => {
+    prefix = uniquePrefix();
+    const conn = createRedis(redisUrl(), { name: `kith:${prefix}:test` });
+    const queue = new Queue(QUEUE, { connection: conn, prefix });
+    const eventsConn = createRedis(redisUrl(), { name: `kith:${prefix}:events` });
+    const events = new QueueEvents(QUEUE, { connection: eventsConn, prefix });
+    await events.waitUntilReady();
+    closers.push(async () => {
+      await queue.close();
+      await events.close();
+      eventsConn.disconnect();
+      await conn.quit();
+    });
+    const PAUSE = 2500;
+    let limitedAt = 0;
+    const startedDuringPause: number[] = [];
+    const host = await startWorkerHost({
+      redisUrl: redisUrl(),
+      prefix,
+      handlers: [
+        defineHandler({
+          queue: QUEUE,
+          schema,
+          handle: async (data) => {
+            if (limitedAt && Date.now() < limitedAt + PAUSE - 100) startedDuringPause.push(data.n);
+            if (data.n === 1 && !limitedAt) {
+              limitedAt = Date.now();
+              throw new RateLimitedError('429 from the target', PAUSE);
+            }
+            // Job 2 is running when job 1 is limited, and ends during the pause.
+            if (data.n === 2) await new Promise((r) => setTimeout(r, 300));
+            return data.n;
+          },
+        }),
+      ],
+      concurrency: 2,
+      lockDurationMs: 800,
+      log: testLog,
+    });
+    closers.push(() => host.close(5000));
+    let stalled = 0;
+    events.on('stalled', () => stalled++);
+    const jobs = await queue.addBulk([1, 2, 3, 4].map((n) => ({ name: 'x', data: { n }, opts: { attempts: 3 } })));
+    expect(await Promise.all(jobs.map((j) => j.waitUntilFinished(events, 15_000)))).toEqual([1, 2, 3, 4]);
+    expect(startedDuringPause.filter((n) => n !== 2)).toEqual([]);
+    expect(stalled).toBe(0);
+  });
+
   it('checks for stalled jobs every quarter of the lock, at least every second', () => {
     expect(lockOptions('test-jobs', 8000)).toEqual({ lockDuration: 8000, stalledInterval: 2000, maxStalledCount: 1 });
     expect(lockOptions('test-jobs', 2000)).toMatchObject({ lockDuration: 2000, stalledInterval: 1000 });
