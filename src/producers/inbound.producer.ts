@@ -35,10 +35,25 @@ export function parseJson(raw: string): { ok: true; value: unknown } | { ok: fal
   }
 }
 
+/** How long a webhook waits for Redis to take its job before it answers 503 (the sender delivers again). */
+export const ENQUEUE_TIMEOUT_MS = 5_000;
+
 /**
  * One inbound job with a deterministic id: BullMQ adds nothing for an id it already holds, so a
- * redelivered webhook enqueues nothing new.
+ * redelivered webhook enqueues nothing new. While Redis does not answer the add would wait for
+ * it indefinitely (the queues' connection retries forever): past `timeoutMs` this fails instead,
+ * so the route answers 503 and the sender retries; an add that lands later is the same job.
  */
-export async function enqueueInbound(queue: Queue, jobId: string, data: InboundChange): Promise<void> {
-  await queue.add('inbound', data, { jobId });
+export async function enqueueInbound(queue: Queue, jobId: string, data: InboundChange, timeoutMs = ENQUEUE_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const add = queue.add('inbound', data, { jobId });
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    await Promise.race([add, late]);
+  } finally {
+    clearTimeout(timer);
+    add.catch(() => undefined); // settled after the answer: its outcome is the retry's business
+  }
 }

@@ -11,6 +11,7 @@ import { recordLink } from '../../../src/hub/stores/contact-links.store.js';
 import { expectEchoes } from '../../../src/hub/stores/echo-intents.store.js';
 import { linkHashFor, wholeView } from '../../../src/hub/domain/link-hash.js';
 import { allQueues } from '../../../src/queues/queue-registry.js';
+import { ENQUEUE_TIMEOUT_MS } from '../../../src/producers/inbound.producer.js';
 import { toSupabaseRow } from '../../../src/systems/supabase/contact-row.mapper.js';
 import { toTwentyPerson, twentyView } from '../../../src/systems/twenty/person.mapper.js';
 import { contact } from '../../support/contacts/contact-fixtures.js';
@@ -237,7 +238,7 @@ describe('webhook producers', () => {
   });
 });
 
-/** The Twenty route while Redis is down: the sender is told to come back (503), never 500. */
+/** The webhook routes while Redis is down: the sender is told to come back (503), never 500, and never kept waiting. */
 describe('webhook producers without Redis', () => {
   let db: TestDb;
   let http: HttpServer;
@@ -266,4 +267,19 @@ describe('webhook producers without Redis', () => {
     expect(res.statusCode).toBe(503);
     expect(body.error).toMatch(/Redis/);
   });
+
+  it('a valid Supabase delivery → 503 within the enqueue timeout, so Supabase delivers it again', async () => {
+    const started = Date.now();
+    const res = await request(`${base}/webhooks/supabase`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SUPABASE_SECRET}` },
+      body: JSON.stringify({ type: 'UPDATE', table: 'contacts', schema: 'public', record: { contact_id: randomUUID(), canonical_name: 'Ada', updated_at: new Date().toISOString() }, old_record: null }),
+      headersTimeout: 20_000,
+      bodyTimeout: 20_000,
+    });
+    const body = (await res.body.json()) as { error: string };
+    expect(res.statusCode).toBe(503);
+    expect(body.error).toMatch(/Redis did not take the job/);
+    expect(Date.now() - started).toBeLessThan(ENQUEUE_TIMEOUT_MS + 5_000);
+  }, 30_000);
 });
