@@ -4,7 +4,7 @@
  * What PostgreSQL itself costs for each part of a batched ingest, with plain node-postgres and
  * no Kith code: the same tables and indexes as Kith's (people at fillfactor 50; interactions with
  * its identity key, `UNIQUE (source_type, external_id)` and `(person_id, source_type,
- * occurred_at)`), the same uniform data as the stats bench, one throwaway server, one session.
+ * occurred_at)`), the same uniform data as the stats bench, one throwaway server, one connection.
  * Each part runs over the whole data set in batches, alone, on a fresh database:
  *
  * - `copy`: COPY of the batch into a temporary staging table;

@@ -63,7 +63,7 @@ class PgQueryable implements Queryable {
   }
   /** `COPY <table> FROM STDIN` with `data` (already in COPY's format) through pg-copy-streams; resolves to the rows copied. */
   async copyFrom(sql: string, data: Iterable<Buffer>): Promise<number> {
-    if (!('release' in this.client)) throw new Error('COPY FROM STDIN needs a transaction (its staging rows live in one session)');
+    if (!('release' in this.client)) throw new Error('COPY FROM STDIN needs a transaction (its staging rows live in a temporary table of one connection)');
     const stream = this.client.query(copyFrom(sql));
     await pipeline(Readable.from(data), stream);
     return stream.rowCount;

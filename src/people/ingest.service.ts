@@ -154,7 +154,7 @@ async function insertSqlite(q: Queryable, rows: InteractionInput[], track: boole
  * - When any key is already stored (a re-import, an at-least-once redelivery, or a key another
  *   transaction committed meanwhile: the COPY waits for that transaction, then fails),
  *   PostgreSQL raises unique_violation; the savepoint is rolled back (nothing of the batch
- *   stays) and the batch goes the safe way: COPY into a session-local staging table, then one
+ *   stays) and the batch goes the safe way: COPY into a temporary staging table of this connection, then one
  *   `INSERT … ON CONFLICT DO NOTHING … RETURNING` whose new rows are grouped per person and
  *   added to `people` in the same statement. Only rows actually inserted are counted.
  *
