@@ -96,8 +96,20 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Re
     });
   const live = () => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
   const waitHealthy = async (timeoutMs = 20_000) => {
-    await poll('cluster_state:ok on every live node', timeoutMs, async () => {
-      for (const n of live()) if (!String(await command(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+    // A node reports cluster_state:ok until it has seen a dead master fail (cluster-node-timeout
+    // later), so health also means: every live node maps every slot to a live master.
+    await poll('cluster_state:ok and every slot served by a live master on every live node', timeoutMs, async () => {
+      const ports = new Set(live().map((n) => n.port));
+      for (const n of live()) {
+        if (!String(await command(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        const slots = (await command(n.port, 'CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+        let covered = 0;
+        for (const [from, to, master] of slots) {
+          if (!ports.has(Number(master[1]))) return false;
+          covered += to - from + 1;
+        }
+        if (covered !== 16384) return false;
+      }
       return true;
     });
   };
