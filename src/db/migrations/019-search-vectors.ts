@@ -4,14 +4,15 @@ import type { Migration } from '../migration.js';
  * Which content hashes have a vector, per embedding model. The vectors themselves live in one
  * table per model (`search_vec_<id>`: a sqlite-vec `vec0` table on SQLite, a pgvector table on
  * PostgreSQL), created when the model's first vectors arrive and the extension is there, so a
- * database without the extension still migrates. A model's dimensions come from its first vectors.
+ * database without the extension still migrates. Model ids are never reused (AUTOINCREMENT), so
+ * a process holding a dropped model's id never reads another model's table. A model's dimensions come from its first vectors.
  */
 export const m019SearchVectors: Migration = {
   version: 19,
   name: 'search-vectors',
   sqlite: `
 CREATE TABLE search_vector_models (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   model TEXT NOT NULL UNIQUE,
   dims INTEGER NOT NULL,
   created_at BIGINT NOT NULL

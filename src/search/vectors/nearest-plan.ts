@@ -12,9 +12,9 @@ export const EXACT_WITHIN_MAX = 5000;
 /** Most neighbours asked of the approximate index for one query. */
 export const MAX_CANDIDATES = 1000;
 
-export function planNearest(k: number, withinSize: number | undefined, storedCount: number, exactKnn: boolean): NearestPlan {
+export function planNearest(k: number, withinSize: number | undefined, storedCount: number, exactKnn: boolean, exactWithinMax = EXACT_WITHIN_MAX): NearestPlan {
   if (withinSize === undefined) return exactKnn ? { kind: 'exact' } : { kind: 'knn', candidates: k };
-  if (exactKnn || withinSize <= EXACT_WITHIN_MAX || withinSize >= storedCount) return { kind: 'exact' };
+  if (exactKnn || withinSize <= exactWithinMax || withinSize >= storedCount) return { kind: 'exact' };
   const share = withinSize / Math.max(1, storedCount);
   const candidates = Math.ceil((k / share) * 2);
   return candidates > MAX_CANDIDATES ? { kind: 'exact' } : { kind: 'knn', candidates };

@@ -22,24 +22,23 @@ const GROUP = 1000;
  */
 export class VectorStore {
   private readonly table: VectorTable;
-  private readonly models = new Map<string, StoredModel>();
+
+  private readonly exactWithinMax: number | undefined;
 
   constructor(
     private readonly db: Db,
-    table?: VectorTable,
+    opts: { table?: VectorTable; exactWithinMax?: number } = {},
   ) {
-    this.table = table ?? (db.engine === 'sqlite' ? sqliteVectorTable : pgVectorTable);
+    this.table = opts.table ?? (db.engine === 'sqlite' ? sqliteVectorTable : pgVectorTable);
+    this.exactWithinMax = opts.exactWithinMax;
   }
 
   /** The model's id and dimensions, or undefined before its first vector. */
   async model(model: string): Promise<StoredModel | undefined> {
-    const hit = this.models.get(model);
-    if (hit) return hit;
+    // Not cached: another process may drop the model (and a dropped id is never reused by it).
     const row = await this.db.get<{ id: number; dims: number }>('SELECT id, dims FROM search_vector_models WHERE model = ?', [model]);
     if (!row) return undefined;
-    const m = { id: Number(row.id), dims: Number(row.dims) };
-    this.models.set(model, m);
-    return m;
+    return { id: Number(row.id), dims: Number(row.dims) };
   }
 
   /** Register the model with the dimensions of its first vectors (idempotent) and create its table. */
@@ -101,7 +100,7 @@ export class VectorStore {
     if (!within) return this.named(await this.table.nearest(this.db, m.id, vector, k));
     const keyIds = await this.keyIds(m.id, within);
     if (!keyIds.length) return [];
-    const plan = planNearest(k, keyIds.length, await this.count(model), this.table.exactKnn);
+    const plan = planNearest(k, keyIds.length, await this.count(model), this.table.exactKnn, this.exactWithinMax);
     if (plan.kind === 'knn') {
       const wanted = new Set(keyIds);
       const hits = (await this.table.nearest(this.db, m.id, vector, plan.candidates)).filter((h) => wanted.has(h.keyId));
@@ -142,7 +141,6 @@ export class VectorStore {
       await q.run('DELETE FROM search_vector_keys WHERE model_id = ?', [m.id]);
       await q.run('DELETE FROM search_vector_models WHERE id = ?', [m.id]);
     });
-    this.models.delete(model);
   }
 
   private async deleteKeys(modelId: number, keyIds: readonly number[]): Promise<number> {
