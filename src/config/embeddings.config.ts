@@ -7,7 +7,7 @@ const httpUrl = z
 
 export const embeddingsSchema = z.object({
   KITH_EMBEDDINGS_URL: httpUrl,
-  KITH_EMBEDDINGS_MODEL: z.string().min(1, 'must be set'),
+  KITH_EMBEDDINGS_MODEL: z.string({ error: 'must be set when KITH_EMBEDDINGS_URL is set (the model name the server knows, e.g. nomic-embed-text)' }).min(1, 'must be set'),
   KITH_EMBEDDINGS_KEY: z.string().min(1).optional(),
   KITH_EMBEDDINGS_BATCH: wholeNumber(1, 2048).default(64),
   KITH_EMBEDDINGS_DIMENSIONS: wholeNumber(1, 16_000).optional(),
