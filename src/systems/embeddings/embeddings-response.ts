@@ -15,8 +15,8 @@ export const embeddingsResponse = z.looseObject({
 export function vectorsInInputOrder(body: unknown, inputs: number, url: string): Float32Array[] {
   const r = embeddingsResponse.safeParse(body);
   if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new FatalError(`embeddings endpoint ${url}: unexpected response at ${issue.path.join('.') || 'body'}: ${issue.message}`, 'embeddings_bad_response');
+    const problem = r.error.issues[0]!;
+    throw new FatalError(`embeddings endpoint ${url}: unexpected response at ${problem.path.join('.') || 'body'}: ${problem.message}`, 'embeddings_bad_response');
   }
   const out = new Array<Float32Array | undefined>(inputs);
   for (const d of r.data.data) {

@@ -142,8 +142,8 @@ describe.each(ENGINES)('vector index over the embeddings emulator (%s)', (engine
     ['through the index, oversampled', 100],
   ])('restricts a large `within` set %s, matching the exact answer', async (_how, exactWithinMax) => {
     const store = new VectorStore(t.db, { exactWithinMax });
-    let seed = 42;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) - 0.5;
+    let state = 42;
+    const rand = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31) - 0.5;
     const rows = Array.from({ length: 2000 }, (_, i) => ({ hash: `x${i}`, vector: Float32Array.from({ length: 8 }, rand) }));
     for (let i = 0; i < rows.length; i += 500) await store.put('grid', rows.slice(i, i + 500));
     const within = rows.filter((_, i) => i % 3 !== 0).map((r) => r.hash);
