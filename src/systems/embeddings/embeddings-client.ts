@@ -18,6 +18,8 @@ export interface EmbeddingsClientOptions {
   dimensions?: number;
   /** Requests per minute this process sends at most (a sliding window); unset = unlimited. */
   requestsPerMinute?: number;
+  /** A limiter to spend instead (e.g. a SharedRequestLimiter in Redis for the whole deployment). */
+  limiter?: Limiter;
   /** Attempts per request for 5xx and network failures (default 5); a 429 does not spend one. */
   maxAttempts?: number;
   /** 429 answers one request waits out before giving up with RateLimitedError (default 20). */
@@ -32,7 +34,8 @@ export interface EmbeddingsClientOptions {
  * over undici. Inputs are sent in batches; vectors come back in input order. A 429 is waited
  * out for its Retry-After (bounded) without spending an attempt; 5xx and network failures are
  * retried with jittered exponential backoff up to `maxAttempts`; 400/401/404 fail at once with a
- * message naming the model, the key or the URL. The rate limit is this process's own.
+ * message naming the model, the key or the URL. The rate limit is this process's own unless a
+ * shared limiter is given.
  */
 export class EmbeddingsClient {
   private readonly pool: Pool;
@@ -47,7 +50,7 @@ export class EmbeddingsClient {
     this.path = `${url.pathname.replace(/\/+$/, '')}/embeddings`;
     this.pool = new Pool(url.origin, { connections: 4 });
     this.batchSize = opts.batchSize ?? 64;
-    this.limiter = opts.requestsPerMinute ? new RequestLimiter({ limit: opts.requestsPerMinute, windowMs: 60_000 }) : undefined;
+    this.limiter = opts.limiter ?? (opts.requestsPerMinute ? new RequestLimiter({ limit: opts.requestsPerMinute, windowMs: 60_000 }) : undefined);
   }
 
   get model(): string {

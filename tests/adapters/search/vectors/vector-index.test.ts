@@ -63,6 +63,14 @@ describe.each(ENGINES)('vector index over the embeddings emulator (%s)', (engine
     expect(emu.stats.texts).toEqual(['A new note']);
   });
 
+  it('two passes at once store each hash once and both finish (writes are idempotent)', async () => {
+    const second = createVectorIndex(t.db, client, MODEL);
+    const [a, b] = await Promise.all([index.embedMissing(CHUNKS), second.embedMissing(CHUNKS)]);
+    expect(a + b).toBeGreaterThanOrEqual(5);
+    expect(await new VectorStore(t.db).count(MODEL)).toBe(5);
+    expect((await index.nearest('compiler patch', 1))[0]!.hash).toBe('h-rust');
+  });
+
   it('streams an async input in bounded groups', async () => {
     async function* many() {
       for (let i = 0; i < 700; i++) yield { hash: `h${i}`, text: `chunk ${i} word${i % 17}` };

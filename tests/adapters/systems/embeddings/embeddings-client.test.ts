@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, InvalidInputError, NotFoundError, RateLimitedError, TemporaryError } from '../../../../src/errors.js';
 import { EmbeddingsClient, type EmbeddingsClientOptions } from '../../../../src/systems/embeddings/embeddings-client.js';
+import { RequestLimiter } from '../../../../src/systems/twenty/request-limiter.js';
 import { type EmbeddingsEmulator, startEmbeddingsEmulator } from '../../../emulators/embeddings/embeddings-emulator.js';
 import { textVector } from '../../../emulators/embeddings/text-vector.js';
 
@@ -98,6 +99,19 @@ describe('embeddings client against the loopback OpenAI-compatible emulator', ()
     const err = await client({ url: emu.url.replace(/\/v1$/, '/nope') }).embed(['x']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
     expect((err as Error).message).toMatch(/KITH_EMBEDDINGS_URL/);
+  });
+
+  it('spends the limiter it is given: a full window holds requests back until a slot frees', async () => {
+    const limiter = new RequestLimiter({ limit: 1, windowMs: 1500 });
+    const c = client({ limiter, batchSize: 1 });
+    await c.embed(['one']);
+    expect(limiter.used).toBe(1);
+    const second = c.embed(['two']);
+    // The window holds the first request's slot: the second is not sent yet.
+    await new Promise((r) => setImmediate(r));
+    expect(emu.stats.requests).toBe(1);
+    expect(await second).toHaveLength(1);
+    expect(emu.stats.requests).toBe(2);
   });
 
   it('reports a refused request (400) as invalid input without retrying', async () => {
