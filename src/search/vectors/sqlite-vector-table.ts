@@ -13,7 +13,8 @@ export const sqliteVectorTable: VectorTable = {
   maxK: 4096,
 
   async create(db: Db, modelId: number, dims: number): Promise<void> {
-    await db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${vectorTableName(modelId)} USING vec0(embedding float[${dims}] distance_metric=cosine)`);
+    // In a transaction of its own: a bare exec would join whichever transaction this process has open.
+    await db.tx((q) => q.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${vectorTableName(modelId)} USING vec0(embedding float[${dims}] distance_metric=cosine)`));
   },
 
   async insert(q: Queryable, modelId: number, rows: readonly VectorRow[]): Promise<void> {

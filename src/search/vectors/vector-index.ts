@@ -4,7 +4,7 @@ import type { Db } from '../../db/db.js';
 import { EmbeddingsClient } from '../../systems/embeddings/embeddings-client.js';
 import { inGroups } from './in-groups.js';
 import { enableVectorExtension } from './vector-extension.js';
-import { VectorStore } from './vector-store.js';
+import { type LiveHashes, VectorStore } from './vector-store.js';
 
 /**
  * What search needs of vectors. (The same interface as the search module's port; declared here
@@ -91,11 +91,12 @@ export async function openVectorIndex(db: Db, env: Env, log: Log): Promise<OpenV
 }
 
 /**
- * Delete the vectors of `model` whose hash no chunk uses any more (`liveHashes`: every hash
- * still in use, read once). Returns how many were deleted; 0 when the engine's extension is
- * missing (then no vectors were ever stored).
+ * Delete the vectors of `model` whose hash no chunk uses any more. `liveHashes` is every hash
+ * still in use: listed (read once), or better for large indexes a query whose `hash` column
+ * yields them, e.g. `{sql: 'SELECT content_hash AS hash FROM search_chunks'}`. Returns how many
+ * were deleted; 0 when the engine's extension is missing (then no vectors were ever stored).
  */
-export async function pruneVectors(db: Db, model: string, liveHashes: AsyncIterable<string> | Iterable<string>): Promise<number> {
+export async function pruneVectors(db: Db, model: string, liveHashes: LiveHashes): Promise<number> {
   if (!(await enableVectorExtension(db)).ok) return 0;
   return new VectorStore(db).prune(model, liveHashes);
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/db.js';
+import type { Db, Params } from '../../db/db.js';
 import { inList } from '../../db/sql-lists.js';
 import { FatalError } from '../../errors.js';
 import { inGroups } from './in-groups.js';
@@ -11,6 +11,11 @@ export interface StoredModel {
   id: number;
   dims: number;
 }
+
+/** The hashes still in use: listed, or a query (with its parameters) whose `hash` column yields them. */
+export type LiveHashes = AsyncIterable<string> | Iterable<string> | { sql: string; params?: Params };
+
+const isLiveQuery = (live: LiveHashes): live is { sql: string; params?: Params } => typeof (live as { sql?: unknown }).sql === 'string';
 
 /** Rows per statement when listing or deleting keys (well under every placeholder limit: lists are one JSON/array parameter). */
 const GROUP = 1000;
@@ -112,16 +117,28 @@ export class VectorStore {
   }
 
   /**
-   * Delete this model's vectors of every hash not in `live` (the hashes chunks still use).
-   * `live` is read once, streaming, into a set. Returns how many vectors were deleted.
+   * Delete this model's vectors of every hash not in `live`: the hashes chunks still use, either
+   * listed (read once, streaming, into a set) or as a query whose `hash` column yields them
+   * (`{sql: 'SELECT content_hash AS hash FROM chunks'}`: nothing is held in memory). Returns how
+   * many vectors were deleted.
    */
-  async prune(model: string, live: AsyncIterable<string> | Iterable<string>): Promise<number> {
+  async prune(model: string, live: LiveHashes): Promise<number> {
     const m = await this.model(model);
     if (!m) return 0;
-    const keep = new Set<string>();
-    for await (const h of live) keep.add(h);
     let deleted = 0;
     let after = 0;
+    if (isLiveQuery(live)) {
+      const sql = `SELECT id FROM search_vector_keys WHERE model_id = ? AND id > ? AND hash NOT IN (SELECT live.hash FROM (${live.sql}) live WHERE live.hash IS NOT NULL) ORDER BY id LIMIT ?`;
+      for (;;) {
+        const dead = (await this.db.all<{ id: number }>(sql, [m.id, after, ...(live.params ?? []), GROUP])).map((r) => Number(r.id));
+        if (!dead.length) break;
+        after = dead.at(-1)!;
+        deleted += await this.deleteKeys(m.id, dead);
+      }
+      return deleted;
+    }
+    const keep = new Set<string>();
+    for await (const h of live) keep.add(h);
     for (;;) {
       const rows = await this.db.all<{ id: number; hash: string }>('SELECT id, hash FROM search_vector_keys WHERE model_id = ? AND id > ? ORDER BY id LIMIT ?', [m.id, after, GROUP]);
       if (!rows.length) break;

@@ -136,6 +136,21 @@ describe.each(ENGINES)('vector index over the embeddings emulator (%s)', (engine
     expect(emu.stats.inputs).toBe(3);
   });
 
+  it('prunes against a query of the hashes in use without listing them', async () => {
+    await index.embedMissing(CHUNKS);
+    await t.db.exec('CREATE TABLE live_chunks (content_hash TEXT, kind TEXT)');
+    await t.db.runMany('INSERT INTO live_chunks (content_hash, kind) VALUES (?, ?)', [
+      ['h-trip', 'note'],
+      ['h-bugs', 'mail'],
+      [null, 'note'],
+      ['h-grant', 'gone'],
+    ]);
+    const live = { sql: 'SELECT content_hash AS hash FROM live_chunks WHERE kind <> ?', params: ['gone'] };
+    expect(await pruneVectors(t.db, MODEL, live)).toBe(3);
+    expect(await pruneVectors(t.db, MODEL, live)).toBe(0);
+    expect((await index.nearest('anything at all', 5)).map((h) => h.hash).sort()).toEqual(['h-bugs', 'h-trip']);
+  });
+
   it('refuses vectors of other dimensions under a stored model, naming the model', async () => {
     const store = new VectorStore(t.db);
     await store.put('fixed', [{ hash: 'a', vector: new Float32Array([1, 0, 0]) }]);
