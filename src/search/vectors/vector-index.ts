@@ -39,9 +39,13 @@ export function vectorModelKey(c: Pick<EmbeddingsConfig, 'model' | 'dimensions'>
   return c.dimensions ? `${c.model}@${c.dimensions}` : c.model;
 }
 
-/** A vector index over `store`, embedding through `embedder`, storing under `model`. */
+/** Query vectors kept per index, so a query asked again is not embedded again. */
+const QUERY_CACHE = 256;
+
+/** A vector index over the database's vectors of `model`, embedding through `embedder`. */
 export function createVectorIndex(db: Db, embedder: Embedder, model: string): VectorIndex {
   const store = new VectorStore(db);
+  const recent = new Map<string, Float32Array>();
   return {
     model,
     async embedMissing(items) {
@@ -60,7 +64,12 @@ export function createVectorIndex(db: Db, embedder: Embedder, model: string): Ve
     },
     async nearest(query, k, within) {
       if (k < 1 || (within && !within.length) || !(await store.model(model))) return [];
-      const [vector] = await embedder.embed([query]);
+      let vector = recent.get(query);
+      if (vector) recent.delete(query);
+      else [vector] = await embedder.embed([query]);
+      // Most recently used last: a query asked again (the next page, a person filter) costs no request.
+      recent.set(query, vector!);
+      if (recent.size > QUERY_CACHE) recent.delete(recent.keys().next().value!);
       return store.nearest(model, vector!, k, within);
     },
   };

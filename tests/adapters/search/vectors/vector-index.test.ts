@@ -94,6 +94,10 @@ describe.each(ENGINES)('vector index over the embeddings emulator (%s)', (engine
     expect(hits[0]!.distance).toBeGreaterThanOrEqual(0);
     expect(hits[0]!.distance).toBeLessThan(1);
     expect((await index.nearest('tomatoes garden', 1))[0]!.hash).toBe('h-garden');
+    // The same query again is answered without embedding it again.
+    const before = emu.stats.inputs;
+    expect(await index.nearest('what did Ada say about the grant', 3)).toEqual(hits);
+    expect(emu.stats.inputs).toBe(before);
   });
 
   it('restricts to the hashes given in `within`, and to nothing for an empty list', async () => {
