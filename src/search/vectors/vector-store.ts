@@ -2,7 +2,7 @@ import type { Db, Params } from '../../db/db.js';
 import { inList } from '../../db/sql-lists.js';
 import { FatalError } from '../../errors.js';
 import { inGroups } from './in-groups.js';
-import { planNearest } from './nearest-plan.js';
+import { EXACT_WITHIN_MAX, planNearest } from './nearest-plan.js';
 import { pgVectorTable } from './pg-vector-table.js';
 import { sqliteVectorTable } from './sqlite-vector-table.js';
 import type { VectorTable } from './vector-table.js';
@@ -27,8 +27,9 @@ const GROUP = 1000;
  */
 export class VectorStore {
   private readonly table: VectorTable;
-
   private readonly exactWithinMax: number | undefined;
+  /** Models whose table this store has made sure of (creating it is idempotent; once per store is enough). */
+  private readonly ready = new Set<number>();
 
   constructor(
     private readonly db: Db,
@@ -40,7 +41,7 @@ export class VectorStore {
 
   /** The model's id and dimensions, or undefined before its first vector. */
   async model(model: string): Promise<StoredModel | undefined> {
-    // Not cached: another process may drop the model (and a dropped id is never reused by it).
+    // Not cached: another process may drop the model (ids are never reused).
     const row = await this.db.get<{ id: number; dims: number }>('SELECT id, dims FROM search_vector_models WHERE model = ?', [model]);
     if (!row) return undefined;
     return { id: Number(row.id), dims: Number(row.dims) };
@@ -52,7 +53,11 @@ export class VectorStore {
     if (!m) {
       await this.db.run('INSERT INTO search_vector_models (model, dims, created_at) VALUES (?, ?, ?) ON CONFLICT (model) DO NOTHING', [model, dims, Date.now()]);
       m = (await this.model(model))!;
+    }
+    // Also when the row is older: a process that stopped between the two still gets its table.
+    if (!this.ready.has(m.id)) {
       await this.table.create(this.db, m.id, m.dims);
+      this.ready.add(m.id);
     }
     if (m.dims !== dims) {
       throw new FatalError(`embedding model '${model}' answered ${dims}-dimensional vectors, but its stored vectors have ${m.dims} dimensions (KITH_EMBEDDINGS_DIMENSIONS changed? set it back, or use another model name)`, 'embeddings_dims_changed');
@@ -77,7 +82,8 @@ export class VectorStore {
   async put(model: string, rows: readonly { hash: string; vector: Float32Array }[]): Promise<number> {
     if (!rows.length) return 0;
     const m = await this.ensureModel(model, rows[0]!.vector.length);
-    for (const r of rows) if (r.vector.length !== m.dims) await this.ensureModel(model, r.vector.length);
+    const odd = rows.find((r) => r.vector.length !== m.dims);
+    if (odd) await this.ensureModel(model, odd.vector.length); // throws, naming the model
     return this.db.tx(async (q) => {
       const inserted = await q.runMany('INSERT INTO search_vector_keys (model_id, hash) VALUES (?, ?) ON CONFLICT (model_id, hash) DO NOTHING', rows.map((r) => [m.id, r.hash]));
       const fresh = rows.filter((_, i) => inserted.perRow[i]! > 0);
@@ -105,7 +111,9 @@ export class VectorStore {
     if (!within) return this.named(await this.table.nearest(this.db, m.id, vector, k));
     const keyIds = await this.keyIds(m.id, within);
     if (!keyIds.length) return [];
-    const plan = planNearest(k, keyIds.length, await this.count(model), this.table.exactKnn, this.exactWithinMax);
+    // Counting the model's vectors only matters when the index might be asked instead.
+    const small = this.table.exactKnn || keyIds.length <= (this.exactWithinMax ?? EXACT_WITHIN_MAX);
+    const plan = planNearest(k, keyIds.length, small ? keyIds.length : await this.count(model), this.table.exactKnn, this.exactWithinMax);
     if (plan.kind === 'knn') {
       const wanted = new Set(keyIds);
       const hits = (await this.table.nearest(this.db, m.id, vector, plan.candidates)).filter((h) => wanted.has(h.keyId));
