@@ -155,6 +155,12 @@ describe.each(ENGINES)('vector index over the embeddings emulator (%s)', (engine
     expect((await index.nearest('anything at all', 5)).map((h) => h.hash).sort()).toEqual(['h-bugs', 'h-trip']);
   });
 
+  it('creates the vector table of a model whose row was written but whose table was not (a process stopped between them)', async () => {
+    await t.db.run('INSERT INTO search_vector_models (model, dims, created_at) VALUES (?, ?, ?)', [MODEL, 64, Date.now()]);
+    expect(await index.embedMissing(CHUNKS)).toBe(5);
+    expect((await index.nearest('Lisbon conference flights', 1))[0]!.hash).toBe('h-trip');
+  });
+
   it('refuses vectors of other dimensions under a stored model, naming the model', async () => {
     const store = new VectorStore(t.db);
     await store.put('fixed', [{ hash: 'a', vector: new Float32Array([1, 0, 0]) }]);
