@@ -9,7 +9,23 @@ export type ExtensionCheck = { ok: true } | { ok: false; reason: string };
  * SQLite connection; pgvector enabled (`CREATE EXTENSION IF NOT EXISTS vector`) on PostgreSQL.
  * When it cannot be, the reason says so in one line a person can act on.
  */
-export async function enableVectorExtension(db: Db): Promise<ExtensionCheck> {
+export function enableVectorExtension(db: Db): Promise<ExtensionCheck> {
+  // Once per database handle: /health and every search ask, and a refused CREATE EXTENSION
+  // should not be tried (and logged by PostgreSQL) each time. A retried check needs a restart.
+  let check = checks.get(db);
+  if (!check) {
+    check = enable(db).catch((err: unknown) => {
+      checks.delete(db);
+      throw err;
+    });
+    checks.set(db, check);
+  }
+  return check;
+}
+
+const checks = new WeakMap<Db, Promise<ExtensionCheck>>();
+
+async function enable(db: Db): Promise<ExtensionCheck> {
   if (db.engine === 'sqlite') {
     if (!(db instanceof SqliteDb)) return { ok: false, reason: 'this SQLite handle cannot load extensions: vector search off, BM25 only' };
     try {
