@@ -24,6 +24,8 @@ export interface EmbeddingsClientOptions {
   maxAttempts?: number;
   /** 429 answers one request waits out before giving up with RateLimitedError (default 20). */
   maxRateLimitWaits?: number;
+  /** Total time one request spends waiting out 429s before giving up (default 5 minutes, inside a sync step's job lock). */
+  maxRateLimitWaitMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   timeoutMs?: number;
@@ -74,14 +76,18 @@ export class EmbeddingsClient {
     const maxWaits = this.opts.maxRateLimitWaits ?? 20;
     let attempt = 0;
     let waits = 0;
+    let waited = 0;
+    const maxWaitMs = this.opts.maxRateLimitWaitMs ?? 300_000;
     for (;;) {
       try {
         return vectorsInInputOrder(await this.post(input), input.length, this.opts.url);
       } catch (err) {
         const e = err as KithError;
         if (e instanceof RateLimitedError) {
-          if (++waits > maxWaits) throw e;
-          await sleep(Math.min(e.retryAfterMs, MAX_RETRY_AFTER_MS));
+          const ms = Math.min(e.retryAfterMs, MAX_RETRY_AFTER_MS);
+          if (++waits > maxWaits || waited + ms > maxWaitMs) throw e;
+          waited += ms;
+          await sleep(ms);
           continue;
         }
         if (!(e instanceof TemporaryError) || ++attempt >= maxAttempts) throw e;

@@ -55,6 +55,14 @@ describe('embeddings client against the loopback OpenAI-compatible emulator', ()
     expect(emu.stats.requests).toBe(3);
   });
 
+  it('gives up at once on a Retry-After longer than the time it may wait, handing the pause to its caller', async () => {
+    emu.fault({ status: 429, headers: { 'retry-after': '60' } });
+    const err = await client({ maxRateLimitWaitMs: 1000 }).embed(['a']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect((err as RateLimitedError).retryAfterMs).toBe(60_000);
+    expect(emu.stats.requests).toBe(1);
+  });
+
   it('retries 5xx and a reset connection with backoff, then succeeds', async () => {
     emu.fault({ status: 503, times: 2 });
     emu.fault({ reset: true, times: 1 });
