@@ -57,6 +57,43 @@ if [ "$want_pg" = 1 ] && ! has_pg; then
   }
 fi
 
+# pgvector (vector search on PostgreSQL) for every PostgreSQL installed here, so the tests' PostgreSQL
+# has it: Debian's postgresql-<version>-pgvector where the release has it; Debian 12 has none, so
+# then it is built from Debian's pgvector source package of the next release (same mirror as apt's).
+apt_mirror() {
+  grep -hoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    awk '{print $2}' | grep -v security | head -n 1
+}
+build_pgvector() {
+  local v="$1" mirror dir
+  mirror="$(apt_mirror)"
+  [ -n "$mirror" ] && [ "$(id -u)" = 0 ] || return 1
+  apt_install "postgresql-server-dev-$v" make gcc || return 1
+  dir="$(mktemp -d)"
+  mkdir -p "$dir/lists/partial"
+  echo "deb-src $mirror trixie main" >"$dir/src.list"
+  local opts=(-o "Dir::Etc::sourcelist=$dir/src.list" -o "Dir::Etc::sourceparts=-" -o "Dir::State::Lists=$dir/lists")
+  say "building pgvector for PostgreSQL $v from Debian's source package (log: $dir/build.log)"
+  if (
+    cd "$dir" && apt-get "${opts[@]}" update -qq && apt-get "${opts[@]}" source --download-only pgvector &&
+      tar xzf pgvector_*.orig.tar.gz && cd pgvector-*/ &&
+      make -s PG_CONFIG="/usr/lib/postgresql/$v/bin/pg_config" && make -s install PG_CONFIG="/usr/lib/postgresql/$v/bin/pg_config"
+  ) >"$dir/build.log" 2>&1; then
+    rm -rf "$dir"
+  else
+    return 1
+  fi
+}
+if [ "$want_pg" = 1 ]; then
+  for ctl in /usr/lib/postgresql/*/bin/pg_ctl; do
+    [ -e "$ctl" ] || continue
+    v="$(basename "$(dirname "$(dirname "$ctl")")")"
+    [ -f "/usr/share/postgresql/$v/extension/vector.control" ] && continue
+    apt_install "postgresql-$v-pgvector" 2>/dev/null || build_pgvector "$v" ||
+      say "pgvector is not installed for PostgreSQL $v (install postgresql-$v-pgvector): vector search on PostgreSQL is off and its tests fail"
+  done
+fi
+
 # The docker-compose.yml check in the tests wants a compose CLI; Debian ships docker-compose.
 if [ "$want_compose" = 1 ] && ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
   apt_install docker-compose || say "no docker compose CLI: the compose file is checked structurally only"

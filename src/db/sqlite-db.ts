@@ -261,6 +261,19 @@ export class SqliteDb extends SqliteQueryable implements Db {
     return this.checkpointer;
   }
 
+  private readonly extensions = new Set<string>();
+
+  /**
+   * Load a SQLite extension (e.g. sqlite-vec) into every connection of this database, the
+   * writer and the reader, once per name: a statement may run on either.
+   */
+  loadExtension(name: string, load: (raw: Database.Database) => void): void {
+    if (this.extensions.has(name)) return;
+    load(this.raw);
+    if (this.readerRaw !== this.raw) load(this.readerRaw);
+    this.extensions.add(name);
+  }
+
   async ping(): Promise<boolean> {
     try {
       this.raw.prepare('SELECT 1').get();
