@@ -61,10 +61,10 @@ export async function buildHubSystems(db: Db, env: Env = process.env, shared?: S
     const [{ TwentyClient }, { TwentyContactSystem }, { SharedRequestLimiter }] = await Promise.all([
       import('../systems/twenty/twenty-client.js'),
       import('../systems/twenty/twenty-contact-system.js'),
-      import('../systems/twenty/shared-request-limiter.js'),
+      import('../systems/limits/shared-request-limiter.js'),
     ]);
     // With Redis, every process on every host spends one budget; without (an offline hub), its own.
-    const limiter = shared ? new SharedRequestLimiter({ ...c.rateLimit, redis: shared.redis, key: twentyLimiterKey(shared.prefix), requestTimeoutMs: TWENTY_TIMEOUT_MS }) : undefined;
+    const limiter = shared ? new SharedRequestLimiter({ ...c.rateLimit, service: 'Twenty requests', redis: shared.redis, key: twentyLimiterKey(shared.prefix), requestTimeoutMs: TWENTY_TIMEOUT_MS }) : undefined;
     targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit, limiter, timeoutMs: TWENTY_TIMEOUT_MS })));
   }
   const { ownership } = loadFieldOwnership(env);

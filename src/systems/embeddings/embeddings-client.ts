@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { type KithError, RateLimitedError, TemporaryError } from '../../errors.js';
 // The sliding-window limiter is generic; it lives beside the first client that needed it.
-import { type Limiter, RequestLimiter } from '../twenty/request-limiter.js';
+import { type Limiter, RequestLimiter } from '../limits/request-limiter.js';
 import { embeddingsHttpError, embeddingsNetworkError, MAX_RETRY_AFTER_MS } from './embeddings-errors.js';
 import { vectorsInInputOrder } from './embeddings-response.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -52,7 +52,7 @@ export class EmbeddingsClient {
     this.path = `${url.pathname.replace(/\/+$/, '')}/embeddings`;
     this.pool = new Pool(url.origin, { connections: 4 });
     this.batchSize = opts.batchSize ?? 64;
-    this.limiter = opts.limiter ?? (opts.requestsPerMinute ? new RequestLimiter({ limit: opts.requestsPerMinute, windowMs: 60_000 }) : undefined);
+    this.limiter = opts.limiter ?? (opts.requestsPerMinute ? new RequestLimiter({ limit: opts.requestsPerMinute, windowMs: 60_000, service: 'embedding requests' }) : undefined);
   }
 
   get model(): string {

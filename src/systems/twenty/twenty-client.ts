@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { z } from 'zod';
 import { FatalError, RateLimitedError } from '../../errors.js';
-import { type Limiter, RequestLimiter, type RequestLimiterOptions } from './request-limiter.js';
+import { type Limiter, RequestLimiter, type RequestLimiterOptions } from '../limits/request-limiter.js';
 import { twentyHttpError, twentyNetworkError } from './twenty-errors.js';
 import { type TwentyCompany, type TwentyPerson, type TwentyPersonInput, twentyCompany, twentyPerson } from './twenty-person.js';
 
@@ -71,7 +71,7 @@ export class TwentyClient {
     const url = new URL(opts.apiUrl);
     this.prefix = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, { connections: opts.connections ?? 16 });
-    this.limiter = opts.limiter ?? new RequestLimiter(opts.rateLimit ?? { limit: 100, windowMs: 60_000 });
+    this.limiter = opts.limiter ?? new RequestLimiter({ service: 'Twenty requests', ...(opts.rateLimit ?? { limit: 100, windowMs: 60_000 }) });
   }
 
   async listPeople(p: ListParams): Promise<PersonPage> {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, InvalidInputError, NotFoundError, RateLimitedError, TemporaryError } from '../../../../src/errors.js';
 import { EmbeddingsClient, type EmbeddingsClientOptions } from '../../../../src/systems/embeddings/embeddings-client.js';
-import { RequestLimiter } from '../../../../src/systems/twenty/request-limiter.js';
+import { RequestLimiter } from '../../../../src/systems/limits/request-limiter.js';
 import { type EmbeddingsEmulator, startEmbeddingsEmulator } from '../../../emulators/embeddings/embeddings-emulator.js';
 import { textVector } from '../../../emulators/embeddings/text-vector.js';
 

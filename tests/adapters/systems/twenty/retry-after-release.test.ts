@@ -4,7 +4,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createRedis, type RedisClient } from '../../../../src/redis/connection.js';
-import { SharedRequestLimiter } from '../../../../src/systems/twenty/shared-request-limiter.js';
+import { SharedRequestLimiter } from '../../../../src/systems/limits/shared-request-limiter.js';
 import { TwentyClient } from '../../../../src/systems/twenty/twenty-client.js';
 import { defineHandler } from '../../../../src/workers/job-handler.js';
 import { startWorkerHost } from '../../../../src/workers/worker-host.js';

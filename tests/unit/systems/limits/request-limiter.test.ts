@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestLimiter } from '../../../../src/systems/twenty/request-limiter.js';
+import { RequestLimiter } from '../../../../src/systems/limits/request-limiter.js';
 
 describe('RequestLimiter', () => {
   it('lets `limit` requests through at once, then waits for the window', async () => {

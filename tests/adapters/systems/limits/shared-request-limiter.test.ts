@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, type RedisClient } from '../../../../src/redis/connection.js';
-import { SharedRequestLimiter } from '../../../../src/systems/twenty/shared-request-limiter.js';
+import { SharedRequestLimiter } from '../../../../src/systems/limits/shared-request-limiter.js';
 import { cleanupRedis, redisUrl, uniquePrefix } from '../../../support/test-env.js';
 
 /** The largest number of `times` inside any window of `windowMs` starting at one of them. */

@@ -100,7 +100,7 @@ export class SharedRequestLimiter implements Limiter {
     for (;;) {
       const wait = Number(await this.call(ACQUIRE, [this.options.key, `${this.options.key}:pause`], [this.options.limit, hold, token]));
       if (wait === 0) return token;
-      if (wait < 0 && -wait > this.pauseWaitMs) throw pausedError(-wait);
+      if (wait < 0 && -wait > this.pauseWaitMs) throw pausedError(-wait, this.options.service);
       await new Promise((r) => setTimeout(r, Math.min(Math.abs(wait), this.pollMs)));
     }
   }
@@ -109,7 +109,7 @@ export class SharedRequestLimiter implements Limiter {
     try {
       return await this.options.redis().eval(script, keys.length, ...keys, ...args);
     } catch (err) {
-      throw new TemporaryError(`Twenty request limiter: Redis did not answer (${(err as Error).message})`, 'limiter_unavailable', { cause: err });
+      throw new TemporaryError(`${this.options.service ?? 'request'} limiter: Redis did not answer (${(err as Error).message})`, 'limiter_unavailable', { cause: err });
     }
   }
 }

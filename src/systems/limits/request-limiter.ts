@@ -10,15 +10,17 @@ import { RateLimitedError } from '../../errors.js';
 export const PAUSE_WAIT_MS = 1000;
 
 /** The error a request that finds its budget paused for longer than a moment throws. */
-export function pausedError(leftMs: number): RateLimitedError {
+export function pausedError(leftMs: number, service = 'requests'): RateLimitedError {
   const ms = Math.ceil(leftMs);
-  return new RateLimitedError(`Twenty requests paused for ${ms} ms more (Retry-After of an earlier answer)`, ms, 'twenty_rate_limited');
+  return new RateLimitedError(`${service} paused for ${ms} ms more (Retry-After of an earlier answer)`, ms, 'rate_limited');
 }
 
 export interface RequestLimiterOptions {
   /** Requests allowed per window (Twenty documents 100 per minute). */
   limit: number;
   windowMs: number;
+  /** Whose requests, for messages ("Twenty requests", "embedding requests"). */
+  service?: string;
 }
 
 export interface RequestLimiterExtraOptions {
@@ -26,7 +28,7 @@ export interface RequestLimiterExtraOptions {
   pauseWaitMs?: number;
 }
 
-/** What the Twenty client needs of a limiter: one process's (`RequestLimiter`) or the deployment's (`SharedRequestLimiter`). */
+/** What a client needs of a limiter: one process's (`RequestLimiter`) or the deployment's (`SharedRequestLimiter`). */
 export interface Limiter {
   readonly options: RequestLimiterOptions;
   /**
@@ -101,7 +103,7 @@ export class RequestLimiter implements Limiter {
         this.inFlight++;
         return;
       }
-      if (paused > this.pauseWaitMs) throw pausedError(paused);
+      if (paused > this.pauseWaitMs) throw pausedError(paused, this.options.service);
       // Sleep until the oldest slot expires, the pause ends, or an in-flight request finishes.
       const ms = paused > 0 ? paused : this.finished.length ? this.finished[0]! + this.options.windowMs - now + 1 : undefined;
       await new Promise<void>((resolve) => {
