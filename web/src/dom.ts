@@ -21,9 +21,13 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 export const link = (href: string, ...children: (Child | Child[])[]) => h('a', { href, 'data-link': true }, ...children);
 
 export const day = (ms: number | null | undefined) => (ms == null ? '–' : new Date(ms).toISOString().slice(0, 10));
-export const when = (ms: number | null | undefined) => (ms == null ? '–' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
+export const when = (ms: number | null | undefined) => (ms == null ? '–' : new Date(ms).toISOString().slice(0, 16).replace('T', '\u00a0'));
 
 export function duration(ms: number | null | undefined): string {
+  return durationText(ms).replace(' ', '\u00a0');
+}
+
+function durationText(ms: number | null | undefined): string {
   if (ms == null) return '–';
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;

@@ -111,6 +111,7 @@ function timelineItem(i: TimelineItem): HTMLElement {
   );
 }
 
+/** Stacked bars: each channel drawn as the running total up to it, the largest first so every layer shows; the legend shows each channel's own count. */
 function drawChart(box: HTMLElement, m: Monthly): void {
   const chans = CHANNELS.filter((c) => m.channels[c]);
   if (!m.months.length) {
@@ -118,15 +119,29 @@ function drawChart(box: HTMLElement, m: Monthly): void {
     return;
   }
   const xs = m.months.map((k) => Date.UTC(Number(k.slice(0, 4)), Number(k.slice(5, 7)) - 1, 1) / 1000);
+  const own = chans.map((c) => m.channels[c]!);
+  const stacked = own.map((_, i) => xs.map((_x, j) => own.slice(0, i + 1).reduce((a, s) => a + s[j]!, 0)));
+  const order = chans.map((_, i) => i).reverse();
   const bars = uPlot.paths.bars!({ size: [0.8, 40], align: 0 });
   const opts: uPlot.Options = {
     width: Math.max(320, box.clientWidth || 560),
     height: 220,
     scales: { x: { time: true } },
     axes: [{}, { label: 'interactions' }],
-    series: [{}, ...chans.map((c) => ({ label: c, stroke: CHANNEL_COLOURS[c], fill: `${CHANNEL_COLOURS[c]}55`, paths: bars, points: { show: false } }))],
+    series: [
+      {},
+      ...order.map((i) => ({
+        label: chans[i],
+        stroke: CHANNEL_COLOURS[chans[i]!],
+        fill: CHANNEL_COLOURS[chans[i]!],
+        width: 0,
+        paths: bars,
+        points: { show: false },
+        value: (_u: uPlot, _v: number, _s: number, idx: number | null) => (idx == null ? '–' : String(own[i]![idx])),
+      })),
+    ],
   };
-  new uPlot(opts, [xs, ...chans.map((c) => m.channels[c]!)], box);
+  new uPlot(opts, [xs, ...order.map((i) => stacked[i]!)], box);
 }
 
 function renderTrail(t: Trail, p: Person): Node {
