@@ -97,12 +97,12 @@ describe.each(ENGINES)('web view in chromium (%s)', (engine) => {
     const other = page.locator('#often-with tbody tr td:first-child a').first();
     const otherName = await other.textContent();
     await other.click();
-    await page.waitForFunction((n) => document.body.dataset.ready === 'person' && document.querySelector('h1')?.textContent === n, otherName);
+    await page.waitForFunction(`document.body.dataset.ready === 'person' && document.querySelector('h1')?.textContent === ${JSON.stringify(otherName)}`);
   });
 
   it('Graph draws the strongest people and a click on a node opens that person', async () => {
     await open('/graph?limit=50', 'graph');
-    const nodes = await page.evaluate(() => (window as unknown as { kithGraph: { nodes(): { id: string; x: number; y: number }[] } }).kithGraph.nodes());
+    const nodes = (await page.evaluate('window.kithGraph.nodes()')) as { id: string; x: number; y: number }[];
     const people = await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM people WHERE merged_into IS NULL');
     expect(nodes.length).toBe(Math.min(50, Number(people!.n)));
     await shot('graph');
@@ -151,7 +151,7 @@ describe.each(ENGINES)('web view in chromium (%s)', (engine) => {
     const audit = await t.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM people_audit WHERE kind = 'merge'");
     expect(Number(audit!.n)).toBe(1);
     // Accepting again (a double click, a retried request) changes nothing.
-    const again = await page.evaluate(async () => (await fetch('/api/reviews/rev_web/accept', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json());
+    const again = await page.evaluate(`fetch('/api/reviews/rev_web/accept', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json())`);
     expect(again).toMatchObject({ alreadyAccepted: true, keep: a!.id });
     expect(Number((await t.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM people_audit WHERE kind = 'merge'"))!.n)).toBe(1);
   });
