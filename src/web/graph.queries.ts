@@ -22,7 +22,13 @@ export interface GraphEdge {
 const EDGE_COLUMN: Partial<Record<Channel, string>> = { meeting: 'shared_events_count', email: 'shared_threads_count', message: 'shared_messages_count' };
 const TOTAL = '(email_count + meeting_count + message_count + mention_count + call_count)';
 
-export async function relationshipGraph(db: Db, opts: { minStrength: number; channel?: Channel; limit: number }): Promise<{ nodes: GraphNode[]; edges: GraphEdge[]; truncated: boolean }> {
+/** At most this many edges per node drawn: the strongest, so a dense graph stays readable (and quick to lay out). */
+export const EDGES_PER_NODE = 3;
+
+export async function relationshipGraph(
+  db: Db,
+  opts: { minStrength: number; channel?: Channel; limit: number },
+): Promise<{ nodes: GraphNode[]; edges: GraphEdge[]; truncated: boolean; edgesTotal: number }> {
   const where = ['merged_into IS NULL', opts.minStrength > 0 ? 'strength >= ?' : '1 = 1'];
   if (opts.channel) where.push(`${opts.channel}_count > 0`);
   const params = opts.minStrength > 0 ? [opts.minStrength] : [];
@@ -37,7 +43,7 @@ export async function relationshipGraph(db: Db, opts: { minStrength: number; cha
     strength: r.strength == null ? null : Number(r.strength),
     total: Number(r.total),
   }));
-  if (nodes.length === 0) return { nodes, edges: [], truncated: false };
+  if (nodes.length === 0) return { nodes, edges: [], truncated: false, edgesTotal: 0 };
   const ids = nodes.map((n) => n.id);
   const a = inList(db, 'person_a', ids);
   const b = inList(db, 'person_b', ids);
@@ -47,14 +53,13 @@ export async function relationshipGraph(db: Db, opts: { minStrength: number; cha
      WHERE ${a.sql} AND ${b.sql}${col ? ` AND ${col} > 0` : ''}`,
     [...a.params, ...b.params],
   );
-  return {
-    nodes,
-    truncated: rows.length > opts.limit,
-    edges: edges.map((e) => {
+  const all = edges
+    .map((e) => {
       const events = Number(e.shared_events_count);
       const threads = Number(e.shared_threads_count);
       const messages = Number(e.shared_messages_count);
       return { source: String(e.person_a), target: String(e.person_b), events, threads, messages, weight: events + threads + messages };
-    }),
-  };
+    })
+    .sort((x, y) => y.weight - x.weight || x.source.localeCompare(y.source) || x.target.localeCompare(y.target));
+  return { nodes, truncated: rows.length > opts.limit, edgesTotal: all.length, edges: all.slice(0, nodes.length * EDGES_PER_NODE) };
 }

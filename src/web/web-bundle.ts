@@ -48,6 +48,9 @@ export async function ensureWebBundle(opts: { force?: boolean } = {}): Promise<s
     await esbuild.build({
       entryPoints: { app: join(WEB_SOURCES, 'src/main.ts') },
       bundle: true,
+      // The graph and chart libraries load only with the pages that draw them.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
       outdir: tmp,
       format: 'esm',
       platform: 'browser',

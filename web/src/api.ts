@@ -89,6 +89,7 @@ export interface Graph {
   nodes: { id: string; label: string; strength: number | null; total: number }[];
   edges: { source: string; target: string; weight: number; events: number; threads: number; messages: number }[];
   truncated: boolean;
+  edgesTotal: number;
 }
 export interface RunSummary {
   id: string;

@@ -44,7 +44,23 @@ export function table(head: (string | Node)[], rows: Child[][], attrs: Attrs = {
   return h('table', attrs, h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))));
 }
 
-/** Mark the page as rendered with its data (the browser tests and the web benchmark wait for this). */
-export function ready(page: string): void {
+/** Resolves once the browser has painted what is on the page now (two animation frames). */
+export function painted(): Promise<void> {
+  return new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(() => res())));
+}
+
+/**
+ * Mark the page as rendered with its data (the browser tests and the web benchmark wait for
+ * this), with the time since the navigation started, as the browser measures it.
+ */
+export async function ready(page: string): Promise<void> {
+  await painted();
+  document.body.dataset.readyMs = String(Math.round(performance.now() - navigationStart));
   document.body.dataset.ready = page;
+}
+
+/** When the current page's navigation started: 0 for the document's load, later for in-app navigations. */
+let navigationStart = 0;
+export function startNavigation(first: boolean): void {
+  navigationStart = first ? 0 : performance.now();
 }

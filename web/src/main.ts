@@ -1,5 +1,5 @@
 import './style.css';
-import { h } from './dom.js';
+import { h, startNavigation } from './dom.js';
 import { go } from './nav.js';
 import { graphPage } from './pages/graph.js';
 import { peoplePage } from './pages/people.js';
@@ -25,6 +25,7 @@ let generation = 0;
 
 async function render(): Promise<void> {
   const my = ++generation;
+  startNavigation(my === 1);
   const root = document.getElementById('app')!;
   delete document.body.dataset.ready;
   const path = location.pathname;

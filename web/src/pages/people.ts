@@ -67,5 +67,5 @@ export async function peoplePage(root: HTMLElement, _p: Record<string, string>, 
       page < pages ? link(url({ page: page + 1 }), 'next →') : h('span', { className: 'muted' }, 'next →'),
     )),
   );
-  ready('people');
+  await ready('people');
 }

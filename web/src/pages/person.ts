@@ -1,4 +1,4 @@
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, ApiError, CHANNELS, type Channel, type Monthly, type Person, type Timeline, type TimelineItem, type Trail } from '../api.js';
 import { day, h, link, ready, section, table, when } from '../dom.js';
@@ -48,7 +48,7 @@ export async function personPage(root: HTMLElement, params: Record<string, strin
       p.phones.length ? h('p', {}, 'phones: ', p.phones.join(', ')) : null,
       table(
         ['source', 'id', 'names, emails, phones, handles'],
-        p.entities.map((e) => [e.source, h('code', { id: `entity-${e.id}` }, e.externalId, e.pinned ? ' (pinned)' : ''), [...e.names, ...e.emails, ...e.phones, ...e.handles].join(', ')]),
+        p.entities.map((e) => [e.source, h('code', { 'data-ref': e.externalId }, e.externalId, e.pinned ? ' (pinned)' : ''), [...e.names, ...e.emails, ...e.phones, ...e.handles].join(', ')]),
         { id: 'identities' },
       ),
     ),
@@ -85,8 +85,8 @@ export async function personPage(root: HTMLElement, params: Record<string, strin
   const searchSlot = h('section', { className: 'card', id: 'search-panel', hidden: true });
   grid.append(searchSlot);
 
-  drawChart(chartBox, monthly);
-  ready('person');
+  await drawChart(chartBox, monthly);
+  await ready('person');
   void api<Trail>(`/api/people/${id}/contact-trail`).then(
     (t) => trailBox.replaceChildren(renderTrail(t, p)),
     (e: Error) => trailBox.replaceChildren(h('p', { className: 'error' }, e.message)),
@@ -99,7 +99,10 @@ function fact(label: string, value: string | number): HTMLElement {
 }
 
 function timelineItem(i: TimelineItem): HTMLElement {
-  const ref = i.entityRef ? h('a', { href: `#entity-${i.entityRef}`, className: 'ref', title: 'the identity it came through' }, i.entityRef) : null;
+  // The identity it came through, in the Identities table above (scrolled to, not routed).
+  const ref = i.entityRef
+    ? h('a', { href: '#identities', className: 'ref', title: 'the identity it came through', onclick: (e: Event) => { e.preventDefault(); showIdentity(i.entityRef!); } }, i.entityRef)
+    : null;
   return h(
     'li',
     { className: `ch-${i.sourceType}` },
@@ -111,18 +114,25 @@ function timelineItem(i: TimelineItem): HTMLElement {
   );
 }
 
+function showIdentity(ref: string): void {
+  const cell = [...document.querySelectorAll<HTMLElement>('#identities code')].find((c) => c.dataset.ref === ref);
+  (cell ?? document.getElementById('identities'))?.scrollIntoView({ block: 'center' });
+  cell?.closest('tr')?.classList.add('flash');
+}
+
 /** Stacked bars: each channel drawn as the running total up to it, the largest first so every layer shows; the legend shows each channel's own count. */
-function drawChart(box: HTMLElement, m: Monthly): void {
+async function drawChart(box: HTMLElement, m: Monthly): Promise<void> {
   const chans = CHANNELS.filter((c) => m.channels[c]);
   if (!m.months.length) {
     box.append(h('p', { className: 'muted' }, 'No interactions to chart.'));
     return;
   }
+  const { default: UPlot } = await import('uplot');
   const xs = m.months.map((k) => Date.UTC(Number(k.slice(0, 4)), Number(k.slice(5, 7)) - 1, 1) / 1000);
   const own = chans.map((c) => m.channels[c]!);
   const stacked = own.map((_, i) => xs.map((_x, j) => own.slice(0, i + 1).reduce((a, s) => a + s[j]!, 0)));
   const order = chans.map((_, i) => i).reverse();
-  const bars = uPlot.paths.bars!({ size: [0.8, 40], align: 0 });
+  const bars = UPlot.paths.bars!({ size: [0.8, 40], align: 0 });
   const opts: uPlot.Options = {
     width: Math.max(320, box.clientWidth || 560),
     height: 220,
@@ -141,7 +151,7 @@ function drawChart(box: HTMLElement, m: Monthly): void {
       })),
     ],
   };
-  new uPlot(opts, [xs, ...order.map((i) => stacked[i]!)], box);
+  new UPlot(opts, [xs, ...order.map((i) => stacked[i]!)], box);
 }
 
 function renderTrail(t: Trail, p: Person): Node {

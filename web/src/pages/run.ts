@@ -17,7 +17,7 @@ export async function runPage(root: HTMLElement, params: Record<string, string>)
     ),
   );
   root.append(section('Steps over time', gantt(run)), section('Steps', stepsTable(run.steps)));
-  ready('run');
+  await ready('run');
 }
 
 function gantt(run: RunDetail): HTMLElement {

@@ -67,7 +67,7 @@ export async function syncPage(root: HTMLElement): Promise<void> {
     reviewsSection(reviews.reviews),
     conflictsSection(hub),
   );
-  ready('sync');
+  await ready('sync');
 }
 
 function freshness(ageMs: number | null): string {
