@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.js';
+import { inList } from '../db/sql-lists.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { resolveStoredConflict } from '../hub/services/conflict-resolution.service.js';
 import { getConflict } from '../hub/stores/sync-conflicts.store.js';
@@ -12,6 +13,33 @@ import { LocalCanonicalStore } from '../systems/local/local-canonical.store.js';
  * the same transaction; resolving a conflict is `kith contacts resolve`. Both are idempotent:
  * a repeated request finds the work done and says so instead of doing it twice.
  */
+export interface ReviewView {
+  id: string;
+  entity: string;
+  candidates: { id: string; name: string; mergedInto: string | null }[];
+  reason: string;
+  createdAt: number;
+}
+
+/** Open reviews with their candidates' names (only those people are read, however many there are). */
+export async function openReviews(db: Db, limit = 200): Promise<ReviewView[]> {
+  const rows = await db.all<{ id: string; source: string; external_id: string; candidates: string; reason: string; created_at: number }>(
+    "SELECT id, source, external_id, candidates, reason, created_at FROM link_reviews WHERE status = 'open' ORDER BY created_at, id LIMIT ?",
+    [limit],
+  );
+  const ids = [...new Set(rows.flatMap((r) => JSON.parse(r.candidates) as string[]))];
+  const l = inList(db, 'id', ids);
+  const people = ids.length ? await db.all<{ id: string; canonical_name: string; merged_into: string | null }>(`SELECT id, canonical_name, merged_into FROM people WHERE ${l.sql}`, l.params) : [];
+  const byId = new Map(people.map((p) => [p.id, p]));
+  return rows.map((r) => ({
+    id: r.id,
+    entity: `${r.source}:${r.external_id}`,
+    candidates: (JSON.parse(r.candidates) as string[]).map((id) => ({ id, name: byId.get(id)?.canonical_name ?? '', mergedInto: byId.get(id)?.merged_into ?? null })),
+    reason: r.reason,
+    createdAt: Number(r.created_at),
+  }));
+}
+
 export interface AcceptResult {
   reviewId: string;
   status: 'accepted';

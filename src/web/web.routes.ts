@@ -4,7 +4,6 @@ import type { Db } from '../db/db.js';
 import { KithError } from '../errors.js';
 import type { SystemName } from '../hub/domain/canonical-contact.js';
 import { basicAuthHook } from '../http/admin-auth.js';
-import { listReviews } from '../people/people-query.service.js';
 import {
   conflictResolveBody,
   graphQuery,
@@ -18,7 +17,7 @@ import {
 import { contactTrail } from './contact-trail.queries.js';
 import { relationshipGraph } from './graph.queries.js';
 import { peoplePage, personMonthly, personPage, personTimeline } from './people-page.queries.js';
-import { acceptReview, resolveConflict } from './review-actions.service.js';
+import { acceptReview, openReviews, resolveConflict } from './review-actions.service.js';
 import { hubOverview, listRuns, runDetail, sourcesFreshness } from './sync-page.queries.js';
 import { ensureWebBundle } from './web-bundle.js';
 
@@ -70,7 +69,7 @@ export function webRoutes(deps: WebDeps) {
       scope.get('/api/sync/runs/:id', async (req) => runDetail(db, parseParams(personParams, req.params).id));
       scope.get('/api/sync/sources', async () => sourcesFreshness(db));
       scope.get('/api/hub', async () => hubOverview(db, deps.systems));
-      scope.get('/api/reviews', async () => ({ reviews: await listReviews(db) }));
+      scope.get('/api/reviews', async () => ({ reviews: await openReviews(db) }));
       scope.post('/api/reviews/:id/accept', async (req) => {
         const body = parseParams(reviewAcceptBody, req.body);
         return acceptReview(db, parseParams(personParams, req.params).id, body.keep);

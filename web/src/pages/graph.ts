@@ -7,11 +7,11 @@ import { go } from '../nav.js';
 export async function graphPage(root: HTMLElement, _p: Record<string, string>, query: URLSearchParams): Promise<void> {
   const min = query.get('min_strength') ?? '0';
   const channel = query.get('channel') ?? '';
-  const limit = query.get('limit') ?? '80';
+  const limit = query.get('limit') ?? '60';
   const minInput = h('input', { type: 'number', min: 0, max: 100, step: 1, value: min, id: 'min-strength', 'aria-label': 'minimum strength' });
   const chan = h('select', { id: 'channel', 'aria-label': 'channel' }, h('option', { value: '' }, 'all channels'), CHANNELS.map((c) => h('option', { value: c, selected: c === channel }, c)));
   const lim = h('input', { type: 'number', min: 1, max: 2000, value: limit, id: 'graph-limit', 'aria-label': 'how many people' });
-  const apply = () => go(`/graph?${new URLSearchParams({ min_strength: minInput.value || '0', ...(chan.value ? { channel: chan.value } : {}), limit: lim.value || '80' })}`, true);
+  const apply = () => go(`/graph?${new URLSearchParams({ min_strength: minInput.value || '0', ...(chan.value ? { channel: chan.value } : {}), limit: lim.value || '60' })}`, true);
   for (const el of [minInput, chan, lim]) el.addEventListener('change', apply);
   const status = h('span', { className: 'muted' }, 'loading…');
   root.append(
@@ -27,7 +27,9 @@ export async function graphPage(root: HTMLElement, _p: Record<string, string>, q
     return;
   }
   // Loaded with the page that needs it, so the other pages never parse it.
+  performance.mark('graph:data');
   const { default: cytoscape } = await import('cytoscape');
+  performance.mark('graph:library');
   const maxW = Math.max(1, ...g.edges.map((e) => e.weight));
   const cy = cytoscape({
     container: box,
@@ -43,6 +45,7 @@ export async function graphPage(root: HTMLElement, _p: Record<string, string>, q
     hideEdgesOnViewport: true,
     layout: { name: 'cose', animate: false, randomize: true, numIter: 100, nodeRepulsion: () => 8000, idealEdgeLength: () => 60 } as LayoutOptions,
   });
+  performance.mark('graph:laid-out');
   cy.on('tap', 'node', (e) => go(`/people/${encodeURIComponent(e.target.id() as string)}`));
   cy.on('mouseover', 'node', (e) => e.target.addClass('hover'));
   cy.on('mouseout', 'node', (e) => e.target.removeClass('hover'));
