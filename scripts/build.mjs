@@ -31,10 +31,11 @@ async function buildWeb() {
     // From this repository's src/ (through tsx) when dist/ was written elsewhere (--out).
     const mod = out === join(root, 'dist') ? join(out, 'web/web-bundle.js') : join(src, 'web/web-bundle.ts');
     if (mod.endsWith('.ts')) (await import('tsx/esm/api')).register();
-    const { ensureWebBundle, WEB_DIST } = await import(pathToFileURL(mod).href);
+    const { ensureWebBundle, webBundleFresh, WEB_DIST } = await import(pathToFileURL(mod).href);
+    if (webBundleFresh()) return;
     const t = performance.now();
     await ensureWebBundle();
-    console.error(`kith build: web/ → ${WEB_DIST} in ${Math.round(performance.now() - t)} ms (skipped when current)`);
+    console.error(`kith build: web/ → ${WEB_DIST} in ${Math.round(performance.now() - t)} ms`);
   } catch (err) {
     console.error(`kith build: the web view could not be bundled: ${err.message} (kith start bundles it on demand)`);
     process.exitCode = 1;
