@@ -67,6 +67,13 @@ describe.each(ENGINES)('web view in chromium (%s)', (engine) => {
     expect(names[0]).toBe(live[0]!.canonical_name);
     await shot('people');
 
+    // Sorting is the server's: a column header reloads the page in that order.
+    await page.click('#people-table th a:text-is("call")');
+    await page.waitForURL(/sort=call/);
+    await page.waitForSelector('body[data-ready="people"]');
+    const most = await t.db.get<{ n: number }>('SELECT MAX(call_count) AS n FROM people WHERE merged_into IS NULL');
+    expect(await page.locator('#people-table tbody tr:first-child td:last-child').textContent()).toBe(String(most!.n));
+
     await page.fill('#people-search', 'lovelace');
     await page.waitForURL(/q=lovelace/);
     await page.waitForSelector('body[data-ready="people"]');

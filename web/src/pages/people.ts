@@ -1,6 +1,5 @@
 import { api, CHANNELS, type PeoplePage } from '../api.js';
 import { day, h, link, ready } from '../dom.js';
-import { go } from '../nav.js';
 
 /** People: search, sort by any column (on the server), page through. State lives in the URL query. */
 const COLUMNS: { key: string; label: string; num: boolean }[] = [
@@ -12,36 +11,60 @@ const COLUMNS: { key: string; label: string; num: boolean }[] = [
 ];
 
 export async function peoplePage(root: HTMLElement, _p: Record<string, string>, query: URLSearchParams): Promise<void> {
-  const q = query.get('q') ?? '';
-  const sort = query.get('sort') ?? 'strength';
-  const dir = query.get('dir') ?? (sort === 'name' ? 'asc' : 'desc');
-  const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
-  const limit = 50;
-  const url = (o: Record<string, string | number>) => {
-    const s = new URLSearchParams({ q, sort, dir, page: String(page), ...Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)])) });
-    if (!s.get('q')) s.delete('q');
-    return `/?${s}`;
+  const state = {
+    q: query.get('q') ?? '',
+    sort: query.get('sort') ?? 'strength',
+    dir: '',
+    page: Math.max(1, Number(query.get('page') ?? '1') || 1),
   };
+  state.dir = query.get('dir') ?? (state.sort === 'name' ? 'asc' : 'desc');
 
-  const search = h('input', { type: 'search', placeholder: 'Search names, emails, phones', value: q, 'aria-label': 'search people', id: 'people-search' });
+  // The search box stays while the results under it change, so typing is never interrupted.
+  const search = h('input', { type: 'search', placeholder: 'Search names, emails, phones', value: state.q, 'aria-label': 'search people', id: 'people-search' });
+  const status = h('span', { className: 'muted' }, 'loading…');
+  const results = h('div', {});
+  root.append(h('div', { className: 'toolbar' }, h('h1', {}, 'People'), search, status), results);
   let timer: number | undefined;
+  let latest = 0;
   search.addEventListener('input', () => {
     clearTimeout(timer);
-    timer = window.setTimeout(() => go(url({ q: search.value.trim(), page: 1 }), true), 250);
+    timer = window.setTimeout(async () => {
+      state.q = search.value.trim();
+      state.page = 1;
+      history.replaceState(null, '', urlOf(state, {}));
+      const my = ++latest;
+      delete document.body.dataset.ready;
+      const data = await fetchPage(state);
+      if (my !== latest) return; // a later keystroke's answer wins
+      renderResults(results, status, state, data);
+      await ready('people');
+    }, 250);
   });
-  const status = h('span', { className: 'muted' }, 'loading…');
-  root.append(h('div', { className: 'toolbar' }, h('h1', {}, 'People'), search, status));
-  if (q) setTimeout(() => { search.focus(); search.setSelectionRange(q.length, q.length); });
+  renderResults(results, status, state, await fetchPage(state));
+  await ready('people');
+}
 
-  const data = await api<PeoplePage>(`/api/people?${new URLSearchParams({ ...(q ? { q } : {}), sort, dir, page: String(page), limit: String(limit) })}`);
-  const from = data.total === 0 ? 0 : (page - 1) * limit + 1;
-  const to = Math.min(data.total, page * limit);
+type State = { q: string; sort: string; dir: string; page: number };
+const LIMIT = 50;
+
+function urlOf(st: State, o: Partial<State>): string {
+  const s = new URLSearchParams(Object.entries({ ...st, ...o }).map(([k, v]) => [k, String(v)]));
+  if (!s.get('q')) s.delete('q');
+  return `/?${s}`;
+}
+
+function fetchPage(st: State): Promise<PeoplePage> {
+  return api<PeoplePage>(`/api/people?${new URLSearchParams({ ...(st.q ? { q: st.q } : {}), sort: st.sort, dir: st.dir, page: String(st.page), limit: String(LIMIT) })}`);
+}
+
+function renderResults(box: HTMLElement, status: HTMLElement, st: State, data: PeoplePage): void {
+  const from = data.total === 0 ? 0 : (st.page - 1) * LIMIT + 1;
+  const to = Math.min(data.total, st.page * LIMIT);
   status.textContent = `${from}–${to} of ${data.total.toLocaleString('en')}`;
-
   const head = COLUMNS.map((c) => {
-    const active = c.key === sort;
-    const nextDir = active ? (dir === 'desc' ? 'asc' : 'desc') : c.num ? 'desc' : 'asc';
-    return h('th', { className: `${c.num ? 'num' : ''} ${active ? 'sorted' : ''}` }, link(url({ sort: c.key, dir: nextDir, page: 1 }), c.label, active ? (dir === 'desc' ? ' ▼' : ' ▲') : ''));
+    const active = c.key === st.sort;
+    const nextDir = active ? (st.dir === 'desc' ? 'asc' : 'desc') : c.num ? 'desc' : 'asc';
+    return h('th', { className: `${c.num ? 'num' : ''} ${active ? 'sorted' : ''}` }, link(urlOf(st, { sort: c.key, dir: nextDir, page: 1 }), c.label, active ? (st.dir === 'desc' ? ' ▼' : ' ▲') : ''));
   });
   const rows = data.people.map((p) =>
     h(
@@ -54,18 +77,16 @@ export async function peoplePage(root: HTMLElement, _p: Record<string, string>, 
       CHANNELS.map((c) => h('td', { className: 'num' }, p.counts[c] || '')),
     ),
   );
-  const pages = Math.max(1, Math.ceil(data.total / limit));
-  root.append(
-    h('div', {},
+  const pages = Math.max(1, Math.ceil(data.total / LIMIT));
+  box.replaceChildren(
     h('table', { className: 'people', id: 'people-table' }, h('thead', {}, h('tr', {}, head)), h('tbody', {}, rows)),
-    data.people.length === 0 ? h('p', { className: 'muted' }, q ? `Nobody matches “${q}”.` : 'No people yet: run `kith sync`.') : null,
+    data.people.length === 0 ? h('p', { className: 'muted' }, st.q ? `Nobody matches “${st.q}”.` : 'No people yet: run `kith sync`.') : '',
     h(
       'div',
       { className: 'pager' },
-      page > 1 ? link(url({ page: page - 1 }), '← previous') : h('span', { className: 'muted' }, '← previous'),
-      h('span', {}, `page ${page} of ${pages}`),
-      page < pages ? link(url({ page: page + 1 }), 'next →') : h('span', { className: 'muted' }, 'next →'),
-    )),
+      st.page > 1 ? link(urlOf(st, { page: st.page - 1 }), '← previous') : h('span', { className: 'muted' }, '← previous'),
+      h('span', {}, `page ${st.page} of ${pages}`),
+      st.page < pages ? link(urlOf(st, { page: st.page + 1 }), 'next →') : h('span', { className: 'muted' }, 'next →'),
+    ),
   );
-  await ready('people');
 }
