@@ -32,14 +32,14 @@ export async function relationshipGraph(
   const where = ['merged_into IS NULL', opts.minStrength > 0 ? 'strength >= ?' : '1 = 1'];
   if (opts.channel) where.push(`${opts.channel}_count > 0`);
   const params = opts.minStrength > 0 ? [opts.minStrength] : [];
-  const rows = await db.all<{ id: string; canonical_name: string; emails: string; strength: number | null; total: number }>(
-    `SELECT id, canonical_name, emails, strength, ${TOTAL} AS total FROM people WHERE ${where.join(' AND ')}
+  const rows = await db.all<{ id: string; canonical_name: string; emails: string; phones: string; strength: number | null; total: number }>(
+    `SELECT id, canonical_name, emails, phones, strength, ${TOTAL} AS total FROM people WHERE ${where.join(' AND ')}
      ORDER BY (strength IS NULL), strength DESC, ${TOTAL} DESC, id LIMIT ?`,
     [...params, opts.limit + 1],
   );
   const nodes = rows.slice(0, opts.limit).map((r) => ({
     id: r.id,
-    label: r.canonical_name || (JSON.parse(r.emails) as string[])[0] || r.id,
+    label: r.canonical_name || (JSON.parse(r.emails) as string[])[0] || (JSON.parse(r.phones) as string[])[0] || '(unnamed)',
     strength: r.strength == null ? null : Number(r.strength),
     total: Number(r.total),
   }));

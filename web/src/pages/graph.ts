@@ -43,7 +43,7 @@ export async function graphPage(root: HTMLElement, _p: Record<string, string>, q
       { selector: 'node:active, node.hover', style: { 'background-color': '#dc2626' } },
     ],
     hideEdgesOnViewport: true,
-    layout: { name: 'cose', animate: false, randomize: true, numIter: 100, nodeRepulsion: () => 8000, idealEdgeLength: () => 60 } as LayoutOptions,
+    layout: { name: 'cose', animate: false, randomize: false, numIter: 250, nodeRepulsion: () => 8000, idealEdgeLength: () => 60 } as LayoutOptions,
   });
   performance.mark('graph:laid-out');
   cy.on('tap', 'node', (e) => go(`/people/${encodeURIComponent(e.target.id() as string)}`));
