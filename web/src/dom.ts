@@ -20,8 +20,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 /** An in-app link: the router intercepts clicks on `data-link` anchors. */
 export const link = (href: string, ...children: (Child | Child[])[]) => h('a', { href, 'data-link': true }, ...children);
 
-export const day = (ms: number | null | undefined) => (ms == null ? '–' : new Date(ms).toISOString().slice(0, 10));
-export const when = (ms: number | null | undefined) => (ms == null ? '–' : new Date(ms).toISOString().slice(0, 16).replace('T', '\u00a0'));
+// Non-breaking hyphens and space: a date never wraps inside a table cell.
+export const day = (ms: number | null | undefined) => (ms == null ? '–' : new Date(ms).toISOString().slice(0, 10).replace(/-/g, '\u2011'));
+export const when = (ms: number | null | undefined) => (ms == null ? '–' : new Date(ms).toISOString().slice(0, 16).replace(/-/g, '\u2011').replace('T', '\u00a0'));
 
 export function duration(ms: number | null | undefined): string {
   return durationText(ms).replace(' ', '\u00a0');

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKith, spawnKith } from '../../support/cli.js';
 import { cleanupRedis, ENGINES, freshDb, redisUrl, type TestDb, uniquePrefix } from '../../support/test-env.js';
 import { type Browser, launchChromium } from './chromium.js';
+import { conflictSide, recordConflict } from '../../../src/hub/stores/sync-conflicts.store.js';
+import { LocalCanonicalStore } from '../../../src/systems/local/local-canonical.store.js';
+import { contact, ID1, systemCopy } from '../../support/contacts/contact-fixtures.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const artefacts = join(root, 'test-artifacts/web');
@@ -14,7 +17,7 @@ const artefacts = join(root, 'test-artifacts/web');
  * The web view in a real browser: `kith sync` over the bundled examples, `kith start` serving
  * the bundled front end, Debian's chromium driving every page. Screenshots of each page go to
  * test-artifacts/web/. One action (accepting a merge from the review list) is checked in the
- * database.
+ * database, and resolving a conflict is checked in the canonical store.
  */
 describe.each(ENGINES)('web view in chromium (%s)', (engine) => {
   let dir = '';
@@ -163,5 +166,20 @@ describe.each(ENGINES)('web view in chromium (%s)', (engine) => {
     const again = await page.evaluate(`fetch('/api/reviews/rev_web/accept', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json())`);
     expect(again).toMatchObject({ alreadyAccepted: true, keep: a!.id });
     expect(Number((await t.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM people_audit WHERE kind = 'merge'"))!.n)).toBe(1);
+  });
+  it('resolving a conflict from the Sync page stores the chosen side in the canonical store', async () => {
+    const store = new LocalCanonicalStore(t.db);
+    await store.put(contact());
+    const theirs = systemCopy(contact({ job_title: 'Countess' }), 'supabase', { version: 3 });
+    const { id } = await recordConflict(t.db, { contactId: ID1, a: conflictSide((await store.get(ID1))!), b: conflictSide(theirs), reason: 'tie', now: Date.now() });
+    await open('/sync', 'sync');
+    const item = page.locator(`#conflicts li[data-conflict="${id}"]`);
+    expect(await item.textContent()).toContain('Countess');
+    await shot('sync-conflict');
+    await item.locator('button[data-action="take-b"]').click();
+    await item.locator('.ok').waitFor();
+    expect((await store.get(ID1))!.job_title).toBe('Countess');
+    const row = await t.db.get<{ resolved_at: number | null }>('SELECT resolved_at FROM sync_conflicts WHERE id = ?', [id]);
+    expect(row!.resolved_at).not.toBeNull();
   });
 });

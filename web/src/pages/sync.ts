@@ -137,7 +137,7 @@ function conflictsSection(hub: Hub): HTMLElement {
             return h(
               'li',
               { 'data-conflict': c.id },
-              h('div', {}, `contact ${c.contactId}: ${c.a.system} v${c.a.version ?? '?'} vs ${c.b.system} v${c.b.version ?? '?'}`),
+              h('div', {}, h('strong', {}, String(c.a.fields.canonical_name ?? c.b.fields.canonical_name ?? '')), ` contact ${c.contactId}: ${c.a.system} v${c.a.version ?? '?'} vs ${c.b.system} v${c.b.version ?? '?'}`),
               table(
                 ['field', c.a.system, c.b.system],
                 fields.map((f) => [f, JSON.stringify(c.a.fields[f] ?? null), JSON.stringify(c.b.fields[f] ?? null)]),
