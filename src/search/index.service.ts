@@ -40,11 +40,16 @@ export interface NoteRoot {
  * are written; notes deleted from a folder lose their chunks. A folder inside another listed
  * folder is indexed once, as part of the outer one.
  */
-export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { batch?: number; progress?: IndexProgress } = {}): Promise<IndexCounts> {
-  const counts = emptyCounts();
+export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { batch?: number; progress?: IndexProgress } = {}): Promise<IndexCounts & { missingFolders: string[] }> {
+  const counts = { ...emptyCounts(), missingFolders: [] as string[] };
   const abs = roots.map((r) => ({ ...r, path: resolve(r.path) }));
   const outer = abs.filter((r) => !abs.some((o) => o !== r && (r.path.startsWith(o.path + sep) || (r.path === o.path && abs.indexOf(o) < abs.indexOf(r)))));
   for (const root of outer) {
+    // A folder this host cannot see keeps its chunks: it is not a vault whose notes were deleted.
+    if (!(await stat(root.path).then((st) => st.isDirectory(), () => false))) {
+      counts.missingFolders.push(root.path);
+      continue;
+    }
     const seen = new Set<string>();
     let batch = new Map<string, Chunk[]>();
     const flush = async () => {
@@ -88,8 +93,7 @@ async function* markdownFiles(root: string, dir = ''): AsyncGenerator<string> {
   try {
     entries = await readdir(join(root, dir), { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !dir) return;
-    throw err;
+    throw new Error(`cannot read notes folder ${join(root, dir)}: ${(err as Error).message}`, { cause: err });
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
