@@ -125,7 +125,7 @@ async function bm25(db: Db, q: ParsedQuery, opts: SearchOptions, limit: number):
       ? `(${person.sql}) pc CROSS JOIN search_fts ON search_fts.rowid = pc.id JOIN search_chunks c ON c.id = pc.id`
       : 'search_fts JOIN search_chunks c ON c.id = search_fts.rowid';
     const rows = await db.all<Candidate>(
-      `SELECT ${cols}, -bm25(search_fts, ${BM25_WEIGHTS}) AS score, snippet(search_fts, -1, '${MARK.open}', '${MARK.close}', '…', 20) AS snippet
+      `SELECT ${cols}, -bm25(search_fts, ${BM25_WEIGHTS}) AS score, snippet(search_fts, 2, '${MARK.open}', '${MARK.close}', '…', 20) AS snippet
          FROM ${from} WHERE search_fts MATCH ?${f.sql} ORDER BY bm25(search_fts, ${BM25_WEIGHTS}) LIMIT ?`,
       [...(person?.params ?? []), fts5Match(q), ...f.params, limit],
     );

@@ -24,8 +24,9 @@ export function searchCommand(): Command {
         try {
           const params = parseSearchParams({ q: query, person: o.person, source: o.source, since: o.since, until: o.until, limit: o.limit, mode: o.mode });
           const person = params.person ? await resolvePerson(db, params.person) : undefined;
-          const { vectors } = await openVectorIndex(db);
+          const { vectors, off } = await openVectorIndex(db);
           const r = await search(db, { ...params, personId: person?.id }, vectors);
+          if (r.notice ?? off) console.error(r.notice ?? off);
           if (o.json) return console.log(JSON.stringify({ mode: r.mode, hits: r.hits }));
           printHuman(r, person?.name);
         } catch (e) {
@@ -37,8 +38,6 @@ export function searchCommand(): Command {
 }
 
 function printHuman(r: SearchResult, person: string | undefined): void {
-  if (r.notice) console.error(r.notice);
-  else if (r.mode === 'bm25') console.error('(BM25)');
   if (!r.hits.length) return console.log(person ? `Nothing indexed concerns ${person}.` : 'No match. Run `kith sync` (or `kith index rebuild`) if the index is empty.');
   const bold = process.stdout.isTTY ? (s: string) => s.split(MARK.open).map((p, i) => (i % 2 ? `\x1b[1m${p}\x1b[0m` : p)).join('') : (s: string) => s;
   r.hits.forEach((h, i) => {
