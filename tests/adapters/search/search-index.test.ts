@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { mergePeople, unmerge } from '../../../src/people/merge.service.js';
+import { chunkTexts } from '../../../src/search/chunk.store.js';
 import { indexItems, indexNotes } from '../../../src/search/index.service.js';
+import type { VectorIndex } from '../../../src/search/vector-index.port.js';
 import { noteRoots } from '../../../src/search/note-roots.js';
 import { resolvePerson } from '../../../src/search/person-filter.js';
 import { search, type SearchOptions } from '../../../src/search/search.service.js';
@@ -50,6 +52,44 @@ async function indexAll(t: TestDb, sources: readonly ConfiguredSource[]) {
 async function find(t: TestDb, opts: SearchOptions & { person?: string }) {
   const person = opts.person ? await resolvePerson(t.db, opts.person) : undefined;
   return search(t.db, { ...opts, personId: person?.id });
+}
+
+/**
+ * A VectorIndex over a fixed table of word vectors (a text's vector is the sum of its words'),
+ * where "espresso" and "coffee" share a dimension: enough to rank by meaning in a test.
+ */
+class TableVectors implements VectorIndex {
+  readonly model = 'fixed-table';
+  private static readonly TABLE: Record<string, number[]> = { coffee: [1, 0, 0, 0], espresso: [1, 0, 0, 0], budget: [0, 1, 0, 0], book: [0, 0, 1, 0], dental: [0, 0, 0, 1] };
+  private readonly stored = new Map<string, number[]>();
+
+  private static embed(text: string): number[] {
+    const v = [0, 0, 0, 0];
+    for (const w of text.toLowerCase().match(/[a-z]+/g) ?? []) TableVectors.TABLE[w]?.forEach((x, i) => (v[i]! += x));
+    return v;
+  }
+
+  async embedMissing(items: AsyncIterable<{ hash: string; text: string }> | Iterable<{ hash: string; text: string }>): Promise<number> {
+    let n = 0;
+    for await (const { hash, text } of items) {
+      if (this.stored.has(hash)) continue;
+      this.stored.set(hash, TableVectors.embed(text));
+      n++;
+    }
+    return n;
+  }
+
+  async nearest(query: string, k: number, within?: readonly string[]): Promise<{ hash: string; distance: number }[]> {
+    const q = TableVectors.embed(query);
+    const norm = (v: number[]) => Math.hypot(...v) || 1;
+    const allowed = within ? new Set(within) : undefined;
+    return [...this.stored]
+      .filter(([hash, v]) => (!allowed || allowed.has(hash)) && v.some((x) => x > 0))
+      .map(([hash, v]) => ({ hash, distance: 1 - v.reduce((s, x, i) => s + x * q[i]!, 0) / (norm(v) * norm(q)) }))
+      .filter((d) => d.distance < 1)
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, k);
+  }
 }
 
 const idOf = async (t: TestDb, email: string) => (await resolvePerson(t.db, email)).id;
@@ -138,6 +178,32 @@ describe.each(ENGINES)('search over the bundled examples (%s)', (engine) => {
     expect(r.mode).toBe('bm25');
     expect(r.notice).toMatch(/vector search off: no KITH_EMBEDDINGS_URL/);
     expect(r.hits.map((h) => h.ref)).toContain('handle:+15550107777@2026-02-08');
+  });
+
+  it('vector and hybrid modes rank through a VectorIndex: nearest hashes, fused with BM25 by reciprocal rank', async () => {
+    const vectors = new TableVectors();
+    // Every chunk's text once per hash.
+    expect(await vectors.embedMissing(chunkTexts(t.db))).toBe(Number((await t.db.get<{ n: number }>('SELECT COUNT(DISTINCT content_hash) AS n FROM search_chunks'))!.n));
+    expect(await vectors.embedMissing(chunkTexts(t.db))).toBe(0);
+    // "espresso" is in no chunk: BM25 finds nothing, the vectors find the coffee chats.
+    expect((await search(t.db, { query: 'espresso' })).hits).toEqual([]);
+    const semantic = await search(t.db, { query: 'espresso', mode: 'vector', limit: 3 }, vectors);
+    expect(semantic.mode).toBe('vector');
+    expect(semantic.hits.map((h) => h.ref)).toEqual(expect.arrayContaining(['D0SAMADA@2026-02-04', 'Journal/2026-02-05.md']));
+    // Hybrid: the dental reminder from BM25 and the coffee chats from the vectors, in one list.
+    const hybrid = await search(t.db, { query: 'espresso dental', mode: 'hybrid', limit: 10 }, vectors);
+    expect(hybrid.mode).toBe('hybrid');
+    const refs = hybrid.hits.map((h) => h.ref);
+    expect(refs).toEqual(expect.arrayContaining(['handle:+15550107777@2026-02-08', 'D0SAMADA@2026-02-04']));
+    // The reminder is in both rankings (its word "dental" is in the table too): first, scored by both.
+    expect(refs[0]).toBe('handle:+15550107777@2026-02-08');
+    expect(hybrid.hits[0]!.score).toBeGreaterThan(1 / 61);
+    expect(hybrid.hits.slice(1).every((h) => h.score <= 1 / 61)).toBe(true);
+    // A person filter restricts the vectors to that person's chunks.
+    const ada = await idOf(t, 'ada@example.com');
+    const adaOnly = await search(t.db, { query: 'espresso', mode: 'vector', personId: ada, limit: 10 }, vectors);
+    expect(adaOnly.hits.length).toBeGreaterThan(0);
+    expect(adaOnly.hits.every((h) => h.personIds.includes(ada))).toBe(true);
   });
 
   it('a merge makes the chunks answer to the kept person in the next query, with no index step; an unmerge restores them', async () => {
