@@ -121,15 +121,28 @@ async function bm25(db: Db, q: ParsedQuery, opts: SearchOptions, limit: number):
   const person = opts.personId ? personChunks(opts.personId) : undefined;
   const cols = 'c.id, c.source, c.at, c.title, c.ref, c.content_hash, c.body';
   if (db.engine === 'sqlite') {
+    // Rank first (scores only), then fetch the rows and snippets of the few kept: snippet() on
+    // every match of a common word would cost more than the ranking itself.
     const from = person
-      ? `(${person.sql}) pc CROSS JOIN search_fts ON search_fts.rowid = pc.id JOIN search_chunks c ON c.id = pc.id`
-      : 'search_fts JOIN search_chunks c ON c.id = search_fts.rowid';
-    const rows = await db.all<Candidate>(
-      `SELECT ${cols}, -bm25(search_fts, ${BM25_WEIGHTS}) AS score, snippet(search_fts, 2, '${MARK.open}', '${MARK.close}', '…', 20) AS snippet
-         FROM ${from} WHERE search_fts MATCH ?${f.sql} ORDER BY bm25(search_fts, ${BM25_WEIGHTS}) LIMIT ?`,
-      [...(person?.params ?? []), fts5Match(q), ...f.params, limit],
+      ? `(${person.sql}) pc CROSS JOIN search_fts ON search_fts.rowid = pc.id${f.sql ? ' JOIN search_chunks c ON c.id = pc.id' : ''}`
+      : `search_fts${f.sql ? ' JOIN search_chunks c ON c.id = search_fts.rowid' : ''}`;
+    const match = fts5Match(q);
+    const top = await db.all<{ id: number; score: number }>(
+      `SELECT search_fts.rowid AS id, -bm25(search_fts, ${BM25_WEIGHTS}) AS score FROM ${from} WHERE search_fts MATCH ?${f.sql} ORDER BY bm25(search_fts, ${BM25_WEIGHTS}) LIMIT ?`,
+      [...(person?.params ?? []), match, ...f.params, limit],
     );
-    return rows.map(num);
+    if (!top.length) return [];
+    const rows = await db.all<Candidate>(
+      `SELECT ${cols}, snippet(search_fts, 2, '${MARK.open}', '${MARK.close}', '…', 20) AS snippet
+         FROM search_fts JOIN search_chunks c ON c.id = search_fts.rowid
+        WHERE search_fts MATCH ? AND search_fts.rowid IN (SELECT value FROM json_each(?))`,
+      [match, JSON.stringify(top.map((t) => Number(t.id)))],
+    );
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    return top.flatMap((t) => {
+      const r = byId.get(Number(t.id));
+      return r ? [num({ ...r, score: t.score })] : [];
+    });
   }
   const where = person ? ` AND c.id IN (${person.sql})` : '';
   const rows = await db.all<Candidate>(

@@ -88,3 +88,25 @@ describe('mail, event and conversation chunks', () => {
     expect(contentHash(c)).toBe(createHash('sha256').update('Subject\nBody text\nWith Ada Lovelace').digest('hex'));
   });
 });
+
+describe('front matter without the YAML parser', () => {
+  it('reads plain fields as the parser does, and leaves anything else to it', async () => {
+    const { simpleFrontMatter } = await import('../../../src/search/chunkers/note.chunker.js');
+    const { splitNote } = await import('../../../src/sources/vault/front-matter.js');
+    const notes = [
+      '---\ntitle: Engine planning\ndate: 2026-02-03\nsource: granola\nattendees:\n  - "[[Ada Lovelace]]"\n  - bob@example.com\n---\n# Summary\n\nText',
+      "---\ntitle: 'Quoted: title'\ncreated: 2026-02-03T10:00Z\n---\nBody",
+      'No front matter\n---\nat all',
+      '---\ntags: [a, b]\n---\nBody',
+    ];
+    for (const text of notes) {
+      const fast = simpleFrontMatter(text);
+      expect(fast, text).toBeDefined();
+      const full = splitNote(text);
+      if (!full.ok) throw new Error(text);
+      expect(fast!.body, text).toBe(full.body);
+      for (const k of ['title', 'date', 'created', 'source']) expect(fast!.data[k], `${k} of ${text}`).toEqual(full.data[k] === undefined ? undefined : String(full.data[k]));
+    }
+    for (const text of ['---\ntitle: >\n  folded\n---\n', '---\ndate: 20260203\n---\n', '---\ntitle: "a \\" b"\n---\n', '---\nnot yaml line\n---\n']) expect(simpleFrontMatter(text), text).toBeUndefined();
+  });
+});
