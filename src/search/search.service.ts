@@ -67,19 +67,18 @@ export async function search(db: Db, opts: SearchOptions, vectors?: VectorIndex)
   const limit = opts.limit ?? 10;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidInputError(`limit must be an integer from 1 to 1000, got ${opts.limit}`);
   const parsed = parseQuery(opts.query ?? '');
-  const requested = opts.mode ?? 'bm25';
-  if (isEmptyQuery(parsed)) {
-    if (!opts.personId) throw new InvalidInputError('search: give a query (words to look for), or a person to list what concerns them');
-    return { mode: requested, hits: await withPeople(db, await personTimeline(db, opts, limit)) };
-  }
-  let mode = requested;
+  let mode = opts.mode ?? 'bm25';
   let notice: string | undefined;
   if (mode !== 'bm25' && !vectors) {
     notice = `${VECTOR_OFF}; ${mode} search ran as BM25`;
     mode = 'bm25';
   }
   let ranked: Candidate[];
-  if (mode === 'bm25') ranked = await bm25(db, parsed, opts, limit);
+  if (isEmptyQuery(parsed)) {
+    // A person alone: what concerns them, newest first, whatever the mode.
+    if (!opts.personId) throw new InvalidInputError('search: give a query (words to look for), or a person to list what concerns them');
+    ranked = await personTimeline(db, opts, limit);
+  } else if (mode === 'bm25') ranked = await bm25(db, parsed, opts, limit);
   else {
     const pool = Math.max(50, limit * 3);
     const [lexical, semantic] = await Promise.all([mode === 'hybrid' ? bm25(db, parsed, opts, pool) : Promise.resolve([]), nearestChunks(db, vectors!, opts, pool)]);
