@@ -5,14 +5,16 @@ import { foldText } from './query-parser.js';
 
 /** What one indexing pass did to chunks, for the step's sync_logs row. */
 export interface IndexCounts {
-  /** Chunks inserted or rewritten because their content (or place) changed. */
+  /** Chunks inserted or rewritten because their content (or place) changed: created + updated. */
   written: number;
+  created: number;
+  updated: number;
   unchanged: number;
   /** Chunks removed: of items that are gone, or past an item's new last chunk. */
   deleted: number;
 }
 
-export const emptyCounts = (): IndexCounts => ({ written: 0, unchanged: 0, deleted: 0 });
+export const emptyCounts = (): IndexCounts => ({ written: 0, created: 0, updated: 0, unchanged: 0, deleted: 0 });
 
 interface Stored {
   doc_key: string;
@@ -53,6 +55,8 @@ export async function writeItems(db: Db, items: ReadonlyMap<string, readonly Chu
         counts.unchanged++;
         continue;
       }
+      if (s) counts.updated++;
+      else counts.created++;
       const row: Params = [c.kind, docKey, c.ord, c.source, c.conv, c.tFrom, c.tTo, c.at, c.title, c.heading, c.body, c.ref, hash, now];
       upserts.push(db.engine === 'postgres' ? [...row, foldText(chunkText(c))] : row);
     }
@@ -63,9 +67,10 @@ export async function writeItems(db: Db, items: ReadonlyMap<string, readonly Chu
   const set = cols.filter((c) => c !== 'doc_key' && c !== 'ord').map((c) => `${c} = excluded.${c}`).join(', ');
   const sql = `INSERT INTO search_chunks (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (doc_key, ord) DO UPDATE SET ${set}`;
   await db.tx(async (q) => {
-    if (upserts.length) counts.written += (await q.runMany(sql, upserts)).perRow.length;
+    if (upserts.length) await q.runMany(sql, upserts);
     if (stale.length) counts.deleted += (await q.runMany('DELETE FROM search_chunks WHERE doc_key = ? AND ord = ?', stale)).changes;
   });
+  counts.written = counts.created + counts.updated;
   return counts;
 }
 

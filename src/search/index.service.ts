@@ -24,6 +24,8 @@ export interface IndexProgress {
 
 const add = (a: IndexCounts, b: IndexCounts) => {
   a.written += b.written;
+  a.created += b.created;
+  a.updated += b.updated;
   a.unchanged += b.unchanged;
   a.deleted += b.deleted;
 };

@@ -6,6 +6,6 @@ export function indexOutput(counts: IndexCounts, extra: Record<string, unknown> 
   return {
     records: counts.written + counts.unchanged,
     result: { ...counts, ...extra },
-    counts: { updated: counts.written, unchanged: counts.unchanged, deleted: counts.deleted },
+    counts: { created: counts.created, updated: counts.updated, unchanged: counts.unchanged, deleted: counts.deleted },
   };
 }

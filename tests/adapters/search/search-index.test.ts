@@ -14,7 +14,12 @@ import { parseSearchParams } from '../../../src/search/search-params.js';
 import { COLLECTION_SOURCES } from '../../../src/sources/registry.js';
 import { collectSource } from '../../../src/sync/collect-source.service.js';
 import { type ConfiguredSource, loadKithConfig } from '../../../src/sync/kith-config.js';
-import { ENGINES, freshDb, type TestDb } from '../../support/test-env.js';
+import type { RunDetails, StepRow } from '../../../src/sync/run.store.js';
+import { indexCalendarStep } from '../../../src/sync/steps/index-calendar.step.js';
+import { indexMailStep } from '../../../src/sync/steps/index-mail.step.js';
+import { indexMessagesStep } from '../../../src/sync/steps/index-messages.step.js';
+import { indexNotesStep } from '../../../src/sync/steps/index-notes.step.js';
+import { ENGINES, freshDb, testLog, type TestDb } from '../../support/test-env.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const config = loadKithConfig(join(root, 'examples/kith.config.yaml'));
@@ -250,6 +255,22 @@ describe.each(ENGINES)('search over the bundled examples (%s)', (engine) => {
     await t.db.run("DELETE FROM interactions WHERE source_type = 'gmail' AND external_id LIKE 'chapter-3@doe-partners.example.net#%'");
     expect(await indexItems(t.db, 'mail')).toMatchObject({ written: 0, deleted: 1, unchanged: 4 });
     expect((await find(t, { query: 'chapter 3 draft' })).hits.map((h) => h.ref)).not.toContain('chapter-3@doe-partners.example.net');
+  });
+
+  it("the index steps report what they did to chunks, for the run's sync log", async () => {
+    const ctx = { db: t.db, log: testLog, step: {} as StepRow, details: { config: { ...config, sources } } as unknown as RunDetails };
+    for (const step of [indexCalendarStep, indexMailStep, indexMessagesStep, indexNotesStep]) {
+      const out = await step.run(ctx);
+      const kind = { 'index-calendar': 'calendar', 'index-mail': 'mail', 'index-messages': 'message', 'index-notes': 'note' }[step.name]!;
+      const stored = Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM search_chunks WHERE kind = ?', [kind]))!.n);
+      expect(out.counts, step.name).toEqual({ created: 0, updated: 0, unchanged: stored, deleted: 0 });
+      expect(out.records, step.name).toBe(stored);
+      expect(step.failurePolicy).toBe('continue');
+    }
+    // A new mail is created, not updated.
+    const ada = await idOf(t, 'ada@example.com');
+    await t.db.run('INSERT INTO interactions (person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [ada, 'gmail', 'new-1@x#email:ada@example.com', Date.parse('2026-03-01T00:00:00Z'), 'New', 'Fresh news', 'thread-new', 'email:ada@example.com']);
+    expect((await indexMailStep.run(ctx)).counts).toMatchObject({ created: 1, updated: 0, deleted: 0 });
   });
 
   it('keeps the chunks of a notes folder this host cannot see', async () => {
