@@ -67,6 +67,9 @@ describe.each(ENGINES)('kith index rebuild / kith search (%s)', (engine) => {
     const bad = await kith('search', 'grant', '--since', 'last week');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/since must be a date \(YYYY-MM-DD\) or an ISO 8601 time, got 'last week'/);
+    const status = await kith('status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^vector search off: no KITH_EMBEDDINGS_URL$/m);
     const embeddings = await kith('index', 'rebuild', '--embeddings');
     expect(embeddings.code).toBe(1);
     expect(embeddings.stderr).toMatch(/--embeddings: vector search off: no KITH_EMBEDDINGS_URL/);
