@@ -19,7 +19,7 @@ export interface RebuildResult {
  * Rebuild the search index from the database and the notes folders: every chunk is dropped and
  * written again. With a VectorIndex, every chunk's text not yet embedded for its model is.
  */
-export async function rebuildIndex(db: Db, sources: readonly ConfiguredSource[], opts: { vectors?: VectorIndex; progress?: IndexProgress & ((stage: string, done: number) => void) } = {}): Promise<RebuildResult> {
+export async function rebuildIndex(db: Db, sources: readonly ConfiguredSource[], opts: { vectors?: VectorIndex; progress?: IndexProgress } = {}): Promise<RebuildResult> {
   await db.run('DELETE FROM search_chunks');
   const { missingFolders, ...notes } = await indexNotes(db, noteRoots(sources), { progress: opts.progress });
   const mail = await indexItems(db, 'mail', { progress: opts.progress });
