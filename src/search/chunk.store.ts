@@ -88,13 +88,14 @@ export async function deleteUnseen(db: Db, kind: ChunkKind, seen: ReadonlySet<st
   return deleted;
 }
 
-/** Every chunk's hash and text, for embedding (each hash once). */
-export async function* chunkTexts(db: Db, batch = 2000): AsyncGenerator<{ hash: string; text: string }> {
+/** Every chunk's hash and text (of one kind, when given), for embedding; the VectorIndex skips hashes it holds. */
+export async function* chunkTexts(db: Db, opts: { kind?: ChunkKind; batch?: number } = {}): AsyncGenerator<{ hash: string; text: string }> {
   let after = -1;
+  const kind = opts.kind ? ' AND kind = ?' : '';
   for (;;) {
     const rows = await db.all<{ id: number | string; content_hash: string; title: string; heading: string; body: string }>(
-      'SELECT id, content_hash, title, heading, body FROM search_chunks WHERE id > ? ORDER BY id LIMIT ?',
-      [after, batch],
+      `SELECT id, content_hash, title, heading, body FROM search_chunks WHERE id > ?${kind} ORDER BY id LIMIT ?`,
+      [after, ...(opts.kind ? [opts.kind] : []), opts.batch ?? 2000],
     );
     if (!rows.length) return;
     for (const r of rows) yield { hash: r.content_hash, text: chunkText(r) };

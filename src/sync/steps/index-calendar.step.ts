@@ -12,6 +12,6 @@ export const indexCalendarStep = defineStep({
   failurePolicy: 'continue',
   dependsOn: (planned) => planned.ids('collect', (s) => (sourceDeclaration(s.type).interactions as readonly string[]).includes('calendar')),
   async run({ db }) {
-    return indexOutput(await indexItems(db, 'calendar'));
+    return indexOutput(db, 'calendar', await indexItems(db, 'calendar'));
   },
 });

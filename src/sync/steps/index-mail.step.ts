@@ -11,6 +11,6 @@ export const indexMailStep = defineStep({
   failurePolicy: 'continue',
   dependsOn: () => ['strengths'],
   async run({ db }) {
-    return indexOutput(await indexItems(db, 'mail'));
+    return indexOutput(db, 'mail', await indexItems(db, 'mail'));
   },
 });

@@ -11,6 +11,6 @@ export const indexMessagesStep = defineStep({
   failurePolicy: 'continue',
   dependsOn: () => ['strengths'],
   async run({ db }) {
-    return indexOutput(await indexItems(db, 'message'));
+    return indexOutput(db, 'message', await indexItems(db, 'message'));
   },
 });

@@ -18,6 +18,6 @@ export const indexNotesStep = defineStep({
   async run({ db, details, log }) {
     const { missingFolders, ...counts } = await indexNotes(db, noteRoots(details.config.sources));
     if (missingFolders.length) log.warn({ missingFolders }, 'notes folders not found on this host: their chunks are kept as they were');
-    return indexOutput(counts, { missingFolders });
+    return indexOutput(db, 'note', counts, { missingFolders });
   },
 });

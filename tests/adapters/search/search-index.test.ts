@@ -190,6 +190,7 @@ describe.each(ENGINES)('search over the bundled examples (%s)', (engine) => {
     // Every chunk's text once per hash.
     expect(await vectors.embedMissing(chunkTexts(t.db))).toBe(Number((await t.db.get<{ n: number }>('SELECT COUNT(DISTINCT content_hash) AS n FROM search_chunks'))!.n));
     expect(await vectors.embedMissing(chunkTexts(t.db))).toBe(0);
+    expect(await vectors.embedMissing(chunkTexts(t.db, { kind: 'mail', batch: 2 }))).toBe(0);
     // "espresso" is in no chunk: BM25 finds nothing, the vectors find the coffee chats.
     expect((await search(t.db, { query: 'espresso' })).hits).toEqual([]);
     const semantic = await search(t.db, { query: 'espresso', mode: 'vector', limit: 3 }, vectors);
