@@ -89,10 +89,18 @@ export async function search(db: Db, opts: SearchOptions, vectors?: VectorIndex)
   return notice ? { mode, notice, hits: await withPeople(db, ranked) } : { mode, hits: await withPeople(db, ranked) };
 }
 
-/** The SQL (and parameters) of a person's chunk ids: their interactions, joined to chunks by conversation and window. */
+/**
+ * The SQL (and parameters) of a person's chunk ids: their interactions (`interactions_person`),
+ * joined to chunks by conversation and window. A window starts at 0 (a note), at its item's
+ * time (a mail, an event) or at its UTC day (a conversation's day), so each interaction probes
+ * `search_chunks_conv` for those three starts instead of scanning a long conversation's days.
+ */
 function personChunks(personId: string): { sql: string; params: SqlValue[] } {
-  return { sql: `SELECT DISTINCT c.id FROM interactions i JOIN search_chunks c ON ${CHUNK_INTERACTIONS} WHERE i.person_id = ?`, params: [personId] };
+  const starts = `c.t_from IN (0, i.occurred_at, i.occurred_at - (i.occurred_at % ${DAY_MS}))`;
+  return { sql: `SELECT DISTINCT c.id FROM interactions i JOIN search_chunks c ON c.conv = i.conversation_key AND c.source = i.source_type AND ${starts} AND c.t_to >= i.occurred_at WHERE i.person_id = ?`, params: [personId] };
 }
+
+const DAY_MS = 86_400_000;
 
 function filters(opts: SearchOptions, db: Db): { sql: string; params: SqlValue[] } {
   const parts: string[] = [];

@@ -18,7 +18,7 @@ describe('note chunks', () => {
       [1, 'Summary', 'Ada presented.\n\nBob asked.'],
       [2, 'Action items', '- Zoë Müller books a review'],
     ]);
-    expect(chunks[0]).toMatchObject({ kind: 'note', docKey: 'note:vault:Meetings/plan.md', source: 'granola', conv: 'Meetings/plan.md', title: 'Engine planning', at: Date.parse('2026-02-03T00:00:00Z'), ref: 'Meetings/plan.md' });
+    expect(chunks[0]).toMatchObject({ kind: 'note', docKey: 'note:vault:Meetings/plan.md', tFrom: 0, source: 'granola', conv: 'Meetings/plan.md', title: 'Engine planning', at: Date.parse('2026-02-03T00:00:00Z'), ref: 'Meetings/plan.md' });
   });
 
   it('packs paragraphs up to a few hundred words and cuts a longer one; no date: the file time; no title: the file name', () => {
