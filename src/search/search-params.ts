@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHAT_SOURCES } from '../domain/people/source-mapping.js';
 import { InvalidInputError } from '../errors.js';
 import { SEARCH_MODES, type SearchMode } from './search.service.js';
 
@@ -15,6 +16,30 @@ function time(field: string) {
       }
       return ms;
     });
+}
+
+/** Source types a chunk can have, and the words a user may use for groups of them. */
+const SEARCHABLE = ['gmail', 'calendar', 'vault', 'granola', ...CHAT_SOURCES] as const;
+const ALIASES: Record<string, readonly string[]> = {
+  mail: ['gmail'],
+  email: ['gmail'],
+  mbox: ['gmail'],
+  meetings: ['calendar'],
+  ics: ['calendar'],
+  notes: ['vault', 'granola'],
+  messages: [...CHAT_SOURCES],
+  'slack-export': ['slack'],
+};
+
+/** `--source` words → source types; an unknown word is an error listing what is accepted. */
+export function sourceTypes(words: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const w of words.map((x) => x.toLowerCase())) {
+    const types = (SEARCHABLE as readonly string[]).includes(w) ? [w] : ALIASES[w];
+    if (!types) throw new InvalidInputError(`source: unknown source '${w}'; use ${[...SEARCHABLE, ...Object.keys(ALIASES)].join(', ')}`);
+    for (const t of types) out.add(t);
+  }
+  return [...out];
 }
 
 const listOf = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
@@ -49,5 +74,6 @@ export function parseSearchParams(raw: Record<string, unknown>): SearchParams {
     throw new InvalidInputError(issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`);
   }
   const p = r.data;
-  return { query: p.q, person: p.person, sources: p.source, since: p.since, until: p.until, limit: p.limit, mode: p.mode };
+  if (p.since !== undefined && p.until !== undefined && p.until <= p.since) throw new InvalidInputError('until must be later than since');
+  return { query: p.q, person: p.person, sources: p.source ? sourceTypes(p.source) : undefined, since: p.since, until: p.until, limit: p.limit, mode: p.mode };
 }
