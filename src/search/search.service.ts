@@ -1,6 +1,7 @@
 import type { Db, SqlValue } from '../db/db.js';
 import { inList } from '../db/sql-lists.js';
 import { InvalidInputError } from '../errors.js';
+import { DAY_MS } from './chunkers/conversation.chunker.js';
 import { fts5Match, isEmptyQuery, parseQuery, type ParsedQuery, tsQueryText } from './query-parser.js';
 import { reciprocalRankFusion } from './rank-fusion.js';
 import { VECTOR_OFF, type VectorIndex } from './vector-index.port.js';
@@ -100,7 +101,6 @@ function personChunks(personId: string): { sql: string; params: SqlValue[] } {
   return { sql: `SELECT DISTINCT c.id FROM interactions i JOIN search_chunks c ON c.conv = i.conversation_key AND c.source = i.source_type AND ${starts} AND c.t_to >= i.occurred_at WHERE i.person_id = ?`, params: [personId] };
 }
 
-const DAY_MS = 86_400_000;
 
 function filters(opts: SearchOptions, db: Db): { sql: string; params: SqlValue[] } {
   const parts: string[] = [];

@@ -3,7 +3,7 @@ import type { Item } from './item.js';
 
 /** Words a conversation chunk aims for; a busier day is cut into several chunks. */
 export const CONVERSATION_CHUNK_WORDS = 300;
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** The UTC day of a time, `YYYY-MM-DD`. */
 export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
