@@ -1,5 +1,5 @@
 import type { Db, Params } from '../db/db.js';
-import { inList } from '../db/sql-lists.js';
+import { inList, pgArray } from '../db/sql-lists.js';
 import { type Chunk, type ChunkKind, chunkText, contentHash } from './chunkers/chunk.js';
 import { foldText } from './query-parser.js';
 
@@ -27,6 +27,8 @@ interface Stored {
   at: number | string;
   ref: string;
 }
+
+const PG_TYPES: Record<string, string> = { ord: 'integer', t_from: 'bigint', t_to: 'bigint', at: 'bigint', indexed_at: 'bigint' };
 
 const COLS = ['kind', 'doc_key', 'ord', 'source', 'conv', 't_from', 't_to', 'at', 'title', 'heading', 'body', 'ref', 'content_hash', 'indexed_at'];
 
@@ -63,11 +65,19 @@ export async function writeItems(db: Db, items: ReadonlyMap<string, readonly Chu
     const max = chunks.length;
     for (const s of stored) if (s.doc_key === docKey && s.ord >= max) stale.push([docKey, s.ord]);
   }
-  const cols = db.engine === 'postgres' ? [...COLS, 'folded'] : COLS;
+  const pg = db.engine === 'postgres';
+  const cols = pg ? [...COLS, 'folded'] : COLS;
   const set = cols.filter((c) => c !== 'doc_key' && c !== 'ord').map((c) => `${c} = excluded.${c}`).join(', ');
-  const sql = `INSERT INTO search_chunks (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (doc_key, ord) DO UPDATE SET ${set}`;
+  const conflict = `ON CONFLICT (doc_key, ord) DO UPDATE SET ${set}`;
   await db.tx(async (q) => {
-    if (upserts.length) await q.runMany(sql, upserts);
+    if (upserts.length && pg) {
+      // One statement per thousand rows (columns as arrays), not a round trip per row.
+      const sql = `INSERT INTO search_chunks (${cols.join(', ')}) SELECT * FROM unnest(${cols.map((c) => `CAST(? AS ${PG_TYPES[c] ?? 'text'}[])`).join(', ')}) ${conflict}`;
+      for (let i = 0; i < upserts.length; i += 1000) {
+        const part = upserts.slice(i, i + 1000);
+        await q.run(sql, cols.map((_, j) => pgArray(part.map((r) => r[j]))));
+      }
+    } else if (upserts.length) await q.runMany(`INSERT INTO search_chunks (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ${conflict}`, upserts);
     if (stale.length) counts.deleted += (await q.runMany('DELETE FROM search_chunks WHERE doc_key = ? AND ord = ?', stale)).changes;
   });
   counts.written = counts.created + counts.updated;
