@@ -175,6 +175,8 @@ describe.each(ENGINES)('search over the bundled examples (%s)', (engine) => {
     expect(later.hits.length).toBeGreaterThan(0);
     expect(later.hits.every((h) => Date.parse(h.at) >= feb10)).toBe(true);
     await expect(resolvePerson(t.db, 'nobody@example.com')).rejects.toThrow(/no person with that id, email or name/);
+    // A partial name several people share is refused, listing them.
+    await expect(resolvePerson(t.db, 'an')).rejects.toThrow(/person 'an' matches \d+ people: p_\w+ \(.+\), .*; give an id/);
     await expect(search(t.db, { query: '  ' })).rejects.toThrow(/give a query/);
   });
 
