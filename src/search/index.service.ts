@@ -60,8 +60,8 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
       batch = new Map();
     };
     for await (const rel of markdownFiles(root.path)) {
-      const file = join(root.path, rel);
-      const note: NoteFile = { root: root.id, rel, text: await readFile(file, 'utf8'), mtimeMs: Math.round((await stat(file)).mtimeMs) };
+      const note = await readNoteFile(root, rel);
+      if (!note) continue; // removed since the folder was listed: its chunks go with it
       const chunks = chunkNote(note);
       seen.add(chunks[0]!.docKey);
       batch.set(chunks[0]!.docKey, chunks);
@@ -71,6 +71,17 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
     counts.deleted += await deleteUnseen(db, 'note', seen, `note:${root.id}:`);
   }
   return counts;
+}
+
+async function readNoteFile(root: NoteRoot, rel: string): Promise<NoteFile | undefined> {
+  const file = join(root.path, rel);
+  try {
+    const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    return { root: root.id, rel, text, mtimeMs: Math.round(st.mtimeMs) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read note ${file}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Index notes given as data (a rebuild over files already read, the benchmark's synthetic notes). */
