@@ -3,7 +3,7 @@ import { withDb } from '../../app/open-db-from-env.js';
 import { KithError } from '../../errors.js';
 import { resolvePerson } from '../../search/person-filter.js';
 import { MARK, search, SEARCH_MODES, type SearchMode, type SearchResult } from '../../search/search.service.js';
-import { openVectorIndex } from '../../search/vector-wiring.js';
+import { withVectors } from '../../search/vector-wiring.js';
 import { CliError } from '../cli-error.js';
 import { parseSearchParams } from '../../search/search-params.js';
 
@@ -24,8 +24,7 @@ export function searchCommand(): Command {
         try {
           const params = parseSearchParams({ q: query, person: o.person, source: o.source, since: o.since, until: o.until, limit: o.limit, mode: o.mode });
           const person = params.person ? await resolvePerson(db, params.person) : undefined;
-          const { vectors, off } = await openVectorIndex(db);
-          const r = await search(db, { ...params, personId: person?.id }, vectors);
+          const { r, off } = await withVectors(db, async ({ vectors, off }) => ({ r: await search(db, { ...params, personId: person?.id }, vectors), off }));
           if (r.notice ?? off) console.error(r.notice ?? off);
           if (o.json) return console.log(JSON.stringify({ mode: r.mode, hits: r.hits }));
           printHuman(r, person?.name);

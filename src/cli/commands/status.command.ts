@@ -67,7 +67,7 @@ export function statusCommand(): Command {
         const run = last ? await getRun(db, last.id) : undefined;
         const lastRun = run ? runReport(run.run, run.steps) : null;
         if (opts.json) {
-          console.log(JSON.stringify({ sources, lastRun, search: vectorState() }));
+          console.log(JSON.stringify({ sources, lastRun, search: await vectorState(db) }));
           return;
         }
         console.log('source                      last success        records  last error');
@@ -79,7 +79,7 @@ export function statusCommand(): Command {
         }
         if (lastRun) console.log(`\nlast run ${lastRun.runId}: ${lastRun.status}, started ${lastRun.startedAt}; people ${lastRun.people ?? '?'}, interactions ${lastRun.interactions ?? '?'}, relationships ${lastRun.relationships ?? '?'}`);
         else console.log('\nno sync run yet: run `kith sync`');
-        console.log(vectorState().message);
+        console.log((await vectorState(db)).message);
       } finally {
         await db.close();
       }

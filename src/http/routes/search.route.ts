@@ -4,7 +4,7 @@ import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { resolvePerson } from '../../search/person-filter.js';
 import { search } from '../../search/search.service.js';
 import { parseSearchParams } from '../../search/search-params.js';
-import { openVectorIndex, vectorState } from '../../search/vector-wiring.js';
+import { withVectors, vectorState } from '../../search/vector-wiring.js';
 import { basicAuthHook } from '../admin-auth.js';
 
 export const SEARCH_PATH = '/api/search';
@@ -21,8 +21,7 @@ export async function registerSearchRoute(app: FastifyInstance, deps: { db: Db; 
       try {
         const params = parseSearchParams(req.query as Record<string, unknown>);
         const person = params.person ? await resolvePerson(deps.db, params.person) : undefined;
-        const { vectors } = await openVectorIndex(deps.db);
-        const r = await search(deps.db, { ...params, personId: person?.id }, vectors);
+        const r = await withVectors(deps.db, ({ vectors }) => search(deps.db, { ...params, personId: person?.id }, vectors));
         return reply.send(r);
       } catch (e) {
         if (e instanceof NotFoundError) return reply.code(404).send({ error: e.message });
@@ -36,5 +35,5 @@ export async function registerSearchRoute(app: FastifyInstance, deps: { db: Db; 
 /** The search section of /health: chunks indexed and whether vector search is on. */
 export async function searchHealth(db: Db): Promise<Record<string, unknown>> {
   const row = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM search_chunks');
-  return { search: { chunks: Number(row?.n ?? 0), ...vectorState() } };
+  return { search: { chunks: Number(row?.n ?? 0), ...(await vectorState(db)) } };
 }

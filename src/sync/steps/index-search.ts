@@ -2,7 +2,7 @@ import type { Db } from '../../db/db.js';
 import type { IndexCounts } from '../../search/chunk.store.js';
 import { chunkTexts } from '../../search/chunk.store.js';
 import type { ChunkKind } from '../../search/chunkers/chunk.js';
-import { openVectorIndex } from '../../search/vector-wiring.js';
+import { withVectors } from '../../search/vector-wiring.js';
 import type { StepOutput } from './step-declaration.js';
 
 /**
@@ -11,8 +11,7 @@ import type { StepOutput } from './step-declaration.js';
  * embedding endpoint is configured: a chunk is embedded once per content and model.
  */
 export async function indexOutput(db: Db, kind: ChunkKind, counts: IndexCounts, extra: Record<string, unknown> = {}): Promise<StepOutput> {
-  const { vectors, off } = await openVectorIndex(db);
-  const embedded = vectors ? await vectors.embedMissing(chunkTexts(db, { kind })) : undefined;
+  const { vectors, off, embedded } = await withVectors(db, async ({ vectors, off }) => ({ vectors, off, embedded: vectors ? await vectors.embedMissing(chunkTexts(db, { kind })) : undefined }));
   return {
     records: counts.written + counts.unchanged,
     result: { ...counts, ...extra, ...(vectors ? { embedded, model: vectors.model } : { vectors: off }) },
