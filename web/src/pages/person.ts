@@ -185,12 +185,42 @@ function renderTrail(t: Trail, p: Person): Node {
   );
 }
 
-/** The search index's panel: shown only when a search API for this person answers with results. */
+/** A snippet with the search's `**…**` highlights as <mark>. */
+function highlighted(snippet: string): (Node | string)[] {
+  return snippet.split('**').map((part, i) => (i % 2 ? h('mark', {}, part) : part));
+}
+
+interface SearchHit {
+  people: string[];
+  source: string;
+  at: string;
+  title: string;
+  snippet: string;
+  ref: string;
+}
+
+/** The search index's panel: what the index holds that concerns this person, newest first (GET /api/search?person=). */
 async function fillSearchPanel(slot: HTMLElement, id: string): Promise<void> {
   try {
-    const r = await api<{ results?: { title?: string; snippet?: string; ref?: string }[] }>(`/api/people/${id}/search`);
-    if (!r.results?.length) return;
-    slot.append(h('h2', {}, 'What the search index finds'), h('ul', {}, r.results.map((x) => h('li', {}, h('strong', {}, x.title ?? x.ref ?? ''), x.snippet ? h('div', { className: 'snippet' }, x.snippet) : null))));
+    const r = await api<{ hits?: SearchHit[] }>(`/api/search?person=${id}&limit=10`);
+    if (!r.hits?.length) return;
+    slot.append(
+      h('h2', {}, 'What the search index finds'),
+      h(
+        'ul',
+        { className: 'search-hits' },
+        r.hits.map((x) =>
+          h(
+            'li',
+            {},
+            h('strong', {}, x.title || x.ref),
+            h('span', { className: 'muted' }, ` · ${x.source} · ${x.at.slice(0, 10)}`, x.people.length ? ` · with ${x.people.join(', ')}` : ''),
+            x.snippet ? h('div', { className: 'snippet' }, highlighted(x.snippet)) : null,
+            h('div', { className: 'muted ref' }, x.ref),
+          ),
+        ),
+      ),
+    );
     slot.hidden = false;
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
