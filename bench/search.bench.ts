@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- search [--chunks 1000000] [--people 20000] [--queries 1000] [--db sqlite|postgres]`
+ * `npm run bench -- search [--chunks 1000000] [--people 20000] [--queries 1000] [--embedded 100000] [--db sqlite|postgres]`
  *
  * Builds a synthetic index: notes (two sections each, a few people mentioned), mail (one chunk
  * a message, two people) and messages (a conversation's day a chunk) over `--people` people, in
@@ -7,7 +7,9 @@
  * the tables (setup, not measured); then it times indexing every chunk, BM25 queries of two or
  * three words from the same vocabulary, the same with a person filter, and an incremental notes
  * pass over every note where 1,000 of them changed. Progress on stderr; the last stdout line is
- * one JSON object. `hybrid_query_ms` is null: no VectorIndex is configured here.
+ * one JSON object. Then `--embedded` chunks (default 100,000) are embedded through the loopback
+ * embeddings emulator (384 dimensions) into the vector store (sqlite-vec or pgvector), and the
+ * same queries are run in hybrid mode (BM25 and vectors fused by reciprocal rank).
  * PostgreSQL: DATABASE_URL (postgres://…) when set, else a throwaway server.
  */
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
@@ -21,6 +23,11 @@ import { openDb } from '../src/db/open-db.js';
 import type { NoteFile } from '../src/search/chunkers/note.chunker.js';
 import { indexItems, indexNoteFiles } from '../src/search/index.service.js';
 import { search } from '../src/search/search.service.js';
+import { chunkTexts } from '../src/search/chunk.store.js';
+import { createVectorIndex } from '../src/search/vectors/vector-index.js';
+import { enableVectorExtension } from '../src/search/vectors/vector-extension.js';
+import { EmbeddingsClient } from '../src/systems/embeddings/embeddings-client.js';
+import { startEmbeddingsEmulator } from '../tests/emulators/embeddings/embeddings-emulator.js';
 
 const log = (msg: string) => process.stderr.write(`[search] ${msg}\n`);
 const CHAT = ['slack', 'whatsapp', 'imessage', 'sms', 'linkedin'];
@@ -46,17 +53,19 @@ export async function main(args: string[]): Promise<void> {
       chunks: { type: 'string', default: '1000000' },
       people: { type: 'string', default: '20000' },
       queries: { type: 'string', default: '1000' },
+      embedded: { type: 'string', default: '100000' },
       db: { type: 'string', default: 'sqlite' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.error('usage: npm run bench -- search [--chunks N] [--people N] [--queries N] [--db sqlite|postgres]');
+    console.error('usage: npm run bench -- search [--chunks N] [--people N] [--queries N] [--embedded N] [--db sqlite|postgres]');
     return;
   }
   const nChunks = int(values.chunks, 'chunks');
   const nPeople = int(values.people, 'people');
   const nQueries = int(values.queries, 'queries');
+  const nEmbedded = int(values.embedded, 'embedded');
   if (values.db !== 'sqlite' && values.db !== 'postgres') throw new Error(`--db must be sqlite or postgres, got ${values.db}`);
   const nNotes = Math.floor((nChunks * 0.4) / 2);
   const nMail = Math.floor(nChunks * 0.3);
@@ -93,6 +102,8 @@ export async function main(args: string[]): Promise<void> {
     const reindexS = (performance.now() - t1) / 1000;
     log(`re-index with ${changed.size} changed notes: ${reindex.written} chunks written in ${reindexS.toFixed(2)} s`);
 
+    const hybrid = await timeHybrid(db, queries, nEmbedded);
+
     console.log(
       JSON.stringify({
         engine: db.engine,
@@ -101,7 +112,9 @@ export async function main(args: string[]): Promise<void> {
         index_chunks_per_s: Math.round(written / indexS),
         bm25_query_ms: { p50: round(bm25.p50), p95: round(bm25.p95), p99: round(bm25.p99) },
         person_filtered_query_ms: { p95: round(filtered.p95) },
-        hybrid_query_ms: null,
+        hybrid_query_ms: hybrid ? { p50: round(hybrid.p50), p95: round(hybrid.p95), p99: round(hybrid.p99) } : null,
+        embedded_chunks: hybrid?.embedded ?? 0,
+        embed_chunks_per_s: hybrid?.perS ?? null,
         reindex_1000_changed_notes_s: round(reindexS),
         reindex_chunks_written: reindex.written,
         db_size_mb: round(await env.sizeMb()),
@@ -169,6 +182,42 @@ async function insert(db: Db, sql: string, rows: Iterable<Params>): Promise<void
     if (batch.length >= 20_000) await flush();
   }
   if (batch.length) await flush();
+}
+
+/**
+ * Embed the first `n` chunks through the loopback embeddings emulator (384 dimensions) and time
+ * the queries in hybrid mode; null (said on stderr) when the database has no vector extension.
+ */
+async function timeHybrid(db: Db, queries: string[], n: number): Promise<(Awaited<ReturnType<typeof timeAll>> & { embedded: number; perS: number }) | null> {
+  const ext = await enableVectorExtension(db);
+  if (!ext.ok) {
+    log(`hybrid: skipped (${ext.reason})`);
+    return null;
+  }
+  const model = 'kith-bench-embed';
+  const emu = await startEmbeddingsEmulator({ dims: 384, models: [model] });
+  const client = new EmbeddingsClient({ url: emu.url, model, batchSize: 256 });
+  try {
+    const vectors = createVectorIndex(db, client, model);
+    async function* firstChunks() {
+      let i = 0;
+      for await (const c of chunkTexts(db)) {
+        if (i++ >= n) return;
+        yield c;
+      }
+    }
+    log(`embedding ${n} chunks through the emulator`);
+    const t0 = performance.now();
+    const embedded = await vectors.embedMissing(firstChunks());
+    const perS = Math.round(embedded / ((performance.now() - t0) / 1000));
+    log(`embedded ${embedded} chunks (${perS}/s)`);
+    const timed = await timeAll(queries, (q) => search(db, { query: q, mode: 'hybrid', limit: 10 }, vectors));
+    log(`hybrid p95 ${timed.p95.toFixed(1)} ms`);
+    return { ...timed, embedded, perS };
+  } finally {
+    await client.close();
+    await emu.close();
+  }
 }
 
 async function timeAll<T>(items: string[], fn: (q: string, i: number) => Promise<T>) {
