@@ -2,6 +2,7 @@ import { APIResponseError, Client, isNotionClientError, RequestTimeoutError } fr
 import type { KithError } from '../../errors.js';
 import { RateLimitedError } from '../../errors.js';
 import { PAUSE_WAIT_MS } from '../limits/request-limiter.js';
+import { NOTION_TIMEOUT_MS } from './notion-limiter.js';
 import type { NotionPage, NotionPages, NotionPropertySchema, NotionPropertyType, OpenNotionPagesOptions, PlainValue } from './notion-pages.port.js';
 import { notionHttpError, notionNetworkError, type NotionErrorBody } from './notion-errors.js';
 import { buildProperties, readPropertyValue } from './property-values.js';
@@ -79,7 +80,11 @@ function toSchema(raw: Json): Record<string, NotionPropertySchema> {
  * is waited out here, a longer one reaches the caller as RateLimitedError.
  */
 export function openNotionPages(opts: OpenNotionPagesOptions): NotionPages {
-  const client = new Client({ auth: opts.token, baseUrl: opts.baseUrl, notionVersion: NOTION_VERSION, retry: false, timeoutMs: 30_000 });
+  const client = new Client({ auth: opts.token, baseUrl: opts.baseUrl, notionVersion: NOTION_VERSION, retry: false,
+    timeoutMs: NOTION_TIMEOUT_MS,
+    // The SDK logs every failed request at warn; Kith logs what it does about them instead (a 404 of get() is an answer).
+    logger: (level, message, extra) => opts.log?.debug({ sdkLevel: level, ...extra }, `Notion SDK: ${message}`),
+  });
   const schemas = new Map<string, Promise<Record<string, NotionPropertySchema>>>();
   /** Which data source a page seen lately belongs to (an update needs its schema); bounded. */
   const parentOf = new Map<string, string>();
