@@ -61,6 +61,8 @@ export interface NotionPages {
   create(dataSourceId: string, values: Record<string, PlainValue>): Promise<NotionPage>;
   /** Set the given properties (others untouched); `inTrash` moves it to or from the trash. */
   update(pageId: string, values: Record<string, PlainValue>, opts?: { inTrash?: boolean }): Promise<NotionPage>;
+  /** Pages (not in trash) whose text-like property `property` equals `value` exactly (a query with a property filter). */
+  findByText?(dataSourceId: string, property: string, value: string): Promise<NotionPage[]>;
 }
 
 export interface OpenNotionPagesOptions {

@@ -1,6 +1,5 @@
 import { APIResponseError, Client, isNotionClientError, RequestTimeoutError } from '@notionhq/client';
-import type { KithError } from '../../errors.js';
-import { RateLimitedError } from '../../errors.js';
+import { InvalidInputError, type KithError, RateLimitedError } from '../../errors.js';
 import { PAUSE_WAIT_MS } from '../limits/request-limiter.js';
 import { NOTION_TIMEOUT_MS } from './notion-limiter.js';
 import type { NotionPage, NotionPages, NotionPropertySchema, NotionPropertyType, OpenNotionPagesOptions, PlainValue } from './notion-pages.port.js';
@@ -168,6 +167,16 @@ export function openNotionPages(opts: OpenNotionPagesOptions): NotionPages {
         yield pages;
         cursor = res.has_more ? (res.next_cursor as string) : undefined;
       } while (cursor);
+    },
+    async findByText(dataSourceId, property, value) {
+      const s = (await schema(dataSourceId))[property];
+      if (!s) throw new InvalidInputError(`Notion property "${property}" does not exist in data source ${dataSourceId}`, 'notion_property_unknown');
+      const res = (await call(`find ${property} = ${value} in ${dataSourceId}`, () =>
+        client.dataSources.query({ data_source_id: dataSourceId, filter: { property, [s.type]: { equals: value } } as never, page_size: QUERY_PAGE_SIZE }),
+      )) as unknown as Json;
+      const out: NotionPage[] = [];
+      for (const r of (res.results ?? []) as Json[]) if (r.object === 'page') out.push(seen(await toPage(r, fullRelation)));
+      return out;
     },
     async get(pageId) {
       try {
