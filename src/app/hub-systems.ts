@@ -80,8 +80,9 @@ export async function buildHubSystems(db: Db, env: Env = process.env, shared?: S
       import('../systems/notion/notion-contact-system.js'),
       import('../systems/notion/notion-limiter.js'),
     ]);
+    const { RequestLimiter } = await import('../systems/limits/request-limiter.js');
     // With Redis, every process on every host spends Notion's one budget; without (an offline hub), its own.
-    const limiter = shared ? createNotionLimiter({ redis: shared.redis, prefix: shared.prefix, rateLimit: c.rateLimit }) : undefined;
+    const limiter = shared ? createNotionLimiter({ redis: shared.redis, prefix: shared.prefix, rateLimit: c.rateLimit }) : new RequestLimiter({ ...c.rateLimit, service: 'Notion requests' });
     targets.set('notion', new NotionContactSystem(openNotionPages({ token: c.token, baseUrl: c.apiUrl, limiter }), c.contactsDataSource!));
   }
   const { ownership, ownershipSource } = loadFieldOwnership(env);
