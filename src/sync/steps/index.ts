@@ -5,6 +5,7 @@ import { resolveOnThisHost } from '../kith-config.js';
 import { collectStep } from './collect.step.js';
 import { contentStep } from './content.step.js';
 import { linkEntitiesStep } from './link-entities.step.js';
+import { promoteContactsStep } from './promote-contacts.step.js';
 import { relationshipsStep } from './relationships.step.js';
 import type { StepContext, StepDeclaration, StepOutput } from './step-declaration.js';
 import { strengthsStep } from './strengths.step.js';
@@ -16,7 +17,7 @@ export type { DagStep, FailurePolicy, StepDeclaration, StepOutput } from './step
  * Every step of the unified sync, in the order a run's DAG lists them. Adding a step is a
  * declaration in this folder and a line here.
  */
-export const STEPS: readonly StepDeclaration[] = [collectStep, linkEntitiesStep, relationshipsStep, strengthsStep, verifyStatsStep, contentStep];
+export const STEPS: readonly StepDeclaration[] = [collectStep, linkEntitiesStep, relationshipsStep, strengthsStep, promoteContactsStep, verifyStatsStep, contentStep];
 
 const BY_NAME = new Map(STEPS.map((s) => [s.name, s]));
 

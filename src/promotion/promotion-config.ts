@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { CATEGORY_CODES } from '../hub/domain/canonical-contact.js';
+
+/**
+ * The promotion rule and the category rules of `kith.config.yaml`:
+ *
+ *   contacts:
+ *     promote:
+ *       enabled: true          # default
+ *       address_books: true    # everyone found in an address book source (default)
+ *       min_interactions: 5    # plus anyone with at least this many interactions (default 5; 0: off)
+ *   categories:
+ *     - { code: G, domain: acme.com }        # people with an address at acme.com (or a subdomain)
+ *     - { code: A.1, source: vcard }         # people found in that source type
+ */
+
+/** `A`–`H` or `X`, optionally `.sub` (`G.2`, `A.cousins`): the category and its subcategory code. */
+export const CATEGORY_REF = /^([A-HX])(?:\.([A-Za-z0-9][A-Za-z0-9_-]*))?$/;
+
+export interface CategoryRef {
+  category: (typeof CATEGORY_CODES)[number];
+  /** The subcategory code as stored: it starts with the category (`G.2`). */
+  subcategory: string | null;
+}
+
+/** `G.2` → { category G, subcategory G.2 }; undefined when it is not such a code. */
+export function parseCategoryRef(text: string): CategoryRef | undefined {
+  const m = CATEGORY_REF.exec(text.trim());
+  if (!m) return undefined;
+  return { category: m[1] as CategoryRef['category'], subcategory: m[2] ? `${m[1]}.${m[2]}` : null };
+}
+
+const categoryRef = z.string().regex(CATEGORY_REF, `must be one of ${CATEGORY_CODES.join(', ')}, optionally followed by .<sub> (G, G.2)`);
+
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be a mail domain such as example.com');
+
+export const categoryRule = z
+  .object({
+    code: categoryRef,
+    domain: domain.optional(),
+    source: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((r) => [r.domain, r.source].filter((x) => x !== undefined).length === 1, 'give exactly one of domain or source');
+export type CategoryRule = z.infer<typeof categoryRule>;
+
+export const promotionRule = z
+  .object({
+    enabled: z.boolean().default(true),
+    address_books: z.boolean().default(true),
+    min_interactions: z.number().int().min(0).default(5),
+  })
+  .strict();
+export type PromotionRule = z.infer<typeof promotionRule>;
+
+export const DEFAULT_PROMOTION_RULE: PromotionRule = Object.freeze({ enabled: true, address_books: true, min_interactions: 5 });
+
+export const contactsSection = z
+  .object({ promote: promotionRule.default(DEFAULT_PROMOTION_RULE) })
+  .strict()
+  .default({ promote: DEFAULT_PROMOTION_RULE });
+
+export const categoriesSection = z.array(categoryRule).default([]);
