@@ -1,0 +1,111 @@
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestInteractions, linkEntities, mergePeople, unmerge } from '../../../src/people/index.js';
+import { discoverRelationships } from '../../../src/people/relationships.service.js';
+import { computeStrengths } from '../../../src/people/strengths.service.js';
+import { collectSource } from '../../../src/sync/collect-source.service.js';
+import { type KithConfig, loadKithConfig } from '../../../src/sync/kith-config.js';
+import { promoteContacts } from '../../../src/promotion/promote.service.js';
+import { contactIdForPerson, getPersonContacts } from '../../../src/promotion/person-contacts.store.js';
+import { isAddressBook, isSourceType } from '../../../src/sources/registry.js';
+import { localContactMeta } from '../../../src/systems/local/contacts-table.js';
+import { type HubEnv, startHubEnv, supabaseWrites, twentyWrites, until } from '../../support/hub/hub-kit.js';
+import type { Engine } from '../../support/test-env.js';
+
+/**
+ * The bundled examples collected, linked and scored in process, then promoted through a real
+ * contact hub (emulated Twenty and Supabase, BigQuery canonical on PostgreSQL, the local
+ * database canonical on SQLite) with a real `kith worker` process doing the fan-out.
+ */
+const CASES: [Engine, 'local' | 'bigquery'][] = [
+  ['sqlite', 'local'],
+  ['postgres', 'bigquery'],
+];
+
+describe.each(CASES)('promotion of the examples’ people to contacts (%s, %s canonical)', (engine, canonical) => {
+  let h: HubEnv;
+  let config: KithConfig;
+  let bookPeople: string[];
+
+  beforeAll(async () => {
+    h = await startHubEnv({ engine, canonical });
+    config = loadKithConfig(resolve(import.meta.dirname, '../../../examples/kith.config.yaml'));
+    for (const s of config.sources) if (isSourceType(s.type) && s.type !== 'drive-export') await collectSource(h.db.db, s, config.self);
+    await linkEntities(h.db.db);
+    await discoverRelationships(h.db.db);
+    await computeStrengths(h.db.db);
+    const book = await h.db.db.all<{ person_id: string; source: string }>('SELECT DISTINCT se.person_id, se.source FROM source_entities se JOIN people p ON p.id = se.person_id WHERE p.merged_into IS NULL');
+    bookPeople = [...new Set(book.filter((b) => isSourceType(b.source) && isAddressBook(b.source)).map((b) => b.person_id))].sort();
+  }, 90_000);
+  afterAll(async () => h?.stop());
+
+  const sbRow = async (contactId: string) => (await h.supabase.sql<Record<string, unknown>>('SELECT * FROM contacts WHERE contact_id = $1', [contactId]))[0];
+  const promote = () => promoteContacts(h.hub, { rule: config.contacts.promote, categories: config.categories });
+
+  it('every address-book person becomes a canonical contact linked by person id, with llm_context, in every system', async () => {
+    expect(bookPeople.length).toBeGreaterThan(3);
+    const r = await promote();
+    expect(r.failed).toBe(0);
+    expect(r.created).toBeGreaterThanOrEqual(bookPeople.length);
+    await h.settle(30_000);
+    const pcs = await getPersonContacts(h.db.db, bookPeople);
+    for (const id of bookPeople) {
+      const contactId = contactIdForPerson(id);
+      expect(pcs.get(id)?.contact_id).toBe(contactId);
+      const c = await h.hub.systems.canonical.get(contactId);
+      expect(c?.llm_context?.graph?.person_id).toBe(id);
+      expect((await sbRow(contactId))?.llm_context).toMatchObject({ graph: { person_id: id } });
+      expect(h.twenty.getPerson(contactId)).toBeTruthy();
+      const local = await until(() => localContactMeta(h.db.db, contactId), `local row of ${id}`);
+      expect(local.personId).toBe(id);
+    }
+    // Someone with interactions: the context counts them and lists the last ones.
+    const ada = (await h.hub.systems.canonical.findByEmail('ada@example.com'))[0]!;
+    expect(ada.llm_context?.graph?.total_interactions).toBeGreaterThan(0);
+    expect(ada.llm_context?.graph?.recent?.length).toBeGreaterThan(0);
+  });
+
+  it('a second promotion writes nothing; a change to one person re-promotes only that person', async () => {
+    const sb = supabaseWrites(h.supabase);
+    const tw = twentyWrites(h.twenty);
+    const again = await promote();
+    expect(again).toMatchObject({ created: 0, updated: 0, merged: 0, restored: 0, failed: 0 });
+    await h.settle();
+    expect([supabaseWrites(h.supabase), twentyWrites(h.twenty)]).toEqual([sb, tw]);
+
+    const who = bookPeople[0]!;
+    await ingestInteractions(h.db.db, [{ personId: who, sourceType: 'gmail', externalId: 'promotion-test-1', occurredAt: Date.now() - 3_600_000, title: 'Lunch next week?', conversationKey: 'promotion-test' }]);
+    const r = await promote();
+    expect(r).toMatchObject({ created: 0, updated: 1, failed: 0 });
+    await h.settle();
+    const c = (await h.hub.systems.canonical.get(contactIdForPerson(who)))!;
+    expect(c.llm_context?.graph?.recent?.[0]?.title).toBe('Lunch next week?');
+    expect(((await sbRow(c.contact_id))!.llm_context as { graph: { recent: { title: string }[] } }).graph.recent[0]!.title).toBe('Lunch next week?');
+  });
+
+  it('a merge leaves one live contact in every system, pointing the other at it; an unmerge restores both', async () => {
+    const [keep, other] = bookPeople.slice(-2) as [string, string];
+    const kept = contactIdForPerson(keep);
+    const gone = contactIdForPerson(other);
+    const m = await mergePeople(h.db.db, keep, [other]);
+    const r = await promote();
+    expect(r).toMatchObject({ merged: 1, failed: 0 });
+    await h.settle();
+    expect((await h.hub.systems.canonical.get(gone))!.deleted_at).not.toBeNull();
+    expect((await h.hub.systems.canonical.get(kept))!.deleted_at).toBeNull();
+    expect((await getPersonContacts(h.db.db, [other])).get(other)!.merged_into_contact).toBe(kept);
+    await until(async () => (await sbRow(gone))?.deleted_at != null, 'the soft delete to reach Supabase');
+    await until(async () => h.twenty.getPerson(gone)?.deletedAt != null, 'the soft delete to reach Twenty');
+    expect((await sbRow(kept))!.deleted_at).toBeNull();
+    await until(async () => (await h.db.db.get<{ deleted_at: number | null }>('SELECT deleted_at FROM contacts WHERE contact_id = ?', [gone]))?.deleted_at != null, 'the local soft delete');
+
+    await unmerge(h.db.db, m.auditId);
+    const back = await promote();
+    expect(back).toMatchObject({ restored: 1, failed: 0 });
+    await h.settle();
+    expect((await h.hub.systems.canonical.get(gone))!.deleted_at).toBeNull();
+    await until(async () => (await sbRow(gone))?.deleted_at == null, 'the restore to reach Supabase');
+    await until(async () => h.twenty.getPerson(gone)?.deletedAt == null, 'the restore to reach Twenty');
+    expect((await getPersonContacts(h.db.db, [other])).get(other)!.merged_into_contact).toBeNull();
+  });
+});
