@@ -25,6 +25,8 @@ export interface PromotionOptions {
   now?: number;
   /** Contacts per fan-out job. */
   batch?: number;
+  /** Only these people (a categorize or a merge carried at once); default: everyone. */
+  personIds?: readonly string[];
 }
 
 export interface PromotionResult {
@@ -51,9 +53,11 @@ export async function promoteContacts(hub: Hub, o: PromotionOptions = {}): Promi
   const now = o.now ?? hub.clock();
   const at = new Date(now).toISOString();
   const res: PromotionResult = { considered: 0, created: 0, updated: 0, unchanged: 0, merged: 0, restored: 0, categorized: 0, failed: 0, errors: [] };
-  res.categorized = await applyCategoryRules(hub.db, o.categories ?? [], now);
+  if (!o.personIds) res.categorized = await applyCategoryRules(hub.db, o.categories ?? [], now);
 
-  const [rows, sources, merged] = await Promise.all([livePeople(hub.db), entitySources(hub.db), newlyMerged(hub.db)]);
+  const only = o.personIds ? new Set(o.personIds) : undefined;
+  const [rows, sources, allMerged] = await Promise.all([livePeople(hub.db, o.personIds), entitySources(hub.db), newlyMerged(hub.db)]);
+  const merged = only ? allMerged.filter((m) => only.has(m.person_id)) : allMerged;
   const known = await getPersonContacts(hub.db, rows.map((r) => r.id));
   const roots = await rootsOf(hub, merged.map((m) => m.merged_into));
   const forced = new Set(roots.values());
