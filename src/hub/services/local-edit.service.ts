@@ -26,7 +26,8 @@ export function checkEditFields(fields: Partial<ContactFields>): Partial<Contact
     const issue = r.error.issues[0]!;
     throw new InvalidInputError(`${issue.path.join('.') || 'fields'}: ${issue.message}`);
   }
-  return r.data;
+  // Only the fields given: the model's defaults must not turn an absent field into a null.
+  return Object.fromEntries(Object.entries(r.data).filter(([k]) => Object.hasOwn(fields, k))) as Partial<ContactFields>;
 }
 
 /**

@@ -11,6 +11,10 @@ import { isAddressBook, isSourceType } from '../../../src/sources/registry.js';
 import { localContactMeta } from '../../../src/systems/local/contacts-table.js';
 import { type HubEnv, startHubEnv, supabaseWrites, twentyWrites, until } from '../../support/hub/hub-kit.js';
 import type { Engine } from '../../support/test-env.js';
+import { runKith } from '../../support/cli.js';
+import { categorizePerson } from '../../../src/promotion/categorize.service.js';
+import { editLocalContact } from '../../../src/hub/services/local-edit.service.js';
+import { resolvePersonRef } from '../../../src/promotion/person-ref.js';
 
 /**
  * The bundled examples collected, linked and scored in process, then promoted through a real
@@ -74,7 +78,9 @@ describe.each(CASES)('promotion of the examples’ people to contacts (%s, %s ca
     expect([supabaseWrites(h.supabase), twentyWrites(h.twenty)]).toEqual([sb, tw]);
 
     const who = bookPeople[0]!;
-    await ingestInteractions(h.db.db, [{ personId: who, sourceType: 'gmail', externalId: 'promotion-test-1', occurredAt: Date.now() - 3_600_000, title: 'Lunch next week?', conversationKey: 'promotion-test' }]);
+    // Later than any of theirs (a recurring meeting of the examples may lie ahead).
+    const latest = Number((await h.db.db.get<{ at: number }>('SELECT MAX(occurred_at) AS at FROM interactions WHERE person_id = ?', [who]))?.at ?? Date.now());
+    await ingestInteractions(h.db.db, [{ personId: who, sourceType: 'gmail', externalId: 'promotion-test-1', occurredAt: latest + 60_000, title: 'Lunch next week?', conversationKey: 'promotion-test' }]);
     const r = await promote();
     expect(r).toMatchObject({ created: 0, updated: 1, failed: 0 });
     await h.settle();
@@ -107,5 +113,57 @@ describe.each(CASES)('promotion of the examples’ people to contacts (%s, %s ca
     await until(async () => (await sbRow(gone))?.deleted_at == null, 'the restore to reach Supabase');
     await until(async () => h.twenty.getPerson(gone)?.deletedAt == null, 'the restore to reach Twenty');
     expect((await getPersonContacts(h.db.db, [other])).get(other)!.merged_into_contact).toBeNull();
+  });
+
+  it('kith contacts show gives the person link and llm_context; kith prompt lists recent interactions, for several at once', async () => {
+    const show = await runKith(['contacts', 'show', 'ada@example.com', '--json'], h.env);
+    expect(show.code, show.stderr).toBe(0);
+    const data = JSON.parse(show.stdout) as { personId: string; contact: { llm_context: { graph: { person_id: string; total_interactions: number } } } };
+    const ada = await resolvePersonRef(h.db.db, 'ada@example.com');
+    expect(data.personId).toBe(ada);
+    expect(data.contact.llm_context.graph).toMatchObject({ person_id: ada });
+    const latest = (await h.db.db.get<{ title: string }>('SELECT title FROM interactions WHERE person_id = ? ORDER BY occurred_at DESC LIMIT 1', [ada]))!.title;
+    const one = await runKith(['prompt', 'ada@example.com'], h.env);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain('Recent interactions:');
+    expect(one.stdout).toContain(latest.replace(/\s+/g, ' ').trim());
+    expect(one.stdout).toContain('### What Kith has seen');
+    const other = bookPeople.find((p) => p !== ada)!;
+    const two = await runKith(['prompt', 'ada@example.com', other, '--json'], h.env);
+    expect(two.code, two.stderr).toBe(0);
+    expect((JSON.parse(two.stdout) as { person_id: string }[]).map((p) => p.person_id)).toEqual([ada, other]);
+  });
+
+  it('a category set on a person travels to its contact in every system that holds categories', async () => {
+    const who = bookPeople[1]!;
+    const contactId = contactIdForPerson(who);
+    await categorizePerson(h.db.db, who, 'G.2');
+    const r = await promoteContacts(h.hub, { personIds: [who], rule: config.contacts.promote });
+    expect(r).toMatchObject({ updated: 1, failed: 0 });
+    expect(await h.hub.systems.canonical.get(contactId)).toMatchObject({ category_code: 'G', subcategory_code: 'G.2' });
+    await until(async () => (await sbRow(contactId))?.category_code === 'G', 'the category to reach Supabase');
+    expect((await sbRow(contactId))!.subcategory_code).toBe('G.2');
+    const person = await h.db.db.get<{ category_code: string; category_source: string }>('SELECT category_code, category_source FROM people WHERE id = ?', [who]);
+    expect(person).toEqual({ category_code: 'G', category_source: 'manual' });
+  });
+
+  it('an edit in the local database goes through the canonical store to every system; an owned field is kept and named', async () => {
+    const contactId = contactIdForPerson(bookPeople[2]!);
+    const before = (await h.hub.systems.canonical.get(contactId))!;
+    const r = await editLocalContact(h.hub, contactId, { phones: ['+15550109999'] });
+    expect(r.applied).toEqual(['phones']);
+    expect(r.version).toBe(before.sync_metadata.version + 1);
+    await h.settle();
+    expect((await h.hub.systems.canonical.get(contactId))!.phones).toEqual(['+15550109999']);
+    await until(async () => ((await sbRow(contactId))?.phones as string[] | undefined)?.[0] === '+15550109999', 'the edit to reach Supabase');
+    await until(async () => (h.twenty.getPerson(contactId)?.phones as { primaryPhoneNumber?: string })?.primaryPhoneNumber === '5550109999', 'the edit to reach Twenty');
+    await until(async () => (await h.db.db.get<{ phones: string }>('SELECT phones FROM contacts WHERE contact_id = ?', [contactId]))?.phones.includes('+15550109999'), 'the local copy');
+    // The same edit again: nothing changes.
+    expect((await editLocalContact(h.hub, contactId, { phones: ['+15550109999'] })).applied).toEqual([]);
+    // Twenty owns job_title here: a local edit of a filled job title is kept out, and says by whom.
+    await editLocalContact(h.hub, contactId, { job_title: 'Navigator' });
+    const owned = await editLocalContact(h.hub, contactId, { job_title: 'Captain' });
+    expect(owned.rejected).toEqual([{ field: 'job_title', owner: 'twenty' }]);
+    await expect(editLocalContact(h.hub, contactId, { category_code: 'Q' as never })).rejects.toThrow(/category_code/);
   });
 });
