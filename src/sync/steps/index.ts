@@ -17,7 +17,7 @@ export type { DagStep, FailurePolicy, StepDeclaration, StepOutput } from './step
  * Every step of the unified sync, in the order a run's DAG lists them. Adding a step is a
  * declaration in this folder and a line here.
  */
-export const STEPS: readonly StepDeclaration[] = [collectStep, linkEntitiesStep, relationshipsStep, strengthsStep, promoteContactsStep, verifyStatsStep, contentStep];
+export const STEPS: readonly StepDeclaration[] = [collectStep, linkEntitiesStep, relationshipsStep, strengthsStep, verifyStatsStep, promoteContactsStep, contentStep];
 
 const BY_NAME = new Map(STEPS.map((s) => [s.name, s]));
 
