@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CATEGORY_CODES } from '../hub/domain/canonical-contact.js';
+import { CATEGORY_REF } from '../hub/domain/category-code.js';
 
 /**
  * The promotion rule and the category rules of `kith.config.yaml`:
@@ -14,21 +15,7 @@ import { CATEGORY_CODES } from '../hub/domain/canonical-contact.js';
  *     - { code: A.1, source: vcard }         # people found in that source type
  */
 
-/** `A`–`H` or `X`, optionally `.sub` (`G.2`, `A.cousins`): the category and its subcategory code. */
-export const CATEGORY_REF = /^([A-HX])(?:\.([A-Za-z0-9][A-Za-z0-9_-]*))?$/;
-
-export interface CategoryRef {
-  category: (typeof CATEGORY_CODES)[number];
-  /** The subcategory code as stored: it starts with the category (`G.2`). */
-  subcategory: string | null;
-}
-
-/** `G.2` → { category G, subcategory G.2 }; undefined when it is not such a code. */
-export function parseCategoryRef(text: string): CategoryRef | undefined {
-  const m = CATEGORY_REF.exec(text.trim());
-  if (!m) return undefined;
-  return { category: m[1] as CategoryRef['category'], subcategory: m[2] ? `${m[1]}.${m[2]}` : null };
-}
+export { CATEGORY_REF, type CategoryRef, parseCategoryRef } from '../hub/domain/category-code.js';
 
 const categoryRef = z.string().regex(CATEGORY_REF, `must be one of ${CATEGORY_CODES.join(', ')}, optionally followed by .<sub> (G, G.2)`);
 

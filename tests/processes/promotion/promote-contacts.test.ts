@@ -32,7 +32,7 @@ describe.each(CASES)('promotion of the examples’ people to contacts (%s, %s ca
   let bookPeople: string[];
 
   beforeAll(async () => {
-    h = await startHubEnv({ engine, canonical });
+    h = await startHubEnv({ engine, canonical, twentyCustomFields: ['kithCategory'], extraEnv: { TWENTY_CATEGORY_FIELD: 'kithCategory' } });
     config = loadKithConfig(resolve(import.meta.dirname, '../../../examples/kith.config.yaml'));
     for (const s of config.sources) if (isSourceType(s.type) && s.type !== 'drive-export') await collectSource(h.db.db, s, config.self);
     await linkEntities(h.db.db);
@@ -134,7 +134,7 @@ describe.each(CASES)('promotion of the examples’ people to contacts (%s, %s ca
     expect((JSON.parse(two.stdout) as { person_id: string }[]).map((p) => p.person_id)).toEqual([ada, other]);
   });
 
-  it('a category set on a person travels to its contact in every system that holds categories', async () => {
+  it('a category set on a person travels to its contact in Supabase, the local database and Twenty (its category field)', async () => {
     const who = bookPeople[1]!;
     const contactId = contactIdForPerson(who);
     await categorizePerson(h.db.db, who, 'G.2');
@@ -143,6 +143,8 @@ describe.each(CASES)('promotion of the examples’ people to contacts (%s, %s ca
     expect(await h.hub.systems.canonical.get(contactId)).toMatchObject({ category_code: 'G', subcategory_code: 'G.2' });
     await until(async () => (await sbRow(contactId))?.category_code === 'G', 'the category to reach Supabase');
     expect((await sbRow(contactId))!.subcategory_code).toBe('G.2');
+    await until(async () => h.twenty.getPerson(contactId)?.kithCategory === 'G.2', 'the category to reach Twenty');
+    await until(async () => (await h.db.db.get<{ category_code: string | null }>('SELECT category_code FROM contacts WHERE contact_id = ?', [contactId]))?.category_code === 'G', 'the local copy');
     const person = await h.db.db.get<{ category_code: string; category_source: string }>('SELECT category_code, category_source FROM people WHERE id = ?', [who]);
     expect(person).toEqual({ category_code: 'G', category_source: 'manual' });
   });
