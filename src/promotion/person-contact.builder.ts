@@ -33,6 +33,14 @@ export function trendOf(w: { recent: number; before: number }): NonNullable<Grap
   return 'steady';
 }
 
+/**
+ * Strength (0–100) to the nearest 5: it decays a little every day, and a contact is rewritten
+ * only when it has moved by a step someone would notice.
+ */
+export function strengthBucket(s: number | null): number | null {
+  return s == null ? null : Math.round(s / 5) * 5;
+}
+
 /** The graph's story of a person for `llm_context.graph`. Same graph → same object. */
 export function buildGraphContext(p: PersonGraph): GraphContext {
   return {
@@ -41,7 +49,7 @@ export function buildGraphContext(p: PersonGraph): GraphContext {
     total_interactions: total(p.counts),
     first_interaction_at: iso(p.firstAt),
     last_interaction_at: iso(p.lastAt),
-    strength: p.strength == null ? null : Math.round(p.strength * 100) / 100,
+    strength: strengthBucket(p.strength),
     trend: trendOf(p.window),
     sources: [...p.sources].sort(),
     profiles: [...p.profiles].sort(),

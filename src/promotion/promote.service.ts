@@ -6,7 +6,7 @@ import { applyRecord } from '../hub/services/inbound.service.js';
 import { enqueueFanout, type FanoutItem } from '../hub/services/propagation.service.js';
 import { applyCategoryRules } from './category-rules.service.js';
 import { openThreadsByPerson, type OpenThread } from './open-threads.js';
-import { buildGraphContext, graphFields, isPromoted, promotableFields, promotionHash } from './person-contact.builder.js';
+import { buildGraphContext, graphFields, isPromoted, promotableFields, promotionHash, strengthBucket } from './person-contact.builder.js';
 import { entitySources, inAddressBook, livePeople, type PersonRow, readPersonGraph, recentConversationTails, totalOf } from './person-graph.reader.js';
 import { contactIdForPerson, getPersonContacts, linkLocalContacts, newlyMerged, type PersonContactRow, savePersonContact } from './person-contacts.store.js';
 import { type CategoryRule, DEFAULT_PROMOTION_RULE, type PromotionRule } from './promotion-config.js';
@@ -45,7 +45,7 @@ const FANOUT_BATCH = 100;
 
 /** What decides whether a person's contact may have changed: their row, sources and relationships. */
 function fingerprint(r: PersonRow, sources: readonly string[]): string {
-  return contentHash({ ...r, strength: r.strength == null ? null : Math.round(Number(r.strength) * 100) / 100, sources } as never);
+  return contentHash({ ...r, strength: strengthBucket(r.strength == null ? null : Number(r.strength)), sources } as never);
 }
 
 export async function promoteContacts(hub: Hub, o: PromotionOptions = {}): Promise<PromotionResult> {

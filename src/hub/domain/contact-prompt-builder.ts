@@ -101,7 +101,7 @@ function graphLines(g: GraphContext, extras: ContactExtras): string[] {
       out.push(`Interacting since ${g.first_interaction_at ? day(g.first_interaction_at) : 'unknown'}, last on ${g.last_interaction_at ? day(g.last_interaction_at) : 'unknown'}`);
     }
   }
-  const strength = g.strength != null ? `strength ${g.strength}` : '';
+  const strength = g.strength != null ? `strength about ${g.strength} of 100` : '';
   const trend = g.trend ? `${g.trend} (last 90 days against the 90 before)` : '';
   if (strength || trend) out.push(`Contact: ${[strength, trend].filter(Boolean).join(', ')}`);
   if (g.most_often_with?.length) out.push(`Most often with: ${g.most_often_with.map((c) => `${text(c.name) || c.person_id} (${c.shared})`).join(', ')}`);
