@@ -27,6 +27,8 @@ export interface PromotionOptions {
   batch?: number;
   /** Only these people (a categorize or a merge carried at once); default: everyone. */
   personIds?: readonly string[];
+  /** The folders of the configured vault sources (for category rules by tag). */
+  vaults?: readonly string[];
 }
 
 export interface PromotionResult {
@@ -53,7 +55,7 @@ export async function promoteContacts(hub: Hub, o: PromotionOptions = {}): Promi
   const now = o.now ?? hub.clock();
   const at = new Date(now).toISOString();
   const res: PromotionResult = { considered: 0, created: 0, updated: 0, unchanged: 0, merged: 0, restored: 0, categorized: 0, failed: 0, errors: [] };
-  if (!o.personIds) res.categorized = await applyCategoryRules(hub.db, o.categories ?? [], now);
+  if (!o.personIds) res.categorized = await applyCategoryRules(hub.db, o.categories ?? [], now, o.vaults);
 
   const only = o.personIds ? new Set(o.personIds) : undefined;
   const [rows, sources, allMerged] = await Promise.all([livePeople(hub.db, o.personIds), entitySources(hub.db), newlyMerged(hub.db)]);

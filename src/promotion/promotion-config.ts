@@ -13,6 +13,7 @@ import { CATEGORY_REF } from '../hub/domain/category-code.js';
  *   categories:
  *     - { code: G, domain: acme.com }        # people with an address at acme.com (or a subdomain)
  *     - { code: A.1, source: vcard }         # people found in that source type
+ *     - { code: B, tag: friend }             # people whose note in a vault is tagged #friend
  */
 
 export { CATEGORY_REF, type CategoryRef, parseCategoryRef } from '../hub/domain/category-code.js';
@@ -30,9 +31,16 @@ export const categoryRule = z
     code: categoryRef,
     domain: domain.optional(),
     source: z.string().min(1).optional(),
+    /** A tag of the person's note in a vault source (front matter `tags`), without '#'. */
+    tag: z
+      .string()
+      .trim()
+      .transform((t) => t.replace(/^#/, '').toLowerCase())
+      .pipe(z.string().min(1, 'must not be empty'))
+      .optional(),
   })
   .strict()
-  .refine((r) => [r.domain, r.source].filter((x) => x !== undefined).length === 1, 'give exactly one of domain or source');
+  .refine((r) => [r.domain, r.source, r.tag].filter((x) => x !== undefined).length === 1, 'give exactly one of domain, source or tag');
 export type CategoryRule = z.infer<typeof categoryRule>;
 
 export const promotionRule = z

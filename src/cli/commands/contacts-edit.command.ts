@@ -10,7 +10,7 @@ import { editLocalContact } from '../../hub/services/local-edit.service.js';
 import { findContact } from '../../hub/stores/contact-lookup.store.js';
 import { createLogger } from '../../log/logger.js';
 import { parseCategoryRef } from '../../promotion/promotion-config.js';
-import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
+import { loadKithConfig, resolveConfigPath, resolveOnThisHost } from '../../sync/kith-config.js';
 import { CliError } from '../cli-error.js';
 
 /*
@@ -116,7 +116,8 @@ function promoteCommand(): Command {
         const [{ promoteContacts }, { resolvePersonRef }] = await Promise.all([import('../../promotion/promote.service.js'), import('../../promotion/person-ref.js')]);
         const config = loadKithConfig(resolveConfigPath().file);
         const personIds = o.person ? await Promise.all(o.person.map((p) => resolvePersonRef(db, p))) : undefined;
-        const r = await promoteContacts(hub, { rule: config.contacts.promote, categories: config.categories, personIds });
+        const vaults = config.sources.filter((s) => s.type === 'vault').map((s) => resolveOnThisHost(s).path);
+        const r = await promoteContacts(hub, { rule: config.contacts.promote, categories: config.categories, personIds, vaults });
         if (o.json) return console.log(JSON.stringify(r));
         console.log(`Promoted: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.merged} merged away, ${r.restored} restored, ${r.failed} failed (of ${r.considered} people).`);
         for (const e of r.errors) console.log(`  ${e}`);

@@ -1,5 +1,6 @@
 import { FatalError } from '../../errors.js';
 import { PIPELINE_QUEUE } from '../pipeline-queues.js';
+import { resolveOnThisHost } from '../kith-config.js';
 import { defineStep } from './step-declaration.js';
 
 /**
@@ -21,7 +22,8 @@ export const promoteContactsStep = defineStep({
     const [{ openHub }, { promoteContacts }] = await Promise.all([import('../../app/open-hub.js'), import('../../promotion/promote.service.js')]);
     const hub = await openHub({ db, redisUrl, prefix, log });
     try {
-      const r = await promoteContacts(hub, { rule, categories: details.config.categories ?? [] });
+      const vaults = details.config.sources.filter((s) => s.type === 'vault').map((s) => resolveOnThisHost(s).path);
+      const r = await promoteContacts(hub, { rule, categories: details.config.categories ?? [], vaults });
       if (r.failed) log.warn({ errors: r.errors }, `promote-contacts: ${r.failed} people could not be promoted`);
       return {
         records: r.created + r.updated + r.merged + r.restored,

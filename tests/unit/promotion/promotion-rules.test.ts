@@ -151,6 +151,7 @@ describe('category rules and codes', () => {
     expect(categoryByRules(rules, { emails: ['x@mail.acme.com'], sources: ['whatsapp'] })).toEqual({ category: 'G', subcategory: 'G.1' });
     expect(categoryByRules(rules, { emails: ['x@notacme.com'], sources: ['whatsapp'] })).toEqual({ category: 'B', subcategory: null });
     expect(categoryByRules(rules, { emails: [], sources: ['mbox'] })).toBeUndefined();
+    expect(categoryByRules([{ code: 'A', tag: 'family' }], { emails: [], sources: [], tags: ['family'] })).toEqual({ category: 'A', subcategory: null });
   });
 });
 
@@ -174,6 +175,6 @@ describe('the promotion and category sections of kith.config.yaml', () => {
     expect(() => load('contacts:\n  promote:\n    min_interactions: -1\n')).toThrow(/contacts\.promote\.min_interactions \(line 3\)/);
     expect(() => load('contacts:\n  promote:\n    adress_books: true\n')).toThrow(/contacts\.promote/);
     expect(() => load('categories:\n  - { code: Q, domain: acme.com }\n')).toThrow(/categories\[0\]\.code.*A, B, C/);
-    expect(() => load('categories:\n  - { code: G }\n')).toThrow(/categories\[0\].*exactly one of domain or source/);
+    expect(() => load('categories:\n  - { code: G }\n')).toThrow(/categories\[0\].*exactly one of domain, source or tag/);
   });
 });
