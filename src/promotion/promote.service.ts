@@ -29,6 +29,8 @@ export interface PromotionOptions {
   personIds?: readonly string[];
   /** The folders of the configured vault sources (for category rules by tag). */
   vaults?: readonly string[];
+  /** People promoted at once (default 4). */
+  concurrency?: number;
 }
 
 export interface PromotionResult {
@@ -44,6 +46,17 @@ export interface PromotionResult {
 }
 
 const FANOUT_BATCH = 100;
+/** People promoted at once: each is a few reads and one write of its own contact, under its own lock. */
+const CONCURRENCY = 4;
+
+/** `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}
 
 /** What decides whether a person's contact may have changed: their row, sources and relationships. */
 function fingerprint(r: PersonRow, sources: readonly string[]): string {
@@ -64,7 +77,7 @@ export async function promoteContacts(hub: Hub, o: PromotionOptions = {}): Promi
   const roots = await rootsOf(hub, merged.map((m) => m.merged_into));
   const forced = new Set(roots.values());
   const fanout: FanoutItem[] = [];
-  let tails: Map<string, OpenThread[]> | undefined;
+  let tails: Promise<Map<string, OpenThread[]>> | undefined;
 
   /** `deletedAt`: an instant soft-deletes, null restores, 'keep' leaves the record's state as it is (a delete made in a system stays). */
   const write = async (personId: string, contactId: string, fields: Partial<ContactFields>, deletedAt: string | null | 'keep') => {
@@ -88,17 +101,17 @@ export async function promoteContacts(hub: Hub, o: PromotionOptions = {}): Promi
   };
   const count = (a: 'created' | 'updated' | 'unchanged') => void (res[a] += 1);
 
-  for (const row of rows) {
+  const promoteOne = async (row: PersonRow): Promise<void> => {
     const pc: PersonContactRow | undefined = known.get(row.id);
     const src = sources.get(row.id) ?? [];
-    if (!pc && !forced.has(row.id) && !isPromoted(rule, { inAddressBook: inAddressBook(src), interactions: totalOf(row) })) continue;
+    if (!pc && !forced.has(row.id) && !isPromoted(rule, { inAddressBook: inAddressBook(src), interactions: totalOf(row) })) return;
     res.considered++;
     const fp = fingerprint(row, src);
     const restoring = pc?.merged_into_contact != null;
-    if (pc && pc.input_hash === fp && !pc.changed && !restoring) continue;
+    if (pc && pc.input_hash === fp && !pc.changed && !restoring) return;
     try {
-      tails ??= openThreadsByPerson(await recentConversationTails(hub.db, now));
-      const graph = await readPersonGraph(hub.db, row, src, tails.get(row.id) ?? [], now);
+      tails ??= recentConversationTails(hub.db, now).then(openThreadsByPerson);
+      const graph = await readPersonGraph(hub.db, row, src, (await tails).get(row.id) ?? [], now);
       const fields = graphFields(graph);
       const ctx = buildGraphContext(graph);
       const hash = promotionHash(fields, ctx);
@@ -111,12 +124,21 @@ export async function promoteContacts(hub: Hub, o: PromotionOptions = {}): Promi
         if (restoring) res.restored++;
         else count(action);
       }
-      await savePersonContact(hub.db, { person_id: row.id, contact_id: contactId, input_hash: fp, content_hash: hash, merged_into_contact: null, promoted_at: now });
+      saved.push({ person_id: row.id, contact_id: contactId, input_hash: fp, content_hash: hash, merged_into_contact: null, promoted_at: now });
     } catch (err) {
       res.failed++;
       if (res.errors.length < 10) res.errors.push(`${row.id}: ${(err as Error).message}`);
       hub.log.warn({ err, personId: row.id }, `promotion of person ${row.id} failed`);
     }
+  };
+  // What was written is recorded after it, in few transactions: a crash in between only makes
+  // the next promotion look at those people again (their contact is then found unchanged).
+  const saved: Omit<PersonContactRow, 'changed'>[] = [];
+  await eachLimited(rows, o.concurrency ?? CONCURRENCY, promoteOne);
+  for (let i = 0; i < saved.length; i += 500) {
+    await hub.db.tx(async (q) => {
+      for (const r of saved.slice(i, i + 500)) await savePersonContact(q, r);
+    });
   }
 
   // People merged away: their contact is soft-deleted and points at the contact of the person kept.
