@@ -4,6 +4,7 @@ import { loadRedisConfig } from '../../config/redis.config.js';
 import { categorizePerson } from '../../promotion/categorize.service.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { withOnlineHub } from './contacts-edit.command.js';
+import type { PromotionResult } from '../../promotion/promote.service.js';
 
 /**
  * `kith people categorize <person> <A–H|X>[.sub]`: the person's category by hand; with REDIS_URL
@@ -17,16 +18,28 @@ function categorizeCommand(): Command {
     .option('--json', 'print the outcome as one JSON object')
     .action(async (ref: string, code: string, o: { json?: boolean }) => {
       const r = await withDb((db) => categorizePerson(db, ref, code));
-      let promoted: unknown;
-      if (loadRedisConfig().url) {
-        const { promoteContacts } = await import('../../promotion/promote.service.js');
-        const config = loadKithConfig(resolveConfigPath().file);
-        promoted = await withOnlineHub((hub) => promoteContacts(hub, { personIds: [r.personId], rule: config.contacts.promote }));
-      }
+      const promoted = await carryToContacts([r.personId]);
       if (o.json) return console.log(JSON.stringify({ person_id: r.personId, category: r.category, promotion: promoted ?? null }));
       const what = r.category ? (r.category.subcategory ?? r.category.category) : 'cleared';
       console.log(`Person ${r.personId}: category ${what}. ${promoted ? 'Carried to their contact.' : 'Their contact takes it at the next sync (or `kith contacts promote`).'}`);
     });
+}
+
+/**
+ * With REDIS_URL set, the contacts of these people follow a change of theirs at once (through
+ * the hub, as the sync's promotion step does); else, or when that fails, at the next sync.
+ * Returns the promotion's outcome, or undefined when it did not run.
+ */
+export async function carryToContacts(personIds: readonly string[]): Promise<PromotionResult | undefined> {
+  if (!loadRedisConfig().url) return undefined;
+  const { promoteContacts } = await import('../../promotion/promote.service.js');
+  const config = loadKithConfig(resolveConfigPath().file);
+  try {
+    return await withOnlineHub((hub) => promoteContacts(hub, { personIds, rule: config.contacts.promote }));
+  } catch (err) {
+    console.error(`kith: their contacts follow at the next sync (${(err as Error).message})`);
+    return undefined;
+  }
 }
 
 export function addPeopleCategorizeCommand(people: Command): Command {

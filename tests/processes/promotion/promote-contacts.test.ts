@@ -168,4 +168,36 @@ describe.each(CASES)('promotion of the examples’ people to contacts (%s, %s ca
     expect(owned.rejected).toEqual([{ field: 'job_title', owner: 'twenty' }]);
     await expect(editLocalContact(h.hub, contactId, { category_code: 'Q' as never })).rejects.toThrow(/category_code/);
   });
+
+  it('the people and contacts commands carry a merge, an unmerge, a category and an edit to the contacts at once', async () => {
+    const env = { ...h.env, KITH_CONFIG: resolve(import.meta.dirname, '../../../examples/kith.config.yaml') };
+    const [keep, other] = bookPeople.slice(3, 5) as [string, string];
+    const gone = contactIdForPerson(other);
+    const merged = await runKith(['people', 'merge', keep, other, '--json'], env);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect((await h.hub.systems.canonical.get(gone))!.deleted_at).not.toBeNull();
+    const show = await runKith(['contacts', 'show', gone], env);
+    expect(show.stdout).toContain(`merged into contact ${contactIdForPerson(keep)}`);
+    const back = await runKith(['people', 'unmerge', (JSON.parse(merged.stdout) as { auditId: string }).auditId], env);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/Contacts: .*1 restored/);
+    expect((await h.hub.systems.canonical.get(gone))!.deleted_at).toBeNull();
+
+    const cat = await runKith(['people', 'categorize', keep, 'A.cousins'], env);
+    expect(cat.code, cat.stderr).toBe(0);
+    expect(cat.stdout).toContain('Carried to their contact');
+    expect(await h.hub.systems.canonical.get(contactIdForPerson(keep))).toMatchObject({ category_code: 'A', subcategory_code: 'A.cousins' });
+    expect((await runKith(['people', 'categorize', keep, 'Q'], env)).stderr).toMatch(/category: "Q" is not a code/);
+
+    const edit = await runKith(['contacts', 'edit', contactIdForPerson(keep), '--name', 'Renamed Person', '--json'], env);
+    expect(edit.code, edit.stderr).toBe(0);
+    expect(JSON.parse(edit.stdout)).toMatchObject({ applied: ['canonical_name'] });
+    expect((await h.hub.systems.canonical.get(contactIdForPerson(keep)))!.canonical_name).toBe('Renamed Person');
+    const bad = await runKith(['contacts', 'edit', 'nobody@example.invalid', '--name', 'X'], env);
+    expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/no contact has the email nobody@example.invalid/)]);
+    const unknown = await runKith(['contacts', 'edit', contactIdForPerson(keep), '--colour', 'red'], env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/unknown option '--colour'/);
+    await h.settle();
+  }, 150_000);
 });
