@@ -7,6 +7,7 @@ import { probeEcho } from '../hub/services/echo-check.service.js';
 import { hubHealthSection } from '../hub/services/hub-status.service.js';
 import { hubMetrics } from './hub-metrics.js';
 import { configuredSystems } from './hub-systems.js';
+import { twentyMapping } from '../config/twenty.config.js';
 import type { EchoFilter } from '../producers/inbound.producer.js';
 import { webhookRoutes } from '../producers/webhook-producers.js';
 import { loadWebhookSettings } from '../producers/webhook-settings.js';
@@ -17,8 +18,9 @@ export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<Ht
   const settings = loadWebhookSettings(env);
   // Records that map without a lookup have their echoes recognised here, before any job.
   const supabaseEcho: EchoFilter = async (record, prefix) => probeEcho(db, fromSupabaseRow(parseSupabaseRow(record, settings.supabaseTable)), prefix);
+  const mapping = twentyMapping(env);
   const twentyEcho: EchoFilter = async (record, prefix) => {
-    const carried = twentyRecordWithoutLookup(record);
+    const carried = twentyRecordWithoutLookup(record, mapping);
     return carried ? probeEcho(db, carried, prefix) : undefined;
   };
   return {

@@ -71,7 +71,7 @@ export async function buildHubSystems(db: Db, env: Env = process.env, shared?: S
     ]);
     // With Redis, every process on every host spends one budget; without (an offline hub), its own.
     const limiter = shared ? new SharedRequestLimiter({ ...c.rateLimit, service: 'Twenty requests', redis: shared.redis, key: twentyLimiterKey(shared.prefix), requestTimeoutMs: TWENTY_TIMEOUT_MS }) : undefined;
-    targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit, limiter, timeoutMs: TWENTY_TIMEOUT_MS })));
+    targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit, limiter, timeoutMs: TWENTY_TIMEOUT_MS }), { categoryField: c.categoryField }));
   }
   if (isNotionContactsConfigured(env)) {
     const c = loadNotionConfig(env);

@@ -13,6 +13,11 @@ export const twentySchema = z.object({
   TWENTY_RATE_LIMIT_PER_MINUTE: wholeNumber(1, 10_000).default(100),
   /** The window that budget is counted over: a minute, as Twenty counts; shorter only to measure the limiter quickly. */
   TWENTY_RATE_LIMIT_WINDOW_MS: wholeNumber(100, 3_600_000).default(60_000),
+  /** A custom text field of Twenty's people (made in its data model) that holds the category code; unset: categories stay out of Twenty. */
+  TWENTY_CATEGORY_FIELD: z
+    .string()
+    .regex(/^[a-z][A-Za-z0-9]*$/, 'must be the API name of a custom field of Twenty’s people, such as kithCategory')
+    .optional(),
 });
 
 export interface TwentyConfig {
@@ -23,6 +28,8 @@ export interface TwentyConfig {
   webhookSecret?: string;
   /** Request budget of the whole deployment (every process, through Redis); Twenty documents 100 requests per minute. */
   rateLimit: { limit: number; windowMs: number };
+  /** TWENTY_CATEGORY_FIELD. */
+  categoryField?: string;
 }
 
 /** Whether the deployment uses Twenty at all (the URL is the switch). */
@@ -37,5 +44,13 @@ export function loadTwentyConfig(env: Env = process.env): TwentyConfig {
     apiKey: c.TWENTY_API_KEY,
     webhookSecret: c.TWENTY_WEBHOOK_SECRET,
     rateLimit: { limit: c.TWENTY_RATE_LIMIT_PER_MINUTE, windowMs: c.TWENTY_RATE_LIMIT_WINDOW_MS },
+    categoryField: c.TWENTY_CATEGORY_FIELD,
   };
+}
+
+/** TWENTY_CATEGORY_FIELD alone (the webhook route maps records with it), checked the same way. */
+export function twentyMapping(env: Env = process.env): { categoryField?: string } {
+  const v = env.TWENTY_CATEGORY_FIELD?.trim();
+  if (!v) return {};
+  return { categoryField: parseEnv(twentySchema.pick({ TWENTY_CATEGORY_FIELD: true }), env).TWENTY_CATEGORY_FIELD };
 }

@@ -9,6 +9,7 @@ import { registerBullBoard } from './routes/bull-board.route.js';
 import { type HealthExtras, registerHealthRoute } from './routes/health.route.js';
 import { type MetricsExtras, registerMetricsRoute } from './routes/metrics.route.js';
 import { registerSearchRoute, searchHealth } from './routes/search.route.js';
+import { registerPeoplePromptRoute } from './routes/people-prompt.route.js';
 
 export interface HttpServerOptions extends HealthExtras, MetricsExtras {
   redisUrl: string;
@@ -43,6 +44,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<HttpServ
   registerMetricsRoute(app, { redis, prefix: opts.prefix, queues: list, metrics: opts.metrics });
   await registerBullBoard(app, { queues: list, admin: opts.admin });
   await registerSearchRoute(app, { db: opts.db, admin: opts.admin });
+  await registerPeoplePromptRoute(app, { db: opts.db, admin: opts.admin });
   for (const r of opts.routes ?? []) await r(app, { redis, queues });
   return {
     app,

@@ -5,6 +5,7 @@ import { type AuditRow, writeAudit } from './audit.js';
 import { recomputeIdentifiers } from './profile.service.js';
 import { inList, lockPeople } from './sql-support.js';
 import { refreshPeopleStatsIn } from './stats.service.js';
+import { markPeopleChanged } from '../promotion/person-contacts.store.js';
 
 /**
  * Merge moves every interaction and source entity of `others` to `keep`, recomputes the
@@ -77,6 +78,8 @@ export async function mergePeopleIn(q: Queryable, keep: string, others: readonly
   await q.run(`UPDATE people SET merged_into = ?, updated_at = ? WHERE ${o.sql}`, [keep, now, ...o.params]);
   await refreshPeopleStatsIn(q, all);
   await recomputeIdentifiers(q, all, now);
+  // Their contacts follow at the next promotion (no network here, inside the transaction).
+  await markPeopleChanged(q, all);
   const auditId = await writeAudit(q, 'merge', `merged ${rest.join(', ')} into ${keep}`, details, now);
   return { auditId, keep, merged: rest, movedInteractions: owned.length, movedEntities: ents.length };
 }
@@ -131,6 +134,7 @@ export function unmerge(db: Db, auditId: string): Promise<UnmergeResult> {
     await q.runMany(`UPDATE people SET ${sets} WHERE id = ?`, d.before.map((r) => [...PROFILE_COLS.map((c) => r[c] as string | number | null), r.id as string]));
     await refreshPeopleStatsIn(q, all);
     await recomputeIdentifiers(q, all);
+    await markPeopleChanged(q, all);
     const id = await writeAudit(q, 'unmerge', `restored ${d.others.join(', ')} from ${d.keep}`, { of: auditId, keep: d.keep, restored: d.others });
     await q.run('UPDATE people_audit SET undone_by = ? WHERE id = ?', [id, auditId]);
     return { auditId: id, restored: d.others, movedInteractions, movedEntities };

@@ -6,6 +6,7 @@ import { recomputeIdentifiers } from './profile.service.js';
 import { createPerson } from './resolve.service.js';
 import { inList, lockPeople } from './sql-support.js';
 import { refreshPeopleStatsIn } from './stats.service.js';
+import { markPeopleChanged } from '../promotion/person-contacts.store.js';
 
 /**
  * Split: the given source entities, with the interactions that came through them, move from a
@@ -59,6 +60,7 @@ export async function splitPersonIn(q: Queryable, personId: string, entityIds: r
   }
   await refreshPeopleStatsIn(q, [personId, to]);
   await recomputeIdentifiers(q, [personId, to], now);
+  await markPeopleChanged(q, [personId, to]);
   const auditId = await writeAudit(q, 'split', `split ${ids.join(', ')} from ${personId} into ${to}`, { from: personId, to, entities: ids, interactions: moved }, now);
   return { auditId, from: personId, to, movedInteractions, movedEntities: ents.length };
 }

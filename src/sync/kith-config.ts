@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from '../config/config-error.js';
 import { WORKER_GROUP_NAME } from '../queues/queue-registry.js';
 import { SOURCE_TYPES, sourceDeclaration, type SourceType } from '../sources/registry.js';
+import { categoriesSection, type CategoryRule, contactsSection, type PromotionRule } from '../promotion/promotion-config.js';
 
 export { SOURCE_TYPES };
 
@@ -35,6 +36,8 @@ const fileSchema = z.object({
     })
     .default({ emails: [], phones: [], names: [], handles: [] }),
   sources: z.array(sourceEntry).default([]),
+  contacts: contactsSection,
+  categories: categoriesSection,
 });
 
 export interface ConfiguredSource {
@@ -52,6 +55,10 @@ export interface KithConfig {
   file: string;
   self: { emails: string[]; phones: string[]; names: string[]; handles: string[] };
   sources: ConfiguredSource[];
+  /** Who becomes a canonical contact (src/promotion/). */
+  contacts: { promote: PromotionRule };
+  /** Category codes set by rule (by mail domain, by source). */
+  categories: CategoryRule[];
 }
 
 function expand(p: string, base: string): string {
@@ -103,7 +110,7 @@ export function loadKithConfig(file: string): KithConfig {
     if (ids.has(s.id)) throw new ConfigError(`${path}: sources`, `two sources share the id '${s.id}': give one an explicit id`);
     ids.add(s.id);
   }
-  return { file: path, self: parsed.data.self, sources };
+  return { file: path, self: parsed.data.self, sources, contacts: parsed.data.contacts, categories: parsed.data.categories };
 }
 
 /** A source entry's own fields, checked by its declaration's schema (path fields as written). */

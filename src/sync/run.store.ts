@@ -51,7 +51,7 @@ export interface RunRow {
 }
 
 export interface RunDetails {
-  config: Pick<KithConfig, 'file' | 'self' | 'sources'>;
+  config: Pick<KithConfig, 'file' | 'self' | 'sources'> & Partial<Pick<KithConfig, 'contacts' | 'categories'>>;
   full: boolean;
   summary?: { people: number; interactions: number; relationships: number };
 }

@@ -10,6 +10,7 @@ import type { Db } from '../../db/db.js';
 import { compareContacts } from '../../hub/domain/alignment-validator.js';
 import { localContactMeta } from '../../systems/local/contacts-table.js';
 import { LocalCanonicalStore } from '../../systems/local/local-canonical.store.js';
+import { personContactByContact } from '../../promotion/person-contacts.store.js';
 
 /*
  * `kith contacts …` over the local database. The canonical store here is the local one; when
@@ -65,6 +66,7 @@ function showText(c: CanonicalContact, data: Awaited<ReturnType<typeof showData>
   const m = c.sync_metadata;
   console.log(`${c.canonical_name}  (${c.contact_id})${c.deleted_at ? `  deleted ${c.deleted_at}` : ''}`);
   console.log(`version ${m.version}, updated ${m.last_updated} by ${m.last_updated_by}, hash ${short(data.contentHash)}, person ${data.personId ?? 'not linked'}`);
+  if (data.mergedInto) console.log(`merged into contact ${data.mergedInto} (its person was merged)`);
   const { contact_id: _i, sync_metadata: _m, deleted_at: _d, ...fields } = c;
   for (const [k, v] of Object.entries(fields)) if (v != null && !(Array.isArray(v) && !v.length)) console.log(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   console.log(data.links.length ? 'systems:' : 'systems: none linked yet');
@@ -80,6 +82,7 @@ async function showData(db: Db, c: CanonicalContact) {
   const meta = await localContactMeta(db, c.contact_id);
   return {
     contact: c,
+    mergedInto: (await personContactByContact(db, c.contact_id))?.merged_into_contact ?? null,
     contentHash: meta?.contentHash ?? null,
     personId: meta?.personId ?? null,
     links: await getLinks(db, c.contact_id),

@@ -11,11 +11,18 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   sync: async () => (await import('./sync.command.js')).syncCommand(),
   status: async () => (await import('./status.command.js')).statusCommand(),
   contacts: async () => {
-    const [{ contactsCommand }, { addContactsSyncCommands }] = await Promise.all([import('./contacts.command.js'), import('./contacts-sync.command.js')]);
-    return addContactsSyncCommands(contactsCommand());
+    const [{ contactsCommand }, { addContactsSyncCommands }, { addContactsEditCommands }] = await Promise.all([
+      import('./contacts.command.js'),
+      import('./contacts-sync.command.js'),
+      import('./contacts-edit.command.js'),
+    ]);
+    return addContactsEditCommands(addContactsSyncCommands(contactsCommand()));
   },
   prompt: async () => (await import('./prompt.command.js')).promptCommand(),
-  people: async () => (await import('./people.command.js')).peopleCommand(),
+  people: async () => {
+    const [{ peopleCommand }, { addPeopleCategorizeCommand }] = await Promise.all([import('./people.command.js'), import('./people-categorize.command.js')]);
+    return addPeopleCategorizeCommand(peopleCommand());
+  },
   stats: async () => (await import('./stats.command.js')).statsCommand(),
   search: async () => (await import('./search.command.js')).searchCommand(),
   index: async () => (await import('./index.command.js')).indexCommand(),

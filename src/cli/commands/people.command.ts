@@ -11,6 +11,13 @@ const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString
 const total = (p: PersonSummary) => p.counts.email + p.counts.meeting + p.counts.message + p.counts.mention + p.counts.call;
 const label = (p: PersonSummary) => p.name || p.emails[0] || p.phones[0] || '(no name)';
 
+/** Their contacts follow at once when Redis is configured (people-categorize.command.ts). */
+async function carry(personIds: string[], quiet?: boolean): Promise<void> {
+  const { carryToContacts } = await import('./people-categorize.command.js');
+  const r = await carryToContacts(personIds);
+  if (r && !quiet) console.log(`Contacts: ${r.created} created, ${r.updated} updated, ${r.merged} merged away, ${r.restored} restored.`);
+}
+
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`--limit must be a positive integer, got ${JSON.stringify(v)}`);
@@ -77,6 +84,7 @@ function mergeCommand(): Command {
     .action(async (keep: string, others: string[], o: { json?: boolean }) =>
       withDb(async (db) => {
         const r = await mergePeople(db, keep, others);
+        await carry([r.keep, ...r.merged], o.json);
         if (o.json) return console.log(JSON.stringify(r));
         console.log(`Merged ${r.merged.join(', ')} into ${r.keep}: ${r.movedInteractions} interactions, ${r.movedEntities} entities moved.`);
         console.log(`Undo with: kith people unmerge ${r.auditId}`);
@@ -94,6 +102,7 @@ function splitCommand(): Command {
     .action(async (id: string, o: { entities: string[]; name?: string; json?: boolean }) =>
       withDb(async (db) => {
         const r = await splitPerson(db, id, o.entities, { name: o.name });
+        await carry([r.from, r.to], o.json);
         if (o.json) return console.log(JSON.stringify(r));
         console.log(`Split ${r.movedEntities} entities and ${r.movedInteractions} interactions from ${r.from} into new person ${r.to} (audit ${r.auditId}).`);
       }),
@@ -108,6 +117,8 @@ function unmergeCommand(): Command {
     .action(async (auditId: string, o: { json?: boolean }) =>
       withDb(async (db) => {
         const r = await unmerge(db, auditId);
+        const keep = (await db.get<{ details: string }>('SELECT details FROM people_audit WHERE id = ?', [r.auditId]))?.details;
+        await carry([...(keep ? [(JSON.parse(keep) as { keep: string }).keep] : []), ...r.restored], o.json);
         if (o.json) return console.log(JSON.stringify(r));
         console.log(`Restored ${r.restored.join(', ')} (${r.movedInteractions} interactions, ${r.movedEntities} entities moved back).`);
       }),

@@ -1,10 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { openDbFromEnv } from '../../app/open-db-from-env.js';
-import { findContact } from '../../hub/stores/contact-lookup.store.js';
-import { readPersonExtras } from '../../hub/stores/person-extras.store.js';
-import { buildContactContext, buildPromptWithContact } from '../../hub/domain/contact-prompt-builder.js';
-import { localContactMeta } from '../../systems/local/contacts-table.js';
-import { LocalCanonicalStore } from '../../systems/local/local-canonical.store.js';
+import { joinContactContexts } from '../../hub/domain/contact-prompt-builder.js';
+import { promptFor } from '../../promotion/person-prompt.service.js';
 
 function count(v: string): number {
   const n = Number(v);
@@ -14,19 +11,21 @@ function count(v: string): number {
 
 export function promptCommand(): Command {
   return new Command('prompt')
-    .description('print the LLM context for one contact (canonical record, llm_context, linked person’s interactions)')
-    .argument('<contact_id|email>', 'contact id or one of its email addresses')
-    .option('--base <text>', 'base prompt to put before the contact context')
+    .description('print the LLM context of contacts or people (canonical record, llm_context, the person’s interactions); several at once')
+    .argument('<ref...>', 'contact id, email, person id or name (a person not promoted to a contact gets a context from the graph)')
+    .option('--base <text>', 'base prompt to put before the context')
     .option('--recent <n>', 'recent interactions to include', count, 5)
-    .option('--json', 'print {contact_id, prompt} as one JSON object')
-    .action(async (ref: string, opts: { base?: string; recent: number; json?: boolean }) => {
+    .option('--json', 'print {contact_id, person_id, prompt} as one JSON object (an array for several)')
+    .action(async (refs: string[], opts: { base?: string; recent: number; json?: boolean }) => {
       const db = await openDbFromEnv();
       try {
-        const contact = await findContact(new LocalCanonicalStore(db), ref);
-        const meta = await localContactMeta(db, contact.contact_id);
-        const extras = await readPersonExtras(db, meta?.personId, opts.recent);
-        const prompt = opts.base === undefined ? buildContactContext(contact, extras) : buildPromptWithContact(opts.base, contact, extras);
-        console.log(opts.json ? JSON.stringify({ contact_id: contact.contact_id, person_id: meta?.personId ?? null, prompt }) : prompt);
+        const one = refs.length === 1;
+        const out = [];
+        for (const ref of refs) out.push(await promptFor(db, ref, { recent: opts.recent, base: one ? opts.base : undefined }));
+        if (opts.json) return console.log(JSON.stringify(one ? out[0] : out));
+        if (one) return console.log(out[0]!.prompt);
+        const body = joinContactContexts(out.map((p) => p.prompt));
+        console.log(opts.base?.trim() ? `${opts.base.trim()}\n\n${body}` : body);
       } finally {
         await db.close();
       }

@@ -25,6 +25,28 @@ export const categoryCode = z.enum(CATEGORY_CODES);
 
 const scale = z.number().int().min(1).max(10);
 
+const countsByChannel = z.record(z.string(), z.number().int().min(0));
+
+/** The people graph's story of a contact: counts, dates, strength and trend, company kept, recent and open conversations. */
+export const graphContext = z
+  .object({
+    person_id: z.string(),
+    counts: countsByChannel,
+    total_interactions: z.number().int().min(0),
+    first_interaction_at: z.string().nullable(),
+    last_interaction_at: z.string().nullable(),
+    strength: z.number().nullable(),
+    /** Interactions in the last 90 days against the 90 before: rising, falling, steady, or new (none before). */
+    trend: z.enum(['rising', 'falling', 'steady', 'new', 'quiet']),
+    sources: z.array(z.string()),
+    profiles: z.array(z.string()),
+    most_often_with: z.array(z.object({ person_id: z.string(), name: z.string(), shared: z.number().int().min(0) })),
+    recent: z.array(z.object({ at: z.string(), channel: z.string(), title: z.string() })),
+    open_threads: z.array(z.object({ at: z.string(), channel: z.string(), title: z.string() })),
+  })
+  .partial();
+export type GraphContext = z.infer<typeof graphContext>;
+
 export const llmContext = z
   .object({
     relationship_arc: z.string(),
@@ -40,6 +62,8 @@ export const llmContext = z
     blind_spots: z.array(z.string()),
     strengths: z.array(z.string()),
     tensions: z.array(z.string()),
+    /** What the people graph knows, written by Kith (src/promotion/llm-context.builder.ts). */
+    graph: graphContext,
   })
   .partial();
 export type LlmContext = z.infer<typeof llmContext>;

@@ -1,4 +1,4 @@
-import { type CanonicalContact, CATEGORY_LABELS, type LlmContext } from './canonical-contact.js';
+import { type CanonicalContact, CATEGORY_LABELS, type GraphContext, type LlmContext } from './canonical-contact.js';
 
 /** Interaction figures for the person linked to a contact (the people graph's people and interactions). */
 export interface PersonSummary {
@@ -89,6 +89,35 @@ function interactions(extras: ContactExtras): string[] {
 }
 
 /**
+ * What the people graph wrote into llm_context.graph. Figures the linked person's live extras
+ * already print (counts, dates, recent interactions) are left to them.
+ */
+function graphLines(g: GraphContext, extras: ContactExtras): string[] {
+  const out: string[] = [];
+  if (!extras.person) {
+    const counts = Object.entries(g.counts ?? {}).filter(([, n]) => n > 0).map(([k, n]) => plural(n, k));
+    if (counts.length) out.push(`Counts: ${counts.join(', ')}`);
+    if (g.first_interaction_at || g.last_interaction_at) {
+      out.push(`Interacting since ${g.first_interaction_at ? day(g.first_interaction_at) : 'unknown'}, last on ${g.last_interaction_at ? day(g.last_interaction_at) : 'unknown'}`);
+    }
+  }
+  const strength = g.strength != null ? `strength about ${g.strength} of 100` : '';
+  const trend = g.trend ? `${g.trend} (last 90 days against the 90 before)` : '';
+  if (strength || trend) out.push(`Contact: ${[strength, trend].filter(Boolean).join(', ')}`);
+  if (g.most_often_with?.length) out.push(`Most often with: ${g.most_often_with.map((c) => `${text(c.name) || c.person_id} (${c.shared})`).join(', ')}`);
+  line(out, 'Profiles', list(g.profiles));
+  if (g.open_threads?.length) {
+    out.push('Open threads (their message is the last one):');
+    for (const t of g.open_threads) out.push(`- ${day(t.at)} ${t.channel}: ${text(t.title)}`);
+  }
+  if (!extras.recentInteractions?.length && g.recent?.length) {
+    out.push('Recent interactions:');
+    for (const r of g.recent) out.push(`- ${day(r.at)} ${r.channel}${text(r.title) ? `: ${text(r.title)}` : ''}`);
+  }
+  return out;
+}
+
+/**
  * The context of one contact as plain text for an LLM prompt. Sections
  * appear in a fixed order and empty values are left out, so the same record always gives the
  * same text. Per-system ids are never included (they are not in the canonical record).
@@ -108,6 +137,8 @@ export function buildContactContext(contact: CanonicalContact, extras: ContactEx
   if (rel.length) out.push('', '### Relationship', ...rel);
   const inter = interactions(extras);
   if (inter.length) out.push('', '### Interactions', ...inter);
+  const graph = contact.llm_context?.graph ? graphLines(contact.llm_context.graph, extras) : [];
+  if (graph.length) out.push('', '### What Kith has seen', ...graph);
   return out.join('\n');
 }
 
@@ -120,6 +151,10 @@ export function buildPromptWithContact(basePrompt: string, contact: CanonicalCon
 
 /** The context of several contacts: a count line, then each contact (in the order given) separated by a rule. */
 export function buildMultiContactContext(contacts: readonly (CanonicalContact | { contact: CanonicalContact; extras?: ContactExtras })[]): string {
-  const parts = contacts.map((c) => ('contact' in c ? buildContactContext(c.contact, c.extras) : buildContactContext(c)));
-  return [`# ${plural(contacts.length, 'contact')}`, ...parts].join('\n\n---\n\n');
+  return joinContactContexts(contacts.map((c) => ('contact' in c ? buildContactContext(c.contact, c.extras) : buildContactContext(c))));
+}
+
+/** Contexts already built, one per contact: a count line, then each separated by a rule. */
+export function joinContactContexts(parts: readonly string[]): string {
+  return [`# ${plural(parts.length, 'contact')}`, ...parts].join('\n\n---\n\n');
 }

@@ -9,6 +9,7 @@ import { indexMailStep } from './index-mail.step.js';
 import { indexMessagesStep } from './index-messages.step.js';
 import { indexNotesStep } from './index-notes.step.js';
 import { linkEntitiesStep } from './link-entities.step.js';
+import { promoteContactsStep } from './promote-contacts.step.js';
 import { relationshipsStep } from './relationships.step.js';
 import type { StepContext, StepDeclaration, StepOutput } from './step-declaration.js';
 import { strengthsStep } from './strengths.step.js';
@@ -20,7 +21,7 @@ export type { DagStep, FailurePolicy, StepDeclaration, StepOutput } from './step
  * Every step of the unified sync, in the order a run's DAG lists them. Adding a step is a
  * declaration in this folder and a line here.
  */
-export const STEPS: readonly StepDeclaration[] = [collectStep, linkEntitiesStep, relationshipsStep, strengthsStep, verifyStatsStep, contentStep, indexCalendarStep, indexMailStep, indexMessagesStep, indexNotesStep];
+export const STEPS: readonly StepDeclaration[] = [collectStep, linkEntitiesStep, relationshipsStep, strengthsStep, verifyStatsStep, promoteContactsStep, contentStep, indexCalendarStep, indexMailStep, indexMessagesStep, indexNotesStep];
 
 const BY_NAME = new Map(STEPS.map((s) => [s.name, s]));
 

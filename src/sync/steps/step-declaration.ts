@@ -25,6 +25,9 @@ export interface StepContext {
   signal?: AbortSignal;
   /** The configured source of a per-source step. */
   source?: ConfiguredSource;
+  /** The deployment's Redis and queue prefix, for steps that hand work to the contact hub. */
+  redisUrl?: string;
+  prefix?: string;
 }
 
 /** The steps planned so far for one run, for a declaration to name what it depends on. */

@@ -148,8 +148,9 @@ export async function linkPerson(q: Queryable, contactId: string, personId: stri
 
 /** Local bookkeeping columns of one contact that the canonical record does not carry. */
 export async function localContactMeta(q: Queryable, contactId: string): Promise<{ personId: string | null; contentHash: string; changeSeq: number } | undefined> {
+  // A promoted person's contact written by the fan-out is linked by the next promotion; till then person_contacts tells.
   const r = await q.get<{ person_id: string | null; content_hash: string; change_seq: number }>(
-    'SELECT person_id, content_hash, change_seq FROM contacts WHERE contact_id = ?',
+    'SELECT COALESCE(c.person_id, pc.person_id) AS person_id, c.content_hash, c.change_seq FROM contacts c LEFT JOIN person_contacts pc ON pc.contact_id = c.contact_id WHERE c.contact_id = ?',
     [contactId],
   );
   return r && { personId: r.person_id, contentHash: r.content_hash, changeSeq: Number(r.change_seq) };

@@ -2,15 +2,29 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { ContactFields } from '../../hub/domain/canonical-contact.js';
 import type { ContactFieldKey } from '../../hub/domain/contact-content.js';
 import type { SystemContact } from '../../hub/ports/contact-system.js';
+import { categoryFromText, categoryText } from '../../hub/domain/category-code.js';
 import { type TwentyPerson, type TwentyPersonInput, twentyPerson } from './twenty-person.js';
 
 /**
  * Pure mapping canonical ↔ Twenty person. Twenty holds names, emails, phones, job title and a
- * company (by id); it has no notes, categories or llm_context. `canonical_name` is derived
+ * company (by id); it has no notes or llm_context, and categories only in a custom text field
+ * of the workspace when one is named (`TwentyMapping.categoryField`, TWENTY_CATEGORY_FIELD:
+ * `G` or `G.2`). `canonical_name` is derived
  * from the name on the way back, so a round trip is stable: use `twentyView` (what Twenty
  * will hand back for a canonical record) to compare or hash, never the raw canonical fields.
  */
 export const TWENTY_FIELD_KEYS = ['canonical_name', 'first_name', 'last_name', 'emails', 'phones', 'company', 'job_title'] as const satisfies readonly ContactFieldKey[];
+
+/** How this workspace's people hold what Twenty has no standard field for. */
+export interface TwentyMapping {
+  /** A custom text field of Twenty's person holding the category code (`G`, `G.2`); unset: categories stay out of Twenty. */
+  categoryField?: string;
+}
+
+/** The canonical fields Twenty holds under a mapping. */
+export function twentyFieldKeys(m: TwentyMapping = {}): readonly ContactFieldKey[] {
+  return m.categoryField ? [...TWENTY_FIELD_KEYS, 'category_code', 'subcategory_code'] : TWENTY_FIELD_KEYS;
+}
 
 type Phone = { number: string; countryCode: string; callingCode: string };
 
@@ -38,7 +52,7 @@ function splitName(c: Pick<ContactFields, 'canonical_name' | 'first_name' | 'las
   return { firstName: parts[0] ?? '', lastName: parts.slice(1).join(' ') };
 }
 
-export function toTwentyPerson(c: ContactFields, companyId: string | null, id?: string): TwentyPersonInput {
+export function toTwentyPerson(c: ContactFields, companyId: string | null, id?: string, m: TwentyMapping = {}): TwentyPersonInput {
   const emails = c.emails.map((e) => e.trim()).filter(Boolean);
   const phones = c.phones.map(splitPhone).filter((p) => p.number !== '');
   const [primary, ...others] = phones;
@@ -54,6 +68,7 @@ export function toTwentyPerson(c: ContactFields, companyId: string | null, id?: 
     },
     jobTitle: c.job_title ?? '',
     companyId,
+    ...(m.categoryField ? { [m.categoryField]: categoryText(c) } : {}),
   };
 }
 
@@ -64,7 +79,7 @@ export interface MappedTwentyPerson {
 }
 
 /** A Twenty person in canonical field names; `companyName` is resolved by the caller. */
-export function fromTwentyPerson(p: TwentyPerson, companyName: string | null): MappedTwentyPerson {
+export function fromTwentyPerson(p: TwentyPerson, companyName: string | null, m: TwentyMapping = {}): MappedTwentyPerson {
   const firstName = p.name?.firstName?.trim() || null;
   const lastName = p.name?.lastName?.trim() || null;
   const emails = [p.emails?.primaryEmail, ...(p.emails?.additionalEmails ?? [])].map((e) => e?.trim()).filter((e): e is string => Boolean(e));
@@ -80,14 +95,15 @@ export function fromTwentyPerson(p: TwentyPerson, companyName: string | null): M
     phones,
     company: companyName,
     job_title: p.jobTitle?.trim() || null,
+    ...(m.categoryField ? categoryFromText(typeof p[m.categoryField] === 'string' ? (p[m.categoryField] as string) : null) : {}),
   };
   if (displayName) fields.canonical_name = displayName;
   return { fields, updatedAt: p.updatedAt, deletedAt: p.deletedAt ?? null };
 }
 
 /** A Twenty person as a SystemContact, with its company's name resolved by the caller. */
-export function twentySystemContact(p: TwentyPerson, companyName: string | null): SystemContact {
-  const m = fromTwentyPerson(p, companyName);
+export function twentySystemContact(p: TwentyPerson, companyName: string | null, mapping: TwentyMapping = {}): SystemContact {
+  const m = fromTwentyPerson(p, companyName, mapping);
   return { system: 'twenty', externalId: p.id, contactId: p.id, fields: m.fields, updatedAt: m.updatedAt, deletedAt: m.deletedAt };
 }
 
@@ -96,16 +112,16 @@ export function twentySystemContact(p: TwentyPerson, companyName: string | null)
  * or carries the company's name. Undefined when the company must be fetched by id, or when the
  * record does not parse (the worker then reads the person and reports what is wrong).
  */
-export function twentyRecordWithoutLookup(record: unknown): SystemContact | undefined {
+export function twentyRecordWithoutLookup(record: unknown, m: TwentyMapping = {}): SystemContact | undefined {
   const r = twentyPerson.safeParse(record);
   if (!r.success) return undefined;
   const p = r.data;
-  if (p.company?.name != null) return twentySystemContact(p, p.company.name);
-  return p.companyId ? undefined : twentySystemContact(p, null);
+  if (p.company?.name != null) return twentySystemContact(p, p.company.name, m);
+  return p.companyId ? undefined : twentySystemContact(p, null, m);
 }
 
 /** The canonical record as Twenty will hold it: round-tripped through both mappings. */
-export function twentyView(c: ContactFields): Partial<ContactFields> {
-  const person = toTwentyPerson(c, null);
-  return fromTwentyPerson({ ...person, id: 'view', updatedAt: '' }, c.company?.trim() || null).fields;
+export function twentyView(c: ContactFields, m: TwentyMapping = {}): Partial<ContactFields> {
+  const person = toTwentyPerson(c, null, undefined, m);
+  return fromTwentyPerson({ ...person, id: 'view', updatedAt: '' }, c.company?.trim() || null, m).fields;
 }

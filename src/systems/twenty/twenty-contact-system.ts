@@ -3,7 +3,7 @@ import type { ChangePage, ContactRef, ContactSystem, SystemContact, UpsertOutcom
 import { stableStringify } from '../../hub/domain/content-hash.js';
 import { projectFields } from '../../hub/domain/contact-content.js';
 import { CursorInvalidError, InvalidInputError, isKithError } from '../../errors.js';
-import { toTwentyPerson, TWENTY_FIELD_KEYS, twentySystemContact, twentyView } from './person.mapper.js';
+import { toTwentyPerson, type TwentyMapping, twentyFieldKeys, twentySystemContact, twentyView } from './person.mapper.js';
 import { TWENTY_BATCH_LIMIT, TWENTY_PAGE_LIMIT, type TwentyClient } from './twenty-client.js';
 import { TWENTY_DUPLICATE } from './twenty-errors.js';
 import { type TwentyPerson, type TwentyPersonInput, twentyPerson } from './twenty-person.js';
@@ -41,13 +41,16 @@ export class TwentyContactSystem implements ContactSystem {
 
   /** A subset through a lossy mapping, round-tripped: what Twenty will hand back. */
   view(c: CanonicalContact) {
-    return twentyView(c);
+    return twentyView(c, this.mapping);
   }
   private readonly companyNameById = new Map<string, string>();
   /** Promises, so concurrent lookups of one new company create it once. */
   private readonly companyIdByName = new Map<string, Promise<string>>();
 
-  constructor(readonly client: TwentyClient) {}
+  constructor(
+    readonly client: TwentyClient,
+    private readonly mapping: TwentyMapping = {},
+  ) {}
 
   async get(ref: { contactId?: string; externalId?: string }): Promise<SystemContact | undefined> {
     const id = ref.externalId ?? ref.contactId;
@@ -116,7 +119,7 @@ export class TwentyContactSystem implements ContactSystem {
         continue;
       }
       const mapped = await this.toSystemContact(current);
-      const same = sameContent(mapped.fields, twentyView(c));
+      const same = sameContent(mapped.fields, twentyView(c, this.mapping), this.mapping);
       const wantDeleted = c.deleted_at != null;
       const isDeleted = current.deletedAt != null;
       if (same && wantDeleted === isDeleted) {
@@ -187,7 +190,7 @@ export class TwentyContactSystem implements ContactSystem {
   }
 
   private async toInput(c: CanonicalContact): Promise<TwentyPersonInput> {
-    return toTwentyPerson(c, c.company?.trim() ? await this.ensureCompany(c.company.trim()) : null);
+    return toTwentyPerson(c, c.company?.trim() ? await this.ensureCompany(c.company.trim()) : null, undefined, this.mapping);
   }
 
   private async toSystemContact(p: TwentyPerson): Promise<SystemContact> {
@@ -195,7 +198,7 @@ export class TwentyContactSystem implements ContactSystem {
     if (p.company?.name != null) companyName = p.company.name;
     else if (p.companyId) companyName = await this.companyName(p.companyId);
     if (p.companyId && companyName != null) this.remember(p.companyId, companyName);
-    return twentySystemContact(p, companyName);
+    return twentySystemContact(p, companyName, this.mapping);
   }
 
   private async companyName(id: string): Promise<string | null> {
@@ -233,6 +236,7 @@ function withoutId(input: TwentyPersonInput): Omit<TwentyPersonInput, 'id'> {
   return rest;
 }
 
-function sameContent(a: Parameters<typeof projectFields>[0], b: Parameters<typeof projectFields>[0]): boolean {
-  return stableStringify(projectFields(a, TWENTY_FIELD_KEYS)) === stableStringify(projectFields(b, TWENTY_FIELD_KEYS));
+function sameContent(a: Parameters<typeof projectFields>[0], b: Parameters<typeof projectFields>[0], m: TwentyMapping): boolean {
+  const keys = twentyFieldKeys(m);
+  return stableStringify(projectFields(a, keys)) === stableStringify(projectFields(b, keys));
 }

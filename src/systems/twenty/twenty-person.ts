@@ -49,6 +49,8 @@ export interface TwentyPersonInput {
   };
   jobTitle: string;
   companyId: string | null;
+  /** Custom fields of the workspace (the category field, TwentyMapping). */
+  [custom: string]: unknown;
 }
 
 export const twentyCompany = z.looseObject({ id: z.string().min(1), name: nullableString });

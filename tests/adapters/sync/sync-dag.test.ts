@@ -34,6 +34,7 @@ describe('the phase DAG as data', () => {
       ['relationships', 3, ['link-entities'], 'sync-relationships', 'fail-run'],
       ['strengths', 3, ['relationships'], 'sync-relationships', 'fail-run'],
       ['verify-stats', 4, ['strengths'], 'sync-verify', 'fail-run'],
+      ['promote-contacts', 3, ['strengths'], 'sync-relationships', 'continue'],
       ['content:drive-export', 5, [], 'sync-content', 'continue'],
       ['index-calendar', 4, ['collect:ics'], 'sync-index', 'continue'],
       ['index-mail', 4, ['strengths'], 'sync-index', 'continue'],
@@ -69,6 +70,7 @@ describe('the phase DAG as data', () => {
     expect(shape(flow)).toEqual({
       'sync-run': [
         { 'verify-stats': [{ strengths: [{ relationships: [{ 'link-entities': [{ 'collect:mbox': [{ 'collect:vcard': [] }] }, { 'collect:ics': [] }] }] }] }] },
+        { 'promote-contacts': [] },
         { 'index-calendar': [] },
         { 'index-mail': [] },
         { 'index-messages': [] },

@@ -24,6 +24,8 @@ export interface TwentyEmulatorOptions {
   maxLimit?: number;
   /** What createdAt/updatedAt/deletedAt are stamped with (default: a clock of its own, at real time). */
   clock?: EmulatorClock;
+  /** Custom text fields of the workspace's people (a category field, say). */
+  customPersonFields?: string[];
 }
 
 export type Fault = EmulatorFault;
@@ -57,7 +59,7 @@ export async function startTwentyEmulator(opts: TwentyEmulatorOptions = {}) {
   const defaultLimit = opts.defaultLimit ?? 60;
   const maxLimit = opts.maxLimit ?? 200;
   const clock = opts.clock ?? new EmulatorClock();
-  const store = new TwentyStore(() => clock.now());
+  const store = new TwentyStore(() => clock.now(), opts.customPersonFields);
   const webhooks = new TwentyWebhookSender(opts.webhookUrl, opts.webhookSecret);
   store.onChange = (e: ChangeEvent) => webhooks.enqueue(e);
   const requests: LoggedRequest[] = [];

@@ -63,8 +63,18 @@ export class TwentyStore {
   private lastMs = 0;
   onChange: (e: ChangeEvent) => void = () => undefined;
 
-  /** `clock`: the time records are stamped with (an EmulatorClock's `now`). */
-  constructor(private readonly clock: () => number = Date.now) {}
+  private readonly personFields: ReadonlySet<string>;
+
+  /**
+   * `clock`: the time records are stamped with (an EmulatorClock's `now`). `customPersonFields`:
+   * text fields a workspace added to its people (blank on create, accepted on write).
+   */
+  constructor(
+    private readonly clock: () => number = Date.now,
+    private readonly customPersonFields: readonly string[] = [],
+  ) {
+    this.personFields = new Set([...PERSON_FIELDS, ...customPersonFields]);
+  }
 
   /** Milliseconds that never go backwards (two writes in one ms share a timestamp, as in Postgres at ms precision). */
   now(): string {
@@ -73,7 +83,7 @@ export class TwentyStore {
   }
 
   fields(object: ObjectName): ReadonlySet<string> {
-    return object === 'person' ? PERSON_FIELDS : COMPANY_FIELDS;
+    return object === 'person' ? this.personFields : COMPANY_FIELDS;
   }
 
   get(object: ObjectName, id: string, withDeleted = false): TwentyRecord | undefined {
@@ -95,7 +105,7 @@ export class TwentyStore {
     }
     const at = this.now();
     const created = inputs.map((input) => {
-      const base = object === 'person' ? blankPerson() : blankCompany();
+      const base = object === 'person' ? { ...blankPerson(), ...Object.fromEntries(this.customPersonFields.map((f) => [f, ''])) } : blankCompany();
       const record = { ...base, id: randomUUID() } as TwentyRecord;
       this.apply(record, input);
       Object.assign(record, { position: table.size + 1, createdAt: at, updatedAt: at, deletedAt: null, createdBy: { source, workspaceMemberId: null, name: source === 'API' ? 'API key' : 'Workspace member' } });

@@ -75,6 +75,21 @@ describe('kith sync over examples/', () => {
     }
   });
 
+  it("makes the examples' people canonical contacts with their person link and llm_context; kith prompt lists their recent interactions", async () => {
+    const promote = first.steps.find((s) => s.id === 'promote-contacts')!;
+    expect(promote).toMatchObject({ status: 'succeeded', phase: 3, dependsOn: ['strengths'] });
+    expect(promote.records).toBeGreaterThan(3);
+    const show = await runKith(['contacts', 'show', 'ada@example.com', '--json'], env);
+    expect(show.code, show.stderr).toBe(0);
+    const c = JSON.parse(show.stdout) as { personId: string | null; contact: { llm_context: { graph: { person_id: string; total_interactions: number } } } };
+    expect(c.personId).toMatch(/^p_/);
+    expect(c.contact.llm_context.graph.person_id).toBe(c.personId);
+    expect(c.contact.llm_context.graph.total_interactions).toBeGreaterThan(0);
+    const prompt = await runKith(['prompt', 'ada@example.com'], env);
+    expect(prompt.code, prompt.stderr).toBe(0);
+    expect(prompt.stdout).toMatch(/Recent interactions:\n- \d{4}-\d{2}-\d{2} \w+/);
+  });
+
   it('runs every step only after everything it depends on finished', () => {
     const byId = new Map(first.steps.map((s) => [s.id, s]));
     for (const s of first.steps) {

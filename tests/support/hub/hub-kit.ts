@@ -122,13 +122,15 @@ export interface HubEnvOptions {
   redisUrl?: string;
   /** Notion as a contact system too (a contacts data source in a Notion emulator on the same clock). */
   notion?: boolean;
+  /** Custom text fields of the emulated Twenty workspace's people. */
+  twentyCustomFields?: string[];
 }
 
 export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
   const prefix = uniquePrefix();
   const redis = o.redisUrl ?? redisUrl();
   const db = await freshDb(o.engine ?? 'sqlite');
-  const twenty = await startTwentyEmulator();
+  const twenty = await startTwentyEmulator({ customPersonFields: o.twentyCustomFields });
   const clock = twenty.clock;
   const supabase = await startSupabaseEmulator({ postgresUrl: postgresUrl(), clock });
   const bigquery = o.canonical === 'bigquery' ? await startBigQueryEmulator({ token: BQ_TOKEN, clock }) : undefined;

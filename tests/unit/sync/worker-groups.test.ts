@@ -24,6 +24,7 @@ describe('worker groups: routing a source to the hosts that hold its files', () 
       ['relationships', 'sync-relationships'],
       ['strengths', 'sync-relationships'],
       ['verify-stats', 'sync-verify'],
+      ['promote-contacts', 'sync-relationships'],
       ['content:drive-export', 'sync-content@nas'],
       ['index-calendar', 'sync-index'],
       ['index-mail', 'sync-index'],
