@@ -3,6 +3,13 @@ import { api, CHANNELS, type Graph } from '../api.js';
 import { h, ready } from '../dom.js';
 import { go } from '../nav.js';
 
+/** The ring a node of this rank sits on (0 = the middle): ring k holds 6k people, a disc packed like a honeycomb. */
+function ringOf(rank: number): number {
+  let k = 0;
+  while (rank >= 1 + 3 * k * (k + 1)) k++;
+  return k;
+}
+
 /** Graph: the strongest people and their relationships, filtered by strength and channel; a click opens the person. */
 export async function graphPage(root: HTMLElement, _p: Record<string, string>, query: URLSearchParams): Promise<void> {
   const min = query.get('min_strength') ?? '0';
@@ -19,6 +26,9 @@ export async function graphPage(root: HTMLElement, _p: Record<string, string>, q
   );
   const box = h('div', { id: 'graph', className: 'graph' });
   root.append(box);
+  // The library loads (lazily, with this page only) while the data is fetched, not after it.
+  const library = import('cytoscape');
+  library.catch(() => undefined); // awaited below unless nobody matches
   const g = await api<Graph>(`/api/graph?${new URLSearchParams({ min_strength: min, ...(channel ? { channel } : {}), limit })}`);
   status.textContent = `${g.nodes.length} people${g.truncated ? ' (the strongest only: raise “people” for more)' : ''}, ${g.edges.length} relationships${g.edgesTotal > g.edges.length ? ` (the strongest of ${g.edgesTotal})` : ''}`;
   if (!g.nodes.length) {
@@ -26,15 +36,14 @@ export async function graphPage(root: HTMLElement, _p: Record<string, string>, q
     await ready('graph');
     return;
   }
-  // Loaded with the page that needs it, so the other pages never parse it.
   performance.mark('graph:data');
-  const { default: cytoscape } = await import('cytoscape');
+  const { default: cytoscape } = await library;
   performance.mark('graph:library');
   const maxW = Math.max(1, ...g.edges.map((e) => e.weight));
   const cy = cytoscape({
     container: box,
     elements: [
-      ...g.nodes.map((n) => ({ data: { id: n.id, label: n.label, size: 14 + Math.round((n.strength ?? 0) / 4) } })),
+      ...g.nodes.map((n, rank) => ({ data: { id: n.id, label: n.label, size: 14 + Math.round((n.strength ?? 0) / 4), ring: ringOf(rank) } })),
       ...g.edges.map((e) => ({ data: { id: `${e.source}|${e.target}`, source: e.source, target: e.target, w: 1 + (5 * e.weight) / maxW } })),
     ],
     style: [
@@ -43,7 +52,9 @@ export async function graphPage(root: HTMLElement, _p: Record<string, string>, q
       { selector: 'node:active, node.hover', style: { 'background-color': '#dc2626' } },
     ],
     hideEdgesOnViewport: true,
-    layout: { name: 'cose', animate: false, randomize: false, numIter: 250, nodeRepulsion: () => 8000, idealEdgeLength: () => 60 } as LayoutOptions,
+    // Rings by rank, the strongest in the middle: placed in one pass (a force-directed layout
+    // took most of the page's time at 60 people, and more on a busy machine).
+    layout: { name: 'concentric', animate: false, concentric: (n) => -Number(n.data('ring')), levelWidth: () => 1, minNodeSpacing: 18 } as LayoutOptions,
   });
   performance.mark('graph:laid-out');
   cy.on('tap', 'node', (e) => go(`/people/${encodeURIComponent(e.target.id() as string)}`));
