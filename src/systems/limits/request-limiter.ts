@@ -35,7 +35,7 @@ export interface Limiter {
    * Wait for a slot; call the returned function once the response (or error) is in. Throws
    * RateLimitedError instead of waiting when requests are paused for longer than a moment.
    */
-  acquire(): Promise<() => void>;
+  acquire(cost?: number): Promise<() => void>;
   /** Hold every request back for `ms` (a 429 told us to). */
   pauseFor(ms: number): void;
 }
