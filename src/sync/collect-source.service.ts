@@ -66,7 +66,7 @@ export async function collectSource(
   db: Db,
   source: ConfiguredSource,
   self: SelfIdentity,
-  opts: { full?: boolean; log?: Logger; signal?: AbortSignal; parseThread?: ParseThreadMode; progress?: (p: ReadProgress) => void } = {},
+  opts: { full?: boolean; log?: Logger; signal?: AbortSignal; parseThread?: ParseThreadMode; progress?: (p: ReadProgress) => void; batchSize?: number } = {},
 ): Promise<CollectResult> {
   const key = sourceStateKey(source.id);
   const decl = collectionSource(source.type);
@@ -81,7 +81,7 @@ export async function collectSource(
   let itemKeys: ItemKey[] = [];
   let removed: string[] = [];
   let batched = 0;
-  const batchSize = decl.batchSize ?? BATCH;
+  const batchSize = opts.batchSize ?? decl.batchSize ?? BATCH;
   // Participants already resolved in this run: the same identifiers resolve to the same person,
   // so a correspondent seen in a thousand messages costs one lookup, not a thousand.
   const known = new Map<string, string | null>();
@@ -136,6 +136,8 @@ export async function collectSource(
       }
       if (ev.kind === 'cursor') {
         cursor = ev.cursor;
+        // An API source's batch ends at a cursor: each commit carries the point it reaches.
+        if (decl.kind === 'api' && batched >= batchSize) await flush();
         continue;
       }
       if (ev.kind === 'item-key') {
@@ -144,7 +146,7 @@ export async function collectSource(
       }
       if (ev.kind === 'removed') {
         removed.push(ev.itemId);
-        if (++batched >= batchSize) await flush();
+        batched++;
         continue;
       }
       out.events++;
@@ -153,7 +155,7 @@ export async function collectSource(
         for (const p of ev.kind === 'planned' ? ev.planned : interactionsFromEvent(ev, self, plan.region)) planned.push(p);
         if (decl.replacesItemRows) itemIds.push(ev.externalId);
       }
-      if (++batched >= batchSize) await flush();
+      if (++batched >= batchSize && decl.kind === 'file') await flush();
     }
   };
   try {
