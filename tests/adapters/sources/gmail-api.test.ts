@@ -148,6 +148,17 @@ for (const engine of ENGINES) {
       expect(em.stats.rateLimited).toBe(0);
     });
 
+    it('a token revoked mid-run fails the source saying to run kith auth google, keeping what was committed', async () => {
+      loadMboxIntoGmail(em, MBOX);
+      let pages = 0;
+      const progress = () => {
+        if (++pages === 1) em.revoke(em.token);
+      };
+      await expect(collectSource(t.db, gmail({ page_size: 2 }), self, { progress, batchSize: 1 })).rejects.toThrow(/refused.*kith auth google/);
+      expect(Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM interactions'))!.n)).toBeGreaterThan(0);
+      expect(JSON.parse((await readSyncState(t.db, sourceStateKey('my-gmail')))!.cursor!)).toMatchObject({ mode: 'full', pageToken: '2' });
+    });
+
     it('a refused token fails the source saying to run kith auth google; a missing scope names it', async () => {
       em.add({ headers: { From: 'Ada <ada@example.com>', To: 'me@example.com', Date: 'Mon, 2 Feb 2026 09:12:00 +0000', Subject: 'ok' } });
       em.revoke(em.token);
