@@ -41,7 +41,8 @@ async function* readGmail(input: ParseInput): AsyncIterable<SourceEvent> {
       windowMs: 1000,
       service: 'Gmail quota units',
       redis: () => redis,
-      key: gmailLimiterKey(prefix, config.user),
+      // The quota is per mailbox: an address names it; `me` is whichever account this source reads.
+      key: gmailLimiterKey(prefix, config.user === 'me' ? `source:${config.id}` : config.user),
       requestTimeoutMs: 30_000,
       pauseWaitMs: PAUSE_WAIT_MS,
       pollMs: 10,
