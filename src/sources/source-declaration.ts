@@ -9,8 +9,12 @@ import type { InteractionSourceType, SourceParser } from './source-event.js';
  */
 interface SourceDeclarationBase<T extends string = string> {
   type: T;
-  /** Where the data comes from: an export on disk (`path`). */
-  kind: 'file';
+  /**
+   * Where the data comes from: an export on disk (`file`: the entry has a `path`) or a provider's
+   * API (`api`: no `path`; its `config` holds `base_url` and its own fields, and its "parser"
+   * reads the API into the same event stream, given the entry's fields in `ParseInput.config`).
+   */
+  kind: 'file' | 'api';
   /** One line for queue listings and documents. */
   description: string;
   /**
@@ -25,7 +29,7 @@ interface SourceDeclarationBase<T extends string = string> {
    * add nothing) or a description of the resume point the parser emits (CursorMark). A cursor
    * the parser cannot use makes it throw CursorInvalidError, and collection starts over.
    */
-  cursor: 'none' | 'append-offset' | 'row-id';
+  cursor: 'none' | 'append-offset' | 'row-id' | 'api-cursor';
   /**
    * Which people it creates: 'address-book' (contact cards; collected before the other sources
    * so their identifiers tie mail and calls to one person), 'participants' (the people its
@@ -46,6 +50,11 @@ export interface CollectionSourceDeclaration<T extends string = string> extends 
    * `<externalId>#…` that the item no longer yields are deleted in the same transaction.
    */
   replacesItemRows?: boolean;
+  /**
+   * Events per transaction (default: collection's own, tens of thousands). An API source commits
+   * smaller batches: each carries its cursor, so a stopped run loses little and resumes there.
+   */
+  batchSize?: number;
 }
 
 /** What a content sync reports: records written, and the details kept with its step. */

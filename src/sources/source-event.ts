@@ -42,7 +42,32 @@ export interface CursorMark {
   cursor: string;
 }
 
-export type SourceEvent = InteractionEvent | ContactEvent | SkippedRecord | CursorMark;
+/**
+ * An API item's key: the provider's id of an item (a Gmail message id) and the `externalId` its
+ * interaction events carry (the RFC Message-ID). Kept with the source, so that a later
+ * ItemRemoved, which names only the provider's id, finds the interactions the item gave.
+ */
+export interface ItemKey {
+  kind: 'item-key';
+  itemId: string;
+  externalId: string;
+}
+
+/** An item deleted at the provider: the interactions it gave are deleted (counts follow). */
+export interface ItemRemoved {
+  kind: 'removed';
+  /** The provider's id of the item (as an ItemKey named it). */
+  itemId: string;
+}
+
+export type SourceEvent = InteractionEvent | ContactEvent | SkippedRecord | CursorMark | ItemKey | ItemRemoved;
+
+/** How far a long read has come: counts, and the total when the provider tells it. */
+export interface ReadProgress {
+  done: number;
+  total?: number;
+  stage: string;
+}
 
 /** Input to one parse of one configured source. */
 export interface ParseInput {
@@ -50,6 +75,10 @@ export interface ParseInput {
   path: string;
   /** Resume point from a previous run (a CursorMark's cursor); absent = from the start. */
   cursor?: string;
+  /** An API source's entry fields (its declaration's `config`), with the entry's `id`. */
+  config?: Record<string, unknown>;
+  /** An API source reports how far a long read has come (shown by `kith sync` and Bull Board). */
+  progress?: (p: ReadProgress) => void;
 }
 
 /**

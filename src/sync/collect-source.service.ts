@@ -13,7 +13,7 @@ import type { PlanOnThread, ThreadEvent } from '../sources/parse-thread/protocol
 import { parseInThread } from '../sources/parse-thread/thread-parse.js';
 import { type CollectionSourceType, collectionSource } from '../sources/registry.js';
 import type { CollectionSourceDeclaration } from '../sources/source-declaration.js';
-import type { ContactEvent, InteractionSourceType, ParseInput, ParticipantRef, SkippedRecord } from '../sources/source-event.js';
+import type { ContactEvent, InteractionSourceType, ItemKey, ParseInput, ParticipantRef, ReadProgress, SkippedRecord } from '../sources/source-event.js';
 import type { ConfiguredSource } from './kith-config.js';
 import { describeSkipped, readSyncState, recordSkipped, recordWarning, saveCursor } from './sync-state.store.js';
 
@@ -42,7 +42,8 @@ export interface CollectResult {
   result: {
     events: number;
     contacts: number;
-    interactions: { inserted: number; duplicates: number; replaced: number };
+    /** `removed`: interactions of items deleted at the provider (API sources). */
+    interactions: { inserted: number; duplicates: number; replaced: number; removed: number };
     skipped: number;
     skippedSample: SkippedRecord[];
     resumedFrom: string | null;
@@ -65,28 +66,34 @@ export async function collectSource(
   db: Db,
   source: ConfiguredSource,
   self: SelfIdentity,
-  opts: { full?: boolean; log?: Logger; signal?: AbortSignal; parseThread?: ParseThreadMode } = {},
+  opts: { full?: boolean; log?: Logger; signal?: AbortSignal; parseThread?: ParseThreadMode; progress?: (p: ReadProgress) => void; batchSize?: number } = {},
 ): Promise<CollectResult> {
   const key = sourceStateKey(source.id);
   const decl = collectionSource(source.type);
   const resumedFrom = opts.full ? null : ((await readSyncState(db, key))?.cursor ?? null);
-  const out: CollectResult['result'] = { events: 0, contacts: 0, interactions: { inserted: 0, duplicates: 0, replaced: 0 }, skipped: 0, skippedSample: [], resumedFrom };
+  const out: CollectResult['result'] = { events: 0, contacts: 0, interactions: { inserted: 0, duplicates: 0, replaced: 0, removed: 0 }, skipped: 0, skippedSample: [], resumedFrom };
   // A batch holds contacts and already planned interactions, not the events: an event is
   // planned as it arrives and dies young, which keeps the heap (and GC) small.
   let contacts: ContactEvent[] = [];
   let planned: PlannedInteraction[] = [];
   let itemIds: string[] = [];
+  // API sources: provider ids with the key their interactions carry, and items deleted there.
+  let itemKeys: ItemKey[] = [];
+  let removed: string[] = [];
   let batched = 0;
+  const batchSize = opts.batchSize ?? decl.batchSize ?? BATCH;
   // Participants already resolved in this run: the same identifiers resolve to the same person,
   // so a correspondent seen in a thousand messages costs one lookup, not a thousand.
   const known = new Map<string, string | null>();
   let cursor: string | undefined;
 
   const flush = async () => {
-    const batch = { contacts, planned, itemIds, mark: cursor };
+    const batch = { contacts, planned, itemIds, itemKeys, removed, mark: cursor };
     contacts = [];
     planned = [];
     itemIds = [];
+    itemKeys = [];
+    removed = [];
     batched = 0;
     // What the transaction did is counted and remembered only once it commits: PostgreSQL runs
     // the function again after a deadlock, and a person the rolled-back attempt created is gone.
@@ -100,19 +107,26 @@ export async function collectSource(
       const replaced = decl.replacesItemRows ? await dropStaleItemRows(q, decl.interactions, batch.itemIds, batch.planned) : 0;
       const rows = await toRows(q, source.type, batch.planned, self, known, learned);
       const r = rows.length ? await ingestInteractionsIn(q, rows) : { inserted: 0, duplicates: 0 };
+      await saveItemKeys(q, key, batch.itemKeys);
+      const gone = batch.removed.length ? await removeItems(q, key, decl.interactions, batch.removed) : 0;
       if (batch.mark !== undefined) await saveCursor(q, key, batch.mark);
-      return { learned, contactsDone, replaced, inserted: r.inserted, duplicates: r.duplicates };
+      return { learned, contactsDone, replaced, removed: gone, inserted: r.inserted, duplicates: r.duplicates };
     });
     for (const [k, v] of done.learned) known.set(k, v);
     out.contacts += done.contactsDone;
     out.interactions.replaced += done.replaced;
+    out.interactions.removed += done.removed;
     out.interactions.inserted += done.inserted;
     out.interactions.duplicates += done.duplicates;
   };
 
   const plan: PlanOnThread = { self, region: peopleConfig().phoneRegion };
   const read = async (from: string | null) => {
-    const input: ParseInput = { path: source.path, ...(from ? { cursor: from } : {}) };
+    const input: ParseInput = {
+      path: source.path,
+      ...(from ? { cursor: from } : {}),
+      ...(decl.kind === 'api' ? { config: { ...source }, ...(opts.progress ? { progress: opts.progress } : {}) } : {}),
+    };
     for await (const ev of await sourceEvents(decl, input, opts.parseThread ?? 'auto', plan)) {
       if (opts.signal?.aborted) throw new Error('collection aborted (shutting down); it resumes from the last cursor');
       if (ev.kind === 'skipped') {
@@ -122,6 +136,17 @@ export async function collectSource(
       }
       if (ev.kind === 'cursor') {
         cursor = ev.cursor;
+        // An API source's batch ends at a cursor: each commit carries the point it reaches.
+        if (decl.kind === 'api' && batched >= batchSize) await flush();
+        continue;
+      }
+      if (ev.kind === 'item-key') {
+        itemKeys.push(ev);
+        continue;
+      }
+      if (ev.kind === 'removed') {
+        removed.push(ev.itemId);
+        batched++;
         continue;
       }
       out.events++;
@@ -130,7 +155,7 @@ export async function collectSource(
         for (const p of ev.kind === 'planned' ? ev.planned : interactionsFromEvent(ev, self, plan.region)) planned.push(p);
         if (decl.replacesItemRows) itemIds.push(ev.externalId);
       }
-      if (++batched >= BATCH) await flush();
+      if (++batched >= batchSize && decl.kind === 'file') await flush();
     }
   };
   try {
@@ -143,6 +168,8 @@ export async function collectSource(
     contacts = [];
     planned = [];
     itemIds = [];
+    itemKeys = [];
+    removed = [];
     batched = 0;
     cursor = undefined;
     out.cursorInvalid = err.message;
@@ -157,7 +184,7 @@ export async function collectSource(
   // with nothing. An empty export (nothing at all) is fine; so is a resumed read.
   if (out.events === 0 && out.skipped > 0 && (resumedFrom === null || out.cursorInvalid !== undefined)) {
     throw new InvalidInputError(
-      `no usable record in ${source.path} (${source.type}: ${decl.description}): all ${out.skipped} record${out.skipped === 1 ? ' was' : 's were'} malformed (first: ${describeSkipped(out.skippedSample[0]!)})`,
+      `no usable record in ${decl.kind === 'api' ? source.id : source.path} (${source.type}: ${decl.description}): all ${out.skipped} record${out.skipped === 1 ? ' was' : 's were'} malformed (first: ${describeSkipped(out.skippedSample[0]!)})`,
       'nothing_usable',
     );
   }
@@ -168,6 +195,8 @@ export async function collectSource(
 
 /** The source's events: parsed here, or on a thread that also plans its interaction events. */
 async function sourceEvents(decl: CollectionSourceDeclaration, input: ParseInput, mode: ParseThreadMode, plan: PlanOnThread): Promise<AsyncIterable<ThreadEvent>> {
+  // An API source's reading is mostly waiting on the provider: it stays on this thread.
+  if (decl.kind === 'api') return (await decl.parser()).parse(input);
   if (mode === 'always' || (mode === 'auto' && (await fileSize(input.path)) >= PARSE_THREAD_MIN_BYTES)) return parseInThread(decl.type as CollectionSourceType, input, { plan });
   return (await decl.parser()).parse(input);
 }
@@ -231,4 +260,35 @@ async function dropStaleItemRows(q: Queryable, types: readonly InteractionSource
   }
   if (!stale.length) return 0;
   return (await deleteInteractionsIn(q, { ids: stale })).deleted;
+}
+
+/** Remember which key each API item's interactions carry (a re-read item may have a new one). */
+async function saveItemKeys(q: Queryable, key: string, keys: readonly ItemKey[]): Promise<void> {
+  for (const k of keys) {
+    await q.run(
+      `INSERT INTO source_items (source_key, item_id, external_id) VALUES (?, ?, ?)
+       ON CONFLICT (source_key, item_id) DO UPDATE SET external_id = excluded.external_id`,
+      [key, k.itemId, k.externalId],
+    );
+  }
+}
+
+/**
+ * Items deleted at the provider lose the interactions they gave: rows of the source's
+ * interaction types stored under `<external id>#…` (counts follow in the same transaction).
+ * An item never seen (added and deleted between two runs) has nothing to delete.
+ */
+async function removeItems(q: Queryable, key: string, types: readonly InteractionSourceType[], itemIdsGone: readonly string[]): Promise<number> {
+  const ids: number[] = [];
+  const inTypes = types.map(() => '?').join(', ');
+  for (const itemId of itemIdsGone) {
+    const row = await q.get<{ external_id: string }>('SELECT external_id FROM source_items WHERE source_key = ? AND item_id = ?', [key, itemId]);
+    if (!row) continue;
+    const prefix = `${row.external_id}#`;
+    const found = await q.all<{ id: number }>(`SELECT id FROM interactions WHERE source_type IN (${inTypes}) AND external_id >= ? AND external_id < ?`, [...types, prefix, `${prefix}\uffff`]);
+    for (const x of found) ids.push(Number(x.id));
+    await q.run('DELETE FROM source_items WHERE source_key = ? AND item_id = ?', [key, itemId]);
+  }
+  if (!ids.length) return 0;
+  return (await deleteInteractionsIn(q, { ids })).deleted;
 }

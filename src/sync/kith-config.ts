@@ -14,7 +14,8 @@ export { SOURCE_TYPES };
 const sourceEntry = z
   .object({
     type: z.enum(SOURCE_TYPES),
-    path: z.string().min(1, 'must not be empty'),
+    /** The export on disk (file sources); an API source has none. */
+    path: z.string().min(1, 'must not be empty').optional(),
     /** Stable name for this source's cursor and step id; defaults to type (+ index when repeated). */
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes').optional(),
     /**
@@ -43,7 +44,10 @@ const fileSchema = z.object({
 export interface ConfiguredSource {
   id: string;
   type: SourceType;
-  /** Absolute; for a source with a `group`, as written (resolved on the host that serves it). */
+  /**
+   * Absolute; for a source with a `group`, as written (resolved on the host that serves it).
+   * Empty for an API source (`kind: 'api'`), which reads its provider, not a file.
+   */
   path: string;
   /** The worker group that holds its files; unset: any worker serves it. */
   group?: string;
@@ -98,12 +102,19 @@ export function loadKithConfig(file: string): KithConfig {
   const seen = new Map<string, number>();
   const sources = parsed.data.sources.map((s, i): ConfiguredSource => {
     const own = ownFields(path, i, s, where);
+    const kind = sourceDeclaration(s.type).kind;
+    if (kind === 'api') {
+      if (s.path !== undefined) throw new ConfigError(`${path}: ${where(['sources', i, 'path'])}`, `a ${s.type} source reads its provider's API and takes no path`);
+    } else if (s.path === undefined) {
+      throw new ConfigError(`${path}: ${where(['sources', i])}.path`, `is required: the ${s.type} export on disk`);
+    }
+    const sourcePath = s.path ?? '';
     const n = (seen.get(s.type) ?? 0) + 1;
     seen.set(s.type, n);
     const id = s.id ?? (n === 1 ? s.type : `${s.type}-${n}`);
     // A grouped source's files live on its group's hosts: its paths stay as written here.
-    if (s.group) return { id, type: s.type, path: s.path, group: s.group, ...own };
-    return { id, type: s.type, path: expand(s.path, base), ...expandPathFields(s.type, own, base) };
+    if (s.group) return { id, type: s.type, path: sourcePath, group: s.group, ...own };
+    return { id, type: s.type, path: kind === 'api' ? '' : expand(sourcePath, base), ...expandPathFields(s.type, own, base) };
   });
   const ids = new Set<string>();
   for (const s of sources) {
@@ -140,7 +151,7 @@ function expandPathFields(type: SourceType, own: Record<string, unknown>, base: 
 export function resolveOnThisHost(source: ConfiguredSource, env: NodeJS.ProcessEnv = process.env): ConfiguredSource {
   if (!source.group) return source;
   const base = env.KITH_CONFIG ? dirname(resolve(env.KITH_CONFIG)) : process.cwd();
-  return { ...source, ...expandPathFields(source.type, source, base), path: expand(source.path, base) };
+  return { ...source, ...expandPathFields(source.type, source, base), path: source.path ? expand(source.path, base) : '' };
 }
 
 /** The worker groups a configuration's sources name. */

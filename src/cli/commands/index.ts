@@ -26,6 +26,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   stats: async () => (await import('./stats.command.js')).statsCommand(),
   search: async () => (await import('./search.command.js')).searchCommand(),
   index: async () => (await import('./index.command.js')).indexCommand(),
+  auth: async () => (await import('./auth.command.js')).authCommand(),
 };
 
 /** The commands to build for these arguments: only the one named, else (help, typos) all of them. */

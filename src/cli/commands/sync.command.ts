@@ -8,6 +8,8 @@ import { queueSpec, splitGroupQueue } from '../../queues/queue-registry.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import { formatSkipped, formatStepLine, runReport } from '../../sync/run-report.js';
 import { getRun } from '../../sync/run.store.js';
+import { formatStepProgress, StepProgressReader } from '../../sync/step-progress.js';
+import { stepJobId } from '../../flows/compile-flow.js';
 import { queuesWithoutWorkers, WorkerPool, workerGroups } from '../../sync/worker-processes.js';
 import type { StepRow } from '../../sync/run.store.js';
 import { CliError } from '../cli-error.js';
@@ -64,50 +66,68 @@ export function syncCommand(): Command {
         process.on('SIGTERM', onSignal);
         const deadline = Date.now() + Number(opts.timeout) * 1000;
         const shown = new Map<string, string>();
-        for (;;) {
-          const r = await getRun(rt.db, started.runId);
-          if (!r) throw new CliError(`run ${started.runId} vanished from the database`);
-          if (!opts.json) {
-            for (const s of r.steps) {
-              const line = formatStepLine(s);
-              if (shown.get(s.step_id) !== s.status) {
-                shown.set(s.step_id, s.status);
-                if (s.status !== 'pending') console.error(line);
+        // A long step (an API source's first read) reports counts as it goes: shown as they change.
+        const progress = opts.json ? undefined : new StepProgressReader(rt.redis.url, rt.redis.prefix);
+        const progressShown = new Map<string, string>();
+        let progressAt = 0;
+        try {
+          for (;;) {
+            const r = await getRun(rt.db, started.runId);
+            if (!r) throw new CliError(`run ${started.runId} vanished from the database`);
+            if (!opts.json) {
+              for (const s of r.steps) {
+                const line = formatStepLine(s);
+                if (shown.get(s.step_id) !== s.status) {
+                  shown.set(s.step_id, s.status);
+                  if (s.status !== 'pending') console.error(line);
+                }
               }
             }
-          }
-          if (r.run.status !== 'running') {
-            const report = runReport(r.run, r.steps);
-            if (opts.json) console.log(JSON.stringify(report));
-            else {
-              console.log(`\nRun ${report.runId}: ${report.status} in ${((Number(r.run.finished_at) - Number(r.run.started_at)) / 1000).toFixed(1)} s`);
-              console.log(`  people ${report.people ?? '?'}, interactions ${report.interactions ?? '?'}, relationships ${report.relationships ?? '?'}`);
-              for (const s of r.steps.filter((x) => x.status === 'failed' || x.status === 'skipped')) console.log(`  ${s.step_id}: ${s.status}: ${s.error ?? ''}`);
-              for (const s of report.steps) {
-                if (!s.skipped) continue;
-                const [head, ...first] = formatSkipped(s.skipped, s.skippedSample ?? [], '    ');
-                console.log(`  ${s.id}: ${head!.trim()}`);
-                for (const line of first) console.log(line);
+            if (progress && Date.now() - progressAt >= 2000) {
+              progressAt = Date.now();
+              for (const s of r.steps.filter((x) => x.status === 'running')) {
+                const line = formatStepProgress(await progress.read(s.queue, stepJobId(started.runId, s.step_id)).catch(() => undefined));
+                if (line && progressShown.get(s.step_id) !== line) {
+                  progressShown.set(s.step_id, line);
+                  console.error(`  ${s.step_id}: ${line}`);
+                }
               }
             }
-            process.exitCode = report.status === 'failed' ? 1 : report.status === 'partial' ? 2 : 0;
-            break;
+            if (r.run.status !== 'running') {
+              const report = runReport(r.run, r.steps);
+              if (opts.json) console.log(JSON.stringify(report));
+              else {
+                console.log(`\nRun ${report.runId}: ${report.status} in ${((Number(r.run.finished_at) - Number(r.run.started_at)) / 1000).toFixed(1)} s`);
+                console.log(`  people ${report.people ?? '?'}, interactions ${report.interactions ?? '?'}, relationships ${report.relationships ?? '?'}`);
+                for (const s of r.steps.filter((x) => x.status === 'failed' || x.status === 'skipped')) console.log(`  ${s.step_id}: ${s.status}: ${s.error ?? ''}`);
+                for (const s of report.steps) {
+                  if (!s.skipped) continue;
+                  const [head, ...first] = formatSkipped(s.skipped, s.skippedSample ?? [], '    ');
+                  console.log(`  ${s.id}: ${head!.trim()}`);
+                  for (const line of first) console.log(line);
+                }
+              }
+              process.exitCode = report.status === 'failed' ? 1 : report.status === 'partial' ? 2 : 0;
+              break;
+            }
+            if (interrupted) {
+              process.exitCode = 130;
+              break;
+            }
+            if (Date.now() > deadline) {
+              const after = pool.members.length ? `the workers this process started stop with it; run \`kith sync\` again to resume it` : 'it goes on; see kith status';
+              throw new CliError(`run ${started.runId} still running after ${opts.timeout} s (${after})`);
+            }
+            try {
+              if (await rt.takeOverRedis()) say(`the Kith process whose embedded Redis this one shared has stopped: running it here now (${rt.redis.url})`);
+              await supervisor.check(r.steps);
+            } catch (err) {
+              throw new CliError((err as Error).message);
+            }
+            await new Promise((res) => setTimeout(res, 200));
           }
-          if (interrupted) {
-            process.exitCode = 130;
-            break;
-          }
-          if (Date.now() > deadline) {
-            const after = pool.members.length ? `the workers this process started stop with it; run \`kith sync\` again to resume it` : 'it goes on; see kith status';
-            throw new CliError(`run ${started.runId} still running after ${opts.timeout} s (${after})`);
-          }
-          try {
-            if (await rt.takeOverRedis()) say(`the Kith process whose embedded Redis this one shared has stopped: running it here now (${rt.redis.url})`);
-            await supervisor.check(r.steps);
-          } catch (err) {
-            throw new CliError((err as Error).message);
-          }
-          await new Promise((res) => setTimeout(res, 200));
+        } finally {
+          await progress?.close();
         }
       } finally {
         await pool.stop();

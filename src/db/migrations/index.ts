@@ -13,6 +13,7 @@ import { m017PeopleFillfactor } from './017-people-fillfactor.js';
 import { m018SearchIndex } from './018-search-index.js';
 import { m019SearchVectors } from './019-search-vectors.js';
 import { m020PersonContacts } from './020-person-contacts.js';
+import { m021SourceItems } from './021-source-items.js';
 
 /** Every migration (applied in version order). Add new files here; never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m018SearchIndex,
   m019SearchVectors,
   m020PersonContacts,
+  m021SourceItems,
 ];

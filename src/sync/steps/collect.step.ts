@@ -20,10 +20,10 @@ export const collectStep = defineStep({
   async run(ctx) {
     const source = sourceOfStep(ctx);
     const { details, db, log, signal } = ctx;
-    const out = await tracked(db, source, () => collectSource(db, source, details.config.self, { full: details.full, log, signal }));
+    const out = await tracked(db, source, () => collectSource(db, source, details.config.self, { full: details.full, log, signal, ...(ctx.progress ? { progress: ctx.progress } : {}) }));
     // Contact entries are upserted, and an upsert does not tell a new entry from a refreshed
     // one: they stay in the result (`contacts`), not in created or updated.
     const { interactions, skipped } = out.result;
-    return { ...out, counts: { created: interactions.inserted, unchanged: interactions.duplicates, deleted: interactions.replaced, skipped } };
+    return { ...out, counts: { created: interactions.inserted, unchanged: interactions.duplicates, deleted: interactions.replaced + interactions.removed, skipped } };
   },
 });

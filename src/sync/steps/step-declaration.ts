@@ -1,5 +1,6 @@
 import type { Db } from '../../db/db.js';
 import type { Logger } from '../../log/logger.js';
+import type { ReadProgress } from '../../sources/source-event.js';
 import type { SyncCounts } from '../sync-log.store.js';
 import type { ConfiguredSource } from '../kith-config.js';
 import type { DagStep, FailurePolicy, Phase, RunDetails, StepRow } from '../run.store.js';
@@ -23,6 +24,8 @@ export interface StepContext {
   db: Db;
   log: Logger;
   signal?: AbortSignal;
+  /** Report how far the step has come (the queue job's progress: `kith sync`, Bull Board). */
+  progress?: (p: ReadProgress) => void;
   /** The configured source of a per-source step. */
   source?: ConfiguredSource;
   /** The deployment's Redis and queue prefix, for steps that hand work to the contact hub. */

@@ -35,7 +35,7 @@ export interface Limiter {
    * Wait for a slot; call the returned function once the response (or error) is in. Throws
    * RateLimitedError instead of waiting when requests are paused for longer than a moment.
    */
-  acquire(): Promise<() => void>;
+  acquire(cost?: number): Promise<() => void>;
   /** Hold every request back for `ms` (a 429 told us to). */
   pauseFor(ms: number): void;
 }
@@ -64,17 +64,19 @@ export class RequestLimiter implements Limiter {
     if (!(options.limit >= 1) || !(options.windowMs > 0)) throw new RangeError('limiter needs limit >= 1 and windowMs > 0');
   }
 
-  /** Wait for a slot; call the returned function once the response (or error) is in. */
-  async acquire(): Promise<() => void> {
-    const mine = this.turn.then(() => this.waitForSlot());
+  /** Wait for `cost` slots (a request's units); call the returned function once the response (or error) is in. */
+  async acquire(cost = 1): Promise<() => void> {
+    if (!Number.isInteger(cost) || cost < 1 || cost > this.options.limit) throw new RangeError(`request cost must be a whole number from 1 to ${this.options.limit} (got ${cost})`);
+    const mine = this.turn.then(() => this.waitForSlot(cost));
     this.turn = mine.catch(() => undefined);
     await mine;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.inFlight--;
-      this.finished.push(performance.now());
+      this.inFlight -= cost;
+      const now = performance.now();
+      for (let i = 0; i < cost; i++) this.finished.push(now);
       this.wake?.();
     };
   }
@@ -94,18 +96,19 @@ export class RequestLimiter implements Limiter {
     while (this.finished.length && this.finished[0]! <= now - this.options.windowMs) this.finished.shift();
   }
 
-  private async waitForSlot(): Promise<void> {
+  private async waitForSlot(cost: number): Promise<void> {
     for (;;) {
       const now = performance.now();
       this.expire(now);
       const paused = this.pausedUntil - now;
-      if (paused <= 0 && this.finished.length + this.inFlight < this.options.limit) {
-        this.inFlight++;
+      if (paused <= 0 && this.finished.length + this.inFlight + cost <= this.options.limit) {
+        this.inFlight += cost;
         return;
       }
       if (paused > this.pauseWaitMs) throw pausedError(paused, this.options.service);
       // Sleep until the oldest slot expires, the pause ends, or an in-flight request finishes.
-      const ms = paused > 0 ? paused : this.finished.length ? this.finished[0]! + this.options.windowMs - now + 1 : undefined;
+      const frees = this.finished.length + this.inFlight + cost - this.options.limit - 1;
+      const ms = paused > 0 ? paused : this.finished.length ? this.finished[Math.min(Math.max(0, frees), this.finished.length - 1)]! + this.options.windowMs - now + 1 : undefined;
       await new Promise<void>((resolve) => {
         const timer = ms === undefined ? undefined : setTimeout(resolve, Math.ceil(ms));
         this.wake = () => {

@@ -18,21 +18,23 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local paused = redis.call('PTTL', KEYS[2])
 if paused > 0 then return -paused end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+local cost = tonumber(ARGV[4])
+local held = redis.call('ZCARD', KEYS[1])
+if held + cost <= tonumber(ARGV[1]) then
+  for i = 1, cost do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3] .. '.' .. i) end
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000)
   return 0
 end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local first = redis.call('ZRANGE', KEYS[1], held + cost - tonumber(ARGV[1]) - 1, held + cost - tonumber(ARGV[1]) - 1, 'WITHSCORES')
 return math.max(1, tonumber(first[2]) - now)
 `;
 
-/** The response is in: the slot frees one window from now (only if it is still held). */
+/** The response is in: the request's slots free one window from now (only those still held). */
 const RELEASE = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[2])
+for i = 1, tonumber(ARGV[3]) do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[2] .. '.' .. i) end
 return 0
 `;
 
@@ -75,8 +77,13 @@ export class SharedRequestLimiter implements Limiter {
     this.pauseWaitMs = options.pauseWaitMs ?? PAUSE_WAIT_MS;
   }
 
-  async acquire(): Promise<() => void> {
-    const mine = this.turn.then(() => this.take());
+  /**
+   * `cost`: the units the request spends of the budget (Gmail's quota units: a message read 5, a
+   * history page 2); it holds that many slots. A cost above the limit can never be served.
+   */
+  async acquire(cost = 1): Promise<() => void> {
+    if (!Number.isInteger(cost) || cost < 1 || cost > this.options.limit) throw new RangeError(`request cost must be a whole number from 1 to ${this.options.limit} (got ${cost})`);
+    const mine = this.turn.then(() => this.take(cost));
     this.turn = mine.then(
       () => undefined,
       () => undefined,
@@ -86,7 +93,7 @@ export class SharedRequestLimiter implements Limiter {
     return () => {
       if (released) return;
       released = true;
-      void this.call(RELEASE, [this.options.key], [this.options.windowMs, token]).catch(() => undefined); // the hold then frees it
+      void this.call(RELEASE, [this.options.key], [this.options.windowMs, token, cost]).catch(() => undefined); // the hold then frees it
     };
   }
 
@@ -94,11 +101,11 @@ export class SharedRequestLimiter implements Limiter {
     void this.call(PAUSE, [`${this.options.key}:pause`], [Math.ceil(ms)]).catch(() => undefined);
   }
 
-  private async take(): Promise<string> {
+  private async take(cost: number): Promise<string> {
     const token = `${process.pid}.${randomBytes(6).toString('hex')}`;
     const hold = this.options.requestTimeoutMs + this.options.windowMs;
     for (;;) {
-      const wait = Number(await this.call(ACQUIRE, [this.options.key, `${this.options.key}:pause`], [this.options.limit, hold, token]));
+      const wait = Number(await this.call(ACQUIRE, [this.options.key, `${this.options.key}:pause`], [this.options.limit, hold, token, cost]));
       if (wait === 0) return token;
       if (wait < 0 && -wait > this.pauseWaitMs) throw pausedError(-wait, this.options.service);
       await new Promise((r) => setTimeout(r, Math.min(Math.abs(wait), this.pollMs)));

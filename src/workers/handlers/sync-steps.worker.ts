@@ -114,7 +114,8 @@ function stepHandler(queue: string, deps: HandlerDeps, queues: QueueCache) {
       await markStepStarted(deps.db, runId, stepId);
       const details = JSON.parse(r.run.details ?? '{}') as RunDetails;
       try {
-        const out = await runStep(step, details, { db: deps.db, log, signal, redisUrl: deps.redisUrl, prefix: deps.prefix });
+        const progress = (p: object) => void job.updateProgress({ step: stepId, ...p }).catch(() => undefined);
+        const out = await runStep(step, details, { db: deps.db, log, signal, progress, redisUrl: deps.redisUrl, prefix: deps.prefix });
         await markStepFinished(deps.db, runId, stepId, 'succeeded', out);
         await wakeGatedDependents(queues, runId, stepId, r.steps);
         return { status: 'succeeded', records: out.records };

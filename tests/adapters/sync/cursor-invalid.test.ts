@@ -67,8 +67,9 @@ describe('an invalid cursor starts a full re-read, loudly', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('covers every declared source that keeps a cursor', () => {
-    expect(COLLECTION_SOURCES.filter((s) => s.cursor !== 'none').map((s) => s.type).sort()).toEqual(Object.keys(CASES).sort());
+  // API sources' cursors (a Gmail historyId) are refused by their provider: their own tests cover them.
+  it('covers every declared file source that keeps a cursor', () => {
+    expect(COLLECTION_SOURCES.filter((s) => s.kind === 'file' && s.cursor !== 'none').map((s) => s.type).sort()).toEqual(Object.keys(CASES).sort());
   });
 
   for (const [type, c] of Object.entries(CASES)) {

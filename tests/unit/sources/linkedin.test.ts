@@ -50,7 +50,7 @@ describe('linkedin parser', () => {
   it('gives identical, distinct ids when parsed twice', async () => {
     const a = await collect(parser.parse({ path: EXPORT }));
     expect(await collect(parser.parse({ path: EXPORT }))).toEqual(a);
-    const ids = a.flatMap((e) => (e.kind === 'skipped' || e.kind === 'cursor' ? [] : [e.externalId]));
+    const ids = a.flatMap((e) => (e.kind === 'interaction' || e.kind === 'contact' ? [e.externalId] : []));
     expect(new Set(ids).size).toBe(8);
   });
 

@@ -29,6 +29,15 @@ describe('the sources file', () => {
     expect(() => load('sources:\n  - { type: mbox, path: a }\n  - { type: drive-export, path: drive, into: "" }\n')).toThrow(/sources\[1\]\.into/);
     expect(() => load('sources:\n  - { type: fax, path: a }\n')).toThrow(/sources\[0\]\.type/);
   });
+
+  it('takes an API source without a path, its own fields checked and defaulted, and names a bad one', () => {
+    const c = load('sources:\n  - { type: gmail, base_url: "http://127.0.0.1:9/" }\n');
+    expect(c.sources).toEqual([{ id: 'gmail', type: 'gmail', path: '', base_url: 'http://127.0.0.1:9/', user: 'me', concurrency: 10, page_size: 500, quota_units_per_s: 250 }]);
+    expect(() => load('sources:\n  - { type: gmail, path: mail }\n')).toThrow(/sources\[0\]\.path.*takes no path/);
+    expect(() => load('sources:\n  - { type: gmail, base_url: "ftp://x" }\n')).toThrow(/sources\[0\]\.base_url.*http\(s\) URL/);
+    expect(() => load('sources:\n  - { type: gmail, quota_units_per_s: 1000 }\n')).toThrow(/sources\[0\]\.quota_units_per_s.*≤ 250/);
+    expect(() => load('sources:\n  - { type: mbox }\n')).toThrow(/sources\[0\].*\.path.*is required/);
+  });
 });
 
 describe('a source entry naming its worker group', () => {

@@ -75,4 +75,29 @@ describe('SharedRequestLimiter: one request budget in Redis for every process', 
     (await b!.acquire())();
     expect(Date.now() - t).toBeGreaterThanOrEqual(200);
   });
+
+  it('weighs a request by its cost: no window holds more units than the limit, across limiters', async () => {
+    const all = limiters('weighted', 10, 300);
+    const start = Date.now();
+    const starts: { at: number; cost: number }[] = [];
+    await Promise.all(
+      all.flatMap((l) =>
+        [5, 2, 5].map(async (cost) => {
+          const release = await l.acquire(cost);
+          starts.push({ at: Date.now() - start, cost });
+          release();
+        }),
+      ),
+    );
+    expect(starts).toHaveLength(9);
+    const unitsIn = (from: number) => starts.filter((s) => s.at >= from && s.at < from + 295).reduce((n, s) => n + s.cost, 0);
+    expect(Math.max(...starts.map((s) => unitsIn(s.at)))).toBeLessThanOrEqual(10);
+    // 36 units at 10 per window: at least three windows after the first start.
+    expect(Math.max(...starts.map((s) => s.at))).toBeGreaterThanOrEqual(3 * 290);
+  });
+
+  it('refuses a cost the budget can never hold', async () => {
+    const [a] = limiters('too-big', 10, 300);
+    await expect(a!.acquire(11)).rejects.toThrow(RangeError);
+  });
 });

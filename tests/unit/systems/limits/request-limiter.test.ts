@@ -48,4 +48,15 @@ describe('RequestLimiter', () => {
   it('rejects a nonsensical configuration', () => {
     expect(() => new RequestLimiter({ limit: 0, windowMs: 1 })).toThrow(RangeError);
   });
+
+  it('weighs a request by its cost', async () => {
+    const limiter = new RequestLimiter({ limit: 10, windowMs: 200 });
+    (await limiter.acquire(5))();
+    (await limiter.acquire(4))();
+    expect(limiter.used).toBe(9);
+    // 9 + 2 units do not fit: the third waits until the first two have left the window.
+    (await limiter.acquire(2))();
+    expect(limiter.used).toBe(2);
+    await expect(limiter.acquire(11)).rejects.toThrow(RangeError);
+  });
 });
