@@ -138,10 +138,13 @@ export async function indexItems(db: Db, kind: Exclude<ChunkKind, 'note'>, opts:
   const sources = ITEM_SOURCES[kind];
   const inSources = `source_type IN (${sources.map(() => '?').join(', ')})`;
   const seen = new Set<string>();
+  // SQLite's planner would walk every row of the source types (their unique index) and sort,
+  // on every page: a page is a range of conversations, which this index reads in order.
+  const byConversation = db.engine === 'sqlite' ? ' INDEXED BY interactions_conversation' : '';
   let after: string | null = null;
   for (;;) {
     const page: { conversation_key: string }[] = await db.all<{ conversation_key: string }>(
-      `SELECT DISTINCT conversation_key FROM interactions WHERE conversation_key IS NOT NULL AND ${after === null ? '' : 'conversation_key > ? AND '}${inSources} ORDER BY conversation_key LIMIT ?`,
+      `SELECT DISTINCT conversation_key FROM interactions${byConversation} WHERE conversation_key IS NOT NULL AND ${after === null ? '' : 'conversation_key > ? AND '}${inSources} ORDER BY conversation_key LIMIT ?`,
       [...(after === null ? [] : [after]), ...sources, opts.conversations ?? 500],
     );
     if (!page.length) break;
@@ -149,7 +152,7 @@ export async function indexItems(db: Db, kind: Exclude<ChunkKind, 'note'>, opts:
     const last = page[page.length - 1]!.conversation_key;
     const rows = await db.all<InteractionRow>(
       `SELECT i.source_type, i.external_id, i.entity_ref, i.occurred_at, i.title, i.snippet, i.conversation_key, COALESCE(m.canonical_name, p.canonical_name) AS name
-         FROM interactions i JOIN people p ON p.id = i.person_id LEFT JOIN people m ON m.id = p.merged_into
+         FROM interactions i${byConversation} JOIN people p ON p.id = i.person_id LEFT JOIN people m ON m.id = p.merged_into
         WHERE i.conversation_key >= ? AND i.conversation_key <= ? AND i.${inSources}
         ORDER BY i.conversation_key, i.source_type, i.occurred_at, i.external_id`,
       [first, last, ...sources],
