@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from '../config/config-error.js';
 import { WORKER_GROUP_NAME } from '../queues/queue-registry.js';
 import { SOURCE_TYPES, sourceDeclaration, type SourceType } from '../sources/registry.js';
+import { type TableMapping, tablesProblem, tablesSchema, toTableMapping } from '../tables/config/tables-config.js';
 
 export { SOURCE_TYPES };
 
@@ -35,6 +36,8 @@ const fileSchema = z.object({
     })
     .default({ emails: [], phones: [], names: [], handles: [] }),
   sources: z.array(sourceEntry).default([]),
+  /** Notion ↔ Supabase table mappings (src/tables/config/tables-config.ts). */
+  tables: tablesSchema.default([]),
 });
 
 export interface ConfiguredSource {
@@ -52,6 +55,7 @@ export interface KithConfig {
   file: string;
   self: { emails: string[]; phones: string[]; names: string[]; handles: string[] };
   sources: ConfiguredSource[];
+  tables: TableMapping[];
 }
 
 function expand(p: string, base: string): string {
@@ -87,6 +91,8 @@ export function loadKithConfig(file: string): KithConfig {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${path}: ${where(issue.path)}`, issue.message);
   }
+  const tableProblem = tablesProblem(parsed.data.tables);
+  if (tableProblem) throw new ConfigError(`${path}: ${where(['tables', ...tableProblem[0]])}`, tableProblem[1]);
   const base = dirname(path);
   const seen = new Map<string, number>();
   const sources = parsed.data.sources.map((s, i): ConfiguredSource => {
@@ -103,7 +109,7 @@ export function loadKithConfig(file: string): KithConfig {
     if (ids.has(s.id)) throw new ConfigError(`${path}: sources`, `two sources share the id '${s.id}': give one an explicit id`);
     ids.add(s.id);
   }
-  return { file: path, self: parsed.data.self, sources };
+  return { file: path, self: parsed.data.self, sources, tables: parsed.data.tables.map(toTableMapping) };
 }
 
 /** A source entry's own fields, checked by its declaration's schema (path fields as written). */
