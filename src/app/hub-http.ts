@@ -10,9 +10,14 @@ import { configuredSystems } from './hub-systems.js';
 import type { EchoFilter } from '../producers/inbound.producer.js';
 import { webhookRoutes } from '../producers/webhook-producers.js';
 import { loadWebhookSettings } from '../producers/webhook-settings.js';
+import { loadHttpConfig } from '../config/http.config.js';
+import { loadNotionWebhookToken, loadTableMappings } from '../tables/config/load-tables.js';
+import { tablesHealthSection } from '../tables/services/table-status.service.js';
+import { tablesRoutes } from '../tables/tables-http.js';
+import type { Logger } from '../log/logger.js';
 
 /** What the contact hub adds to the HTTP server: webhook routes, a /health section, /metrics gauges. */
-export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<HttpServerOptions, 'routes' | 'sections' | 'metrics'>> {
+export function hubHttpOptions(db: Db, env: Env = process.env, log?: Logger): Required<Pick<HttpServerOptions, 'routes' | 'sections' | 'metrics'>> {
   const systems = configuredSystems(env);
   const settings = loadWebhookSettings(env);
   // Records that map without a lookup have their echoes recognised here, before any job.
@@ -21,9 +26,12 @@ export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<Ht
     const carried = twentyRecordWithoutLookup(record);
     return carried ? probeEcho(db, carried, prefix) : undefined;
   };
+  // Mapped Notion ↔ Supabase tables: their webhooks and /api/sync routes, a /health section each.
+  const tables = loadTableMappings(env);
+  const tableRoutes = log ? [tablesRoutes({ db, log, tables, notionWebhookToken: loadNotionWebhookToken(env), admin: loadHttpConfig(env).admin, contacts: systems.targets.length > 0 })] : [];
   return {
-    routes: [webhookRoutes(settings, { supabaseEcho, twentyEcho })],
-    sections: [() => hubHealthSection(db, systems)],
+    routes: [webhookRoutes(settings, { supabaseEcho, twentyEcho, tableNames: new Set(tables.map((t) => t.table)) }), ...tableRoutes],
+    sections: [() => hubHealthSection(db, systems), () => tablesHealthSection(db, tables)],
     metrics: [hubMetrics(db, systems)],
   };
 }

@@ -66,7 +66,7 @@ export function startCommand(): Command {
           });
         }
         await upsertSchedules(rt.redis.url, rt.redis.prefix, schedules);
-        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues([...configFileGroups(), ...(workerConfig.group ? [workerConfig.group] : [])]), admin: http.admin, log, ...hubHttpOptions(rt.db) });
+        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues([...configFileGroups(), ...(workerConfig.group ? [workerConfig.group] : [])]), admin: http.admin, log, ...hubHttpOptions(rt.db, process.env, log) });
         const address = await server.app.listen({ host: http.host, port: http.port });
         const base = address.replace('[::1]', 'localhost');
         console.log(`Kith is running (database ${rt.db.describe}, Redis ${rt.redis.embedded ? 'embedded' : 'from REDIS_URL'}).`);
