@@ -55,7 +55,9 @@ export async function readSides(deps: TableSyncDeps, m: TableMapping, opts: RunO
   if (full) {
     for await (const batch of deps.pages.query(m.dataSourceId)) addPages(batch);
     for await (const batch of rowsPort.readAll()) addRows(batch);
-    return { kind: 'full', pages, rows, wholeNotion: true, wholeSupabase: true, notionCursor, supabaseCursor };
+    // A side that answered nothing is read from this run's start next time.
+    const start = new Date(now).toISOString();
+    return { kind: 'full', pages, rows, wholeNotion: true, wholeSupabase: true, notionCursor: notionCursor ?? start, supabaseCursor: supabaseCursor ?? start };
   }
   const since = (cursor: string | undefined, overlap: number) => new Date(opts.hours ? now - opts.hours * 3_600_000 : Date.parse(cursor!) - overlap).toISOString();
   for await (const batch of deps.pages.query(m.dataSourceId, { editedSince: since(cursors.notion, NOTION_OVERLAP_MS) })) addPages(batch);
