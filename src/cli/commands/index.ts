@@ -17,6 +17,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   prompt: async () => (await import('./prompt.command.js')).promptCommand(),
   people: async () => (await import('./people.command.js')).peopleCommand(),
   stats: async () => (await import('./stats.command.js')).statsCommand(),
+  tables: async () => (await import('./tables.command.js')).tablesCommand(),
 };
 
 /** The commands to build for these arguments: only the one named, else (help, typos) all of them. */
