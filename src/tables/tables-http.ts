@@ -45,6 +45,10 @@ export function tablesRoutes(o: TablesHttpOptions) {
     });
     await app.register(async (scope) => {
       if (o.admin) scope.addHook('onRequest', basicAuthHook(o.admin));
+      // The options are in the query: any body (none, `{}`) is accepted and ignored.
+      scope.removeContentTypeParser('application/json');
+      scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
       scope.post('/api/sync/:name', async (req: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
         const q = syncQuery.safeParse(req.query);
         if (!q.success) return reply.code(400).send({ error: `${String(q.error.issues[0]!.path[0])}: ${q.error.issues[0]!.message}` });

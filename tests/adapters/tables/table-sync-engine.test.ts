@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readSyncLogs } from '../../../src/sync/sync-log.store.js';
 import { listTableConflicts } from '../../../src/tables/stores/table-conflicts.store.js';
 import { runTableSync } from '../../../src/tables/services/table-sync.service.js';
+import { tablesStatus } from '../../../src/tables/services/table-status.service.js';
 import { MemoryNotionPages, prop } from '../../support/tables/memory-notion-pages.js';
 import { BOOKS, MEETINGS, startTableKit } from '../../support/tables/table-kit.js';
 import { ENGINES } from '../../support/test-env.js';
@@ -126,6 +127,8 @@ describe.each(ENGINES)('the table sync engine over Supabase (%s)', (engine) => {
     expect(k.alerts.raised.find((a) => a.kind === 'safety_valve')).toMatchObject({ subject: 'table books' });
     const [log] = await readSyncLogs(k.db.db, { kind: 'table-sync' });
     expect(log).toMatchObject({ status: 'failed', system: 'books' });
+    const [health] = await tablesStatus(k.db.db, [BOOKS], k.clock.now());
+    expect(health).toMatchObject({ table: 'books', runs_24h: 2, success_rate_24h: 0.5, consecutive_failures: 1, error: expect.stringMatching(/safety valve/) });
     // --force: the run goes on (each row's page is looked up, found live, and nothing is deleted).
     const forced = await runTableSync(k.deps, BOOKS, { full: true, force: true });
     expect(forced.aborted).toBeUndefined();
