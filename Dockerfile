@@ -4,8 +4,8 @@
 #
 # Stages: `deps` installs the production dependencies (better-sqlite3 is a native module: it
 # downloads its prebuilt binary for this Node and glibc, and compiles with the build tools when
-# none fits); `build` compiles src/ to dist/ with `npm run build` (esbuild is a production
-# dependency); the runtime image gets node_modules, dist/ and the files Kith reads at run time,
+# none fits); `build` compiles src/ to dist/ and bundles the web view (web/ → web/dist/) with
+# `npm run build` (esbuild is a production dependency); the runtime image gets node_modules, dist/ and the files Kith reads at run time,
 # without compilers or package caches.
 FROM node:26-trixie-slim AS deps
 WORKDIR /app
@@ -21,6 +21,7 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY scripts/build.mjs ./scripts/
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 FROM node:26-trixie-slim AS runtime
@@ -38,6 +39,7 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/scripts/build.mjs ./scripts/
 COPY --from=build /app/src ./src
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web ./web
 COPY examples ./examples
 # Does nothing when dist/ matches src/ (COPY keeps modification times); rebuilds it otherwise,
 # so `kith` never falls back to compiling the TypeScript sources at every start.

@@ -5,14 +5,15 @@
 // src/ through tsx whenever dist/ is missing or stale, so a forgotten build is slower, never wrong.
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { builtFresh, sourceStamp, STAMP_FILE } from '../bin/build-stamp.mjs';
 
 const HELP = `usage: node scripts/build.mjs [--if-stale] [--out DIR]
 
-Compiles src/**/*.ts to DIR (and copies src/**/*.mjs) (default dist/) with esbuild.
+Compiles src/**/*.ts to DIR (and copies src/**/*.mjs) (default dist/) with esbuild, then
+bundles the web view's front end (web/ → web/dist/) when it changed.
   --if-stale   skip when DIR already matches src/
   --out DIR    output folder (default: dist next to src)`;
 
@@ -24,7 +25,26 @@ if (values.help) {
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const out = resolve(values.out ?? join(root, 'dist'));
-if (values['if-stale'] && builtFresh(src, out)) process.exit(0);
+// The web view's front end (web/ → web/dist/), bundled by the compiled src/web/web-bundle.js.
+async function buildWeb() {
+  try {
+    // From this repository's src/ (through tsx) when dist/ was written elsewhere (--out).
+    const mod = out === join(root, 'dist') ? join(out, 'web/web-bundle.js') : join(src, 'web/web-bundle.ts');
+    if (mod.endsWith('.ts')) (await import('tsx/esm/api')).register();
+    const { ensureWebBundle, webBundleFresh, WEB_DIST } = await import(pathToFileURL(mod).href);
+    if (webBundleFresh()) return;
+    const t = performance.now();
+    await ensureWebBundle();
+    console.error(`kith build: web/ → ${WEB_DIST} in ${Math.round(performance.now() - t)} ms`);
+  } catch (err) {
+    console.error(`kith build: the web view could not be bundled: ${err.message} (kith start bundles it on demand)`);
+    process.exitCode = 1;
+  }
+}
+if (values['if-stale'] && builtFresh(src, out)) {
+  await buildWeb();
+  process.exit();
+}
 
 let esbuild;
 try {
@@ -63,3 +83,4 @@ for (const d of readdirSync(src, { recursive: true, withFileTypes: true })) {
 }
 writeFileSync(join(out, STAMP_FILE), stamp);
 console.error(`kith build: src/ → ${out} in ${Math.round(performance.now() - started)} ms`);
+await buildWeb();

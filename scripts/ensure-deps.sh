@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs what Kith needs when it is missing, so `npm start` and `npm test` work on a fresh
 # clone: Node dependencies always; redis-server (and, with --postgres, PostgreSQL) through
-# apt-get when running as root on Debian/Ubuntu; elsewhere it says what to install.
+# apt-get when running as root on Debian/Ubuntu; elsewhere it says what to install. --chromium
+# adds Debian's chromium, which the web view's browser tests and `npm run bench -- web` drive.
 set -euo pipefail
 want_redis=1
 want_pg=0
 want_compose=0
+want_chromium=0
 for a in "$@"; do
   case "$a" in
     --postgres) want_pg=1 ;;
     --no-redis) want_redis=0 ;;
     --compose) want_compose=1 ;;
+    --chromium) want_chromium=1 ;;
   esac
 done
 
@@ -97,4 +100,10 @@ fi
 # The docker-compose.yml check in the tests wants a compose CLI; Debian ships docker-compose.
 if [ "$want_compose" = 1 ] && ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
   apt_install docker-compose || say "no docker compose CLI: the compose file is checked structurally only"
+fi
+
+# The web view's browser tests drive Debian's chromium through playwright-core (never a browser
+# download of its own); without it those tests fail with a message naming this flag.
+if [ "$want_chromium" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium || say "chromium is not installed (Debian/Ubuntu: sudo apt-get install chromium): the web view's browser tests cannot run"
 fi

@@ -27,7 +27,7 @@ export const WORKER_GROUPS: Record<string, string[]> = {
   'source-vcard': ['source-vcard'],
   'source-mbox': ['source-mbox'],
   'source-android-calls': ['source-android-calls'],
-  pipeline: ['sync-run', 'sync-schedule', 'sync-link', 'sync-relationships', 'sync-verify', 'maintenance'],
+  pipeline: ['sync-run', 'sync-schedule', 'sync-link', 'sync-relationships', 'sync-verify', 'sync-index', 'maintenance'],
 };
 
 export type ScenarioOutcome = Omit<ChaosResult, 'scenario' | 'engine'>;

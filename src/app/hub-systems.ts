@@ -2,11 +2,12 @@ import { loadBigQueryConfig } from '../config/bigquery.config.js';
 import type { Env } from '../config/parse-env.js';
 import { isSupabaseConfigured, loadSupabaseConfig } from '../config/supabase.config.js';
 import { isTwentyConfigured, loadTwentyConfig } from '../config/twenty.config.js';
+import { isNotionConfigured, loadNotionConfig } from '../config/notion.config.js';
 import type { SystemName } from '../hub/domain/canonical-contact.js';
 import type { HubCanonicalStore, HubSystems } from '../hub/ports/hub-systems.js';
 import type { ContactSystem } from '../hub/ports/contact-system.js';
 import type { Db } from '../db/db.js';
-import { effectiveOwnership } from '../hub/domain/field-ownership.js';
+import { defaultOwnershipFor, effectiveOwnership } from '../hub/domain/field-ownership.js';
 import { loadFieldOwnership } from './field-ownership.js';
 import { LocalCanonicalStore } from '../systems/local/local-canonical.store.js';
 import { LocalContactSystem } from '../systems/local/local-contact-system.js';
@@ -31,6 +32,11 @@ export interface SharedLimits {
 
 /** Where the deployment's Twenty request budget is kept: one key for every process. */
 export const twentyLimiterKey = (prefix: string) => `${prefix}:twenty:limiter`;
+
+/** Notion is a hub system when its token and the contacts data source are both set. */
+export function isNotionContactsConfigured(env: Env = process.env): boolean {
+  return isNotionConfigured(env) && Boolean(env.NOTION_CONTACTS_DATA_SOURCE?.trim());
+}
 
 export async function buildHubSystems(db: Db, env: Env = process.env, shared?: SharedLimits): Promise<HubSystems> {
   const targets = new Map<TargetSystem, ContactSystem>();
@@ -67,14 +73,26 @@ export async function buildHubSystems(db: Db, env: Env = process.env, shared?: S
     const limiter = shared ? new SharedRequestLimiter({ ...c.rateLimit, service: 'Twenty requests', redis: shared.redis, key: twentyLimiterKey(shared.prefix), requestTimeoutMs: TWENTY_TIMEOUT_MS }) : undefined;
     targets.set('twenty', new TwentyContactSystem(new TwentyClient({ apiUrl: c.apiUrl, apiKey: c.apiKey, rateLimit: c.rateLimit, limiter, timeoutMs: TWENTY_TIMEOUT_MS })));
   }
-  const { ownership } = loadFieldOwnership(env);
+  if (isNotionContactsConfigured(env)) {
+    const c = loadNotionConfig(env);
+    const [{ openNotionPages }, { NotionContactSystem }, { createNotionLimiter }] = await Promise.all([
+      import('../systems/notion/notion-pages.js'),
+      import('../systems/notion/notion-contact-system.js'),
+      import('../systems/notion/notion-limiter.js'),
+    ]);
+    const { RequestLimiter } = await import('../systems/limits/request-limiter.js');
+    // With Redis, every process on every host spends Notion's one budget; without (an offline hub), its own.
+    const limiter = shared ? createNotionLimiter({ redis: shared.redis, prefix: shared.prefix, rateLimit: c.rateLimit }) : new RequestLimiter({ ...c.rateLimit, service: 'Notion requests' });
+    targets.set('notion', new NotionContactSystem(openNotionPages({ token: c.token, baseUrl: c.apiUrl, limiter }), c.contactsDataSource!));
+  }
+  const { ownership, ownershipSource } = loadFieldOwnership(env);
   // Owners that do not feed this deployment (Google, say) own nothing here: see effectiveOwnership.
   const active: SystemName[] = [canonical.system, 'kith', ...targets.keys()];
   return {
     canonical,
     canonicalName: canonical.system,
     targets,
-    ownership: effectiveOwnership(ownership, active),
+    ownership: effectiveOwnership(ownershipSource === 'default' ? defaultOwnershipFor(active) : ownership, active),
     async close() {
       await Promise.all([...targets.values()].map((t) => t.close?.().catch(() => undefined)));
     },
@@ -88,5 +106,6 @@ export function configuredSystems(env: Env = process.env): { canonical: SystemNa
   if (bq) targets.push('local');
   if (isSupabaseConfigured(env)) targets.push('supabase');
   if (isTwentyConfigured(env)) targets.push('twenty');
+  if (isNotionContactsConfigured(env)) targets.push('notion');
   return { canonical: bq ? 'bigquery' : 'local', targets };
 }

@@ -14,7 +14,7 @@ export const stepJobId = (runId: string, stepId: string) => `${runId}.${stepId.r
 /**
  * Compile the DAG into one FlowProducer tree. BullMQ runs a parent after all its children, so
  * each step becomes a child of the first step that depends on it (or of the run's root job);
- * any other dependency of a step (a diamond, as phase 4 and phase 5 both after phase 3) is
+ * any other dependency of a step (a diamond, as the phase 4 steps all after phase 3) is
  * enforced by the step worker's gate, which checks the recorded step states before running.
  * Every job ignores its children's failures: what a failure means is the step's policy, decided
  * from the database, so a failed source never stalls the run.

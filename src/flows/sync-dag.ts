@@ -9,7 +9,8 @@ export type { DagStep, FailurePolicy } from '../sync/steps/index.js';
 /**
  * One run's DAG: each declared step once, a per-source step once for every configured source of
  * its role. Phase 1: collection, address books first; 2: entity linking; 3: relationship
- * discovery, then strengths; 4: verification of counts; 5: content sync, in parallel with phase 4.
+ * discovery, then strengths; 4: verification of counts and the search index; 5: content sync,
+ * which depends on nothing and runs beside phase 1.
  */
 export function buildSyncDag(sources: readonly ConfiguredSource[]): DagStep[] {
   // Every step's id first, so a step may depend on any other (an address book listed after a

@@ -8,6 +8,7 @@ import { openQueue } from '../redis/queue-objects.js';
 import { registerBullBoard } from './routes/bull-board.route.js';
 import { type HealthExtras, registerHealthRoute } from './routes/health.route.js';
 import { type MetricsExtras, registerMetricsRoute } from './routes/metrics.route.js';
+import { registerSearchRoute, searchHealth } from './routes/search.route.js';
 
 export interface HttpServerOptions extends HealthExtras, MetricsExtras {
   redisUrl: string;
@@ -38,9 +39,10 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const blocking = createRedis(opts.redisUrl, { name: `kith:${opts.prefix}:http-queues` });
   const queues = new Map(opts.queues.map((s) => [s.name, openQueue(s.name, { connection: blocking, prefix: opts.prefix, defaultJobOptions: jobOptionsFor(s.name) }, opts.log)]));
   const list = [...queues.values()];
-  registerHealthRoute(app, { redis, db: opts.db, sections: opts.sections });
+  registerHealthRoute(app, { redis, db: opts.db, sections: [...(opts.sections ?? []), () => searchHealth(opts.db)] });
   registerMetricsRoute(app, { redis, prefix: opts.prefix, queues: list, metrics: opts.metrics });
   await registerBullBoard(app, { queues: list, admin: opts.admin });
+  await registerSearchRoute(app, { db: opts.db, admin: opts.admin });
   for (const r of opts.routes ?? []) await r(app, { redis, queues });
   return {
     app,

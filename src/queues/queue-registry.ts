@@ -58,6 +58,7 @@ const PIPELINE_QUEUES: QueueSpec[] = [
   { name: PIPELINE_QUEUE.relationships, group: 'pipeline', description: 'phase 3: relationship discovery, then strengths', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: PIPELINE_QUEUE.verify, group: 'pipeline', description: 'phase 4: verify cached counts against interactions', concurrency: 1, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: PIPELINE_QUEUE.content, group: 'pipeline', description: `phase 5: content sync (${SOURCES.filter((s) => s.role === 'content').map((s) => s.description).join('; ')})`, concurrency: 2, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS, readsSourceFiles: true },
+  { name: PIPELINE_QUEUE.index, group: 'pipeline', description: 'phase 4: search index of notes, mail, calendar and messages', concurrency: 2, jobOptions: { attempts: 3 }, lockDurationMs: LONG_STEP_LOCK_MS },
   { name: PIPELINE_QUEUE.schedule, group: 'pipeline', description: 'daily schedule: starts a sync run', concurrency: 1, jobOptions: { attempts: 1 } },
 ];
 

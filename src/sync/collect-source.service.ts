@@ -88,20 +88,26 @@ export async function collectSource(
     planned = [];
     itemIds = [];
     batched = 0;
-    await db.tx(async (q) => {
+    // What the transaction did is counted and remembered only once it commits: PostgreSQL runs
+    // the function again after a deadlock, and a person the rolled-back attempt created is gone.
+    const done = await db.tx(async (q) => {
+      const learned = new Map<string, string | null>();
+      let contactsDone = 0;
       for (const e of batch.contacts) {
         await upsertContactPerson(q, e, self);
-        out.contacts++;
+        contactsDone++;
       }
-      if (decl.replacesItemRows) out.interactions.replaced += await dropStaleItemRows(q, decl.interactions, batch.itemIds, batch.planned);
-      const rows = await toRows(q, source.type, batch.planned, self, known);
-      if (rows.length) {
-        const r = await ingestInteractionsIn(q, rows);
-        out.interactions.inserted += r.inserted;
-        out.interactions.duplicates += r.duplicates;
-      }
+      const replaced = decl.replacesItemRows ? await dropStaleItemRows(q, decl.interactions, batch.itemIds, batch.planned) : 0;
+      const rows = await toRows(q, source.type, batch.planned, self, known, learned);
+      const r = rows.length ? await ingestInteractionsIn(q, rows) : { inserted: 0, duplicates: 0 };
       if (batch.mark !== undefined) await saveCursor(q, key, batch.mark);
+      return { learned, contactsDone, replaced, inserted: r.inserted, duplicates: r.duplicates };
     });
+    for (const [k, v] of done.learned) known.set(k, v);
+    out.contacts += done.contactsDone;
+    out.interactions.replaced += done.replaced;
+    out.interactions.inserted += done.inserted;
+    out.interactions.duplicates += done.duplicates;
   };
 
   const plan: PlanOnThread = { self, region: peopleConfig().phoneRegion };
@@ -179,7 +185,11 @@ async function fileSize(path: string): Promise<number> {
 /** One participant's identifiers as a map key (the run's resolution memo). */
 const refKey = (r: ParticipantRef) => `${r.email ?? ''}\u0000${r.phone ?? ''}\u0000${r.handle ?? ''}\u0000${r.name ?? ''}`;
 
-async function toRows(q: Queryable, type: string, planned: PlannedInteraction[], self: SelfIdentity, known: Map<string, string | null>): Promise<InteractionInput[]> {
+/**
+ * The batch's rows with their people: participants found in `known` (resolved in committed
+ * batches) or resolved now, in this transaction, into `learned` (remembered once it commits).
+ */
+async function toRows(q: Queryable, type: string, planned: PlannedInteraction[], self: SelfIdentity, known: ReadonlyMap<string, string | null>, learned: Map<string, string | null>): Promise<InteractionInput[]> {
   if (!planned.length) return [];
   const fresh = new Map<string, ParticipantRef>();
   const keys = planned.map((p) => refKey(p.participant));
@@ -188,11 +198,11 @@ async function toRows(q: Queryable, type: string, planned: PlannedInteraction[],
   });
   if (fresh.size) {
     const ids = await resolveParticipants(q, type, [...fresh.values()], self);
-    [...fresh.keys()].forEach((k, i) => known.set(k, ids[i] ?? null));
+    [...fresh.keys()].forEach((k, i) => learned.set(k, ids[i] ?? null));
   }
   const rows: InteractionInput[] = [];
   planned.forEach((p, i) => {
-    const personId = known.get(keys[i]!);
+    const personId = known.has(keys[i]!) ? known.get(keys[i]!) : learned.get(keys[i]!);
     if (!personId) return;
     // The planned row becomes the ingested row (no copy: a batch is tens of thousands of rows).
     const row = p.row as InteractionInput;

@@ -5,6 +5,7 @@ export const PIPELINE_QUEUE = {
   relationships: 'sync-relationships',
   verify: 'sync-verify',
   content: 'sync-content',
+  index: 'sync-index',
   schedule: 'sync-schedule',
 } as const;
 

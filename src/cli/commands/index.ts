@@ -17,6 +17,8 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   prompt: async () => (await import('./prompt.command.js')).promptCommand(),
   people: async () => (await import('./people.command.js')).peopleCommand(),
   stats: async () => (await import('./stats.command.js')).statsCommand(),
+  search: async () => (await import('./search.command.js')).searchCommand(),
+  index: async () => (await import('./index.command.js')).indexCommand(),
   tables: async () => (await import('./tables.command.js')).tablesCommand(),
 };
 

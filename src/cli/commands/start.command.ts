@@ -9,6 +9,8 @@ import { loadDotenv } from '../../config/parse-env.js';
 import { loadWorkerConfig, splitList } from '../../config/worker.config.js';
 import { buildHttpServer } from '../../http/server.js';
 import { hubHttpOptions } from '../../app/hub-http.js';
+import { configuredSystems } from '../../app/hub-systems.js';
+import { webRoutes } from '../../web/web.routes.js';
 import { allQueues, servedQueues } from '../../queues/queue-registry.js';
 import { buildHandlers } from '../../workers/handlers/index.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/worker-host.js';
@@ -69,10 +71,12 @@ export function startCommand(): Command {
           });
         }
         await upsertSchedules(rt.redis.url, rt.redis.prefix, schedules);
-        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues([...configFileGroups(), ...(workerConfig.group ? [workerConfig.group] : [])]), admin: http.admin, log, ...hubHttpOptions(rt.db, process.env, log) });
+        const hub = hubHttpOptions(rt.db, process.env, log);
+        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues([...configFileGroups(), ...(workerConfig.group ? [workerConfig.group] : [])]), admin: http.admin, log, ...hub, routes: [...hub.routes, webRoutes({ db: rt.db, systems: configuredSystems(), admin: http.admin })] });
         const address = await server.app.listen({ host: http.host, port: http.port });
         const base = address.replace('[::1]', 'localhost');
         console.log(`Kith is running (database ${rt.db.describe}, Redis ${rt.redis.embedded ? 'embedded' : 'from REDIS_URL'}).`);
+        console.log(`  web view:   ${base}/${http.admin ? ' (user ' + http.admin.user + ')' : ''}`);
         console.log(`  health:     ${base}/health`);
         console.log(`  Bull Board: ${base}${BULL_BOARD_PATH}${http.admin ? ' (user ' + http.admin.user + ')' : ' (no login: loopback only)'}`);
         console.log(`  metrics:    ${base}/metrics`);

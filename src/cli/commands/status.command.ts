@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { openDbFromEnv } from '../../app/open-db-from-env.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
+import { vectorState } from '../../search/vector-wiring.js';
 import { formatSkipped, runReport } from '../../sync/run-report.js';
 import { getRun } from '../../sync/run.store.js';
 import { readSyncLogs } from '../../sync/sync-log.store.js';
@@ -66,7 +67,7 @@ export function statusCommand(): Command {
         const run = last ? await getRun(db, last.id) : undefined;
         const lastRun = run ? runReport(run.run, run.steps) : null;
         if (opts.json) {
-          console.log(JSON.stringify({ sources, lastRun }));
+          console.log(JSON.stringify({ sources, lastRun, search: await vectorState(db) }));
           return;
         }
         console.log('source                      last success        records  last error');
@@ -78,6 +79,7 @@ export function statusCommand(): Command {
         }
         if (lastRun) console.log(`\nlast run ${lastRun.runId}: ${lastRun.status}, started ${lastRun.startedAt}; people ${lastRun.people ?? '?'}, interactions ${lastRun.interactions ?? '?'}, relationships ${lastRun.relationships ?? '?'}`);
         else console.log('\nno sync run yet: run `kith sync`');
+        console.log((await vectorState(db)).message);
       } finally {
         await db.close();
       }

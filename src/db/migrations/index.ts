@@ -10,11 +10,14 @@ import { m014SyncLogsCounts } from './014-sync-logs-counts.js';
 import { m015SyncStateWarning } from './015-sync-state-warning.js';
 import { m016SyncStateSkipped } from './016-sync-state-skipped.js';
 import { m017PeopleFillfactor } from './017-people-fillfactor.js';
+import { m018SearchIndex } from './018-search-index.js';
 import { m019SearchVectors } from './019-search-vectors.js';
 import { m022TableSync } from './022-table-sync.js';
 
 /** Every migration (applied in version order). Add new files here; never edit an applied one. */
-export const MIGRATIONS: readonly Migration[] = [m010SyncRunSteps, m001SyncState, m002People, m003Contacts, m011InteractionsUncheckedPerson, m012RelationshipsClustered, m013OutboxPendingPartial, m014SyncLogsCounts, m015SyncStateWarning, m016SyncStateSkipped, m017PeopleFillfactor,
+export const MIGRATIONS: readonly Migration[] = [
+  m010SyncRunSteps, m001SyncState, m002People, m003Contacts, m011InteractionsUncheckedPerson, m012RelationshipsClustered, m013OutboxPendingPartial, m014SyncLogsCounts, m015SyncStateWarning, m016SyncStateSkipped, m017PeopleFillfactor,
+  m018SearchIndex,
   m019SearchVectors,
   m022TableSync,
 ];

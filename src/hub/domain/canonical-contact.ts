@@ -5,7 +5,7 @@ import { z } from 'zod';
  * every system; per-system ids live in the link table, never here. Systems that accept a
  * client-chosen id (Twenty, Supabase) are given this one, so a retried create cannot duplicate.
  */
-export const SYSTEM_NAMES = ['bigquery', 'supabase', 'local', 'twenty', 'google', 'kith'] as const;
+export const SYSTEM_NAMES = ['bigquery', 'supabase', 'local', 'twenty', 'notion', 'google', 'kith'] as const;
 export const systemName = z.enum(SYSTEM_NAMES);
 export type SystemName = z.infer<typeof systemName>;
 

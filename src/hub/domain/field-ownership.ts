@@ -49,6 +49,18 @@ export function parseOwnershipTable(input: unknown): FieldOwnership {
 }
 
 /**
+ * The default table names Twenty as the CRM; a deployment whose CRM is Notion (Notion active,
+ * Twenty not) gives Notion those fields instead. A table from a file is taken as written.
+ */
+export function defaultOwnershipFor(active: Iterable<SystemName>): FieldOwnership {
+  const on = new Set(active);
+  if (on.has('twenty') || !on.has('notion')) return DEFAULT_FIELD_OWNERSHIP;
+  const out: Partial<Record<ContactFieldKey, SystemName>> = {};
+  for (const [k, owner] of Object.entries(DEFAULT_FIELD_OWNERSHIP) as [ContactFieldKey, SystemName][]) out[k] = owner === 'twenty' ? 'notion' : owner;
+  return Object.freeze(out);
+}
+
+/**
  * The table restricted to systems that actually feed Kith: a field whose owner is not active
  * (no Google contacts source configured, say) becomes unowned, so edits to it from any system
  * are not dropped forever. The lead passes the configured systems.

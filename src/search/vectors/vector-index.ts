@@ -5,18 +5,9 @@ import { EmbeddingsClient } from '../../systems/embeddings/embeddings-client.js'
 import { inGroups } from './in-groups.js';
 import { enableVectorExtension } from './vector-extension.js';
 import { type LiveHashes, VectorStore } from './vector-store.js';
+import type { VectorIndex } from '../vector-index.port.js';
 
-/**
- * What search needs of vectors. (The same interface as the search module's port; declared here
- * too so this module stands alone.)
- */
-export interface VectorIndex {
-  readonly model: string;
-  /** Embed and store every hash not yet stored for this model; returns how many were embedded. */
-  embedMissing(items: AsyncIterable<{ hash: string; text: string }> | Iterable<{ hash: string; text: string }>): Promise<number>;
-  /** Nearest stored hashes to the query text, best first; `within` restricts to those hashes. */
-  nearest(query: string, k: number, within?: readonly string[]): Promise<{ hash: string; distance: number }[]>;
-}
+export type { VectorIndex };
 
 /** A vector index that holds an HTTP connection pool: close it when done. */
 export interface OpenVectorIndex extends VectorIndex {

@@ -3,14 +3,17 @@ import { contentSource } from '../../sources/registry.js';
 import { sourceOfStep, tracked } from './source-step.js';
 import { defineStep } from './step-declaration.js';
 
-/** Phase 5: one content sync per configured content source, in parallel with phase 4. */
+/**
+ * Phase 5: one content sync per configured content source. It depends on nothing, so it runs
+ * beside phase 1, and the notes index (which waits for it) sees today's documents.
+ */
 export const contentStep = defineStep({
   name: 'content',
   phase: 5,
   perSource: 'content',
   queue: () => PIPELINE_QUEUE.content,
   failurePolicy: 'continue',
-  dependsOn: () => ['strengths'],
+  dependsOn: () => [],
   async run(ctx) {
     const source = sourceOfStep(ctx);
     const out = await tracked(ctx.db, source, () => contentSource(source.type).sync(source));

@@ -4,6 +4,10 @@ import type { RunDetails, StepRow } from '../run.store.js';
 import { resolveOnThisHost } from '../kith-config.js';
 import { collectStep } from './collect.step.js';
 import { contentStep } from './content.step.js';
+import { indexCalendarStep } from './index-calendar.step.js';
+import { indexMailStep } from './index-mail.step.js';
+import { indexMessagesStep } from './index-messages.step.js';
+import { indexNotesStep } from './index-notes.step.js';
 import { linkEntitiesStep } from './link-entities.step.js';
 import { relationshipsStep } from './relationships.step.js';
 import type { StepContext, StepDeclaration, StepOutput } from './step-declaration.js';
@@ -16,7 +20,7 @@ export type { DagStep, FailurePolicy, StepDeclaration, StepOutput } from './step
  * Every step of the unified sync, in the order a run's DAG lists them. Adding a step is a
  * declaration in this folder and a line here.
  */
-export const STEPS: readonly StepDeclaration[] = [collectStep, linkEntitiesStep, relationshipsStep, strengthsStep, verifyStatsStep, contentStep];
+export const STEPS: readonly StepDeclaration[] = [collectStep, linkEntitiesStep, relationshipsStep, strengthsStep, verifyStatsStep, contentStep, indexCalendarStep, indexMailStep, indexMessagesStep, indexNotesStep];
 
 const BY_NAME = new Map(STEPS.map((s) => [s.name, s]));
 

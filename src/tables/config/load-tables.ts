@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { notionSchema } from '../../config/notion.config.js';
 import { type Env, parseEnv } from '../../config/parse-env.js';
 import { loadKithConfig, resolveConfigPath } from '../../sync/kith-config.js';
 import type { TableMapping } from './tables-config.js';
@@ -9,11 +9,7 @@ export function loadTableMappings(env: Env = process.env): TableMapping[] {
   return isExample ? [] : loadKithConfig(file).tables;
 }
 
-export const notionWebhookSchema = z.object({
-  /** The verification token Notion sent when the subscription was created: it keys the events' signatures. */
-  NOTION_WEBHOOK_TOKEN: z.string().min(8, 'must be the verification token Notion sent (kith tables webhook-token)').optional(),
-});
-
+/** NOTION_WEBHOOK_TOKEN alone: the HTTP process checks Notion's signatures without the API token. */
 export function loadNotionWebhookToken(env: Env = process.env): string | undefined {
-  return parseEnv(notionWebhookSchema, env, ['NOTION_WEBHOOK_TOKEN']).NOTION_WEBHOOK_TOKEN;
+  return parseEnv(notionSchema.pick({ NOTION_WEBHOOK_TOKEN: true }), env, ['NOTION_WEBHOOK_TOKEN']).NOTION_WEBHOOK_TOKEN;
 }

@@ -52,6 +52,7 @@ describe('HTTP server', () => {
       stats: { total_syncs_24h: 1, success_rate: '100.0%' },
       redis: { reachable: true },
       database: { reachable: true, engine: 'sqlite' },
+      search: { chunks: 0, vector: 'off', message: 'vector search off: no KITH_EMBEDDINGS_URL' },
     });
     expect(Date.parse(body.sync_status.last_sync_end)).not.toBeNaN();
     await own.stop();
@@ -72,6 +73,10 @@ describe('HTTP server', () => {
     expect(right.body).toContain('<title>Kith queues</title>');
     const api = await s.app.inject({ url: '/admin/queues/api/queues?activeQueue=maintenance', headers: { authorization: basic(admin.user, admin.password) } });
     expect(api.json().queues.map((q: { name: string }) => q.name)).toEqual(['maintenance']);
+    // The search API sits behind the same credentials.
+    expect((await s.app.inject({ url: '/api/search?q=x' })).statusCode).toBe(401);
+    const search = await s.app.inject({ url: '/api/search?q=x', headers: { authorization: basic(admin.user, admin.password) } });
+    expect(search.json()).toEqual({ mode: 'bm25', hits: [] });
   });
 
   it('GET /metrics reports queue depths and job outcomes from every worker process', async () => {

@@ -99,7 +99,7 @@ describe('a step whose worker died twice', () => {
 
     // collect:mbox runs after it as its flow parent; collect:ics waits for it in the gate.
     const started = Date.now();
-    await host([...['vcard', 'mbox', 'ics'].map(sourceQueue), PIPELINE_QUEUE.link, PIPELINE_QUEUE.relationships, PIPELINE_QUEUE.verify, PIPELINE_QUEUE.run]);
+    await host([...['vcard', 'mbox', 'ics'].map(sourceQueue), PIPELINE_QUEUE.link, PIPELINE_QUEUE.relationships, PIPELINE_QUEUE.verify, PIPELINE_QUEUE.index, PIPELINE_QUEUE.run]);
     const { status, steps } = await untilRunEnds(runId, 30_000);
     expect(Date.now() - started).toBeLessThan(30_000);
 
@@ -117,7 +117,7 @@ describe('a step whose worker died twice', () => {
   it('a fail-run step stalled out is recorded by the root job with its reason, and the run fails', async () => {
     const runId = await startRun();
     // Everything but phase 4 runs; its job is taken twice by dying workers, then served.
-    await host([...['vcard', 'mbox', 'ics'].map(sourceQueue), PIPELINE_QUEUE.link, PIPELINE_QUEUE.relationships, PIPELINE_QUEUE.run]);
+    await host([...['vcard', 'mbox', 'ics'].map(sourceQueue), PIPELINE_QUEUE.link, PIPELINE_QUEUE.relationships, PIPELINE_QUEUE.index, PIPELINE_QUEUE.run]);
     await dieHolding(PIPELINE_QUEUE.verify, runId, 'verify-stats');
     await dieHolding(PIPELINE_QUEUE.verify, runId, 'verify-stats');
     await host([PIPELINE_QUEUE.verify]);

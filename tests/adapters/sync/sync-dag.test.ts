@@ -34,7 +34,11 @@ describe('the phase DAG as data', () => {
       ['relationships', 3, ['link-entities'], 'sync-relationships', 'fail-run'],
       ['strengths', 3, ['relationships'], 'sync-relationships', 'fail-run'],
       ['verify-stats', 4, ['strengths'], 'sync-verify', 'fail-run'],
-      ['content:drive-export', 5, ['strengths'], 'sync-content', 'continue'],
+      ['content:drive-export', 5, [], 'sync-content', 'continue'],
+      ['index-calendar', 4, ['collect:ics'], 'sync-index', 'continue'],
+      ['index-mail', 4, ['strengths'], 'sync-index', 'continue'],
+      ['index-messages', 4, ['strengths'], 'sync-index', 'continue'],
+      ['index-notes', 4, ['strengths', 'content:drive-export'], 'sync-index', 'continue'],
     ]);
   });
 
@@ -65,7 +69,10 @@ describe('the phase DAG as data', () => {
     expect(shape(flow)).toEqual({
       'sync-run': [
         { 'verify-stats': [{ strengths: [{ relationships: [{ 'link-entities': [{ 'collect:mbox': [{ 'collect:vcard': [] }] }, { 'collect:ics': [] }] }] }] }] },
-        { 'content:drive-export': [] },
+        { 'index-calendar': [] },
+        { 'index-mail': [] },
+        { 'index-messages': [] },
+        { 'index-notes': [{ 'content:drive-export': [] }] },
       ],
     });
     expect(flow.opts?.jobId).toBe('run-1');
@@ -77,10 +84,17 @@ describe('the phase DAG as data', () => {
 
   it('gates a step until every dependency is done, and blocks it after a fail-run failure', () => {
     const byId = Object.fromEntries(dag.map((s) => [s.id, s]));
-    const content = row(byId['content:drive-export']!, 'pending');
-    expect(dependencyState(content, [content, row(byId['strengths']!, 'running')])).toBe('waiting');
-    expect(dependencyState(content, [content, row(byId['strengths']!, 'succeeded')])).toBe('ready');
-    expect(dependencyState(content, [content, row(byId['strengths']!, 'failed')])).toBe('blocked');
+    // The notes index waits for the graph and for the content sync; a failed content sync
+    // (policy continue) does not block it, a failed graph step does.
+    const notes = row(byId['index-notes']!, 'pending');
+    const content = row(byId['content:drive-export']!, 'succeeded');
+    expect(dependencyState(notes, [notes, content, row(byId['strengths']!, 'running')])).toBe('waiting');
+    expect(dependencyState(notes, [notes, { ...content, status: 'running' }, row(byId['strengths']!, 'succeeded')])).toBe('waiting');
+    expect(dependencyState(notes, [notes, content, row(byId['strengths']!, 'succeeded')])).toBe('ready');
+    expect(dependencyState(notes, [notes, { ...content, status: 'failed' }, row(byId['strengths']!, 'succeeded')])).toBe('ready');
+    expect(dependencyState(notes, [notes, content, row(byId['strengths']!, 'failed')])).toBe('blocked');
+    // Content sync depends on nothing: it starts with phase 1.
+    expect(byId['content:drive-export']!.dependsOn).toEqual([]);
     const link = row(byId['link-entities']!, 'pending');
     // A failed source (policy continue) does not block phase 2: it uses the data that exists.
     const vcard = row(byId['collect:vcard']!, 'succeeded');

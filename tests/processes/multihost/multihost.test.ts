@@ -72,7 +72,7 @@ describe('many worker hosts on one PostgreSQL and one Redis', () => {
     await startAll(workers, [
       startWorker('host-a', ['--group', 'host-a'], env(hostA)),
       startWorker('host-a', ['--queues', 'contacts-inbound,contacts-fanout'], env(hostA)),
-      startWorker('host-b', ['--group', 'host-b', '--queues', 'source-ics,sync-run,sync-link,sync-relationships,sync-verify'], env(hostB)),
+      startWorker('host-b', ['--group', 'host-b', '--queues', 'source-ics,sync-run,sync-link,sync-relationships,sync-verify,sync-index'], env(hostB)),
       startWorker('host-c', [], env(hostC, { KITH_WORKER_GROUP: 'host-c', KITH_WORKER_QUEUES: 'source-vcard,source-whatsapp,contacts-to-supabase,contacts-to-twenty' })),
     ]);
   }, 60_000);
@@ -87,7 +87,7 @@ describe('many worker hosts on one PostgreSQL and one Redis', () => {
     const serving = (w: HostWorker) => /kith worker: serving (.*)/.exec(w.output())![1]!.split(', ');
     expect(serving(workers[0]!)).toEqual(expect.arrayContaining(['source-mbox@host-a', 'source-whatsapp@host-a', 'sync-content@host-a']));
     expect(serving(workers[0]!).every((q) => q.endsWith('@host-a'))).toBe(true);
-    expect(serving(workers[2]!)).toEqual(['source-ics@host-b', 'sync-run', 'sync-link', 'sync-relationships', 'sync-verify']);
+    expect(serving(workers[2]!)).toEqual(['source-ics@host-b', 'sync-run', 'sync-link', 'sync-relationships', 'sync-verify', 'sync-index']);
     expect(serving(workers[3]!)).toEqual(['source-vcard@host-c', 'source-whatsapp@host-c', 'contacts-to-supabase', 'contacts-to-twenty']);
   });
 

@@ -83,23 +83,17 @@ describe('kith sync over examples/', () => {
     }
   });
 
-  it('phase 5 runs beside phase 4: both are released by the end of phase 3, neither waits for the other', () => {
-    const strengths = first.steps.find((s) => s.id === 'strengths')!;
-    const verify = first.steps.find((s) => s.id === 'verify-stats')!;
-    const content = first.steps.find((s) => s.id === 'content:drive-export')!;
-    expect(verify.dependsOn).toEqual(['strengths']);
-    expect(content.dependsOn).toEqual(['strengths']);
-    // The content job is parked by its gate until strengths ends, then woken at once: a missed
-    // wake would show as the gate's 1 s poll interval. (On these tiny fixtures verify takes a few
-    // milliseconds, so whether the two intervals also overlap is down to scheduling; on real data
-    // both run for seconds side by side, as the dag bench shows.)
-    const released = ms(strengths.finishedAt);
-    expect(ms(content.startedAt) - released).toBeLessThan(1000);
-    expect(ms(verify.startedAt) - released).toBeLessThan(1000);
-    expect(ms(content.startedAt)).toBeGreaterThanOrEqual(released);
-    expect(ms(verify.startedAt)).toBeGreaterThanOrEqual(released);
-    // The Drive conversion takes hundreds of milliseconds: verify ran while it was still going.
-    expect(ms(verify.startedAt)).toBeLessThanOrEqual(ms(content.finishedAt));
+  it('content sync starts with phase 1; the notes index waits for it and for the graph; calendar indexing only for the calendar', () => {
+    const byId = new Map(first.steps.map((s) => [s.id, s]));
+    const strengths = byId.get('strengths')!;
+    const content = byId.get('content:drive-export')!;
+    const notes = byId.get('index-notes')!;
+    expect(content.dependsOn).toEqual([]);
+    expect(byId.get('verify-stats')!.dependsOn).toEqual(['strengths']);
+    expect(notes.dependsOn).toEqual(['strengths', 'content:drive-export']);
+    expect(byId.get('index-calendar')!.dependsOn).toEqual(['collect:ics']);
+    for (const id of ['index-calendar', 'index-mail', 'index-messages', 'index-notes']) expect(byId.get(id)?.status, id).toBe('succeeded');
+    expect(ms(notes.startedAt)).toBeGreaterThanOrEqual(Math.max(ms(strengths.finishedAt), ms(content.finishedAt)));
   });
 
   it('running again adds nothing, and status shows every source', async () => {

@@ -14,6 +14,8 @@ import { allQueues } from '../../../src/queues/queue-registry.js';
 import { startBigQueryEmulator, type BigQueryEmulator } from '../../emulators/bigquery/bigquery-emulator.js';
 import { startSupabaseEmulator, type SupabaseEmulator } from '../../emulators/supabase/supabase-emulator.js';
 import { startTwentyEmulator, type TwentyEmulator } from '../../emulators/twenty/twenty-emulator.js';
+import { type NotionEmulator, startNotionEmulator } from '../../emulators/notion/notion-emulator.js';
+import { NOTION_CONTACTS_SCHEMA } from '../systems/notion/notion-contacts.js';
 import { cliEnv, KITH_BIN } from '../cli.js';
 import { cleanupRedis, type Engine, freshDb, postgresUrl, redisUrl, type TestDb, testLog, uniquePrefix } from '../test-env.js';
 
@@ -92,6 +94,8 @@ export interface HubEnv {
   twenty: TwentyEmulator;
   supabase: SupabaseEmulator;
   bigquery?: BigQueryEmulator;
+  /** With `notion: true`: the Notion emulator and its contacts data source (a hub system). */
+  notion?: { emu: NotionEmulator; contacts: string };
   /**
    * The emulators' one clock, also the in-process hub's: `await h.clock.advance(ms)` makes the
    * next change in any system later than the last. Worker processes keep real time.
@@ -116,6 +120,8 @@ export interface HubEnvOptions {
   extraEnv?: Record<string, string>;
   /** Another Redis than the test run's (a Redis Cluster's `redis-cluster://` URL); its keys are left to its owner. */
   redisUrl?: string;
+  /** Notion as a contact system too (a contacts data source in a Notion emulator on the same clock). */
+  notion?: boolean;
 }
 
 export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
@@ -126,6 +132,8 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
   const clock = twenty.clock;
   const supabase = await startSupabaseEmulator({ postgresUrl: postgresUrl(), clock });
   const bigquery = o.canonical === 'bigquery' ? await startBigQueryEmulator({ token: BQ_TOKEN, clock }) : undefined;
+  const notionEmu = o.notion ? await startNotionEmulator({ clock, rateLimit: false }) : undefined;
+  const notion = notionEmu ? { emu: notionEmu, contacts: notionEmu.createDataSource('Contacts', NOTION_CONTACTS_SCHEMA) } : undefined;
   const alertSink = await startAlertSink();
   const env: Record<string, string> = {
     REDIS_URL: redis,
@@ -141,6 +149,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
     SUPABASE_WEBHOOK_SECRET: SUPABASE_SECRET,
     KITH_ALERT_WEBHOOK_URL: alertSink.url,
     ...(bigquery ? { BIGQUERY_PROJECT_ID: bigquery.projectId, BIGQUERY_API_ENDPOINT: bigquery.url, BIGQUERY_ACCESS_TOKEN: BQ_TOKEN, BIGQUERY_MAX_RETRIES: '0' } : {}),
+    ...(notion ? { NOTION_TOKEN: notion.emu.token, NOTION_API_URL: notion.emu.url, NOTION_CONTACTS_DATA_SOURCE: notion.contacts, NOTION_RATE_LIMIT: '1000' } : {}),
     ...o.extraEnv,
   };
   const http = await buildHttpServer({ redisUrl: redis, prefix, db: db.db, queues: allQueues(), log: testLog, ...hubHttpOptions(db.db, env) });
@@ -164,6 +173,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
     twenty,
     supabase,
     bigquery,
+    notion,
     clock,
     http,
     baseUrl,
@@ -177,6 +187,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
       while (Date.now() < until) {
         await twenty.flushWebhooks();
         await supabase.flushWebhooks();
+        await notion?.emu.flushWebhooks();
         let busy = 0;
         for (const name of CONTACT_QUEUE_NAMES) {
           const c = await queue(name).getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized');
@@ -198,6 +209,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
       await twenty.stop();
       await supabase.stop();
       await bigquery?.stop();
+      await notion?.emu.stop();
       await alertSink.stop();
       await db.dispose();
       if (!o.redisUrl) await cleanupRedis(prefix);

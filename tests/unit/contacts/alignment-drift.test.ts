@@ -9,7 +9,7 @@ describe('validateContact', () => {
   });
   it('names every missing required field', () => {
     expect(validateContact({}).map((p) => p.field)).toEqual(['contact_id', 'canonical_name', 'sync_metadata.version']);
-    expect(validateContact({ ...contact(), sync_metadata: { version: 0, last_updated: 'yesterday', last_updated_by: 'notion' } }).map((p) => p.field)).toEqual([
+    expect(validateContact({ ...contact(), sync_metadata: { version: 0, last_updated: 'yesterday', last_updated_by: 'hubspot' } }).map((p) => p.field)).toEqual([
       'sync_metadata.version',
       'sync_metadata.last_updated',
       'sync_metadata.last_updated_by',

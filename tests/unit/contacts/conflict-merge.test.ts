@@ -130,7 +130,7 @@ describe('ownership table file form', () => {
     expect(parseOwnershipTable({ google: ['emails'], twenty: ['company'] })).toEqual({ emails: 'google', company: 'twenty' });
     expect(() => parseOwnershipTable({ google: ['emails'], twenty: ['emails'] })).toThrow('emails: owned by both google and twenty');
     expect(() => parseOwnershipTable({ google: ['email'] })).toThrow(/google\.0/);
-    expect(() => parseOwnershipTable({ notion: ['emails'] })).toThrow(/notion|systems/);
+    expect(() => parseOwnershipTable({ hubspot: ['emails'] })).toThrow(/hubspot|systems/);
   });
 });
 

@@ -25,6 +25,10 @@ describe('worker groups: routing a source to the hosts that hold its files', () 
       ['strengths', 'sync-relationships'],
       ['verify-stats', 'sync-verify'],
       ['content:drive-export', 'sync-content@nas'],
+      ['index-calendar', 'sync-index'],
+      ['index-mail', 'sync-index'],
+      ['index-messages', 'sync-index'],
+      ['index-notes', 'sync-index'],
     ]);
   });
 

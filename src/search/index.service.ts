@@ -1,0 +1,192 @@
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import type { Db } from '../db/db.js';
+import { CHAT_SOURCES } from '../domain/people/source-mapping.js';
+import { chunkEvent } from './chunkers/calendar.chunker.js';
+import type { Chunk, ChunkKind } from './chunkers/chunk.js';
+import { chunkConversationDay, dayOf } from './chunkers/conversation.chunker.js';
+import { groupItems, type Item, itemKeyOf } from './chunkers/item.js';
+import { chunkMail } from './chunkers/mail.chunker.js';
+import { chunkNote, type NoteFile } from './chunkers/note.chunker.js';
+import { deleteUnseen, emptyCounts, type IndexCounts, writeItems } from './chunk.store.js';
+
+/** The interaction source types each kind of item chunk is built from. */
+export const ITEM_SOURCES: Record<Exclude<ChunkKind, 'note'>, readonly string[]> = {
+  mail: ['gmail'],
+  calendar: ['calendar'],
+  message: [...CHAT_SOURCES],
+};
+
+export interface IndexProgress {
+  (kind: ChunkKind, done: number): void;
+}
+
+const add = (a: IndexCounts, b: IndexCounts) => {
+  a.written += b.written;
+  a.created += b.created;
+  a.updated += b.updated;
+  a.unchanged += b.unchanged;
+  a.deleted += b.deleted;
+};
+
+/** A folder of notes to index: a vault source's folder, or a content source's `into` outside every vault. */
+export interface NoteRoot {
+  id: string;
+  path: string;
+}
+
+/**
+ * Index the notes of these folders: every `*.md` below each (dot folders and files skipped, as
+ * the vault source does), chunked by heading and paragraph. Only chunks whose content changed
+ * are written; notes deleted from a folder lose their chunks. A folder inside another listed
+ * folder is indexed once, as part of the outer one.
+ */
+export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { batch?: number; progress?: IndexProgress } = {}): Promise<IndexCounts & { missingFolders: string[] }> {
+  const counts = { ...emptyCounts(), missingFolders: [] as string[] };
+  const abs = roots.map((r) => ({ ...r, path: resolve(r.path) }));
+  const outer = abs.filter((r) => !abs.some((o) => o !== r && (r.path.startsWith(o.path + sep) || (r.path === o.path && abs.indexOf(o) < abs.indexOf(r)))));
+  for (const root of outer) {
+    // A folder this host cannot see keeps its chunks: it is not a vault whose notes were deleted.
+    if (!(await stat(root.path).then((st) => st.isDirectory(), () => false))) {
+      counts.missingFolders.push(root.path);
+      continue;
+    }
+    const seen = new Set<string>();
+    let batch = new Map<string, Chunk[]>();
+    const flush = async () => {
+      add(counts, await writeItems(db, batch));
+      opts.progress?.('note', seen.size);
+      batch = new Map();
+    };
+    for await (const rel of markdownFiles(root.path)) {
+      const note = await readNoteFile(root, rel);
+      if (!note) continue; // removed since the folder was listed: its chunks go with it
+      const chunks = chunkNote(note);
+      seen.add(chunks[0]!.docKey);
+      batch.set(chunks[0]!.docKey, chunks);
+      if (batch.size >= (opts.batch ?? 200)) await flush();
+    }
+    await flush();
+    counts.deleted += await deleteUnseen(db, 'note', seen, `note:${root.id}:`);
+  }
+  return counts;
+}
+
+async function readNoteFile(root: NoteRoot, rel: string): Promise<NoteFile | undefined> {
+  const file = join(root.path, rel);
+  try {
+    const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    return { root: root.id, rel, text, mtimeMs: Math.round(st.mtimeMs) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read note ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Index notes given as data (a rebuild over files already read, the benchmark's synthetic notes). */
+export async function indexNoteFiles(db: Db, notes: Iterable<NoteFile>, opts: { batch?: number } = {}): Promise<IndexCounts> {
+  const counts = emptyCounts();
+  let batch = new Map<string, Chunk[]>();
+  for (const note of notes) {
+    const chunks = chunkNote(note);
+    batch.set(chunks[0]!.docKey, chunks);
+    if (batch.size >= (opts.batch ?? 500)) {
+      add(counts, await writeItems(db, batch));
+      batch = new Map();
+    }
+  }
+  add(counts, await writeItems(db, batch));
+  return counts;
+}
+
+/** Vault-relative `/` paths of Markdown notes below `root`, skipping dot entries. */
+async function* markdownFiles(root: string, dir = ''): AsyncGenerator<string> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(join(root, dir), { withFileTypes: true });
+  } catch (err) {
+    throw new Error(`cannot read notes folder ${join(root, dir)}: ${(err as Error).message}`, { cause: err });
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) yield* markdownFiles(root, rel);
+    else if (e.isFile() && /\.md$/i.test(e.name)) yield rel;
+  }
+}
+
+interface InteractionRow {
+  source_type: string;
+  external_id: string;
+  entity_ref: string | null;
+  occurred_at: number | string;
+  title: string;
+  snippet: string | null;
+  conversation_key: string;
+  name: string | null;
+}
+
+/**
+ * Index one kind of item from the interactions table (mail: a chunk per message; calendar: per
+ * event; messages: per conversation and day), a page of conversations at a time. Only changed
+ * chunks are written; items no longer in the table lose their chunks.
+ */
+export async function indexItems(db: Db, kind: Exclude<ChunkKind, 'note'>, opts: { conversations?: number; progress?: IndexProgress } = {}): Promise<IndexCounts> {
+  const counts = emptyCounts();
+  const sources = ITEM_SOURCES[kind];
+  const inSources = `source_type IN (${sources.map(() => '?').join(', ')})`;
+  const seen = new Set<string>();
+  let after: string | null = null;
+  for (;;) {
+    const page: { conversation_key: string }[] = await db.all<{ conversation_key: string }>(
+      `SELECT DISTINCT conversation_key FROM interactions WHERE conversation_key IS NOT NULL AND ${after === null ? '' : 'conversation_key > ? AND '}${inSources} ORDER BY conversation_key LIMIT ?`,
+      [...(after === null ? [] : [after]), ...sources, opts.conversations ?? 500],
+    );
+    if (!page.length) break;
+    const first = page[0]!.conversation_key;
+    const last = page[page.length - 1]!.conversation_key;
+    const rows = await db.all<InteractionRow>(
+      `SELECT i.source_type, i.external_id, i.entity_ref, i.occurred_at, i.title, i.snippet, i.conversation_key, COALESCE(m.canonical_name, p.canonical_name) AS name
+         FROM interactions i JOIN people p ON p.id = i.person_id LEFT JOIN people m ON m.id = p.merged_into
+        WHERE i.conversation_key >= ? AND i.conversation_key <= ? AND i.${inSources}
+        ORDER BY i.conversation_key, i.source_type, i.occurred_at, i.external_id`,
+      [first, last, ...sources],
+    );
+    const items = groupItems(
+      rows.map((r) => ({
+        source: r.source_type,
+        itemKey: itemKeyOf(r.external_id, r.entity_ref),
+        conv: r.conversation_key,
+        at: Number(r.occurred_at),
+        title: r.title,
+        snippet: r.snippet,
+        name: r.name ?? '',
+      })),
+    );
+    const docs = new Map<string, Chunk[]>();
+    for (const chunks of chunksOf(kind, items)) {
+      seen.add(chunks[0]!.docKey);
+      docs.set(chunks[0]!.docKey, chunks);
+    }
+    add(counts, await writeItems(db, docs));
+    opts.progress?.(kind, seen.size);
+    after = last;
+  }
+  counts.deleted += await deleteUnseen(db, kind, seen);
+  return counts;
+}
+
+function chunksOf(kind: Exclude<ChunkKind, 'note'>, items: Item[]): Chunk[][] {
+  if (kind === 'mail') return items.map((i) => [chunkMail(i)]);
+  if (kind === 'calendar') return items.map((i) => [chunkEvent(i)]);
+  const days = new Map<string, Item[]>();
+  for (const i of items) {
+    const k = `${i.source}\u0000${i.conv}\u0000${dayOf(i.at)}`;
+    const list = days.get(k);
+    if (list) list.push(i);
+    else days.set(k, [i]);
+  }
+  return [...days.values()].map(chunkConversationDay).filter((c) => c.length);
+}
