@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Alerts } from '../../../src/hub/ports/alerts.js';
 import { Alerter } from '../../../src/hub/services/alerts.service.js';
+import { openNotionPages } from '../../../src/systems/notion/notion-pages.js';
 import type { NotionPages } from '../../../src/systems/notion/notion-pages.port.js';
+import { type NotionEmulator, startNotionEmulator } from '../../emulators/notion/notion-emulator.js';
 import { createSupabaseClient } from '../../../src/systems/supabase/supabase-client.js';
 import { SupabaseTableRows } from '../../../src/systems/supabase/table-rows.js';
 import { DEFAULT_EVERY_MS, DEFAULT_FULL_EVERY_MS, type TableMapping } from '../../../src/tables/config/tables-config.js';
@@ -59,6 +61,13 @@ export const MEETINGS: TableMapping = {
 
 export interface TableKit {
   db: TestDb;
+  notion: NotionEmulator;
+  /** Books, meetings and contacts data sources of the Notion emulator. */
+  ds: { books: string; meetings: string; contacts: string; emptyBooks: string };
+  books: TableMapping;
+  meetings: TableMapping;
+  /** A person's edits in Notion, through the same SDK (plain values). */
+  user: NotionPages;
   supabase: SupabaseEmulator;
   clock: EmulatorClock;
   alerts: Alerts;
@@ -67,25 +76,47 @@ export interface TableKit {
   stop(): Promise<void>;
 }
 
-/** A database, a Supabase emulator with the tables above, and the engine's deps over `pages`. */
-export async function startTableKit(engine: Engine, pages: (clock: EmulatorClock) => NotionPages, tables: readonly TableMapping[] = [BOOKS, MEETINGS]): Promise<TableKit & { pages: NotionPages }> {
+const BOOK_PROPS = { Name: 'title', Author: 'rich_text', Pages: 'number', Tags: 'multi_select', Finished: 'date', Read: 'checkbox' } as const;
+
+/**
+ * A database, the Notion emulator (one clock with Supabase's, Notion's minute-precision edit
+ * times) read through Kith's Notion client, a Supabase emulator with the tables above, and the
+ * engine's deps over them.
+ */
+export async function startTableKit(engine: Engine, opts: { notionWebhookUrl?: string } = {}): Promise<TableKit> {
   const clock = new EmulatorClock();
+  const notion = await startNotionEmulator({ clock, rateLimit: false, webhookUrl: opts.notionWebhookUrl });
+  const contacts = notion.createDataSource('Contacts', { Name: 'title' });
+  const ds = {
+    contacts,
+    books: notion.createDataSource('Books', { ...BOOK_PROPS }),
+    emptyBooks: notion.createDataSource('Books (empty)', { ...BOOK_PROPS }),
+    meetings: notion.createDataSource('Meetings', { Title: 'title', Date: 'date', Summary: 'rich_text', Attendees: { type: 'relation', relation: contacts } }),
+  };
+  const books = { ...BOOKS, dataSourceId: ds.books };
+  const meetings = { ...MEETINGS, dataSourceId: ds.meetings };
+  const tables = [books, meetings];
   const db = await freshDb(engine);
   const supabase = await startSupabaseEmulator({ postgresUrl: postgresUrl(), clock, schemaSql: TABLES_SCHEMA_SQL });
   const client = createSupabaseClient({ url: supabase.url, key: supabase.key });
   const alerts = new Alerter(testLog, undefined, { clock: () => clock.now() });
-  const p = pages(clock);
+  const p = openNotionPages({ token: notion.token, baseUrl: notion.url });
   const deps: TableSyncDeps = { db: db.db, pages: p, rows: (t) => new SupabaseTableRows(client, t), alerts, log: testLog, tables, clock: () => clock.now() };
   return {
     db,
+    notion,
+    ds,
+    books,
+    meetings,
+    user: openNotionPages({ token: notion.token, baseUrl: notion.url }),
     supabase,
     clock,
     alerts,
     deps,
-    pages: p,
     rows: (table) => supabase.sql(`SELECT * FROM ${table} ORDER BY title`),
     async stop() {
       await supabase.stop();
+      await notion.stop();
       await db.dispose();
     },
   };
