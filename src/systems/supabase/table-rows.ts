@@ -71,6 +71,15 @@ export class SupabaseTableRows {
     return this.check(res, `write the row of page ${pageId}`)!;
   }
 
+  /** Create or overwrite the rows of many pages in one request (upsert on notion_page_id); answers the rows as written. */
+  async upsertManyForPages(items: readonly { pageId: string; values: Record<string, unknown>; pageEditedAt: string }[]): Promise<SupabaseTableRow[]> {
+    if (!items.length) return [];
+    const writeId = randomUUID();
+    const body = items.map((it) => ({ ...it.values, notion_page_id: it.pageId, notion_updated_at: it.pageEditedAt, last_sync_source: 'notion', sync_write_id: writeId }));
+    const res = (await this.client.from(this.table).upsert(body, { onConflict: 'notion_page_id' }).select('*')) as Result<SupabaseTableRow[]>;
+    return this.check(res, `write the rows of ${items.length} pages`) ?? [];
+  }
+
   /** Update one row by id (a soft delete keeps a deletion time already set). */
   async update(id: string, values: Record<string, unknown>, stamp: { pageId?: string; pageEditedAt?: string } = {}): Promise<SupabaseTableRow> {
     const set: Record<string, unknown> = { ...values, last_sync_source: 'notion', sync_write_id: randomUUID() };

@@ -118,3 +118,40 @@ async function keepLoser(ctx: ApplyContext, pair: RecordPair, loser: 'notion' | 
     });
   }
 }
+
+/** Rows created per request when a run creates many (a first sync). */
+export const CREATES_PER_WRITE = 500;
+
+/**
+ * New rows of new pages, 500 a request; a request refused (a row violating a constraint) is
+ * written again one row at a time, so only the offending record is skipped.
+ */
+export async function createRows(ctx: ApplyContext, pairs: readonly RecordPair[]): Promise<void> {
+  const { deps, m, fields, rows, report } = ctx;
+  for (let i = 0; i < pairs.length; i += CREATES_PER_WRITE) {
+    const chunk = pairs.slice(i, i + CREATES_PER_WRITE);
+    let written;
+    try {
+      written = await rows.upsertManyForPages(chunk.map((p) => ({ pageId: p.notion!.pageId, values: columns(p.notion!.content, fields, undefined, new Date(ctx.now).toISOString()), pageEditedAt: p.notion!.editedAt })));
+    } catch (err) {
+      if (!isRecordError(err)) throw err;
+      for (const p of chunk) {
+        try {
+          await applyRecord(ctx, p, { kind: 'create-row', content: p.notion!.content });
+        } catch (e) {
+          if (!isRecordError(e)) throw e;
+          report.failed.push({ id: p.notion!.pageId, error: (e as Error).message });
+        }
+      }
+      continue;
+    }
+    const byPage = new Map(chunk.map((p) => [p.notion!.pageId, p.notion!]));
+    for (const raw of written) {
+      const n = byPage.get(String(raw.notion_page_id));
+      if (!n) continue;
+      const row = rowSide(raw, fields);
+      await saveSyncRecord(deps.db, m.name, { rowId: row.rowId, pageId: n.pageId, notionHash: hashTableContent(n.content), supabaseHash: hashTableContent(row.content) }, ctx.now);
+      report.supabase.created++;
+    }
+  }
+}

@@ -45,7 +45,7 @@ export async function readSides(deps: TableSyncDeps, m: TableMapping, opts: RunO
   };
   if (opts.pageIds?.length || opts.rowIds?.length) {
     for (const id of opts.pageIds ?? []) {
-      const p = await deps.pages.get(id);
+      const p = opts.prefetched?.find((x) => x.id === id) ?? (await deps.pages.get(id));
       if (p) pages.set(p.id, p);
     }
     if (opts.rowIds?.length) for (const r of await rowsPort.readBy('id', opts.rowIds)) rows.set(String(r.id), r);

@@ -69,5 +69,5 @@ export async function runTablesJob(deps: TableSyncDeps, data: TablesJobData): Pr
     deps.log.debug({ page: data.pageId }, 'notion webhook: the page belongs to no mapped table');
     return [];
   }
-  return [await runTableReported(deps, m, { pageIds: [data.pageId] })];
+  return [await runTableReported(deps, m, { pageIds: [data.pageId], prefetched: [page] })];
 }

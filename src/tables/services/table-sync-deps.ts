@@ -1,7 +1,7 @@
 import type { Db } from '../../db/db.js';
 import type { Alerts } from '../../hub/ports/alerts.js';
 import type { Logger } from '../../log/logger.js';
-import type { NotionPages } from '../../systems/notion/notion-pages.port.js';
+import type { NotionPage, NotionPages } from '../../systems/notion/notion-pages.port.js';
 import type { SupabaseTableRow } from '../../systems/supabase/table-rows.js';
 import type { TableMapping } from '../config/tables-config.js';
 
@@ -11,6 +11,7 @@ export interface TableRowsPort {
   readChanged(since: string): AsyncIterable<SupabaseTableRow[]>;
   readBy(column: 'id' | 'notion_page_id', values: readonly string[]): Promise<SupabaseTableRow[]>;
   upsertForPage(pageId: string, values: Record<string, unknown>, pageEditedAt: string): Promise<SupabaseTableRow>;
+  upsertManyForPages(items: readonly { pageId: string; values: Record<string, unknown>; pageEditedAt: string }[]): Promise<SupabaseTableRow[]>;
   update(id: string, values: Record<string, unknown>, stamp?: { pageId?: string; pageEditedAt?: string }): Promise<SupabaseTableRow>;
 }
 
@@ -38,6 +39,8 @@ export interface RunOptions {
   /** Only these pages / rows (a webhook's single-record job). */
   pageIds?: readonly string[];
   rowIds?: readonly string[];
+  /** Pages of `pageIds` already read (a webhook's job looked its page up to find the table). */
+  prefetched?: readonly NotionPage[];
 }
 
 export type PlannedWrite = { side: 'notion' | 'supabase'; action: 'create' | 'update' | 'trash' | 'restore'; id: string; reason?: string };

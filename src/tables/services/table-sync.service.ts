@@ -7,7 +7,7 @@ import { notionSide, resolveFields, rowSide } from '../domain/record-mapper.js';
 import { valveProblem } from '../domain/safety-valve.js';
 import { hashTableContent, type SyncRecord } from '../domain/table-content.js';
 import { readSyncRecords } from '../stores/sync-records.store.js';
-import { type ApplyContext, applyRecord, isRecordError, type RecordPair } from './apply-record.service.js';
+import { type ApplyContext, applyRecord, createRows, isRecordError, type RecordPair } from './apply-record.service.js';
 import { loadRelations } from './relations.service.js';
 import { readSides } from './read-sides.service.js';
 import { emptyReport, type PlannedWrite, type RunOptions, type TableRunReport, type TableSyncDeps } from './table-sync-deps.js';
@@ -111,7 +111,10 @@ export async function runTableSync(deps: TableSyncDeps, m: TableMapping, opts: R
   }
 
   const ctx: ApplyContext = { deps, m, fields, rel, rows: rowsPort, report, now: started };
-  for (const { pair, action } of decided) {
+  // Rows for new pages in batches; every other record on its own.
+  const isCreate = (d: (typeof decided)[number]) => d.action.kind === 'create-row' && !d.pair.row;
+  await createRows(ctx, decided.filter(isCreate).map((d) => d.pair));
+  for (const { pair, action } of decided.filter((d) => !isCreate(d))) {
     try {
       await applyRecord(ctx, pair, action);
     } catch (err) {
