@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readSyncLogs } from '../../../src/sync/sync-log.store.js';
 import { listTableConflicts } from '../../../src/tables/stores/table-conflicts.store.js';
 import { runTableSync } from '../../../src/tables/services/table-sync.service.js';
+import { resolveTableConflict } from '../../../src/tables/services/table-conflicts.service.js';
 import { tablesStatus } from '../../../src/tables/services/table-status.service.js';
 import { startTableKit } from '../../support/tables/table-kit.js';
 import { ENGINES } from '../../support/test-env.js';
@@ -96,6 +97,13 @@ describe.each(ENGINES)('the table sync engine over Supabase (%s)', (engine) => {
     const [c] = await listTableConflicts(k.db.db, { table: 'meetings' });
     expect(c).toMatchObject({ winner: { system: 'supabase' }, loser: { system: 'notion', content: { fields: { summary: 'notion side' } } } });
     expect(k.alerts.raised.some((a) => a.kind === 'new_conflict')).toBe(true);
+    // `kith tables resolve <id> --take notion`: the kept side goes to both.
+    await k.clock.advance(60_000);
+    await resolveTableConflict(k.deps, c!.id, 'notion');
+    expect(await k.value(page.id, 'Summary')).toBe('notion side');
+    expect((await k.rows('meetings'))[0]!.summary).toBe('notion side');
+    expect(await listTableConflicts(k.db.db, { table: 'meetings' })).toEqual([]);
+    await expect(resolveTableConflict(k.deps, c!.id, 'notion')).rejects.toThrow(/resolved already/);
 
     // A row made in Supabase gets a page; a soft delete there trashes it.
     await k.supabase.sql("INSERT INTO meetings (title, summary) VALUES ('Retro', 'from the app')");
