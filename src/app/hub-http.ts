@@ -11,9 +11,14 @@ import { twentyMapping } from '../config/twenty.config.js';
 import type { EchoFilter } from '../producers/inbound.producer.js';
 import { webhookRoutes } from '../producers/webhook-producers.js';
 import { loadWebhookSettings } from '../producers/webhook-settings.js';
+import { loadHttpConfig } from '../config/http.config.js';
+import { loadNotionWebhookToken, loadTableMappings } from '../tables/config/load-tables.js';
+import { tablesHealthSection } from '../tables/services/table-status.service.js';
+import { tablesRoutes } from '../tables/tables-http.js';
+import type { Logger } from '../log/logger.js';
 
 /** What the contact hub adds to the HTTP server: webhook routes, a /health section, /metrics gauges. */
-export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<HttpServerOptions, 'routes' | 'sections' | 'metrics'>> {
+export function hubHttpOptions(db: Db, env: Env = process.env, log?: Logger): Required<Pick<HttpServerOptions, 'routes' | 'sections' | 'metrics'>> {
   const systems = configuredSystems(env);
   const settings = loadWebhookSettings(env);
   // Records that map without a lookup have their echoes recognised here, before any job.
@@ -23,9 +28,12 @@ export function hubHttpOptions(db: Db, env: Env = process.env): Required<Pick<Ht
     const carried = twentyRecordWithoutLookup(record, mapping);
     return carried ? probeEcho(db, carried, prefix) : undefined;
   };
+  // Mapped Notion ↔ Supabase tables: their webhooks and /api/sync routes, a /health section each.
+  const tables = loadTableMappings(env);
+  const tableRoutes = log ? [tablesRoutes({ db, log, tables, notionWebhookToken: loadNotionWebhookToken(env), admin: loadHttpConfig(env).admin, contacts: systems.targets.length > 0 })] : [];
   return {
-    routes: [webhookRoutes(settings, { supabaseEcho, twentyEcho })],
-    sections: [() => hubHealthSection(db, systems)],
+    routes: [webhookRoutes(settings, { supabaseEcho, twentyEcho, tableNames: new Set(tables.map((t) => t.table)) }), ...tableRoutes],
+    sections: [() => hubHealthSection(db, systems), () => tablesHealthSection(db, tables)],
     metrics: [hubMetrics(db, systems)],
   };
 }

@@ -1,4 +1,5 @@
 import { loadHubConfig } from '../config/hub.config.js';
+import { loadTelegramConfig } from '../config/telegram.config.js';
 import type { Env } from '../config/parse-env.js';
 import type { Db } from '../db/db.js';
 import { createHub, type Hub } from '../hub/hub-context.js';
@@ -30,7 +31,7 @@ export async function openHub(o: OpenHubOptions): Promise<Hub> {
   const built: { hub?: Hub } = {};
   const systems = o.systems ?? (await buildHubSystems(o.db, env, o.redisUrl ? { redis: () => built.hub!.redis, prefix: o.prefix } : undefined));
   const state = o.redisUrl ? new RedisAlertState(() => built.hub!.redis, o.prefix) : undefined;
-  const alerts = new Alerter(o.log.child({ component: 'contact-hub' }), config.alertWebhookUrl, { state, remindEveryMs: config.alertRemindEveryMs, clock: o.clock });
+  const alerts = new Alerter(o.log.child({ component: 'contact-hub' }), config.alertWebhookUrl, { state, remindEveryMs: config.alertRemindEveryMs, clock: o.clock, telegram: loadTelegramConfig(env) });
   const hub = (built.hub = createHub({ db: o.db, redisUrl: o.redisUrl, prefix: o.prefix, log: o.log, config, alerts, jobOptions: jobOptionsFor, systems, ownsSystems: !o.systems, clock: o.clock }));
   return hub;
 }

@@ -32,6 +32,11 @@ export const hubSchema = z.object({
     .optional(),
   /** An alert whose condition lasts is sent again (as a reminder with its count) this often; repeats in between are only counted. */
   KITH_ALERT_REMIND_EVERY: duration(1000, 24 * 3_600_000).default(15 * 60_000),
+  /**
+   * The delete valve: a target is not sent more deletions within an hour than this share of the
+   * contacts it holds (at least 10); the rest wait in the outbox and an alert is raised.
+   */
+  KITH_CONTACTS_MAX_DELETE_SHARE: z.coerce.number({ error: 'must be a number between 0 and 1' }).min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.1),
 });
 
 export interface HubConfig {
@@ -39,10 +44,12 @@ export interface HubConfig {
   pageSize: number;
   alertWebhookUrl?: string;
   alertRemindEveryMs: number;
+  /** KITH_CONTACTS_MAX_DELETE_SHARE (default 0.1). */
+  maxDeleteShare?: number;
 }
 
 export function loadHubConfig(env: Env = process.env): HubConfig {
   const c = parseEnv(hubSchema, env, ['KITH_ALERT_WEBHOOK_URL']);
-  return { syncEveryMs: c.KITH_CONTACTS_SYNC_EVERY, pageSize: c.KITH_CONTACTS_PAGE_SIZE, alertWebhookUrl: c.KITH_ALERT_WEBHOOK_URL, alertRemindEveryMs: c.KITH_ALERT_REMIND_EVERY };
+  return { syncEveryMs: c.KITH_CONTACTS_SYNC_EVERY, pageSize: c.KITH_CONTACTS_PAGE_SIZE, alertWebhookUrl: c.KITH_ALERT_WEBHOOK_URL, alertRemindEveryMs: c.KITH_ALERT_REMIND_EVERY, maxDeleteShare: c.KITH_CONTACTS_MAX_DELETE_SHARE };
 }
 

@@ -1,6 +1,7 @@
+import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { stableStringify } from '../hub/domain/content-hash.js';
-import { checkBearer, describeSupabasePayloadError, supabaseWebhookPayload } from '../systems/supabase/webhook-payload.js';
+import { checkBearer, describeSupabasePayloadError, supabaseWebhookPayload, type SupabaseWebhookPayload } from '../systems/supabase/webhook-payload.js';
 import { digest, type EchoFilter, echoOf, enqueueInbound, parseJson, type ProducerContext } from './inbound.producer.js';
 
 /**
@@ -9,7 +10,11 @@ import { digest, type EchoFilter, echoOf, enqueueInbound, parseJson, type Produc
  * inbound job per row change, its id a digest of the payload so a redelivery adds nothing. A
  * row that is Kith's own write coming back is answered 202 with no job.
  */
-export function registerSupabaseWebhook(scope: FastifyInstance, ctx: ProducerContext, opts: { secret: string; table: string; echo?: EchoFilter }): void {
+export function registerSupabaseWebhook(
+  scope: FastifyInstance,
+  ctx: ProducerContext,
+  opts: { secret: string; table: string; echo?: EchoFilter; tableRows?: { tables: ReadonlySet<string>; queue: Queue } },
+): void {
   scope.post('/webhooks/supabase', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!checkBearer(req.headers.authorization, opts.secret)) return reply.code(401).send({ error: 'bad_authorization' });
     const raw = typeof req.body === 'string' ? req.body : '';
@@ -18,6 +23,7 @@ export function registerSupabaseWebhook(scope: FastifyInstance, ctx: ProducerCon
     const parsed = supabaseWebhookPayload.safeParse(json.value);
     if (!parsed.success) return reply.code(400).send({ error: describeSupabasePayloadError(parsed.error) });
     const p = parsed.data;
+    if (p.table !== opts.table && opts.tableRows?.tables.has(p.table)) return tableRow(p, opts.tableRows.queue, reply);
     if (p.table !== opts.table) return reply.code(400).send({ error: `table: must be '${opts.table}' (got '${p.table}')` });
     const row = (p.type === 'DELETE' ? p.old_record : p.record) as Record<string, unknown>;
     const field = p.type === 'DELETE' ? 'old_record' : 'record';
@@ -38,4 +44,22 @@ export function registerSupabaseWebhook(scope: FastifyInstance, ctx: ProducerCon
     }
     return reply.code(202).send({ accepted: true, jobId });
   });
+}
+
+/**
+ * A row of a mapped Notion ↔ Supabase table: one single-record job of the table sync, its id a
+ * digest of the payload. The job compares content hashes, so Kith's own writes coming back cost
+ * one read and write nothing.
+ */
+async function tableRow(p: SupabaseWebhookPayload, queue: Queue, reply: FastifyReply) {
+  const row = (p.type === 'DELETE' ? p.old_record : p.record) as Record<string, unknown>;
+  const id = row.id;
+  if ((typeof id !== 'string' && typeof id !== 'number') || id === '') return reply.code(400).send({ error: `${p.type === 'DELETE' ? 'old_record' : 'record'}.id: must be the row's id` });
+  const jobId = `sbt.${digest(`${p.table}|${p.type}|${stableStringify(p.record ?? null)}|${stableStringify(p.old_record ?? null)}`)}`;
+  try {
+    await queue.add('row', { kind: 'row', supabaseTable: p.table, rowId: String(id) }, { jobId });
+  } catch (err) {
+    return reply.code(503).send({ error: `could not enqueue: ${(err as Error).message}` });
+  }
+  return reply.code(202).send({ accepted: true, jobId });
 }

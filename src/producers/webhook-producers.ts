@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { HUB_QUEUE } from '../hub/jobs/hub-queues.js';
+import { TABLES_QUEUE } from '../tables/jobs/table-queues.js';
 import type { EchoFilter, ProducerContext } from './inbound.producer.js';
 import { registerSupabaseWebhook } from './supabase-webhook.producer.js';
 import { registerTwentyWebhook } from './twenty-webhook.producer.js';
@@ -17,7 +18,7 @@ import type { RedisClient } from '../redis/connection.js';
  * else — a record that needs a lookup to map, or an echo that arrives before the worker recorded
  * its write — goes to the worker, which checks again.
  */
-export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: EchoFilter; twentyEcho?: EchoFilter } = {}) {
+export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: EchoFilter; twentyEcho?: EchoFilter; tableNames?: ReadonlySet<string> } = {}) {
   return async (app: FastifyInstance, server: { redis: RedisClient; queues: ReadonlyMap<string, Queue> }): Promise<void> => {
     await app.register(async (scope) => {
       const inbound = server.queues.get(HUB_QUEUE.inbound);
@@ -28,7 +29,13 @@ export function webhookRoutes(settings: WebhookSettings, opts: { supabaseEcho?: 
       const queuePrefix = inbound.opts.prefix ?? 'bull';
       const ctx: ProducerContext = { redis: server.redis, inbound, queuePrefix, keyPrefix: `${queuePrefix}:hub` };
       if (settings.twentySecret) registerTwentyWebhook(scope, ctx, { secret: settings.twentySecret, toleranceMs: settings.toleranceMs, echo: opts.twentyEcho });
-      if (settings.supabaseSecret) registerSupabaseWebhook(scope, ctx, { secret: settings.supabaseSecret, table: settings.supabaseTable, echo: opts.supabaseEcho });
+      if (settings.supabaseSecret) registerSupabaseWebhook(scope, ctx, {
+          secret: settings.supabaseSecret,
+          table: settings.supabaseTable,
+          echo: opts.supabaseEcho,
+          // Rows of mapped Notion ↔ Supabase tables go to the table sync as single-record jobs.
+          tableRows: opts.tableNames?.size && server.queues.get(TABLES_QUEUE) ? { tables: opts.tableNames, queue: server.queues.get(TABLES_QUEUE)! } : undefined,
+        });
     });
   };
 }

@@ -2,6 +2,7 @@ import type { DefaultJobOptions } from 'bullmq';
 import { PIPELINE_QUEUE, sourceQueue } from '../sync/pipeline-queues.js';
 import { COLLECTION_SOURCES, SOURCES } from '../sources/registry.js';
 import { HUB_QUEUES } from '../hub/jobs/hub-queues.js';
+import { TABLE_QUEUES } from '../tables/jobs/table-queues.js';
 
 /**
  * Every queue Kith uses, declared as data: its name, which worker group serves it by default,
@@ -11,7 +12,7 @@ import { HUB_QUEUES } from '../hub/jobs/hub-queues.js';
 export interface QueueSpec {
   name: string;
   /** Worker group for deployment: processes are split along these lines in docker-compose. */
-  group: 'sources' | 'pipeline' | 'contacts' | 'system';
+  group: 'sources' | 'pipeline' | 'contacts' | 'tables' | 'system';
   description: string;
   concurrency: number;
   jobOptions?: DefaultJobOptions;
@@ -66,7 +67,7 @@ const SYSTEM_QUEUES: QueueSpec[] = [
 ];
 
 /** The whole list, in one place. Each area contributes its own array. */
-export const QUEUES: readonly QueueSpec[] = checkNames([...SOURCE_QUEUES, ...PIPELINE_QUEUES, ...HUB_QUEUES, ...SYSTEM_QUEUES]);
+export const QUEUES: readonly QueueSpec[] = checkNames([...SOURCE_QUEUES, ...PIPELINE_QUEUES, ...HUB_QUEUES, ...TABLE_QUEUES, ...SYSTEM_QUEUES]);
 
 function checkNames(list: QueueSpec[]): QueueSpec[] {
   const seen = new Set<string>();

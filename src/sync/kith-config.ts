@@ -7,6 +7,7 @@ import { ConfigError } from '../config/config-error.js';
 import { WORKER_GROUP_NAME } from '../queues/queue-registry.js';
 import { SOURCE_TYPES, sourceDeclaration, type SourceType } from '../sources/registry.js';
 import { categoriesSection, type CategoryRule, contactsSection, type PromotionRule } from '../promotion/promotion-config.js';
+import { type TableMapping, tablesProblem, tablesSchema, toTableMapping } from '../tables/config/tables-config.js';
 
 export { SOURCE_TYPES };
 
@@ -39,6 +40,8 @@ const fileSchema = z.object({
   sources: z.array(sourceEntry).default([]),
   contacts: contactsSection,
   categories: categoriesSection,
+  /** Notion ↔ Supabase table mappings (src/tables/config/tables-config.ts). */
+  tables: tablesSchema.default([]),
 });
 
 export interface ConfiguredSource {
@@ -63,6 +66,7 @@ export interface KithConfig {
   contacts: { promote: PromotionRule };
   /** Category codes set by rule (by mail domain, by source). */
   categories: CategoryRule[];
+  tables: TableMapping[];
 }
 
 function expand(p: string, base: string): string {
@@ -98,6 +102,8 @@ export function loadKithConfig(file: string): KithConfig {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${path}: ${where(issue.path)}`, issue.message);
   }
+  const tableProblem = tablesProblem(parsed.data.tables);
+  if (tableProblem) throw new ConfigError(`${path}: ${where(['tables', ...tableProblem[0]])}`, tableProblem[1]);
   const base = dirname(path);
   const seen = new Map<string, number>();
   const sources = parsed.data.sources.map((s, i): ConfiguredSource => {
@@ -121,7 +127,7 @@ export function loadKithConfig(file: string): KithConfig {
     if (ids.has(s.id)) throw new ConfigError(`${path}: sources`, `two sources share the id '${s.id}': give one an explicit id`);
     ids.add(s.id);
   }
-  return { file: path, self: parsed.data.self, sources, contacts: parsed.data.contacts, categories: parsed.data.categories };
+  return { file: path, self: parsed.data.self, sources, contacts: parsed.data.contacts, categories: parsed.data.categories, tables: parsed.data.tables.map(toTableMapping) };
 }
 
 /** A source entry's own fields, checked by its declaration's schema (path fields as written). */

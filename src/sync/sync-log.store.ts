@@ -13,8 +13,8 @@ export interface SyncCounts {
 
 export const COUNT_NAMES = ['created', 'updated', 'unchanged', 'deleted', 'skipped', 'failed'] as const satisfies readonly (keyof SyncCounts)[];
 
-/** `sync-step`: one step of a run of the phase DAG. `hub-sweep`: the contact hub's sweep of one system. */
-export type SyncLogKind = 'sync-step' | 'hub-sweep';
+/** `sync-step`: one step of a run of the phase DAG. `hub-sweep`: the contact hub's sweep of one system. `table-sync`: one run of a mapped Notion ↔ Supabase table. */
+export type SyncLogKind = 'sync-step' | 'hub-sweep' | 'table-sync';
 
 export interface SyncLogEntry {
   /** Given when the same event may be recorded twice (a redelivered job): the second is ignored. */

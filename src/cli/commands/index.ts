@@ -27,6 +27,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   search: async () => (await import('./search.command.js')).searchCommand(),
   index: async () => (await import('./index.command.js')).indexCommand(),
   auth: async () => (await import('./auth.command.js')).authCommand(),
+  tables: async () => (await import('./tables.command.js')).tablesCommand(),
 };
 
 /** The commands to build for these arguments: only the one named, else (help, typos) all of them. */

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { coreSchedules, upsertSchedules } from '../../producers/schedules.producer.js';
+import { loadTableMappings } from '../../tables/config/load-tables.js';
+import { tableSchedules } from '../../tables/jobs/table-schedules.js';
 import { exitAfterShutdown, onShutdown } from '../../app/shutdown.js';
 import { loadHttpConfig } from '../../config/http.config.js';
 import { loadDotenv } from '../../config/parse-env.js';
@@ -44,7 +46,8 @@ export function startCommand(): Command {
       loadDotenv();
       const http = loadHttpConfig();
       const workerConfig = loadWorkerConfig();
-      const schedules = coreSchedules(); // read (and validated) before anything starts
+      // Read (and validated) before anything starts: the core schedules and each mapped table's.
+      const schedules = [...coreSchedules(), ...tableSchedules(loadTableMappings())];
       const rt = await openRuntime({ longRunning: true, exclusive: 'kith start' });
       const { log } = rt;
       let host: WorkerHost | undefined;
@@ -68,7 +71,7 @@ export function startCommand(): Command {
           });
         }
         await upsertSchedules(rt.redis.url, rt.redis.prefix, schedules);
-        const hub = hubHttpOptions(rt.db);
+        const hub = hubHttpOptions(rt.db, process.env, log);
         server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues([...configFileGroups(), ...(workerConfig.group ? [workerConfig.group] : [])]), admin: http.admin, log, ...hub, routes: [...hub.routes, webRoutes({ db: rt.db, systems: configuredSystems(), admin: http.admin })] });
         const address = await server.app.listen({ host: http.host, port: http.port });
         const base = address.replace('[::1]', 'localhost');

@@ -14,6 +14,7 @@ import { m018SearchIndex } from './018-search-index.js';
 import { m019SearchVectors } from './019-search-vectors.js';
 import { m020PersonContacts } from './020-person-contacts.js';
 import { m021SourceItems } from './021-source-items.js';
+import { m022TableSync } from './022-table-sync.js';
 
 /** Every migration (applied in version order). Add new files here; never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m019SearchVectors,
   m020PersonContacts,
   m021SourceItems,
+  m022TableSync,
 ];

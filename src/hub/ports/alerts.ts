@@ -1,4 +1,5 @@
-export type AlertKind = 'sync_failure' | 'new_conflict' | 'drift' | 'propagation_lag';
+/** `safety_valve`: a run stopped before writing because its source answered too little or it would delete too much. */
+export type AlertKind = 'sync_failure' | 'new_conflict' | 'drift' | 'propagation_lag' | 'safety_valve';
 
 export interface Alert {
   kind: AlertKind;

@@ -35,6 +35,8 @@ export interface AlerterOptions {
   state?: AlertStateStore;
   remindEveryMs?: number;
   clock?: () => number;
+  /** Also send each alert's line to this Telegram chat (TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID). */
+  telegram?: { apiUrl: string; token: string; chatId: string };
 }
 
 /**
@@ -56,6 +58,7 @@ export class Alerter implements Alerts {
   private readonly state: AlertStateStore;
   private readonly remindEveryMs: number;
   private readonly clock: () => number;
+  private readonly telegram?: AlerterOptions['telegram'];
 
   constructor(
     private readonly log: Logger,
@@ -65,6 +68,7 @@ export class Alerter implements Alerts {
     this.state = opts.state ?? new MemoryAlertState();
     this.remindEveryMs = opts.remindEveryMs ?? DEFAULT_REMIND_EVERY_MS;
     this.clock = opts.clock ?? Date.now;
+    this.telegram = opts.telegram;
   }
 
   async raise(a: Alert, opts: { transient?: boolean } = {}): Promise<boolean> {
@@ -100,6 +104,7 @@ export class Alerter implements Alerts {
     if (this.raised.length > 100) this.raised.shift();
     const line = `${a.state === 'recovered' ? 'RECOVERED' : 'ALERT'} ${a.kind}: ${a.message}`;
     this.log.warn({ alert: a.kind, subject: a.subject, state: a.state, ...a.details }, line);
+    if (this.telegram) await this.sendTelegram(a);
     if (!this.webhookUrl) return;
     try {
       const res = await request(this.webhookUrl, {
@@ -113,6 +118,24 @@ export class Alerter implements Alerts {
       if (res.statusCode >= 300) this.log.warn({ status: res.statusCode }, 'alert webhook answered with an error');
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'alert webhook could not be reached');
+    }
+  }
+
+  /** Bot API sendMessage: the alert's line as the message text. */
+  private async sendTelegram(a: SentAlert): Promise<void> {
+    const t = this.telegram!;
+    try {
+      const res = await request(`${t.apiUrl}/bot${t.token}/sendMessage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ chat_id: t.chatId, text: alertText(a), disable_web_page_preview: true }),
+        headersTimeout: 5_000,
+        bodyTimeout: 5_000,
+      });
+      await res.body.dump();
+      if (res.statusCode >= 300) this.log.warn({ status: res.statusCode }, 'Telegram answered the alert with an error');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'Telegram could not be reached for an alert');
     }
   }
 }

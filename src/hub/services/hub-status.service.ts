@@ -33,8 +33,8 @@ export async function hubStatus(q: Queryable, systems: { canonical: SystemName; 
     listSyncState(q, 'contacts'),
     readStoredDrift(q),
     q.all<{ system: string; n: number }>(
-      `SELECT system, COUNT(*) AS n FROM (SELECT system_a AS system FROM sync_conflicts WHERE resolved_at IS NULL
-        UNION ALL SELECT system_b FROM sync_conflicts WHERE resolved_at IS NULL) x GROUP BY system`,
+      `SELECT system, COUNT(*) AS n FROM (SELECT system_a AS system FROM sync_conflicts WHERE resolved_at IS NULL AND table_name IS NULL
+        UNION ALL SELECT system_b FROM sync_conflicts WHERE resolved_at IS NULL AND table_name IS NULL) x GROUP BY system`,
     ),
     q.all<{ target: string; n: number }>('SELECT target, COUNT(*) AS n FROM contact_outbox WHERE done_at IS NULL AND attempts > 0 GROUP BY target'),
   ]);

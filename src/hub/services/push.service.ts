@@ -12,6 +12,7 @@ import { applyRecord } from './inbound.service.js';
 import type { FanoutItem } from './propagation.service.js';
 import { linkHashFor, linkHashOf } from '../domain/link-hash.js';
 import { readCanonicalMany } from '../ports/hub-systems.js';
+import { allowDeletes } from '../stores/delete-valve.store.js';
 
 /**
  * A target's job: write the canonical records a fan-out names to one system (contacts-to-<target>).
@@ -164,6 +165,7 @@ export async function pushToTarget(hub: Hub, target: TargetSystem, items: readon
 async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[], plan: PushPlan, guard: boolean): Promise<PushResult> {
   const system = targetSystem(hub, target);
   const { records, externalIds, hashes } = plan;
+  const withheld = await deleteValve(hub, target, plan);
   // Intents are sent before the write, so its echo is recognised even if it arrives before the
   // links below are recorded (for every due record: one the guard keeps from this write leaves an
   // intent for content the canonical store held, which loses nothing). They are not waited for:
@@ -184,7 +186,7 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
   await hub.db.tx(async (q) => {
     await recordLinks(q, links);
     await markPropagatedMany(q, target, [
-      ...[...records].map(([id, c]) => ({ contactId: id, version: c.sync_metadata.version })),
+      ...[...records].filter(([id]) => !withheld.has(id)).map(([id, c]) => ({ contactId: id, version: c.sync_metadata.version })),
       // A contact missing from the canonical store has nothing to propagate: close its rows too.
       ...items.filter((it) => !records.has(it.contactId)).map((it) => ({ contactId: it.contactId, version: Number.MAX_SAFE_INTEGER })),
     ], now);
@@ -193,4 +195,25 @@ async function push(hub: Hub, target: TargetSystem, items: readonly FanoutItem[]
   });
   const ids = new Set(items.map((i) => i.contactId));
   return { target, written: outcomes.filter((o) => o.action !== 'unchanged').length, skipped: plan.skipped + outcomes.filter((o) => o.action === 'unchanged').length, missing: ids.size - records.size };
+}
+
+/**
+ * The delete valve (delete-valve.store.ts): deletions of copies the target holds beyond its
+ * hourly budget are taken out of this push and stay pending in the outbox, with an alert; the
+ * rest of the push goes on. Returns the contacts withheld.
+ */
+async function deleteValve(hub: Hub, target: TargetSystem, plan: PushPlan): Promise<Set<string>> {
+  const deleting = plan.due.filter((c) => c.deleted_at != null && plan.links.has(c.contact_id)).map((c) => c.contact_id);
+  if (!deleting.length) return new Set();
+  const allowed = await allowDeletes(hub.redis, hub.prefix, hub.db, target, deleting, hub.config.maxDeleteShare ?? 0.1, hub.clock());
+  const withheld = new Set(deleting.filter((id) => !allowed.has(id)));
+  if (!withheld.size) return withheld;
+  plan.due = plan.due.filter((c) => !withheld.has(c.contact_id));
+  await hub.alerts.raise({
+    kind: 'safety_valve',
+    subject: `delete:${target}`,
+    message: `${target}: ${withheld.size} deletion(s) held back: more contacts were deleted within an hour than KITH_CONTACTS_MAX_DELETE_SHARE of those ${target} holds; they wait in the outbox (kith contacts show <id>)`,
+    details: { target, withheld: withheld.size },
+  });
+  return withheld;
 }

@@ -61,13 +61,14 @@ export async function recordConflict(
 }
 
 export async function getConflict(q: Queryable, id: string): Promise<StoredConflict | undefined> {
-  const r = await q.get<ConflictRow>('SELECT * FROM sync_conflicts WHERE id = ?', [id]);
+  const r = await q.get<ConflictRow>('SELECT * FROM sync_conflicts WHERE id = ? AND table_name IS NULL', [id]);
   return r && toConflict(r);
 }
 
 /** Open conflicts (default) or all, oldest first. */
 export async function listConflicts(q: Queryable, opts: { all?: boolean; contactId?: string; limit?: number } = {}): Promise<StoredConflict[]> {
-  const where: string[] = [];
+  // Conflicts of mapped tables' records (table_name set) are the table sync's (src/tables/).
+  const where: string[] = ['table_name IS NULL'];
   const params: (string | number)[] = [];
   if (!opts.all) where.push('resolved_at IS NULL');
   if (opts.contactId) {
@@ -76,19 +77,19 @@ export async function listConflicts(q: Queryable, opts: { all?: boolean; contact
   }
   params.push(opts.limit ?? 500);
   const rows = await q.all<ConflictRow>(
-    `SELECT * FROM sync_conflicts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`,
+    `SELECT * FROM sync_conflicts WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT ?`,
     params,
   );
   return rows.map(toConflict);
 }
 
 export async function countOpenConflicts(q: Queryable): Promise<number> {
-  return Number((await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM sync_conflicts WHERE resolved_at IS NULL'))?.n ?? 0);
+  return Number((await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM sync_conflicts WHERE resolved_at IS NULL AND table_name IS NULL'))?.n ?? 0);
 }
 
 /** Close a conflict with what was decided; false when it was already closed (or unknown). */
 export async function markConflictResolved(q: Queryable, id: string, resolution: unknown, now: number): Promise<boolean> {
-  const r = await q.run('UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL', [
+  const r = await q.run('UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL AND table_name IS NULL', [
     now,
     JSON.stringify(resolution),
     id,
