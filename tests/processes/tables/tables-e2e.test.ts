@@ -126,14 +126,15 @@ describe('Notion ↔ Supabase tables end to end, with a worker process', () => {
     await d.k.clock.advance(120_000);
     await d.k.user.update(page.id, { Summary: 'newer notion edit' });
     expect((await d.api('/api/sync/meetings')).status).toBe(202);
-    await until(async () => (await d.rows('meetings'))[0]?.summary === 'newer notion edit', 'the newer edit on both sides', 30_000);
+    // The run waits its turn on the tables queue (one job at a time; a scheduled run may be ahead).
+    await until(async () => (await d.rows('meetings'))[0]?.summary === 'newer notion edit', 'the newer edit on both sides', 90_000);
     const [c] = await until(async () => {
       const list = await listTableConflicts(d.k.db.db, { table: 'meetings' });
       return list.length ? list : undefined;
     }, 'the conflict recorded', 10_000);
     expect(c).toMatchObject({ winner: { system: 'notion' }, loser: { system: 'supabase', content: { fields: { summary: 'older supabase edit' } } } });
     await until(async () => d.sink.alerts.find((a) => a.kind === 'new_conflict'), 'the conflict alert', 10_000);
-  }, 120_000);
+  }, 200_000);
 
   it("relations: a meeting's attendees in Notion are contact ids in Supabase, and back", async () => {
     const d = await deployment();
