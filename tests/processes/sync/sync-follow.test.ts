@@ -152,7 +152,7 @@ describe('kith sync: resuming, following and watching a run', () => {
     const owner = backgroundSync([], env);
     await until('collection to start', () => /collect:mbox\s+running/.test(owner.output().stderr));
     const runId = /started (run-[\w-]+)/.exec(owner.output().stderr)![1];
-    const follower = backgroundSync(['--timeout', '90'], env);
+    const follower = backgroundSync(['--timeout', '200'], env);
     await until('the follower to follow', () => follower.output().stderr.includes(`already in progress (${runId}): following it`));
     owner.child.kill('SIGINT');
     expect(await owner.exited).toBe(130);
@@ -162,5 +162,5 @@ describe('kith sync: resuming, following and watching a run', () => {
     expect(stderr).toMatch(/no process has served [\w-, ]+ for 3 s \(the process that served them has gone\): starting workers for them/);
     expect(stdout).toContain(`Run ${runId}: succeeded`);
     expect(stdout).toContain(`people ${clean.people}, interactions ${clean.interactions}, relationships ${clean.relationships}`);
-  }, 120_000);
+  }, 240_000);
 });
