@@ -1,3 +1,5 @@
+import type { Chunk } from './chunk.js';
+
 /**
  * One item (a message, an event) as the interactions table keeps it: its rows (one per person)
  * share the item key, the text and the time; `names` are those people's names.
@@ -29,4 +31,10 @@ export function groupItems(rows: readonly { source: string; itemKey: string; con
     if (r.name && !item.names.includes(r.name)) item.names.push(r.name);
   }
   return [...byKey.values()];
+}
+
+/** One item → its one chunk (a mail, an event): the item's text with a line naming its people. */
+export function singleItemChunk(kind: 'mail' | 'calendar', item: Item, peopleLabel: string): Chunk {
+  const body = [item.snippet, item.names.length ? `${peopleLabel} ${item.names.join(', ')}` : ''].filter(Boolean).join('\n');
+  return { kind, docKey: `${kind}:${item.source}:${item.itemKey}`, ord: 0, source: item.source, conv: item.conv, tFrom: item.at, tTo: item.at, at: item.at, title: item.title, heading: '', body, ref: item.itemKey };
 }
