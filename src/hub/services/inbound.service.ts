@@ -13,7 +13,7 @@ import { wroteRecently } from '../stores/echo-intents.store.js';
 import { resolveLink } from './echo-check.service.js';
 import type { Hub } from '../hub-context.js';
 import type { TargetSystem } from '../jobs/hub-queues.js';
-import { enqueueFanout, fanoutChange, markFanoutPending, syncContactToAll } from './propagation.service.js';
+import { enqueueFanout, fanoutChange, markFanoutPending, redrivePending, syncContactToAll } from './propagation.service.js';
 import { linkHashFor, linkHashOf, type SystemView, wholeView } from '../domain/link-hash.js';
 
 export interface InboundChange {
@@ -31,7 +31,7 @@ export interface InboundChange {
 }
 
 export type InboundOutcome =
-  | { action: 'echo' | 'missing' | 'same_content'; contactId?: string }
+  | { action: 'echo' | 'missing' | 'same_content'; contactId?: string; redriven?: readonly string[] }
   | { action: 'created' | 'updated'; contactId: string; version: number; fanout?: string }
   | { action: 'write_back'; contactId: string; version: number; reason: string; fanout?: string }
   | { action: 'conflict'; contactId: string; conflictId: string; created: boolean }
@@ -43,7 +43,17 @@ export type InboundOutcome =
  * stale, reordered or redelivered), then applyRecord. A change in the canonical
  * store's own system is already canonical and only fans out.
  */
-export async function applyInbound(hub: Hub, change: InboundChange, opts: { fanout?: boolean } = {}): Promise<InboundOutcome> {
+export async function applyInbound(hub: Hub, change: InboundChange, opts: { fanout?: boolean; redelivered?: boolean } = {}): Promise<InboundOutcome> {
+  const outcome = await applyInboundOnce(hub, change, opts);
+  // A redelivered change already applied: its first attempt's fan-out may be lost (redrivePending).
+  if (opts.redelivered && opts.fanout !== false && (outcome.action === 'echo' || outcome.action === 'same_content') && outcome.contactId) {
+    const redriven = await redrivePending(hub, outcome.contactId);
+    if (redriven.length) return { ...outcome, redriven };
+  }
+  return outcome;
+}
+
+async function applyInboundOnce(hub: Hub, change: InboundChange, opts: { fanout?: boolean }): Promise<InboundOutcome> {
   if (change.system === hub.systems.canonicalName) {
     const r = await syncContactToAll(hub, change.externalId, { origin: `${change.system}-edit` });
     return { action: 'canonical_change', contactId: change.externalId, version: r.version, fanout: r.id };

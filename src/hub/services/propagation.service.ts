@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
 import type { SystemName } from '../domain/canonical-contact.js';
-import { markPending } from '../stores/contact-outbox.store.js';
+import { markPending, pendingOfContact } from '../stores/contact-outbox.store.js';
 import type { Queryable } from '../../db/db.js';
 import { NotFoundError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
@@ -114,6 +114,24 @@ export function fanoutChange(hub: Hub, item: FanoutItem, opts: { origin: string;
     batchers.set(hub, b);
   }
   return b.add(item, opts);
+}
+
+/**
+ * A redelivered change found already applied (an echo of its own first attempt, or the same
+ * content): that attempt committed the canonical record and its outbox rows, but its fan-out may
+ * never have reached the queue (the process died between the commit and the enqueue, or the
+ * Redis master that took the enqueue failed over before replicating it). Every target still
+ * pending for the contact gets its job again, keyed as a single-contact fan-out child: a job
+ * still queued under that id adds nothing, and a push of a version the target holds only skips.
+ */
+export async function redrivePending(hub: Hub, contactId: string): Promise<TargetSystem[]> {
+  const pending = (await pendingOfContact(hub.db, contactId)).filter((p) => hub.systems.targets.has(p.target as TargetSystem));
+  const all = [...hub.systems.targets.keys()];
+  for (const p of pending) {
+    const holders = all.filter((t) => t !== p.target);
+    await enqueueFanout(hub, [{ contactId, version: p.version }], { origin: 'redelivery', holders, guard: true, pendingMarked: true });
+  }
+  return pending.map((p) => p.target as TargetSystem);
 }
 
 /** `sync_contact_to_all(id)`: fan the current canonical record out to every target. */

@@ -25,6 +25,15 @@ interface OutboxRow {
   last_error: string | null;
 }
 
+const toPending = (r: OutboxRow): PendingPropagation => ({
+  contactId: r.contact_id,
+  target: r.target as SystemName,
+  version: Number(r.version),
+  enqueuedAt: Number(r.enqueued_at),
+  attempts: Number(r.attempts),
+  lastError: r.last_error,
+});
+
 /**
  * Mark `version` of a contact as due at each target. A newer version replaces an older pending
  * one but keeps its enqueue time (the change is as old as the oldest unpropagated edit); a
@@ -74,14 +83,16 @@ export async function listPending(q: Queryable, opts: { now?: number; olderThanM
       ORDER BY enqueued_at, contact_id, target LIMIT ?`,
     opts.target ? [cutoff, opts.target, opts.limit ?? 1000] : [cutoff, opts.limit ?? 1000],
   );
-  return rows.map((r) => ({
-    contactId: r.contact_id,
-    target: r.target as SystemName,
-    version: Number(r.version),
-    enqueuedAt: Number(r.enqueued_at),
-    attempts: Number(r.attempts),
-    lastError: r.last_error,
-  }));
+  return rows.map(toPending);
+}
+
+/** One contact's pending rows (every target not yet holding its version). */
+export async function pendingOfContact(q: Queryable, contactId: string): Promise<PendingPropagation[]> {
+  const rows = await q.all<OutboxRow>(
+    'SELECT contact_id, target, version, enqueued_at, attempts, last_error FROM contact_outbox WHERE contact_id = ? AND done_at IS NULL ORDER BY target',
+    [contactId],
+  );
+  return rows.map(toPending);
 }
 
 /** Per target: how many changes are pending and since when (for /health and /metrics). */

@@ -28,8 +28,9 @@ export function hubHandlers(deps: { db: Db; redisUrl: string; prefix: string; lo
   const inbound = defineHandler({
     queue: HUB_QUEUE.inbound,
     schema: inboundJobData,
-    async handle(data) {
-      return applyInbound(await getHub(), data);
+    async handle(data, { job }) {
+      // Started before (a retry, or a stalled job taken again): its first attempt may have applied the change but lost the fan-out.
+      return applyInbound(await getHub(), data, { redelivered: job.attemptsStarted > 1 });
     },
   });
 
