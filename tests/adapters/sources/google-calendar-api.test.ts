@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AuthError, NotFoundError } from '../../../src/errors.js';
 import { connectRedis } from '../../../src/redis/connection.js';
 import { collectSource, sourceStateKey } from '../../../src/sync/collect-source.service.js';
+import type { ReadProgress } from '../../../src/sources/source-event.js';
 import type { ConfiguredSource } from '../../../src/sync/kith-config.js';
 import { readSyncState } from '../../../src/sync/sync-state.store.js';
 import { type CalendarEmulator, startCalendarEmulator } from '../../emulators/google/calendar/calendar-emulator.js';
@@ -86,8 +87,13 @@ for (const engine of ENGINES) {
       loadExampleCalendar(em);
       em.addCalendar(TEAM);
       em.add(TEAM, { id: 'standup1', summary: 'Standup', start: { dateTime: '2026-03-02T09:00:00Z' }, organizer: { email: 'me@example.com', self: true }, attendees: [{ email: 'me@example.com', self: true }, { email: 'kim@example.com', displayName: 'Kim' }] });
-      const first = await collectSource(t.db, calendar({ calendars: ['primary', TEAM] }), self);
+      const seen: ReadProgress[] = [];
+      const first = await collectSource(t.db, calendar({ calendars: ['primary', TEAM] }), self, { progress: (p) => seen.push(p) });
       expect(first.result.interactions.inserted).toBe(15);
+      expect(seen).toEqual([
+        { stage: 'calendar primary', done: 9 },
+        { stage: `calendar ${TEAM}`, done: 10 },
+      ]);
       const c = await cursorOf();
       expect(Object.keys(c.calendars)).toEqual(['primary', TEAM]);
       expect(c.calendars.primary!.syncToken).toBeTruthy();
