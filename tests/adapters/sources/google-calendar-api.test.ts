@@ -190,7 +190,8 @@ for (const engine of ENGINES) {
       em.setLimit(10);
       em.fault({ path: '/events', status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 429, message: 'Too many', errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded' }] } } });
       em.fault({ path: '/events', status: 403, body: { error: { code: 403, message: 'Rate Limit Exceeded', errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded' }] } } });
-      em.fault({ path: '/events', status: 503, times: 3 });
+      // Five 5xx answers are all the attempts a call has (maxRetries 5): the two rate-limited answers before them spend none.
+      em.fault({ path: '/events', status: 503, times: 5 });
       const r = await collectSource(t.db, calendar({ page_size: 5, requests_per_minute: 10 }), self);
       expect(r.result.interactions.inserted).toBe(14);
       expect(em.stats.rateLimited).toBe(0);
@@ -201,7 +202,7 @@ for (const engine of ENGINES) {
         const keys = (await redis.keys(`${prefix}:google:calendar:*`)).filter((k) => !k.endsWith(':pause'));
         expect(keys).toHaveLength(1);
         expect(keys[0]).toContain('source:my-calendar');
-        expect(await redis.zcard(keys[0]!)).toBe(2 + 5);
+        expect(await redis.zcard(keys[0]!)).toBe(2 + 7);
       } finally {
         redis.disconnect();
       }
