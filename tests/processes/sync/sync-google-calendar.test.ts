@@ -42,7 +42,7 @@ describe('kith sync with a google-calendar source beside the .ics export', () =>
 
   it('a refused token fails the google-calendar step alone; with a good one the API adds nothing the export gave', async () => {
     const bad = await runKith(['sync', '--json'], { ...env, GOOGLE_ACCESS_TOKEN: 'revoked-token' }, 120_000);
-    expect(bad.code, bad.stdout.slice(-3000) + bad.stderr.slice(-3000)).toBe(2);
+    expect(bad.code, 'STDOUT ' + bad.stdout.slice(-3000) + ' STDERR ' + bad.stderr.slice(-6000)).toBe(2);
     const partial = JSON.parse(bad.stdout.trim().split('\n').pop()!) as Report;
     const step = partial.steps.find((s) => s.id === 'collect:google-calendar')!;
     expect(step.status).toBe('failed');
