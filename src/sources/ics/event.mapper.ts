@@ -45,12 +45,27 @@ export function personOf(p: IcalProperty): ParticipantRef | undefined {
   return ref;
 }
 
-/** Rooms and resources are not people; declined attendees did not meet. */
+/**
+ * The attendee rule every calendar source follows: rooms and resources are not people (Google
+ * names them `…@resource.calendar.google.com`); declined attendees did not meet.
+ */
+export function attendedAsPerson(ref: ParticipantRef, o: { resource: boolean; declined: boolean }): boolean {
+  if (o.resource || ref.email?.endsWith('@resource.calendar.google.com')) return false;
+  return !o.declined;
+}
+
 function isPerson(p: IcalProperty, ref: ParticipantRef): boolean {
   const cutype = String(p.getParameter('cutype') ?? 'INDIVIDUAL').toUpperCase();
-  if (cutype === 'ROOM' || cutype === 'RESOURCE') return false;
-  if (ref.email?.endsWith('@resource.calendar.google.com')) return false;
-  return String(p.getParameter('partstat') ?? '').toUpperCase() !== 'DECLINED';
+  return attendedAsPerson(ref, { resource: cutype === 'ROOM' || cutype === 'RESOURCE', declined: String(p.getParameter('partstat') ?? '').toUpperCase() === 'DECLINED' });
+}
+
+/**
+ * The key of one calendar instance, shared by every calendar source so an event counts once
+ * however it was reached: the iCalendar UID, plus `/` and the instance's original start
+ * (UTC `YYYYMMDDTHHMMSSZ`, or `YYYYMMDD` for an all-day instance) for a recurring one.
+ */
+export function calendarExternalId(uid: string, recurrence?: string): string {
+  return recurrence ? `${uid}/${recurrence}` : uid;
 }
 
 export function isCancelled(c: IcalComponent): boolean {
@@ -85,7 +100,7 @@ export function toInteraction(o: Occurrence): InteractionEvent {
   const ev: InteractionEvent = {
     kind: 'interaction',
     sourceType: 'calendar',
-    externalId: o.recurrenceId ? `${o.uid}/${recurrenceKey(o.recurrenceId)}` : o.uid,
+    externalId: calendarExternalId(o.uid, o.recurrenceId ? recurrenceKey(o.recurrenceId) : undefined),
     timestamp: epochOf(o.start, tzid),
     title: str(item.getFirstPropertyValue('summary')) ?? '(no title)',
     conversationKey: o.uid,
