@@ -4,6 +4,9 @@ import { workerNodeFlags } from '../config/worker.config.js';
 import { createRedis } from '../redis/connection.js';
 import { openQueue } from '../redis/queue-objects.js';
 
+/** How long `add` waits for its processes to serve their queues. */
+const WORKER_START_MS = 120_000;
+
 const KITH_BIN = resolve(import.meta.dirname, '../../bin/kith.mjs');
 
 /**
@@ -70,7 +73,10 @@ export class WorkerPool {
     });
   }
 
-  /** Start one process per group and wait (up to 30 s) until every queue has a worker. */
+  /**
+   * Start one process per group and wait until every queue has a worker: as long as the processes
+   * live, up to 2 minutes (a loaded machine can take tens of seconds to load a worker's modules).
+   */
   async add(groups: readonly string[][]): Promise<WorkerProcess[]> {
     const added = groups.filter((g) => g.length).map((g) => ({ queues: [...g], process: this.launch(g), restarts: 0 }));
     this.members.push(...added);
@@ -80,11 +86,11 @@ export class WorkerPool {
 
   private async waitServing(members: readonly WorkerProcess[]): Promise<void> {
     const all = members.flatMap((m) => m.queues);
-    const deadline = Date.now() + 30_000;
-    while ((await queuesWithoutWorkers(this.redisUrl, this.prefix, all)).length) {
+    const deadline = Date.now() + WORKER_START_MS;
+    for (let waiting = await queuesWithoutWorkers(this.redisUrl, this.prefix, all); waiting.length; waiting = await queuesWithoutWorkers(this.redisUrl, this.prefix, all)) {
       const dead = members.find((m) => m.process.exitCode !== null || m.process.signalCode !== null);
       if (dead) throw new Error(`the worker process for ${dead.queues.join(', ')} exited with ${exitDescription(dead.process)} during start-up`);
-      if (Date.now() > deadline) throw new Error('worker processes did not start within 30 s');
+      if (Date.now() > deadline) throw new Error(`worker processes did not start within ${WORKER_START_MS / 1000} s: no worker serves ${waiting.join(', ')} yet (is the machine overloaded, or Redis unreachable from them?)`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
