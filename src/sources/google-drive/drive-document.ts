@@ -60,7 +60,7 @@ export function listQuery(kinds: readonly Kind[]): string {
 
 /** A name as one path segment: `/` and control characters become `_` (as Takeout writes them). */
 export function safeSegment(name: string): string {
-  const s = name.replace(/[/\\\u0000-\u001f]/g, '_').trim();
+  const s = [...name].map((ch) => (ch === '/' || ch === '\\' || ch.charCodeAt(0) < 0x20 ? '_' : ch)).join('').trim();
   return !s || s === '.' || s === '..' ? '_' : s.replace(/^\./, '_');
 }
 
