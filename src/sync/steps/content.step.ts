@@ -20,6 +20,6 @@ export const contentStep = defineStep({
     const out = await tracked(db, source, () => contentSource(source.type).sync(source, { db, log, full: details.full, ...(signal ? { signal } : {}), ...(progress ? { progress } : {}) }));
     // A file written is new or rewritten, not told apart: it stays in the result (`written`).
     const n = (v: unknown) => (typeof v === 'number' ? v : 0);
-    return { ...out, counts: { unchanged: n(out.result.unchanged), skipped: n(out.result.skipped) } };
+    return { ...out, counts: { unchanged: n(out.result.unchanged), skipped: n(out.result.skipped), deleted: n(out.result.removed) } };
   },
 });

@@ -44,8 +44,7 @@ describe('kith sync with a google-drive source writing into the vault', () => {
 
   it('a refused token fails the Drive step alone; with a good one its documents reach the vault and their people are linked', async () => {
     const bad = await runKith(['sync', '--json'], { ...env, GOOGLE_ACCESS_TOKEN: 'revoked-token' }, 120_000);
-    if (bad.code !== 2) console.log('BAD', bad.stdout.slice(-3000), bad.stderr.slice(-3000));
-    expect(bad.code).toBe(2);
+    expect(bad.code, bad.stderr).toBe(2);
     const partial = last(bad.stdout);
     const driveStep = partial.steps.find((s) => s.id === 'content:drive')!;
     expect(driveStep.status).toBe('failed');
@@ -54,15 +53,14 @@ describe('kith sync with a google-drive source writing into the vault', () => {
     expect(partial.steps.find((s) => s.id === 'collect:vault')!.status).toBe('succeeded');
 
     const good = await runKith(['sync', '--json'], { ...env, GOOGLE_ACCESS_TOKEN: em.token }, 120_000);
-    if (good.code !== 0) console.log('GOOD', good.stdout.slice(-3000), good.stderr.slice(-3000));
-    expect(good.code).toBe(0);
+    expect(good.code, good.stderr).toBe(0);
     expect(last(good.stdout).steps.find((s) => s.id === 'content:drive')).toMatchObject({ status: 'succeeded', result: { written: 1, mode: 'full' } });
     const written = join(dir, 'vault', 'Drive', 'Projects', 'Launch plan.md');
     expect(existsSync(written)).toBe(true);
     expect(readFileSync(written, 'utf8')).toContain('Grace Hopper <grace@example.com>');
 
     const next = await runKith(['sync', '--json'], { ...env, GOOGLE_ACCESS_TOKEN: em.token }, 120_000);
-    expect(next.code).toBe(0);
+    expect(next.code, next.stderr).toBe(0);
     const report = last(next.stdout);
     expect(report.steps.find((s) => s.id === 'content:drive')).toMatchObject({ status: 'succeeded', result: { written: 0, mode: 'changes' } });
     const people = await runKith(['people', 'list', '--json', '--search', 'grace@example.com'], env, 60_000);
