@@ -106,9 +106,11 @@ export function peopleOf(f: DriveFile, body: string): string[] {
 }
 
 /** Front-matter keys the source reads back from a file it wrote (kept in the first lines). */
-export const KEYS = { source: 'source', id: 'drive_file_id', modified: 'drive_modified_time', hash: 'kith_source_sha256' } as const;
+export const KEYS = { source: 'source', sourceId: 'kith_source_id', id: 'drive_file_id', modified: 'drive_modified_time', hash: 'kith_source_sha256' } as const;
 
 export interface WrittenMeta {
+  /** The configured source that wrote it (two Drive accounts may share a folder). */
+  sourceId: string;
   title: string;
   /** The document's place in Drive (`Docs/Plan`), as the Drive export's `source_file`. */
   drivePath: string;
@@ -133,6 +135,7 @@ export function renderDocument(meta: WrittenMeta, body: string): { text: string;
     `${KEYS.modified}: ${JSON.stringify(meta.modifiedTime)}`,
     `${KEYS.hash}: ${hash}`,
     `${KEYS.source}: google-drive`,
+    `${KEYS.sourceId}: ${JSON.stringify(meta.sourceId)}`,
     `date: ${meta.modifiedTime}`,
     ...said,
     '---',

@@ -8,14 +8,21 @@ import { KEYS } from './drive-document.js';
 export interface WrittenFile {
   /** Path under the `into` folder, with `/`. */
   rel: string;
+  /** The configured source that wrote it. */
+  sourceId: string | undefined;
   modified: string | undefined;
   hash: string | undefined;
+}
+
+/** A written file found in the folder, with the Drive file it holds. */
+export interface ScannedFile extends WrittenFile {
+  fileId: string;
 }
 
 const quoted = (v: string | undefined) => (v === undefined ? undefined : v.startsWith('"') ? (JSON.parse(v) as string) : v);
 
 /** The Drive keys of a file's front matter (read from its first 4 KB); undefined when another source wrote it. */
-export async function readWrittenHead(file: string): Promise<{ fileId: string; modified?: string; hash?: string } | undefined> {
+export async function readWrittenHead(file: string): Promise<{ fileId: string; sourceId?: string; modified?: string; hash?: string } | undefined> {
   let fh;
   try {
     fh = await open(file, 'r');
@@ -35,7 +42,8 @@ export async function readWrittenHead(file: string): Promise<{ fileId: string; m
     if (!fileId) return undefined;
     const modified = quoted(value(KEYS.modified));
     const hash = value(KEYS.hash);
-    return { fileId, ...(modified ? { modified } : {}), ...(hash ? { hash } : {}) };
+    const sourceId = quoted(value(KEYS.sourceId));
+    return { fileId, ...(sourceId ? { sourceId } : {}), ...(modified ? { modified } : {}), ...(hash ? { hash } : {}) };
   } catch {
     return undefined;
   } finally {
@@ -44,12 +52,12 @@ export async function readWrittenHead(file: string): Promise<{ fileId: string; m
 }
 
 /**
- * What this source wrote under `into` earlier, by Drive file id: read back from the files
- * themselves (their front matter), so the folder is its own record and a file deleted by hand
- * is simply written again.
+ * What Drive sources wrote under `into` earlier: read back from the files themselves (their
+ * front matter), so the folder is its own record and a file deleted by hand is simply written
+ * again.
  */
-export async function scanWritten(into: string): Promise<Map<string, WrittenFile>> {
-  const out = new Map<string, WrittenFile>();
+export async function scanWritten(into: string): Promise<ScannedFile[]> {
+  const out: ScannedFile[] = [];
   const walk = async (dir: string): Promise<void> => {
     let entries: Dirent[];
     try {
@@ -64,7 +72,7 @@ export async function scanWritten(into: string): Promise<Map<string, WrittenFile
       if (e.isDirectory()) await walk(full);
       else if (e.isFile() && e.name.toLowerCase().endsWith('.md')) {
         const head = await readWrittenHead(full);
-        if (head) out.set(head.fileId, { rel: relative(into, full).split(sep).join('/'), modified: head.modified, hash: head.hash });
+        if (head) out.push({ fileId: head.fileId, sourceId: head.sourceId, rel: relative(into, full).split(sep).join('/'), modified: head.modified, hash: head.hash });
       }
     }
   };

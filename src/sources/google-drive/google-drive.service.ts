@@ -69,7 +69,11 @@ export async function syncGoogleDrive(config: GoogleDriveConfig, ctx: ContentSyn
       pollMs: 50,
     });
     const client = new DriveClient({ baseUrl: config.base_url, auth: credential.client, limiter, onRateLimited: () => out.rateLimited++, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-    const sync = new DriveVaultSync(config, ctx, client, into, await scanWritten(into), out, key);
+    // Another source's files in the same folder are left alone, and their names stay taken.
+    const scanned = await scanWritten(into);
+    const own = new Map(scanned.filter((f) => f.sourceId === config.id).map((f) => [f.fileId, f]));
+    const taken = scanned.filter((f) => f.sourceId !== config.id).map((f) => f.rel);
+    const sync = new DriveVaultSync(config, ctx, client, into, own, taken, out, key);
 
     let cursor: DriveCursor | undefined;
     try {
@@ -104,9 +108,11 @@ class DriveVaultSync {
     private readonly client: DriveClient,
     private readonly into: string,
     private readonly written: Map<string, WrittenFile>,
+    taken: readonly string[],
     private readonly out: DriveSyncResult,
     private readonly key: string,
   ) {
+    for (const rel of taken) this.byRel.set(rel, '');
     for (const [id, w] of written) this.byRel.set(w.rel, id);
     this.folders = new FolderPaths(client);
   }
@@ -227,7 +233,7 @@ class DriveVaultSync {
       return this.skip(file, `cannot convert: ${(err as Error).message.split('\n')[0]}`);
     }
     const title = markdownName(file).slice(0, -3);
-    const { text, hash } = renderDocument({ title, drivePath, fileId: file.id, modifiedTime, people: peopleOf(file, body) }, body);
+    const { text, hash } = renderDocument({ sourceId: this.config.id, title, drivePath, fileId: file.id, modifiedTime, people: peopleOf(file, body) }, body);
     if (prev && prev.rel === rel && prev.hash === hash) {
       this.out.unchanged++;
       return;
@@ -237,7 +243,7 @@ class DriveVaultSync {
       await removeWritten(this.into, prev.rel);
       if (this.byRel.get(prev.rel) === file.id) this.byRel.delete(prev.rel);
     }
-    this.written.set(file.id, { rel, modified: modifiedTime, hash });
+    this.written.set(file.id, { rel, sourceId: this.config.id, modified: modifiedTime, hash });
     this.out.written++;
   }
 

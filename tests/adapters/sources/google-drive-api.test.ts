@@ -134,6 +134,16 @@ for (const engine of ENGINES) {
       expect(await result()).toMatchObject({ written: 0, unchanged: 0 });
     });
 
+    it('two Drive sources sharing a folder leave each other\'s files alone', async () => {
+      const plan = em.add({ name: 'Plan', kind: 'doc', content: 'plan' });
+      await result();
+      const other = await contentSource('google-drive').sync({ ...entry(), id: 'other-drive' }, { db: t.db, full: true });
+      expect(other.result).toMatchObject({ written: 1, removed: 0 });
+      expect(Object.keys(tree(into)).sort()).toEqual([`Plan (${plan}).md`, 'Plan.md']);
+      expect(await result({}, { full: true })).toMatchObject({ written: 0, unchanged: 1, removed: 0 });
+      expect(Object.keys(tree(into))).toHaveLength(2);
+    });
+
     it('links a person mentioned by email in a Drive doc once the vault is read', async () => {
       em.add({ name: 'Kickoff', kind: 'doc', content: 'Met [Grace Hopper](mailto:grace@example.com) and bob@example.com about the launch.' });
       await result();

@@ -52,10 +52,10 @@ describe('a Drive document as a vault note', () => {
   });
 
   it('renders front matter the vault parses, with a hash that ignores Drive saving an unchanged document again', () => {
-    const meta = { title: 'Plan: "v2"', drivePath: 'Docs/Plan: "v2"', fileId: 'd1', modifiedTime: '2026-02-02T09:00:00.000Z', people: ['Ada <ada@example.com>'] };
+    const meta = { sourceId: 'drive', title: 'Plan: "v2"', drivePath: 'Docs/Plan: "v2"', fileId: 'd1', modifiedTime: '2026-02-02T09:00:00.000Z', people: ['Ada <ada@example.com>'] };
     const a = renderDocument(meta, '\nBody\n');
     const note = splitNote(a.text);
-    expect(note.ok && note.data).toMatchObject({ title: 'Plan: "v2"', source: 'google-drive', drive_file_id: 'd1', people: ['Ada <ada@example.com>'], kith_source_sha256: a.hash });
+    expect(note.ok && note.data).toMatchObject({ title: 'Plan: "v2"', source: 'google-drive', kith_source_id: 'drive', drive_file_id: 'd1', people: ['Ada <ada@example.com>'], kith_source_sha256: a.hash });
     expect(note.ok && note.body).toBe('\nBody\n');
     expect(renderDocument({ ...meta, modifiedTime: '2026-03-01T00:00:00.000Z' }, 'Body').hash).toBe(a.hash);
     expect(renderDocument(meta, 'Body!').hash).not.toBe(a.hash);
@@ -65,11 +65,11 @@ describe('a Drive document as a vault note', () => {
   it('reads back what it wrote, and nothing another source wrote', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kith-drive-head-'));
     try {
-      const mine = renderDocument({ title: 'T', drivePath: 'T', fileId: 'abc', modifiedTime: '2026-02-02T09:00:00.000Z', people: [] }, 'x');
+      const mine = renderDocument({ sourceId: 'drive', title: 'T', drivePath: 'T', fileId: 'abc', modifiedTime: '2026-02-02T09:00:00.000Z', people: [] }, 'x');
       writeFileSync(join(dir, 'mine.md'), mine.text);
       writeFileSync(join(dir, 'other.md'), '---\ntitle: x\nsource: drive-export\nkith_source_sha256: 00\n---\nbody');
       writeFileSync(join(dir, 'plain.md'), '# no front matter');
-      expect(await readWrittenHead(join(dir, 'mine.md'))).toEqual({ fileId: 'abc', modified: '2026-02-02T09:00:00.000Z', hash: mine.hash });
+      expect(await readWrittenHead(join(dir, 'mine.md'))).toEqual({ fileId: 'abc', sourceId: 'drive', modified: '2026-02-02T09:00:00.000Z', hash: mine.hash });
       expect(await readWrittenHead(join(dir, 'other.md'))).toBeUndefined();
       expect(await readWrittenHead(join(dir, 'plain.md'))).toBeUndefined();
       expect(await readWrittenHead(join(dir, 'missing.md'))).toBeUndefined();
