@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadCoreConfig } from '../../config/core.config.js';
 import { ConfigError } from '../../config/config-error.js';
@@ -12,6 +12,7 @@ import { SharedRequestLimiter } from '../../systems/limits/shared-request-limite
 import { writeAtomically } from '../drive-export/generated-file.js';
 import type { ContentSyncContext } from '../source-declaration.js';
 import type { SkippedRecord } from '../source-event.js';
+import { splitNote } from '../vault/front-matter.js';
 import { DriveClient } from './drive-client.js';
 import { type DriveCursor, formatDriveCursor, parseDriveCursor } from './drive-cursor.js';
 import { bodyOf, type DriveFile, isWanted, listQuery, markdownName, MAX_TEXT_BYTES, MIME, peopleOf, renderDocument } from './drive-document.js';
@@ -136,8 +137,15 @@ class DriveVaultSync {
   async full(resume: Extract<DriveCursor, { mode: 'full' }> | undefined): Promise<void> {
     // Taken before listing: whatever changes while Drive is listed is in the changes after it.
     const startPageToken = resume?.startPageToken ?? (await this.client.startPageToken());
-    let pageToken = resume?.pageToken;
-    const fromStart = pageToken === undefined;
+    const seen = await this.listing(resume?.pageToken, (next) =>
+      this.commit(next ? { v: 1, mode: 'full', startPageToken, pageToken: next } : { v: 1, mode: 'changes', pageToken: startPageToken }, 'full'),
+    );
+    // A listing read whole: what was written for a file Drive no longer lists is gone there.
+    if (resume?.pageToken === undefined) await this.prune(seen);
+  }
+
+  /** List every wanted file from `pageToken`, writing each page, then `after` it; the ids seen. */
+  private async listing(pageToken: string | undefined, after: (next: string | undefined) => Promise<void>): Promise<Set<string>> {
     const seen = new Set<string>();
     const q = listQuery(this.config.kinds);
     do {
@@ -147,13 +155,20 @@ class DriveVaultSync {
       for (const f of files) seen.add(f.id);
       await this.apply(files.map((file) => ({ fileId: file.id, file })));
       pageToken = page.nextPageToken ?? undefined;
-      await this.commit(pageToken ? { v: 1, mode: 'full', startPageToken, pageToken } : { v: 1, mode: 'changes', pageToken: startPageToken }, 'full');
+      await after(pageToken);
     } while (pageToken);
-    // A listing read whole: what was written for a file Drive no longer lists is gone there.
-    if (fromStart) for (const id of [...this.written.keys()]) if (!seen.has(id)) await this.remove(id);
+    return seen;
   }
 
-  /** The changes since `token`, page by page; false when Drive refuses the token. */
+  private async prune(seen: ReadonlySet<string>): Promise<void> {
+    for (const id of [...this.written.keys()]) if (!seen.has(id)) await this.remove(id);
+  }
+
+  /**
+   * The changes since `token`, page by page; false when Drive refuses the token. A folder
+   * changed (renamed, moved, trashed) says nothing of the files inside it: Drive is listed
+   * again before the page's cursor is kept, so their files move (without an export) or go.
+   */
   async changes(token: string): Promise<boolean> {
     let pageToken = token;
     for (;;) {
@@ -161,14 +176,19 @@ class DriveVaultSync {
       const page = await this.client.listChanges(pageToken, this.config.page_size);
       if (page === 'invalid-token') return false;
       const items: { fileId: string; file?: DriveFile }[] = [];
+      let folderChanged = false;
       for (const c of page.changes ?? []) {
         const fileId = c.fileId ?? c.file?.id;
         if (!fileId) continue;
         const f = c.file;
-        if (f?.mimeType === MIME.folder) this.folders.forget(fileId);
+        if (!c.removed && f?.mimeType === MIME.folder) {
+          this.folders.forget(fileId);
+          folderChanged = true;
+        }
         items.push(!c.removed && f?.id && f.name && f.mimeType ? { fileId, file: f as DriveFile } : { fileId });
       }
       await this.apply(items);
+      if (folderChanged) await this.prune(await this.listing(undefined, async () => this.ctx.progress?.({ stage: 'changes', done: this.done })));
       const next = page.nextPageToken ?? undefined;
       const at = next ?? page.newStartPageToken ?? undefined;
       if (!at) throw new FatalError(`Google changes.list answered a last page without newStartPageToken (${this.config.id})`, 'drive_no_start_token');
@@ -221,6 +241,9 @@ class DriveVaultSync {
       this.out.unchanged++;
       return;
     }
+    // The same revision in another place (its folder was renamed or moved): the text on disk moves.
+    const kept = prev && prev.modified === modifiedTime ? await this.bodyOnDisk(prev.rel) : undefined;
+    if (kept !== undefined) return this.put(file, rel, drivePath, modifiedTime, kept);
     if (file.mimeType !== MIME.doc && file.mimeType !== MIME.sheet && Number(file.size ?? 0) > MAX_TEXT_BYTES) return this.skip(file, `larger than ${MAX_TEXT_BYTES} bytes`);
     const got = await this.client.content(file, this.config.doc_format);
     if ('gone' in got) return this.remove(file.id);
@@ -232,6 +255,22 @@ class DriveVaultSync {
     } catch (err) {
       return this.skip(file, `cannot convert: ${(err as Error).message.split('\n')[0]}`);
     }
+    return this.put(file, rel, drivePath, modifiedTime, body);
+  }
+
+  /** The body of a file written earlier (undefined when it is gone or unreadable). */
+  private async bodyOnDisk(rel: string): Promise<string | undefined> {
+    try {
+      const note = splitNote(await readFile(join(this.into, ...rel.split('/')), 'utf8'));
+      return note.ok ? note.body : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Write one document (unless what it says is what its file says), and drop its file's old place. */
+  private async put(file: DriveFile, rel: string, drivePath: string, modifiedTime: string, body: string): Promise<void> {
+    const prev = this.written.get(file.id);
     const title = markdownName(file).slice(0, -3);
     const { text, hash } = renderDocument({ sourceId: this.config.id, title, drivePath, fileId: file.id, modifiedTime, people: peopleOf(file, body) }, body);
     if (prev && prev.rel === rel && prev.hash === hash) {

@@ -126,6 +126,27 @@ for (const engine of ENGINES) {
       expect(await cursor()).toMatchObject({ mode: 'changes' });
     });
 
+    it('a folder renamed, moved or trashed moves or removes the files of the documents inside it, exporting nothing again', async () => {
+      const work = em.add({ name: 'Work', kind: 'folder' });
+      const sub = em.add({ name: 'Sub', kind: 'folder', parent: work });
+      const old = em.add({ name: 'Old', kind: 'folder' });
+      em.add({ name: 'Deep', kind: 'doc', parent: sub, content: 'deep [Ada](mailto:ada@example.com)' });
+      em.add({ name: 'Gone', kind: 'doc', parent: old, content: 'gone' });
+      await result();
+      expect(Object.keys(tree(into)).sort()).toEqual(['Old/Gone.md', 'Work/Sub/Deep.md']);
+      const exports = em.stats.exports.length;
+
+      em.edit(work, { name: 'Job' });
+      em.trash(old);
+      const r = await result();
+      expect(r).toMatchObject({ mode: 'changes', written: 1, removed: 1 });
+      expect(em.stats.exports.length).toBe(exports);
+      const files = tree(into);
+      expect(Object.keys(files)).toEqual(['Job/Sub/Deep.md']);
+      expect(files['Job/Sub/Deep.md']).toContain('source_file: "Job/Sub/Deep"');
+      expect(files['Job/Sub/Deep.md']).toMatch(/people: \[.*"Ada <ada@example\.com>"\]\n---\n\ndeep \[Ada\]\(mailto:ada@example\.com\)\n$/);
+    });
+
     it('a second document of the same name in one folder keeps its id in its file name', async () => {
       em.add({ name: 'Minutes', kind: 'doc', content: 'one' });
       const two = em.add({ name: 'Minutes', kind: 'doc', content: 'two' });

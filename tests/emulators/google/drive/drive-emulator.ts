@@ -88,9 +88,15 @@ export async function startDriveEmulator(opts: { requestsPerMinute?: number; me?
 
   const tick = () => new Date((minute += 60_000)).toISOString();
   const record = (fileId: string, removed = false) => changes.push({ seq: ++seq, fileId, removed, time: tick() });
+  /** Trashed itself, or inside a trashed folder (Drive trashes a folder's contents with it). */
+  const isTrashed = (f: EmulatedFile, depth = 0): boolean => {
+    if (f.trashed) return true;
+    const parent = f.parents[0] ? files.get(f.parents[0]) : undefined;
+    return !!parent && depth < 64 && isTrashed(parent, depth + 1);
+  };
   const view = (f: EmulatedFile) => {
     const { content: _c, html: _h, exportBytes: _e, ...meta } = f;
-    return { kind: 'drive#file', ...meta, ...(f.mimeType.startsWith('text/') ? { size: String(Buffer.byteLength(f.content)) } : {}) };
+    return { kind: 'drive#file', ...meta, trashed: isTrashed(f), explicitlyTrashed: f.trashed, ...(f.mimeType.startsWith('text/') ? { size: String(Buffer.byteLength(f.content)) } : {}) };
   };
   /** The latest change of each file after `from`, in order. */
   const changesFrom = (from: number) => {
@@ -143,7 +149,7 @@ export async function startDriveEmulator(opts: { requestsPerMinute?: number; me?
       const query = q.get('q') ?? '';
       const mimes = [...query.matchAll(/mimeType\s*=\s*'([^']+)'/g)].map((x) => x[1]!);
       const trashed = /trashed\s*=\s*false/.test(query) ? false : undefined;
-      const all = [...files.values()].filter((f) => (trashed === undefined || f.trashed === trashed) && (!mimes.length || mimes.includes(f.mimeType)));
+      const all = [...files.values()].filter((f) => (trashed === undefined || isTrashed(f) === trashed) && (!mimes.length || mimes.includes(f.mimeType)));
       const offset = Number(q.get('pageToken') ?? 0);
       const n = size(100, 1000);
       const page = all.slice(offset, offset + n);
