@@ -213,18 +213,19 @@ for (const engine of ENGINES) {
       expect(Object.keys(tree(into)).sort()).toEqual(['Doc 1.md', 'Doc 2.md', 'Doc 3.md', 'Doc 4.md', 'Doc 5.md']);
     });
 
-    it('waits out 429 Retry-After and a 5xx burst, and spends the shared limiter kept in Redis', async () => {
+    it('waits out 429 and 403 userRateLimitExceeded with Retry-After and a 5xx burst, and spends the shared limiter kept in Redis', async () => {
       em.add({ name: 'One', kind: 'doc', content: 'one' });
       em.add({ name: 'Two', kind: 'doc', content: 'two' });
       em.fault({ path: '/export', status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 429, message: 'Too many', errors: [{ reason: 'rateLimitExceeded' }] } } });
+      em.fault({ path: '/changes/startPageToken', status: 403, headers: { 'retry-after': '1' }, body: { error: { code: 403, message: 'User rate limit exceeded.', errors: [{ domain: 'usageLimits', reason: 'userRateLimitExceeded' }] } } });
       em.fault({ path: '/drive/v3/files', status: 503, times: 3 });
       const r = await result();
-      expect(r).toMatchObject({ written: 2, rateLimited: 1 });
+      expect(r).toMatchObject({ written: 2, rateLimited: 2 });
       const sent = Object.values(em.stats.requests).reduce((a, b) => a + b, 0);
       const redis = createRedis(redisUrl(), { name: 'test:drive-limiter' });
       try {
         // Every request the emulator answered, and the ones it refused, holds a slot of the minute.
-        expect(await redis.zcard(driveLimiterKey(prefix, 'source:my-drive'))).toBe(sent + 4);
+        expect(await redis.zcard(driveLimiterKey(prefix, 'source:my-drive'))).toBe(sent + 5);
       } finally {
         await redis.quit();
       }
