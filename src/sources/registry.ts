@@ -3,6 +3,7 @@ import { source as driveExport } from './drive-export/index.js';
 import { source as gmail } from './gmail/index.js';
 import { source as googleCalendar } from './google-calendar/index.js';
 import { source as googleContactsCsv } from './google-contacts-csv/index.js';
+import { source as googleDrive } from './google-drive/index.js';
 import { source as ics } from './ics/index.js';
 import { source as imessage } from './imessage/index.js';
 import { source as linkedin } from './linkedin/index.js';
@@ -19,7 +20,7 @@ import type { InteractionSourceType, SourceParser } from './source-event.js';
  * with an `index.ts` declaration and a line here; the config schema, the queues, the sync DAG
  * and the entity mapping all follow from this list. Order: the order `kith` lists them in.
  */
-export const SOURCES = [mbox, ics, vcard, googleContactsCsv, linkedin, whatsapp, imessage, androidCalls, slackExport, vault, driveExport, gmail, googleCalendar] as const;
+export const SOURCES = [mbox, ics, vcard, googleContactsCsv, linkedin, whatsapp, imessage, androidCalls, slackExport, vault, driveExport, gmail, googleCalendar, googleDrive] as const;
 
 /** A configured source's `type`. */
 export type SourceType = (typeof SOURCES)[number]['type'];

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
-import type { InteractionSourceType, SourceParser } from './source-event.js';
+import type { Db } from '../db/db.js';
+import type { Logger } from '../log/logger.js';
+import type { InteractionSourceType, ReadProgress, SourceParser } from './source-event.js';
 
 /**
  * What a source is, declared once in `src/sources/<type>/index.ts`; `registry.ts` derives every
@@ -70,10 +72,23 @@ export interface ContentSyncInput {
   [field: string]: unknown;
 }
 
-/** Phase 5: turns an export into files (no people, no interactions). */
+/**
+ * What the content step hands a content sync besides its entry: the database (an API source
+ * keeps its cursor in sync_state), and the worker's log, stop signal and progress report.
+ */
+export interface ContentSyncContext {
+  db: Db;
+  log?: Logger;
+  signal?: AbortSignal;
+  progress?: (p: ReadProgress) => void;
+  /** Ignore the stored cursor and read everything again (`kith sync --full`). */
+  full?: boolean;
+}
+
+/** Phase 5: turns an export (or a provider's documents) into files (no people, no interactions). */
 export interface ContentSourceDeclaration<T extends string = string> extends SourceDeclarationBase<T> {
   role: 'content';
-  sync(source: ContentSyncInput): Promise<ContentSyncResult>;
+  sync(source: ContentSyncInput, ctx: ContentSyncContext): Promise<ContentSyncResult>;
 }
 
 export type SourceDeclaration<T extends string = string> = CollectionSourceDeclaration<T> | ContentSourceDeclaration<T>;

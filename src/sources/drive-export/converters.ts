@@ -24,7 +24,10 @@ export const docxToMarkdown: Converter = async (file) => {
   return turndown().turndown(value);
 };
 
-export const htmlToMarkdown: Converter = async (file) => turndown().turndown(await readFile(file, 'utf8'));
+/** HTML text as Markdown (a Drive Doc exported as HTML converts the same way as a Takeout .html). */
+export const htmlTextToMarkdown = (html: string): string => turndown().turndown(html);
+
+export const htmlToMarkdown: Converter = async (file) => htmlTextToMarkdown(await readFile(file, 'utf8'));
 
 /** One `## Sheet` section with a table per worksheet. The workbook is read whole (exceljs); Drive sheets are small. */
 export const xlsxToMarkdown: Converter = async (file) => {

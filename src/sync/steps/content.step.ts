@@ -16,9 +16,10 @@ export const contentStep = defineStep({
   dependsOn: () => [],
   async run(ctx) {
     const source = sourceOfStep(ctx);
-    const out = await tracked(ctx.db, source, () => contentSource(source.type).sync(source));
+    const { db, log, signal, progress, details } = ctx;
+    const out = await tracked(db, source, () => contentSource(source.type).sync(source, { db, log, full: details.full, ...(signal ? { signal } : {}), ...(progress ? { progress } : {}) }));
     // A file written is new or rewritten, not told apart: it stays in the result (`written`).
     const n = (v: unknown) => (typeof v === 'number' ? v : 0);
-    return { ...out, counts: { unchanged: n(out.result.unchanged), skipped: n(out.result.skipped) } };
+    return { ...out, counts: { unchanged: n(out.result.unchanged), skipped: n(out.result.skipped), deleted: n(out.result.removed) } };
   },
 });

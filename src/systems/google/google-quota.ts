@@ -16,3 +16,13 @@ export type GmailMethod = keyof typeof GMAIL_COSTS;
 
 /** The limiter key of one mailbox (the deployment's prefix carries its hash tag). */
 export const gmailLimiterKey = (prefix: string, user: string) => `${prefix}:google:gmail:${user.toLowerCase()}:quota`;
+
+/**
+ * Drive's per-user limit: 12,000 queries a minute per user (files.list, files.get, files.export
+ * and changes.list each count one; an export is a query like any other). One budget per account
+ * a source reads, kept in Redis like Gmail's.
+ */
+export const DRIVE_REQUESTS_PER_MINUTE = 12_000;
+
+/** The limiter key of one Drive account (the deployment's prefix carries its hash tag). */
+export const driveLimiterKey = (prefix: string, user: string) => `${prefix}:google:drive:${user.toLowerCase()}:quota`;

@@ -28,7 +28,17 @@ export function answerOf(err: unknown): GoogleAnswer {
   if (!r) return { networkCode: typeof e.code === 'string' ? e.code : 'network error' };
   const h = r.headers as { get?: (n: string) => string | null } & Record<string, string | undefined>;
   const retryAfter = typeof h?.get === 'function' ? h.get('retry-after') : (h?.['retry-after'] ?? null);
-  return { status: r.status, body: r.data, retryAfter };
+  return { status: r.status, body: jsonBody(r.data), retryAfter };
+}
+
+/** A call made with `responseType: 'text'` (an export, a download) gets its error body as text: read it as the JSON it is. */
+function jsonBody(data: unknown): unknown {
+  if (typeof data !== 'string' || !data.trimStart().startsWith('{')) return data;
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return data;
+  }
 }
 
 /** A token endpoint's refusal (`{error: 'invalid_grant'}` …) rather than the API's answer. */
