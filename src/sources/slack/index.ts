@@ -26,6 +26,12 @@ export const slackConfig = z.object({
   /** Messages asked for per history page under the `internal` tier (`non-marketplace` caps it at 15). */
   page_size: z.number().int('must be a whole number').min(1, 'must be ≥ 1').max(999, 'must be ≤ 999').default(200),
   /**
+   * Days a thread is followed after its parent was posted: a reply to an older message is not in
+   * the history after the stored point, so each run asks conversations.replies for the threads
+   * this young (one request each: under `non-marketplace`, a minute each). 0: not followed.
+   */
+  thread_days: z.number().int('must be a whole number').min(0, 'must be ≥ 0').max(3650, 'must be ≤ 3650').default(7),
+  /**
    * The window Slack counts each method's requests over, in ms (a minute). Only shortened against
    * an emulator; the tiers' request counts stay as they are.
    */

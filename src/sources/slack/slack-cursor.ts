@@ -1,8 +1,12 @@
 import { CursorInvalidError } from '../../errors.js';
 
-/** One conversation's resume point: every message up to `oldest` (a Slack ts) is read. */
+/**
+ * One conversation's resume point: every message up to `oldest` (a Slack ts) is read; `threads`:
+ * recent threads (parent ts → newest reply read), followed for replies the history cannot show.
+ */
 export interface ConversationMark {
   oldest?: string;
+  threads?: Record<string, string>;
 }
 
 /** A history read stopped between two pages: where the pages resume, and from what `oldest`. */
@@ -43,9 +47,12 @@ export function parseSlackCursor(raw: string): SlackCursor {
   const x = c as { v?: unknown; conversations?: unknown; paging?: unknown };
   if (x?.v !== 1 || !x.conversations || typeof x.conversations !== 'object' || Array.isArray(x.conversations)) throw bad();
   const conversations: Record<string, ConversationMark> = {};
-  for (const [id, m] of Object.entries(x.conversations as Record<string, { oldest?: unknown }>)) {
-    if (!m || typeof m !== 'object' || (m.oldest !== undefined && (typeof m.oldest !== 'string' || !TS.test(m.oldest)))) throw bad();
-    conversations[id] = m.oldest ? { oldest: m.oldest } : {};
+  const isTs = (v: unknown): v is string => typeof v === 'string' && TS.test(v);
+  for (const [id, m] of Object.entries(x.conversations as Record<string, { oldest?: unknown; threads?: unknown }>)) {
+    if (!m || typeof m !== 'object' || (m.oldest !== undefined && !isTs(m.oldest))) throw bad();
+    const threads = m.threads ?? {};
+    if (typeof threads !== 'object' || Array.isArray(threads) || !Object.entries(threads).every(([k, v]) => isTs(k) && isTs(v))) throw bad();
+    conversations[id] = { ...(m.oldest ? { oldest: m.oldest } : {}), ...(Object.keys(threads).length ? { threads: threads as Record<string, string> } : {}) };
   }
   const out: SlackCursor = { v: 1, conversations };
   if (x.paging !== undefined) {

@@ -7,7 +7,7 @@ import { SharedRequestLimiter } from '../../systems/limits/shared-request-limite
 import { slackCredential } from '../../systems/slack/slack-account.js';
 import { SlackClient, SlackInvalidCursorError } from '../../systems/slack/slack-client.js';
 import { methodLimit, type SlackMethod, slackLimiterKey } from '../../systems/slack/slack-tiers.js';
-import { isPerson, mapMessage, userToContact, type Conversation, type SlackMessage, type SlackUser } from '../slack-export/slack.mapper.js';
+import { isPerson, mapMessage, tsToMs, userToContact, type Conversation, type SlackMessage, type SlackUser } from '../slack-export/slack.mapper.js';
 import type { ParseInput, SourceEvent, SourceParser } from '../source-event.js';
 import { type ApiConversation, keepConversation, toConversation } from './slack-conversation.mapper.js';
 import { formatSlackCursor, laterTs, parseSlackCursor, type SlackCursor } from './slack-cursor.js';
@@ -126,6 +126,7 @@ class WorkspaceRead {
     try {
       const conv = toConversation(c, await this.members(c));
       const paging = this.state.paging?.id === c.id ? this.state.paging : undefined;
+      if (!paging) yield* this.followThreads(conv);
       try {
         yield* this.history(conv, paging?.from ?? this.state.conversations[c.id]?.oldest, paging?.cursor, paging?.top);
       } catch (err) {
@@ -167,36 +168,81 @@ class WorkspaceRead {
         top = laterTs(top, m.ts);
         const event = mapMessage(m, i, conv, this.users, file);
         if (event) yield event;
-        if (m.ts && (m.reply_count ?? 0) > 0 && (!m.thread_ts || m.thread_ts === m.ts)) yield* this.replies(conv, m.ts, file);
+        if (m.ts && (m.reply_count ?? 0) > 0 && (!m.thread_ts || m.thread_ts === m.ts)) {
+          const last = yield* this.replies(conv, m.ts, undefined, file);
+          this.track(conv.id, m.ts, last);
+        }
       }
       cursor = (page.has_more !== false && page.response_metadata?.next_cursor) || undefined;
       if (cursor) this.state.paging = { id: conv.id, cursor, ...(from ? { from } : {}), ...(top ? { top } : {}) };
       else {
         delete this.state.paging;
         const oldest = laterTs(from, top);
-        this.state.conversations[conv.id] = oldest ? { oldest } : {};
+        const threads = this.state.conversations[conv.id]?.threads;
+        this.state.conversations[conv.id] = { ...(oldest ? { oldest } : {}), ...(threads ? { threads } : {}) };
       }
       yield this.mark();
     } while (cursor);
   }
 
-  /** A thread's replies (the parent, which comes first, is the history's). */
-  private async *replies(conv: Conversation, ts: string, file: string): AsyncIterable<SourceEvent> {
+  /** A thread's replies after `oldest` (the parent, which comes first, is the history's); returns the newest reply's ts. */
+  private async *replies(conv: Conversation, ts: string, oldest: string | undefined, file: string): AsyncGenerator<SourceEvent, string | undefined> {
     let cursor: string | undefined;
     let i = 0;
+    let last = oldest;
     do {
       const page = await this.client.call<Page<'messages', ApiMessage>>(
         'conversations.replies',
-        { channel: conv.id, ts, limit: this.historyPage, ...(cursor ? { cursor } : {}) },
+        { channel: conv.id, ts, limit: this.historyPage, ...(oldest ? { oldest } : {}), ...(cursor ? { cursor } : {}) },
         `conversations.replies ${conv.id} ${ts}`,
       );
       for (const m of page.messages ?? []) {
         if (!m || typeof m !== 'object' || m.ts === ts) continue;
+        last = laterTs(last, m.ts);
         const event = mapMessage({ ...m, thread_ts: m.thread_ts ?? ts }, i++, conv, this.users, `${file} thread ${ts}`);
         if (event) yield event;
       }
       cursor = (page.has_more !== false && page.response_metadata?.next_cursor) || undefined;
     } while (cursor);
+    return last;
+  }
+
+  /** Whether a thread whose parent was posted at `ts` is still followed (`thread_days`). */
+  private young(ts: string): boolean {
+    const at = tsToMs(ts);
+    return this.config.thread_days > 0 && at !== undefined && at >= Date.now() - this.config.thread_days * 86_400_000;
+  }
+
+  /** Remember a young thread and the newest reply read in it. */
+  private track(id: string, parent: string, lastReply: string | undefined): void {
+    if (!lastReply || !this.young(parent)) return;
+    const mark = (this.state.conversations[id] ??= {});
+    mark.threads = { ...mark.threads, [parent]: laterTs(mark.threads?.[parent], lastReply)! };
+  }
+
+  /**
+   * Replies posted since the last run to the conversation's young threads: the history after the
+   * stored point does not show a reply to an older message (unless broadcast). Threads grown
+   * old are dropped; a thread gone (`thread_not_found`) is dropped too.
+   */
+  private async *followThreads(conv: Conversation): AsyncIterable<SourceEvent> {
+    const mark = this.state.conversations[conv.id];
+    if (!mark?.threads) return;
+    for (const [parent, seen] of Object.entries(mark.threads)) {
+      if (!this.young(parent)) {
+        delete mark.threads[parent];
+        continue;
+      }
+      try {
+        const last = yield* this.replies(conv, parent, seen, `slack conversation ${conv.id}`);
+        if (last) mark.threads[parent] = last;
+      } catch (err) {
+        if (!(err instanceof NotFoundError) || err.code !== 'thread_not_found') throw err;
+        delete mark.threads[parent];
+      }
+      yield this.mark();
+    }
+    if (!Object.keys(mark.threads).length) delete mark.threads;
   }
 
   private mark(): SourceEvent {

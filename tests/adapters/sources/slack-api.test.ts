@@ -71,22 +71,34 @@ for (const engine of ENGINES) {
       expect(em.stats.requests['conversations.replies']).toBe(1);
     });
 
-    it('reads each conversation from its stored oldest on the next run: only new messages and threads', async () => {
+    it('reads each conversation from its stored oldest on the next run: only new messages, and new replies in young threads', async () => {
       loadExportIntoSlack(em, EXPORT);
-      const first = await collectSource(t.db, slack(), self);
+      const seen: unknown[] = [];
+      const first = await collectSource(t.db, slack({ thread_days: 3650 }), self, { progress: (p) => seen.push(p) });
       expect(first.result.interactions.inserted).toBeGreaterThan(0);
-      const cursor = JSON.parse((await readSyncState(t.db, sourceStateKey('my-slack')))!.cursor!) as { conversations: Record<string, { oldest?: string }> };
+      expect(seen).toEqual([1, 2, 3].map((done) => ({ stage: 'conversations', done, total: 3 })));
+      const cursor = JSON.parse((await readSyncState(t.db, sourceStateKey('my-slack')))!.cursor!) as { conversations: Record<string, { oldest?: string; threads?: Record<string, string> }> };
       expect(cursor.conversations.C0GENERAL!.oldest).toBe('1770023400.000300');
+      expect(cursor.conversations.C0ENGINE!.threads).toEqual({ '1770112800.000100': '1770114000.000300' });
 
       em.post('C0GENERAL', { ts: '1770300000.000100', user: 'U0ADA', text: 'New topic' }, { ts: '1770300060.000200', user: 'U0ZOE', text: 'reply', thread_ts: '1770300000.000100' });
       em.post('D0SAMADA', { ts: '1770300100.000100', user: 'U0SAM', text: 'Lunch?' });
+      // A reply to engine's thread, whose parent is older than engine's stored point.
+      em.post('C0ENGINE', { ts: '1770300200.000100', user: 'U0BOB', text: 'Shipped', thread_ts: '1770112800.000100' });
       const before = await count(t);
-      const second = await collectSource(t.db, slack(), self);
+      const second = await collectSource(t.db, slack({ thread_days: 3650 }), self);
       // One interaction with the sender of each message from another member; self's DM one with Ada.
-      expect(second.result.interactions).toMatchObject({ inserted: 3, duplicates: 0 });
-      expect(await count(t)).toBe(before + 3);
-      const ids = (await t.db.all<{ external_id: string }>("SELECT DISTINCT external_id FROM interactions WHERE external_id LIKE 'C0GENERAL:17703%'")).map((r) => r.external_id.split('#')[0]);
-      expect(new Set(ids)).toEqual(new Set(['C0GENERAL:1770300000.000100', 'C0GENERAL:1770300000.000100/1770300060.000200']));
+      expect(second.result.interactions).toMatchObject({ inserted: 4, duplicates: 0 });
+      expect(await count(t)).toBe(before + 4);
+      const ids = (await t.db.all<{ external_id: string }>("SELECT DISTINCT external_id FROM interactions WHERE external_id LIKE '%:17703%' OR external_id LIKE '%/17703%'")).map((r) => r.external_id.split('#')[0]);
+      expect(new Set(ids)).toEqual(new Set(['C0GENERAL:1770300000.000100', 'C0GENERAL:1770300000.000100/1770300060.000200', 'D0SAMADA:1770300100.000100', 'C0ENGINE:1770112800.000100/1770300200.000100']));
+
+      // Threads older than thread_days are no longer asked for.
+      const replies = em.stats.requests['conversations.replies']!;
+      await collectSource(t.db, slack({ thread_days: 1 }), self);
+      expect(em.stats.requests['conversations.replies']).toBe(replies);
+      const last = JSON.parse((await readSyncState(t.db, sourceStateKey('my-slack')))!.cursor!) as { conversations: Record<string, { threads?: unknown }> };
+      expect(Object.values(last.conversations).every((c) => c.threads === undefined)).toBe(true);
     });
 
     it('a run killed mid-conversation resumes from the last committed page and reads nothing twice', async () => {
