@@ -52,6 +52,8 @@ export const source = defineSource({
   interactions: ['slack'],
   // A member reached through the API or the export is one entity (the export's, keyed by user id).
   entitySource: 'slack-export',
-  batchSize: 500,
+  // Small commits: under the non-Marketplace tier a page of 15 messages takes a minute, and a
+  // stopped run should lose minutes, not an hour (each commit carries its cursor).
+  batchSize: 45,
   parser: async () => (await import('./slack.reader.js')).parser,
 });

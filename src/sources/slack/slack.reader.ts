@@ -70,6 +70,8 @@ function limiters(redis: RedisClient, prefix: string, config: SlackConfig, team:
 class WorkspaceRead {
   private readonly users = new Map<string, SlackUser>();
   private readonly historyPage: number;
+  /** Conversations finished, of `total`, and messages read: the progress a long first read shows. */
+  private readonly progress = { done: 0, total: 0, messages: 0 };
 
   constructor(
     private readonly client: SlackClient,
@@ -97,11 +99,16 @@ class WorkspaceRead {
     const resume = this.state.paging?.id;
     listed.sort((a, b) => (a.id === resume ? -1 : b.id === resume ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (resume && !listed.some((c) => c.id === resume)) delete this.state.paging;
-    let done = 0;
+    this.progress.total = listed.length;
     for (const c of listed) {
       yield* this.conversation(c);
-      this.input.progress?.({ stage: 'conversations', done: ++done, total: listed.length });
+      this.progress.done++;
+      this.report();
     }
+  }
+
+  private report(): void {
+    this.input.progress?.({ stage: `conversations (${this.progress.messages} messages)`, done: this.progress.done, total: this.progress.total });
   }
 
   /** Every page of a cursor-paged list method (`users.list`, `conversations.list`, `conversations.members`). */
@@ -163,6 +170,7 @@ class WorkspaceRead {
         `conversations.history ${conv.id}`,
       );
       const messages = page.messages ?? [];
+      this.progress.messages += messages.length;
       for (const [i, m] of messages.entries()) {
         if (!m || typeof m !== 'object') continue;
         top = laterTs(top, m.ts);
@@ -182,6 +190,7 @@ class WorkspaceRead {
         this.state.conversations[conv.id] = { ...(oldest ? { oldest } : {}), ...(threads ? { threads } : {}) };
       }
       yield this.mark();
+      if (cursor) this.report();
     } while (cursor);
   }
 

@@ -76,7 +76,11 @@ for (const engine of ENGINES) {
       const seen: unknown[] = [];
       const first = await collectSource(t.db, slack({ thread_days: 3650 }), self, { progress: (p) => seen.push(p) });
       expect(first.result.interactions.inserted).toBeGreaterThan(0);
-      expect(seen).toEqual([1, 2, 3].map((done) => ({ stage: 'conversations', done, total: 3 })));
+      expect(seen).toEqual([
+        { stage: 'conversations (2 messages)', done: 1, total: 3 },
+        { stage: 'conversations (5 messages)', done: 2, total: 3 },
+        { stage: 'conversations (7 messages)', done: 3, total: 3 },
+      ]);
       const cursor = JSON.parse((await readSyncState(t.db, sourceStateKey('my-slack')))!.cursor!) as { conversations: Record<string, { oldest?: string; threads?: Record<string, string> }> };
       expect(cursor.conversations.C0GENERAL!.oldest).toBe('1770023400.000300');
       expect(cursor.conversations.C0ENGINE!.threads).toEqual({ '1770112800.000100': '1770114000.000300' });
@@ -187,8 +191,11 @@ for (const engine of ENGINES) {
       em.setTier('non-marketplace');
       const many = Array.from({ length: 40 }, (_, i) => ({ ts: `17704${String(i).padStart(5, '0')}.000100`, user: i % 2 ? 'U0ADA' : 'U0BOB', text: `m${i}` }));
       em.post('C0GENERAL', ...many);
-      const r = await collectSource(t.db, slack({ tier: 'non-marketplace', page_size: 500 }), self);
+      const seen: unknown[] = [];
+      const r = await collectSource(t.db, slack({ tier: 'non-marketplace', page_size: 500 }), self, { progress: (p) => seen.push(p) });
       expect(em.stats.rateLimited).toBe(0);
+      // A long conversation shows its pages as they come: engine's 2 messages, then general's first 15.
+      expect(seen).toContainEqual({ stage: 'conversations (17 messages)', done: 1, total: 3 });
       expect(Math.max(...em.stats.historyMessages)).toBe(15);
       expect(em.stats.maxInWindow['conversations.history']).toBe(1);
       expect(r.result.interactions.inserted).toBe(10 + 40);
