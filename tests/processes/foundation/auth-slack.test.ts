@@ -3,7 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type SlackEmulator, startSlackEmulator } from '../../emulators/slack/slack-emulator.js';
-import { runKith } from '../../support/cli.js';
+import { spawn } from 'node:child_process';
+import { cliEnv, KITH_BIN, runKith } from '../../support/cli.js';
+
+/** `kith …` given `input` on standard input (runKith gives none). */
+function runKithWithInput(args: string[], env: Record<string, string>, input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [KITH_BIN, ...args], { env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`kith ${args.join(' ')} did not finish\n${stderr}`))), 60_000);
+    child.on('exit', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
+    child.stdin.end(input);
+  });
+}
 
 interface Status {
   accounts: { provider: string; kind: string; account: string; scopes: string[]; works: boolean; problem?: string }[];
@@ -43,6 +58,14 @@ describe('kith auth slack', () => {
     expect(broken.accounts[0]!.problem).toMatch(/token_revoked.*kith auth slack/);
     for (const r of [stored, ok, bad]) expect(r.stdout + r.stderr).not.toContain(em.token);
   }, 120_000);
+
+  it('reads the token from standard input when SLACK_TOKEN is not set', async () => {
+    const r = await runKithWithInput(['auth', 'slack', '--base-url', em.url], { KITH_DATA_DIR: dir }, `${em.token}\n`);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'slack-account.json'), 'utf8'))).toMatchObject({ token: em.token, user_id: 'U0SAM' });
+    expect(r.stdout).not.toContain(em.token);
+  }, 60_000);
 
   it('refuses a token Slack does not accept, saying so, and stores nothing', async () => {
     const r = await runKith(['auth', 'slack', '--base-url', em.url], { KITH_DATA_DIR: dir, SLACK_TOKEN: 'xoxp-not-a-token' }, 30_000);
