@@ -71,6 +71,16 @@ for (const engine of ENGINES) {
       expect(em.stats.requests['conversations.replies']).toBe(1);
     });
 
+    it('and the other way round: the export adds nothing the API already gave', async () => {
+      loadExportIntoSlack(em, EXPORT);
+      const api = await collectSource(t.db, slack(), self);
+      expect(api.result.interactions.inserted).toBeGreaterThan(0);
+      const before = await snapshot(t);
+      const exported = await collectSource(t.db, { id: 'export', type: 'slack-export', path: EXPORT } as ConfiguredSource, self);
+      expect(exported.result.interactions).toMatchObject({ inserted: 0, duplicates: api.result.interactions.inserted });
+      expect(await snapshot(t)).toEqual(before);
+    });
+
     it('reads each conversation from its stored oldest on the next run: only new messages, and new replies in young threads', async () => {
       loadExportIntoSlack(em, EXPORT);
       const seen: unknown[] = [];
