@@ -93,7 +93,7 @@ class WorkspaceRead {
     }
     const listed: (ApiConversation & { id: string })[] = [];
     for await (const page of this.pages<'channels', ApiConversation>('conversations.list', { types: this.config.types.join(','), exclude_archived: false }, 'channels')) {
-      for (const c of page) if (c?.id && keepConversation(c as ApiConversation & { id: string }, this.config.channels, this.config.exclude_channels)) listed.push(c as ApiConversation & { id: string });
+      for (const c of page) if (c?.id && !listed.some((l) => l.id === c.id) && keepConversation(c as ApiConversation & { id: string }, this.config.channels, this.config.exclude_channels)) listed.push(c as ApiConversation & { id: string });
     }
     // A stopped pass is finished first, then the rest in a stable order.
     const resume = this.state.paging?.id;
@@ -111,21 +111,35 @@ class WorkspaceRead {
     this.input.progress?.({ stage: `conversations (${this.progress.messages} messages)`, done: this.progress.done, total: this.progress.total });
   }
 
-  /** Every page of a cursor-paged list method (`users.list`, `conversations.list`, `conversations.members`). */
+  /**
+   * Every page of a cursor-paged list method (`users.list`, `conversations.list`,
+   * `conversations.members`). A page cursor refused midway (`invalid_cursor`) lists again from the
+   * first page, once: what it yields is keyed by id, so a page seen twice changes nothing.
+   */
   private async *pages<K extends string, T>(method: SlackMethod, args: Record<string, unknown>, field: K, what: string = method): AsyncIterable<T[]> {
     let cursor: string | undefined;
-    do {
-      const page = await this.client.call<Page<K, T>>(method, { ...args, limit: methodLimit(method, this.config.tier).maxPage, ...(cursor ? { cursor } : {}) }, what);
+    let restarted = false;
+    for (;;) {
+      let page: Page<K, T>;
+      try {
+        page = await this.client.call<Page<K, T>>(method, { ...args, limit: methodLimit(method, this.config.tier).maxPage, ...(cursor ? { cursor } : {}) }, what);
+      } catch (err) {
+        if (!(err instanceof SlackInvalidCursorError) || !cursor || restarted) throw err;
+        restarted = true;
+        cursor = undefined;
+        continue;
+      }
       yield (page[field] ?? []) as T[];
       cursor = page.response_metadata?.next_cursor || undefined;
-    } while (cursor);
+      if (!cursor) return;
+    }
   }
 
   private async members(c: ApiConversation & { id: string }): Promise<string[]> {
     if (c.is_im) return [...new Set([this.selfUser, c.user].filter((u): u is string => !!u))];
     const out: string[] = [];
     for await (const page of this.pages<'members', string>('conversations.members', { channel: c.id }, 'members', `conversations.members ${c.id}`)) out.push(...page);
-    return out;
+    return [...new Set(out)];
   }
 
   private async *conversation(c: ApiConversation & { id: string }): AsyncIterable<SourceEvent> {
@@ -133,8 +147,8 @@ class WorkspaceRead {
     try {
       const conv = toConversation(c, await this.members(c));
       const paging = this.state.paging?.id === c.id ? this.state.paging : undefined;
-      if (!paging) yield* this.followThreads(conv);
       try {
+        if (!paging) yield* this.followThreads(conv);
         yield* this.history(conv, paging?.from ?? this.state.conversations[c.id]?.oldest, paging?.cursor, paging?.top);
       } catch (err) {
         if (!(err instanceof SlackInvalidCursorError)) throw err;

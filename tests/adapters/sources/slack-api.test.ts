@@ -173,6 +173,22 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('lists members and conversations again from the first page when a list cursor expires midway', async () => {
+      await em.close();
+      em = await startSlackEmulator({ windowMs: WINDOW_MS, selfUser: 'U0SAM', pageCap: 2 });
+      loadExportIntoSlack(em, EXPORT);
+      // The second page of each list is asked for with a cursor that has just expired.
+      em.hooks.onRequest = (method) => {
+        if ((method === 'users.list' || method === 'conversations.list') && em.stats.requests[method] === 2) em.expireCursors();
+      };
+      const r = await collectSource(t.db, slack(), self);
+      // The first page of members came twice (4 members + 2 again); they are still three people: Ada, Bob, Zoë.
+      expect(r.result.contacts).toBe(6);
+      expect(Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM people'))!.n)).toBe(3);
+      expect(em.stats.requests['users.list']).toBe(2 + 3);
+      expect(r.result.interactions.inserted).toBe(10);
+    });
+
     it('skips a conversation that disappeared, with a warning, and reads the others', async () => {
       loadExportIntoSlack(em, EXPORT);
       em.fault({ path: '/api/conversations.history', status: 200, body: { ok: false, error: 'channel_not_found' } });

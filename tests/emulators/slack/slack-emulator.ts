@@ -25,6 +25,8 @@ export interface SlackEmulatorOptions {
   enforceTiers?: boolean;
   /** The workspace member the token belongs to (auth.test user_id). */
   selfUser?: string;
+  /** Most items a page holds whatever `limit` asks (Slack may answer fewer than asked). */
+  pageCap?: number;
 }
 
 export interface EmulatedUser {
@@ -174,8 +176,9 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}) {
     const page = <T>(kind: string, list: T[], size: number) => {
       const at = decodeCursor(kind, body.cursor);
       if (at === 'invalid') return undefined;
-      const items = list.slice(at, at + size);
-      return { items, next: at + size < list.length ? encodeCursor(kind, at + size) : '' };
+      const n = Math.min(size, opts.pageCap ?? size);
+      const items = list.slice(at, at + n);
+      return { items, next: at + n < list.length ? encodeCursor(kind, at + n) : '' };
     };
 
     switch (method) {
