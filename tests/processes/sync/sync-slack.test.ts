@@ -47,7 +47,7 @@ describe('kith sync with a slack source beside the slack export', () => {
     em.setToken('xoxp-revoked', ['users:read']);
     em.revoke('xoxp-revoked');
     const bad = await runKith(['sync', '--json'], { ...env, SLACK_TOKEN: 'xoxp-revoked' }, 120_000);
-    expect(bad.code).toBe(2);
+    expect(bad.code, bad.stderr).toBe(2);
     const partial = JSON.parse(bad.stdout.trim().split('\n').pop()!) as Report;
     const slackStep = partial.steps.find((s) => s.id === 'collect:slack')!;
     expect(slackStep.status).toBe('failed');
@@ -56,7 +56,7 @@ describe('kith sync with a slack source beside the slack export', () => {
     expect(partial.steps.find((s) => s.id === 'collect:slack-export')!.status).toBe('succeeded');
 
     const good = await runKith(['sync', '--json'], { ...env, SLACK_TOKEN: em.token }, 120_000);
-    expect(good.code).toBe(0);
+    expect(good.code, good.stderr).toBe(0);
     const done = JSON.parse(good.stdout.trim().split('\n').pop()!) as Report;
     const api = done.steps.find((s) => s.id === 'collect:slack')!;
     expect(api.status).toBe('succeeded');
