@@ -9,6 +9,7 @@ import { source as imessage } from './imessage/index.js';
 import { source as linkedin } from './linkedin/index.js';
 import { source as mbox } from './mbox/index.js';
 import { source as slackExport } from './slack-export/index.js';
+import { source as slack } from './slack/index.js';
 import { source as vault } from './vault/index.js';
 import { source as vcard } from './vcard/index.js';
 import { source as whatsapp } from './whatsapp/index.js';
@@ -20,7 +21,7 @@ import type { InteractionSourceType, SourceParser } from './source-event.js';
  * with an `index.ts` declaration and a line here; the config schema, the queues, the sync DAG
  * and the entity mapping all follow from this list. Order: the order `kith` lists them in.
  */
-export const SOURCES = [mbox, ics, vcard, googleContactsCsv, linkedin, whatsapp, imessage, androidCalls, slackExport, vault, driveExport, gmail, googleCalendar, googleDrive] as const;
+export const SOURCES = [mbox, ics, vcard, googleContactsCsv, linkedin, whatsapp, imessage, androidCalls, slackExport, vault, driveExport, gmail, googleCalendar, googleDrive, slack] as const;
 
 /** A configured source's `type`. */
 export type SourceType = (typeof SOURCES)[number]['type'];

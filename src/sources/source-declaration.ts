@@ -57,6 +57,12 @@ export interface CollectionSourceDeclaration<T extends string = string> extends 
    * smaller batches: each carries its cursor, so a stopped run loses little and resumes there.
    */
   batchSize?: number;
+  /**
+   * The source its people entities are kept under (default: its own type). An API source reading
+   * what an export also gives (Slack members by user id) names the export, so a member reached
+   * both ways is one entity.
+   */
+  entitySource?: string;
 }
 
 /** What a content sync reports: records written, and the details kept with its step. */

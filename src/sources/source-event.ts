@@ -60,7 +60,13 @@ export interface ItemRemoved {
   itemId: string;
 }
 
-export type SourceEvent = InteractionEvent | ContactEvent | SkippedRecord | CursorMark | ItemKey | ItemRemoved;
+/** Something the reader recovered from that the user should know (logged and kept in sync_state). */
+export interface SourceWarning {
+  kind: 'warning';
+  message: string;
+}
+
+export type SourceEvent = InteractionEvent | ContactEvent | SkippedRecord | CursorMark | ItemKey | ItemRemoved | SourceWarning;
 
 /** How far a long read has come: counts, and the total when the provider tells it. */
 export interface ReadProgress {

@@ -105,7 +105,7 @@ export async function collectSource(
         contactsDone++;
       }
       const replaced = decl.replacesItemRows ? await dropStaleItemRows(q, decl.interactions, batch.itemIds, batch.planned) : 0;
-      const rows = await toRows(q, source.type, batch.planned, self, known, learned);
+      const rows = await toRows(q, decl.entitySource ?? source.type, batch.planned, self, known, learned);
       const r = rows.length ? await ingestInteractionsIn(q, rows) : { inserted: 0, duplicates: 0 };
       await saveItemKeys(q, key, batch.itemKeys);
       const gone = batch.removed.length ? await removeItems(q, key, decl.interactions, batch.removed) : 0;
@@ -138,6 +138,11 @@ export async function collectSource(
         cursor = ev.cursor;
         // An API source's batch ends at a cursor: each commit carries the point it reaches.
         if (decl.kind === 'api' && batched >= batchSize) await flush();
+        continue;
+      }
+      if (ev.kind === 'warning') {
+        opts.log?.warn({ source: source.id, type: source.type }, `${source.id}: ${ev.message}`);
+        await recordWarning(db, key, ev.message);
         continue;
       }
       if (ev.kind === 'item-key') {

@@ -5,6 +5,8 @@ import { loadCoreConfig } from '../../config/core.config.js';
 import { GOOGLE_READ_SCOPES, readGoogleAccount, type StoredGoogleAccount, writeGoogleAccount } from '../../systems/google/google-account.js';
 import { googleCredential } from '../../systems/google/google-auth.js';
 import { runInstalledAppFlow } from '../../systems/google/google-oauth-flow.js';
+import { readSlackAccount, SLACK_API_URL, slackCredential, writeSlackAccount } from '../../systems/slack/slack-account.js';
+import { checkSlackToken } from '../../systems/slack/slack-auth-check.js';
 import { CliError } from '../cli-error.js';
 
 /** Client id and secret: GOOGLE_OAUTH_CLIENT_ID/_SECRET, or a downloaded client_secret.json (`installed` or `web`). */
@@ -56,6 +58,35 @@ function googleCommand(): Command {
     });
 }
 
+/** The token to store: SLACK_TOKEN, else the first line on standard input (never an argument: shells keep those). */
+async function tokenFromInput(env: NodeJS.ProcessEnv): Promise<string> {
+  const fromEnv = env.SLACK_TOKEN?.trim();
+  if (fromEnv) return fromEnv;
+  if (process.stdin.isTTY) process.stderr.write('Paste the Slack token (xoxp-… user token, or xoxb-… bot token) and press Enter: ');
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  const token = text.split(/\r?\n/)[0]!.trim();
+  if (!token) throw new CliError('no Slack token: set SLACK_TOKEN, or give the token on standard input (`kith auth slack < token.txt`)');
+  return token;
+}
+
+function slackCommand(): Command {
+  return new Command('slack')
+    .description('store a Slack token (from SLACK_TOKEN or standard input) after checking it with auth.test')
+    .option('--base-url <url>', 'the Web API root to check it against (a proxy; Slack by default)', SLACK_API_URL)
+    .action(async (o: { baseUrl: string }) => {
+      const env = process.env;
+      const { dataDir } = loadCoreConfig(env);
+      const token = await tokenFromInput(env);
+      const who = await checkSlackToken(token, o.baseUrl);
+      const file = writeSlackAccount(dataDir, { token, ...who, ...(o.baseUrl !== SLACK_API_URL ? { api_url: o.baseUrl } : {}), created_at: new Date().toISOString() });
+      console.log(`Slack token of ${who.user ?? who.user_id ?? 'the user'} in ${who.team ?? who.team_id ?? 'the workspace'} stored in ${file} (mode 0600); scopes: ${who.scopes.join(' ') || '(not told)'}`);
+    });
+}
+
 function statusCommand(): Command {
   return new Command('status')
     .description('show each stored account, its scopes, and whether its token still works')
@@ -77,13 +108,30 @@ function statusCommand(): Command {
         const account = cred.kind === 'access_token' ? 'GOOGLE_ACCESS_TOKEN' : (cred.account.email ?? cred.account.kind);
         rows.push({ provider: 'google', kind: cred.kind, account, scopes: cred.kind === 'access_token' ? [] : cred.account.scopes, works, ...(problem ? { problem } : {}) });
       }
+      const slackStored = readSlackAccount(dataDir);
+      if (slackStored || process.env.SLACK_TOKEN) {
+        const cred = slackCredential(dataDir);
+        let works = true;
+        let problem: string | undefined;
+        let scopes = cred.kind === 'stored' ? cred.account.scopes : [];
+        let account = cred.kind === 'env' ? 'SLACK_TOKEN' : `${cred.account.user ?? cred.account.user_id ?? '?'} @ ${cred.account.team ?? cred.account.team_id ?? '?'}`;
+        try {
+          const who = await checkSlackToken(cred.token, slackStored?.api_url);
+          if (who.scopes.length) scopes = who.scopes;
+          if (cred.kind === 'env') account = `SLACK_TOKEN (${who.user ?? who.user_id ?? '?'} @ ${who.team ?? who.team_id ?? '?'})`;
+        } catch (err) {
+          works = false;
+          problem = (err as Error).message.slice(0, 200);
+        }
+        rows.push({ provider: 'slack', kind: cred.kind === 'env' ? 'token (SLACK_TOKEN)' : 'token', account, scopes, works, ...(problem ? { problem } : {}) });
+      }
       if (o.json) return console.log(JSON.stringify({ accounts: rows }));
-      if (!rows.length) return console.log('no account: run `kith auth google`');
+      if (!rows.length) return console.log('no account: run `kith auth google` or `kith auth slack`');
       for (const r of rows) console.log(`${r.provider}  ${r.account} (${r.kind})  ${r.works ? 'token works' : `token does not work: ${r.problem}`}\n  scopes: ${r.scopes.join(' ') || '(those of the token)'}`);
     });
 }
 
-/** `kith auth google | status`: the accounts API sources read with. */
+/** `kith auth google | slack | status`: the accounts API sources read with. */
 export function authCommand(): Command {
-  return new Command('auth').description('accounts for the API sources (Google)').addCommand(googleCommand()).addCommand(statusCommand());
+  return new Command('auth').description('accounts for the API sources (Google, Slack)').addCommand(googleCommand()).addCommand(slackCommand()).addCommand(statusCommand());
 }

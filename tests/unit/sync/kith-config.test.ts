@@ -37,6 +37,7 @@ describe('the sources file', () => {
     expect(() => load('sources:\n  - { type: gmail, base_url: "ftp://x" }\n')).toThrow(/sources\[0\]\.base_url.*http\(s\) URL/);
     expect(() => load('sources:\n  - { type: gmail, quota_units_per_s: 1000 }\n')).toThrow(/sources\[0\]\.quota_units_per_s.*≤ 250/);
     expect(() => load('sources:\n  - { type: mbox }\n')).toThrow(/sources\[0\].*\.path.*is required/);
+    expect(() => load('sources:\n  - { type: slack, tier: marketplace }\n')).toThrow(/sources\[0\]\.tier/);
   });
 });
 
