@@ -15,13 +15,13 @@ export const HUB_QUEUE = {
   sweep: 'contacts-sweep',
 } as const;
 
-export const TARGET_SYSTEMS = ['supabase', 'local', 'twenty', 'notion', 'bigquery'] as const satisfies readonly SystemName[];
+export const TARGET_SYSTEMS = ['supabase', 'local', 'twenty', 'notion', 'google', 'bigquery'] as const satisfies readonly SystemName[];
 export type TargetSystem = (typeof TARGET_SYSTEMS)[number];
 
 export const targetQueue = (target: TargetSystem) => `contacts-to-${target}`;
 
 /** Systems whose own edits flow back through the canonical store. */
-export const SOURCE_SYSTEMS = ['twenty', 'notion', 'supabase', 'local'] as const satisfies readonly SystemName[];
+export const SOURCE_SYSTEMS = ['twenty', 'notion', 'google', 'supabase', 'local'] as const satisfies readonly SystemName[];
 
 /** One hub queue as the queue registry takes it: options on top of the registry's defaults. */
 export interface HubQueueSpec {

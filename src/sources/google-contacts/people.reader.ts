@@ -3,9 +3,9 @@ import { ConfigError } from '../../config/config-error.js';
 import { loadRedisConfig } from '../../config/redis.config.js';
 import { createRedis } from '../../redis/connection.js';
 import { googleCredential } from '../../systems/google/google-auth.js';
-import { peopleLimiterKey, PEOPLE_WRITES_PER_MINUTE } from '../../systems/google/google-quota.js';
+import { PEOPLE_WRITES_PER_MINUTE } from '../../systems/google/google-quota.js';
 import { PeopleClient } from '../../systems/google/contacts/people-client.js';
-import { SharedRequestLimiter } from '../../systems/limits/shared-request-limiter.js';
+import { createPeopleLimiters, peopleAccount } from '../../systems/google/contacts/people-limits.js';
 import type { ParseInput, SourceEvent, SourceParser } from '../source-event.js';
 import { googleContactsConfig, type GoogleContactsConfig } from './index.js';
 import { formatPeopleCursor, parsePeopleCursor, type PeopleCursor } from './people-cursor.js';
@@ -35,10 +35,9 @@ async function* readPeople(input: ParseInput): AsyncIterable<SourceEvent> {
   if (!url) throw new ConfigError('REDIS_URL', 'is not set: the People API limits are kept in Redis, shared by every process using the account');
   const redis = createRedis(url, { name: `kith:people-quota:${config.id}` });
   try {
-    // The limits are per account: `source:<id>` names whichever account this source reads.
-    const limiter = (budget: 'reads' | 'writes', limit: number) =>
-      new SharedRequestLimiter({ limit, windowMs: 60_000, service: `Google People ${budget}`, redis: () => redis, key: peopleLimiterKey(prefix, `source:${config.id}`, budget), requestTimeoutMs: 30_000, pauseWaitMs: PAUSE_WAIT_MS, pollMs: 50 });
-    const client = new PeopleClient({ baseUrl: config.base_url, auth: credential.client, reads: limiter('reads', config.reads_per_minute), writes: limiter('writes', PEOPLE_WRITES_PER_MINUTE) });
+    // The limits are the account's: the contact hub's Google system spends the same budgets.
+    const { reads, writes } = createPeopleLimiters({ redis: () => redis, prefix, account: peopleAccount(credential), readsPerMinute: config.reads_per_minute, writesPerMinute: PEOPLE_WRITES_PER_MINUTE, pauseWaitMs: PAUSE_WAIT_MS });
+    const client = new PeopleClient({ baseUrl: config.base_url, auth: credential.client, reads, writes });
     yield* readPages(client, config, input, start);
   } finally {
     await redis.quit().catch(() => undefined);

@@ -8,9 +8,9 @@ export type Person = people_v1.Schema$Person;
 export type ConnectionsPage = people_v1.Schema$ListConnectionsResponse;
 
 /** The fields every read asks for (and the writes answer with). */
-export const PERSON_FIELDS = 'names,emailAddresses,phoneNumbers,organizations,urls,memberships,metadata';
-/** The fields a write of Kith's sets: names, emails, phones, company and title. */
-export const UPDATE_PERSON_FIELDS = 'names,emailAddresses,phoneNumbers,organizations';
+export const PERSON_FIELDS = 'names,emailAddresses,phoneNumbers,organizations,urls,memberships,metadata,clientData';
+/** The fields a write of Kith's sets: names, emails, phones, company and title, and Kith's contact id. */
+export const UPDATE_PERSON_FIELDS = 'names,emailAddresses,phoneNumbers,organizations,clientData';
 
 export interface PeopleClientOptions {
   /** The API root (`rootUrl`): Google's, a proxy's, or a loopback emulator's. */

@@ -27,7 +27,7 @@ export interface PersonInput {
   urls?: { value: string; type?: string }[];
 }
 
-const FIELDS = ['names', 'emailAddresses', 'phoneNumbers', 'organizations', 'urls', 'memberships'] as const;
+const FIELDS = ['names', 'emailAddresses', 'phoneNumbers', 'organizations', 'urls', 'memberships', 'clientData'] as const;
 const KNOWN_FIELDS = new Set<string>([...FIELDS, 'metadata', 'addresses', 'biographies', 'birthdays', 'photos', 'nicknames']);
 
 interface Stored {
