@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalContact } from '../../../src/hub/domain/canonical-contact.js';
+import { pushToTarget } from '../../../src/hub/services/push.service.js';
 import { syncAllContacts } from '../../../src/hub/services/sweep.service.js';
 import { runKith } from '../../support/cli.js';
 import { ENGINES } from '../../support/test-env.js';
@@ -72,6 +73,35 @@ describe.each(ENGINES)('Google Contacts in the contact hub, on %s', (engine) => 
     await syncAllContacts(h.hub);
     await h.settle(30_000);
     await until(async () => h.google!.person(rn) === undefined, 'the contact deleted in Google');
+  }, 120_000);
+
+  it('a Google edit made while Kith writes the contact is merged, not overwritten, and reaches the canonical record', async () => {
+    let c = seedContact(3, { emails: ['cy@example.org'] });
+    await h.hub.systems.canonical.put(c, 0);
+    await syncAllContacts(h.hub);
+    await h.settle(30_000);
+    const rn = String((await inGoogle(c.contact_id)).resourceName);
+    await h.clock.advance(60_000);
+    c = await put(c, { job_title: 'Engineer' });
+    // Kith reads the copy (its etag) for the write; the person edits the phone in Google before the write lands.
+    const google = h.hub.systems.targets.get('google')!;
+    expect(await google.get({ externalId: rn })).toBeDefined();
+    h.google!.edit(rn, { phoneNumbers: [{ value: '+1 555 0123' }] });
+    const stale = h.google!.stats.staleEtags;
+    const pushed = await pushToTarget(h.hub, 'google', [{ contactId: c.contact_id, version: c.sync_metadata.version }], { guard: false });
+    expect(pushed.written).toBe(1);
+    expect(h.google!.stats.staleEtags - stale).toBe(1);
+    const held = h.google!.person(rn)!;
+    expect((held.phoneNumbers as { value: string }[]).map((p) => p.value)).toEqual(['+1 555 0123']);
+    expect((held.organizations as { title?: string }[])[0]!.title).toBe('Engineer');
+
+    await syncAllContacts(h.hub);
+    await h.settle(30_000);
+    const canonical = await until(async () => {
+      const got = await h.hub.systems.canonical.get(c.contact_id);
+      return got?.phones.length ? got : undefined;
+    }, 'the Google edit in the canonical store');
+    expect(canonical).toMatchObject({ phones: ['+1 555 0123'], job_title: 'Engineer' });
   }, 120_000);
 
   it('sync-all --dry-run shows what would change in Google and writes nothing', async () => {
