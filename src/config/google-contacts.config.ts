@@ -23,9 +23,12 @@ export interface GoogleContactsConfig {
   writes: { limit: number; windowMs: number };
 }
 
-/** Whether Google Contacts is a system of the contact hub (GOOGLE_CONTACTS_HUB is the switch). */
+/**
+ * Whether Google Contacts is a system of the contact hub (GOOGLE_CONTACTS_HUB is the switch). Any
+ * value but an explicit no turns it on, so that a mistyped one fails loading, naming the variable.
+ */
 export function isGoogleContactsConfigured(env: Env = process.env): boolean {
-  return ['true', '1', 'yes'].includes(env.GOOGLE_CONTACTS_HUB?.trim().toLowerCase() ?? '');
+  return !['', 'false', '0', 'no'].includes(env.GOOGLE_CONTACTS_HUB?.trim().toLowerCase() ?? '');
 }
 
 export function loadGoogleContactsConfig(env: Env = process.env): GoogleContactsConfig {
