@@ -43,8 +43,9 @@ export const HUB_QUEUES: readonly HubQueueSpec[] = [
     name: targetQueue(t),
     group: 'contacts' as const,
     description: `write canonical contacts to ${t}`,
-    // Twenty's 100 requests/minute is kept by Kith's own limiter, not by starving its queue of workers.
-    concurrency: 16,
+    // Twenty's 100 requests/minute is kept by Kith's own limiter, not by starving its queue of workers;
+    // Google asks for one account's contact mutations to be sent one after another.
+    concurrency: t === 'google' ? 1 : 16,
     jobOptions: { attempts: 8 },
   })),
   { name: HUB_QUEUE.sweep, group: 'contacts', description: 'sync_all_contacts every KITH_CONTACTS_SYNC_EVERY (catch-up from cursors)', concurrency: 1, jobOptions: { attempts: 3 } },
