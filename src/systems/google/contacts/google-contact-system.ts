@@ -163,7 +163,9 @@ export class GoogleContactSystem implements ContactSystem {
     if (!fresh && r && this.now() - r.at < READ_REUSE_MS) return r.person;
     try {
       const p = await this.people.get(resourceName);
-      this.recent.set(resourceName, { person: p, at: this.now() });
+      const at = this.now();
+      for (const [k, v] of this.recent) if (at - v.at >= READ_REUSE_MS) this.recent.delete(k);
+      this.recent.set(resourceName, { person: p, at });
       return p;
     } catch (err) {
       if (isKithError(err) && err.kind === 'not_found') return undefined;
