@@ -104,10 +104,29 @@ describe.each(ENGINES)('Google Contacts in the contact hub, on %s', (engine) => 
     expect(canonical).toMatchObject({ phones: ['+1 555 0123'], job_title: 'Engineer' });
   }, 120_000);
 
+  it('a contact deleted in Google is deleted in the canonical store by the sweep', async () => {
+    const c = seedContact(4, { emails: ['dee@example.org'] });
+    await h.hub.systems.canonical.put(c, 0);
+    await syncAllContacts(h.hub);
+    await h.settle(30_000);
+    const rn = String((await inGoogle(c.contact_id)).resourceName);
+    await h.clock.advance(60_000);
+    h.google!.remove(rn);
+    await syncAllContacts(h.hub);
+    await h.settle(30_000);
+    const gone = await until(async () => {
+      const got = await h.hub.systems.canonical.get(c.contact_id);
+      return got?.deleted_at ? got : undefined;
+    }, 'the Google deletion in the canonical store');
+    expect(gone.emails).toEqual(['dee@example.org']);
+  }, 90_000);
+
   it('sync-all --dry-run shows what would change in Google and writes nothing', async () => {
     const c = seedContact(2, { emails: ['bob@example.org'] });
     await h.hub.systems.canonical.put(c, 0);
     const [grace] = h.google!.add({ names: [{ displayName: 'Grace Hopper' }], emailAddresses: [{ value: 'grace@example.org' }] });
+    const held = h.google!.contacts();
+    expect(held.map((p) => p.resourceName)).toContain(grace);
     const writes = googleWrites(h);
     const r = await runKith(['contacts', 'sync-all', '--dry-run', '--json'], { ...h.env, REDIS_URL: undefined }, 60_000);
     expect(r.code, r.stderr).toBe(0);
@@ -116,7 +135,7 @@ describe.each(ENGINES)('Google Contacts in the contact hub, on %s', (engine) => 
     expect(report.systems.find((s) => s.system === 'google')).toMatchObject({ role: 'source', counts: { created: 1 } });
     expect(report.systems.find((s) => s.role === 'canonical')!.counts.google).toBeGreaterThanOrEqual(1);
     expect(googleWrites(h)).toBe(writes);
-    expect(h.google!.contacts().map((p) => p.resourceName)).toEqual([grace]);
-    expect(await h.hub.systems.canonical.get(c.contact_id)).toBeDefined();
+    expect(h.google!.contacts()).toEqual(held);
+    expect(h.google!.contacts().some((p) => kithIdOf(p) === c.contact_id)).toBe(false);
   }, 90_000);
 });
