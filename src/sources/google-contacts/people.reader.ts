@@ -1,8 +1,10 @@
 import { loadCoreConfig } from '../../config/core.config.js';
 import { ConfigError } from '../../config/config-error.js';
 import { loadRedisConfig } from '../../config/redis.config.js';
+import { CursorInvalidError, isKithError } from '../../errors.js';
 import { createRedis } from '../../redis/connection.js';
 import { googleCredential } from '../../systems/google/google-auth.js';
+import { answerOf } from '../../systems/google/google-request.js';
 import { PEOPLE_WRITES_PER_MINUTE } from '../../systems/google/google-quota.js';
 import { PeopleClient } from '../../systems/google/contacts/people-client.js';
 import { createPeopleLimiters, peopleAccount } from '../../systems/google/contacts/people-limits.js';
@@ -49,7 +51,16 @@ async function* readPages(client: PeopleClient, config: GoogleContactsConfig, in
   let pageToken = start.pageToken;
   let done = 0;
   for (;;) {
-    const page = await client.listConnections({ pageSize: config.page_size, ...(syncToken ? { syncToken } : {}), ...(pageToken ? { pageToken } : {}) });
+    let page;
+    try {
+      page = await client.listConnections({ pageSize: config.page_size, ...(syncToken ? { syncToken } : {}), ...(pageToken ? { pageToken } : {}) });
+    } catch (err) {
+      // A stored page token People no longer takes (400): the resumed read starts over, loudly.
+      if (pageToken && isKithError(err) && err.kind === 'fatal' && answerOf(err.cause).status === 400) {
+        throw new CursorInvalidError(`Google People refused the stored page token (${err.message})`, 'people_page_token', { cause: err });
+      }
+      throw err;
+    }
     for (const p of page.connections ?? []) {
       const m = mapPerson(p);
       if (m.kind === 'contact') yield m.event;

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AuthError } from '../../../src/errors.js';
 import { collectSource, sourceStateKey } from '../../../src/sync/collect-source.service.js';
 import type { ConfiguredSource } from '../../../src/sync/kith-config.js';
-import { readSyncState } from '../../../src/sync/sync-state.store.js';
+import { readSyncState, saveCursor } from '../../../src/sync/sync-state.store.js';
 import { CONTACTS_READONLY_SCOPE, type PeopleEmulator, startPeopleEmulator } from '../../emulators/google/people/people-emulator.js';
 import { loadContactsCsvIntoPeople } from '../../support/google-contacts-book.js';
 import { cleanupRedis, ENGINES, freshDb, redisUrl, type TestDb, uniquePrefix } from '../../support/test-env.js';
@@ -137,6 +137,17 @@ for (const engine of ENGINES) {
       expect(rest.result.contacts).toBe(2);
       expect(await entities(t, 'google-contacts')).toHaveLength(6);
       expect(await people(t)).toHaveLength(6);
+    });
+
+    it('a stored page token People no longer takes reads everything again, adding no duplicate', async () => {
+      await loadContactsCsvIntoPeople(em, CSV);
+      await collectSource(t.db, book(), self);
+      await saveCursor(t.db, sourceStateKey('my-contacts'), JSON.stringify({ v: 1, mode: 'full', pageToken: 'gone' }));
+      const again = await collectSource(t.db, book(), self);
+      expect(again.result.cursorInvalid).toMatch(/refused the stored page token/);
+      expect(again.result.contacts).toBe(6);
+      expect(await people(t)).toHaveLength(6);
+      expect(await entities(t, 'google-contacts')).toHaveLength(6);
     });
 
     it('waits out 429 Retry-After and a 5xx burst without failing', async () => {
