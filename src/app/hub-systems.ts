@@ -3,6 +3,7 @@ import type { Env } from '../config/parse-env.js';
 import { isSupabaseConfigured, loadSupabaseConfig } from '../config/supabase.config.js';
 import { isTwentyConfigured, loadTwentyConfig } from '../config/twenty.config.js';
 import { isNotionConfigured, loadNotionConfig } from '../config/notion.config.js';
+import { isGoogleContactsConfigured } from '../config/google-contacts.config.js';
 import type { SystemName } from '../hub/domain/canonical-contact.js';
 import type { HubCanonicalStore, HubSystems } from '../hub/ports/hub-systems.js';
 import type { ContactSystem } from '../hub/ports/contact-system.js';
@@ -85,6 +86,10 @@ export async function buildHubSystems(db: Db, env: Env = process.env, shared?: S
     const limiter = shared ? createNotionLimiter({ redis: shared.redis, prefix: shared.prefix, rateLimit: c.rateLimit }) : new RequestLimiter({ ...c.rateLimit, service: 'Notion requests' });
     targets.set('notion', new NotionContactSystem(openNotionPages({ token: c.token, baseUrl: c.apiUrl, limiter }), c.contactsDataSource!));
   }
+  if (isGoogleContactsConfigured(env)) {
+    const { buildGoogleContactSystem } = await import('./google-contacts-system.js');
+    targets.set('google', await buildGoogleContactSystem(env, shared));
+  }
   const { ownership, ownershipSource } = loadFieldOwnership(env);
   // Owners that do not feed this deployment (Google, say) own nothing here: see effectiveOwnership.
   const active: SystemName[] = [canonical.system, 'kith', ...targets.keys()];
@@ -107,5 +112,6 @@ export function configuredSystems(env: Env = process.env): { canonical: SystemNa
   if (isSupabaseConfigured(env)) targets.push('supabase');
   if (isTwentyConfigured(env)) targets.push('twenty');
   if (isNotionContactsConfigured(env)) targets.push('notion');
+  if (isGoogleContactsConfigured(env)) targets.push('google');
   return { canonical: bq ? 'bigquery' : 'local', targets };
 }

@@ -2,6 +2,7 @@ import { source as androidCalls } from './android-calls/index.js';
 import { source as driveExport } from './drive-export/index.js';
 import { source as gmail } from './gmail/index.js';
 import { source as googleCalendar } from './google-calendar/index.js';
+import { source as googleContacts } from './google-contacts/index.js';
 import { source as googleContactsCsv } from './google-contacts-csv/index.js';
 import { source as googleDrive } from './google-drive/index.js';
 import { source as ics } from './ics/index.js';
@@ -21,7 +22,7 @@ import type { InteractionSourceType, SourceParser } from './source-event.js';
  * with an `index.ts` declaration and a line here; the config schema, the queues, the sync DAG
  * and the entity mapping all follow from this list. Order: the order `kith` lists them in.
  */
-export const SOURCES = [mbox, ics, vcard, googleContactsCsv, linkedin, whatsapp, imessage, androidCalls, slackExport, vault, driveExport, gmail, googleCalendar, googleDrive, slack] as const;
+export const SOURCES = [mbox, ics, vcard, googleContactsCsv, linkedin, whatsapp, imessage, androidCalls, slackExport, vault, driveExport, gmail, googleCalendar, googleContacts, googleDrive, slack] as const;
 
 /** A configured source's `type`. */
 export type SourceType = (typeof SOURCES)[number]['type'];

@@ -6,6 +6,7 @@ import type { SelfIdentity } from '../domain/people/identity.js';
 import type { InteractionInput } from '../domain/people/interaction.js';
 import { interactionsFromEvent, type PlannedInteraction } from '../domain/people/interaction-rules.js';
 import type { Logger } from '../log/logger.js';
+import { removeContactEntitiesIn } from '../people/contact-removal.service.js';
 import { deleteInteractionsIn } from '../people/delete.service.js';
 import { ingestInteractionsIn } from '../people/ingest.service.js';
 import { resolveParticipants, upsertContactPerson } from '../people/resolve.service.js';
@@ -42,6 +43,8 @@ export interface CollectResult {
   result: {
     events: number;
     contacts: number;
+    /** Address-book entries deleted at the provider (a Google contact removed): their cards left the graph. */
+    contactsRemoved?: number;
     /** `removed`: interactions of items deleted at the provider (API sources). */
     interactions: { inserted: number; duplicates: number; replaced: number; removed: number };
     skipped: number;
@@ -108,12 +111,16 @@ export async function collectSource(
       const rows = await toRows(q, decl.entitySource ?? source.type, batch.planned, self, known, learned);
       const r = rows.length ? await ingestInteractionsIn(q, rows) : { inserted: 0, duplicates: 0 };
       await saveItemKeys(q, key, batch.itemKeys);
-      const gone = batch.removed.length ? await removeItems(q, key, decl.interactions, batch.removed) : 0;
+      // An address book's removed item is a contact card leaving it; any other's, the interactions it gave.
+      const book = decl.people === 'address-book';
+      const gone = batch.removed.length && !book ? await removeItems(q, key, decl.interactions, batch.removed) : 0;
+      const cardsGone = batch.removed.length && book ? await removeContactEntitiesIn(q, decl.type, batch.removed) : 0;
       if (batch.mark !== undefined) await saveCursor(q, key, batch.mark);
-      return { learned, contactsDone, replaced, removed: gone, inserted: r.inserted, duplicates: r.duplicates };
+      return { learned, contactsDone, replaced, removed: gone, cardsGone, inserted: r.inserted, duplicates: r.duplicates };
     });
     for (const [k, v] of done.learned) known.set(k, v);
     out.contacts += done.contactsDone;
+    if (done.cardsGone) out.contactsRemoved = (out.contactsRemoved ?? 0) + done.cardsGone;
     out.interactions.replaced += done.replaced;
     out.interactions.removed += done.removed;
     out.interactions.inserted += done.inserted;

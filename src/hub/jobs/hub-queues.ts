@@ -15,13 +15,13 @@ export const HUB_QUEUE = {
   sweep: 'contacts-sweep',
 } as const;
 
-export const TARGET_SYSTEMS = ['supabase', 'local', 'twenty', 'notion', 'bigquery'] as const satisfies readonly SystemName[];
+export const TARGET_SYSTEMS = ['supabase', 'local', 'twenty', 'notion', 'google', 'bigquery'] as const satisfies readonly SystemName[];
 export type TargetSystem = (typeof TARGET_SYSTEMS)[number];
 
 export const targetQueue = (target: TargetSystem) => `contacts-to-${target}`;
 
 /** Systems whose own edits flow back through the canonical store. */
-export const SOURCE_SYSTEMS = ['twenty', 'notion', 'supabase', 'local'] as const satisfies readonly SystemName[];
+export const SOURCE_SYSTEMS = ['twenty', 'notion', 'google', 'supabase', 'local'] as const satisfies readonly SystemName[];
 
 /** One hub queue as the queue registry takes it: options on top of the registry's defaults. */
 export interface HubQueueSpec {
@@ -43,8 +43,9 @@ export const HUB_QUEUES: readonly HubQueueSpec[] = [
     name: targetQueue(t),
     group: 'contacts' as const,
     description: `write canonical contacts to ${t}`,
-    // Twenty's 100 requests/minute is kept by Kith's own limiter, not by starving its queue of workers.
-    concurrency: 16,
+    // Twenty's 100 requests/minute is kept by Kith's own limiter, not by starving its queue of workers;
+    // Google asks for one account's contact mutations to be sent one after another.
+    concurrency: t === 'google' ? 1 : 16,
     jobOptions: { attempts: 8 },
   })),
   { name: HUB_QUEUE.sweep, group: 'contacts', description: 'sync_all_contacts every KITH_CONTACTS_SYNC_EVERY (catch-up from cursors)', concurrency: 1, jobOptions: { attempts: 3 } },

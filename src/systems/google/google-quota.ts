@@ -26,3 +26,14 @@ export const DRIVE_REQUESTS_PER_MINUTE = 12_000;
 
 /** The limiter key of one Drive account (the deployment's prefix carries its hash tag). */
 export const driveLimiterKey = (prefix: string, user: string) => `${prefix}:google:drive:${user.toLowerCase()}:quota`;
+
+/**
+ * People API's per-user limits: Google's default quota allows 90 contact reads and 90 contact
+ * writes (creates, updates, deletes) a minute per user. Reads and writes are two budgets, each
+ * kept in Redis for every process reading or writing that account's contacts.
+ */
+export const PEOPLE_READS_PER_MINUTE = 90;
+export const PEOPLE_WRITES_PER_MINUTE = 90;
+
+/** The limiter key of one account's People budget (`reads` or `writes`). */
+export const peopleLimiterKey = (prefix: string, account: string, budget: 'reads' | 'writes') => `${prefix}:google:people:${account.toLowerCase()}:${budget}`;

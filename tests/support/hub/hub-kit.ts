@@ -15,6 +15,7 @@ import { startBigQueryEmulator, type BigQueryEmulator } from '../../emulators/bi
 import { startSupabaseEmulator, type SupabaseEmulator } from '../../emulators/supabase/supabase-emulator.js';
 import { startTwentyEmulator, type TwentyEmulator } from '../../emulators/twenty/twenty-emulator.js';
 import { type NotionEmulator, startNotionEmulator } from '../../emulators/notion/notion-emulator.js';
+import { type PeopleEmulator, startPeopleEmulator } from '../../emulators/google/people/people-emulator.js';
 import { NOTION_CONTACTS_SCHEMA } from '../systems/notion/notion-contacts.js';
 import { cliEnv, KITH_BIN } from '../cli.js';
 import { cleanupRedis, type Engine, freshDb, postgresUrl, redisUrl, type TestDb, testLog, uniquePrefix } from '../test-env.js';
@@ -96,6 +97,8 @@ export interface HubEnv {
   bigquery?: BigQueryEmulator;
   /** With `notion: true`: the Notion emulator and its contacts data source (a hub system). */
   notion?: { emu: NotionEmulator; contacts: string };
+  /** With `google: true`: the People emulator holding the account's Google contacts (a hub system). */
+  google?: PeopleEmulator;
   /**
    * The emulators' one clock, also the in-process hub's: `await h.clock.advance(ms)` makes the
    * next change in any system later than the last. Worker processes keep real time.
@@ -122,6 +125,8 @@ export interface HubEnvOptions {
   redisUrl?: string;
   /** Notion as a contact system too (a contacts data source in a Notion emulator on the same clock). */
   notion?: boolean;
+  /** Google Contacts as a contact system too (a People emulator on the same clock). */
+  google?: boolean;
   /** Custom text fields of the emulated Twenty workspace's people. */
   twentyCustomFields?: string[];
 }
@@ -136,6 +141,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
   const bigquery = o.canonical === 'bigquery' ? await startBigQueryEmulator({ token: BQ_TOKEN, clock }) : undefined;
   const notionEmu = o.notion ? await startNotionEmulator({ clock, rateLimit: false }) : undefined;
   const notion = notionEmu ? { emu: notionEmu, contacts: notionEmu.createDataSource('Contacts', NOTION_CONTACTS_SCHEMA) } : undefined;
+  const google = o.google ? await startPeopleEmulator({ now: () => clock.now() }) : undefined;
   const alertSink = await startAlertSink();
   const env: Record<string, string> = {
     REDIS_URL: redis,
@@ -151,6 +157,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
     SUPABASE_WEBHOOK_SECRET: SUPABASE_SECRET,
     KITH_ALERT_WEBHOOK_URL: alertSink.url,
     ...(bigquery ? { BIGQUERY_PROJECT_ID: bigquery.projectId, BIGQUERY_API_ENDPOINT: bigquery.url, BIGQUERY_ACCESS_TOKEN: BQ_TOKEN, BIGQUERY_MAX_RETRIES: '0' } : {}),
+    ...(google ? { GOOGLE_CONTACTS_HUB: 'true', GOOGLE_PEOPLE_API_URL: google.url, GOOGLE_ACCESS_TOKEN: google.token, GOOGLE_PEOPLE_READS_PER_MINUTE: '10000', GOOGLE_PEOPLE_WRITES_PER_MINUTE: '10000' } : {}),
     ...(notion ? { NOTION_TOKEN: notion.emu.token, NOTION_API_URL: notion.emu.url, NOTION_CONTACTS_DATA_SOURCE: notion.contacts, NOTION_RATE_LIMIT: '1000' } : {}),
     ...o.extraEnv,
   };
@@ -176,6 +183,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
     supabase,
     bigquery,
     notion,
+    google,
     clock,
     http,
     baseUrl,
@@ -212,6 +220,7 @@ export async function startHubEnv(o: HubEnvOptions = {}): Promise<HubEnv> {
       await supabase.stop();
       await bigquery?.stop();
       await notion?.emu.stop();
+      await google?.close();
       await alertSink.stop();
       await db.dispose();
       if (!o.redisUrl) await cleanupRedis(prefix);
