@@ -2,15 +2,15 @@ import type { NotionPage } from '../../systems/notion/notion-pages.port.js';
 import type { SupabaseTableRow } from '../../systems/supabase/table-rows.js';
 import { noValveCanStop } from '../domain/safety-valve.js';
 import { notionSide } from '../domain/record-mapper.js';
-import { hashTableContent, type SyncRecord } from '../domain/table-content.js';
+import type { SyncRecord } from '../domain/table-content.js';
 import { type ApplyContext, createRows, type RecordPair } from './apply-record.service.js';
 import type { PagesRead } from './read-sides.service.js';
 
 export interface NewRowsStream {
   /** Given to the full read: each batch's new pages are written while the next batch is read. */
   onPages: PagesRead;
-  /** Content hash of each page whose row was written here (the run leaves them be unless the page changed since). */
-  written: ReadonlyMap<string, string>;
+  /** Each page whose row was written here, as it was read (the run leaves it be unless the read answered it again, changed). */
+  written: ReadonlyMap<string, NotionPage>;
   /** Relations of the written pages that point to pages not linked yet. */
   unresolved: string[];
   /** Wait for the writes started; the first write failure is thrown here. */
@@ -26,7 +26,7 @@ export interface NewRowsStream {
  */
 export function streamNewRows(ctx: ApplyContext, records: readonly SyncRecord[], force: boolean): NewRowsStream {
   const linked = new Set(records.map((r) => r.pageId));
-  const written = new Map<string, string>();
+  const written = new Map<string, NotionPage>();
   const unresolved: string[] = [];
   let withRow: Set<string> | undefined;
   let open: boolean | undefined;
@@ -45,7 +45,7 @@ export function streamNewRows(ctx: ApplyContext, records: readonly SyncRecord[],
       if (page.inTrash || withRow!.has(page.id) || linked.has(page.id) || written.has(page.id)) continue;
       const n = notionSide(page, ctx.fields, ctx.rel);
       unresolved.push(...n.unresolved.map((u) => `${page.id}: ${u}`));
-      written.set(page.id, hashTableContent(n.content));
+      written.set(page.id, page);
       pairs.push({ notion: n, page });
     }
     if (!pairs.length) return;

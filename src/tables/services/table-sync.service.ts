@@ -73,9 +73,9 @@ export async function runTableSync(deps: TableSyncDeps, m: TableMapping, opts: R
   const rowByPage = new Map([...read.rows.values()].filter((r) => r.notion_page_id).map((r) => [r.notion_page_id!, r]));
   const unresolved: string[] = [...(stream?.unresolved ?? [])];
   for (const page of read.pages.values()) {
+    // Its row was written during the read, from this very answer.
+    if (stream?.written.get(page.id) === page) continue;
     const n = notionSide(page, fields, rel);
-    // Its row was written during the read, from the page as it still is.
-    if (stream?.written.get(page.id) === hashTableContent(n.content)) continue;
     unresolved.push(...n.unresolved.map((u) => `${page.id}: ${u}`));
     const record = recByPage.get(page.id);
     const raw = rowByPage.get(page.id) ?? (record ? read.rows.get(record.rowId) : undefined);
