@@ -9,7 +9,8 @@
  *      a second on each side), each carried by its webhook (Notion's signed events, Supabase's
  *      Database Webhooks) to Kith's HTTP server and a worker: `change_to_other_side_ms`
  *      p50/p95/p99, from the edit to the moment the other side holds it.
- * The HTTP server and the worker run in this process. Progress on stderr, one JSON line on stdout.
+ * The HTTP server and the worker run in this process. Progress on stderr (with Notion's median
+ * answer time and the spacing the limiter keeps between requests), one JSON line on stdout.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
