@@ -9,7 +9,8 @@
  *      a second on each side), each carried by its webhook (Notion's signed events, Supabase's
  *      Database Webhooks) to Kith's HTTP server and a worker: `change_to_other_side_ms`
  *      p50/p95/p99, from the edit to the moment the other side holds it.
- * The HTTP server and the worker run in this process. Progress on stderr, one JSON line on stdout.
+ * The HTTP server and the worker run in this process. Progress on stderr (with Notion's median
+ * answer time and the spacing the limiter keeps between requests), one JSON line on stdout.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,13 @@ export async function main(args: string[]): Promise<void> {
     const fullSyncS = (performance.now() - t0) / 1000;
     const fullRequests = notion.requests.length - before;
     log(`${report.supabase.created} rows in ${fullSyncS.toFixed(1)} s, ${fullRequests} Notion requests`);
+    // Where the time goes: the limiter frees a slot a window after each response, so with one query
+    // in flight at a time a request and the third after it are 1 s plus a round trip apart.
+    const sent = notion.requests.slice(before);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+    const answerMs = median(sent.map((r) => (r.answeredAt ?? r.at) - r.at));
+    const thirdAfterMs = median(sent.slice(3).map((r, i) => r.at - sent[i]!.at));
+    log(`Notion answered a request in ${answerMs} ms (median); a request and the third after it arrived ${thirdAfterMs} ms apart (median); the last arrived ${((sent.at(-1)!.at - sent[0]!.at) / 1000).toFixed(1)} s after the first`);
 
     // 2. Edits carried by webhook, alternating sides.
     const http = await buildHttpServer({ redisUrl: redis.url, prefix, db, queues: allQueues(), log: quiet, ...hubHttpOptions(db, process.env, quiet) });

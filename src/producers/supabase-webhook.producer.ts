@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { stableStringify } from '../hub/domain/content-hash.js';
+import { isOwnRowWrite } from '../tables/domain/own-row-write.js';
 import { checkBearer, describeSupabasePayloadError, supabaseWebhookPayload, type SupabaseWebhookPayload } from '../systems/supabase/webhook-payload.js';
 import { digest, type EchoFilter, echoOf, enqueueInbound, parseJson, type ProducerContext } from './inbound.producer.js';
 
@@ -48,13 +49,14 @@ export function registerSupabaseWebhook(
 
 /**
  * A row of a mapped Notion ↔ Supabase table: one single-record job of the table sync, its id a
- * digest of the payload. The job compares content hashes, so Kith's own writes coming back cost
- * one read and write nothing.
+ * digest of the payload. Kith's own writes coming back (marked by the table's trigger) are
+ * answered 202 with no job: a job run later would act on whatever the row holds by then.
  */
 async function tableRow(p: SupabaseWebhookPayload, queue: Queue, reply: FastifyReply) {
   const row = (p.type === 'DELETE' ? p.old_record : p.record) as Record<string, unknown>;
   const id = row.id;
   if ((typeof id !== 'string' && typeof id !== 'number') || id === '') return reply.code(400).send({ error: `${p.type === 'DELETE' ? 'old_record' : 'record'}.id: must be the row's id` });
+  if (isOwnRowWrite(p)) return reply.code(202).send({ accepted: true, echo: 'kith_write' });
   const jobId = `sbt.${digest(`${p.table}|${p.type}|${stableStringify(p.record ?? null)}|${stableStringify(p.old_record ?? null)}`)}`;
   try {
     await queue.add('row', { kind: 'row', supabaseTable: p.table, rowId: String(id) }, { jobId });

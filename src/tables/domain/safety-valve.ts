@@ -32,3 +32,12 @@ export function valveProblem(v: ValveInput): string | undefined {
 
 /** Destinations holding fewer live records than this are written whatever the shares. */
 export const MIN_JUDGED = 10;
+
+/**
+ * Whether no safety valve can stop a full run before its read ends: a forced run, or a one-way
+ * table whose Supabase side holds fewer live rows than the valve judges (a first sync). Such a
+ * run may write while it still reads.
+ */
+export function noValveCanStop(v: { mode: 'one-way' | 'two-way'; force: boolean; supabaseLive: number }): boolean {
+  return v.force || (v.mode === 'one-way' && v.supabaseLive < MIN_JUDGED);
+}

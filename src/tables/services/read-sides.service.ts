@@ -21,11 +21,20 @@ export interface SidesRead {
 
 const later = (a: string | undefined, b: string) => (!a || Date.parse(b) > Date.parse(a) ? b : a);
 
+/** What a run reads: the records a webhook named, both sides whole, or what changed since the cursors (none stored yet: whole). */
+export function runKind(opts: RunOptions, cursors: { notion?: string; supabase?: string }): SidesRead['kind'] {
+  if (opts.pageIds?.length || opts.rowIds?.length) return 'records';
+  return opts.full || (!opts.hours && (!cursors.notion || !cursors.supabase)) ? 'full' : 'incremental';
+}
+
+/** Told of each batch of pages a full read answers, with every row already read (Supabase is read first). */
+export type PagesRead = (batch: readonly NotionPage[], rows: ReadonlyMap<string, SupabaseTableRow>) => void;
+
 /**
  * Read what this run looks at: both sides whole (full), what changed since the stored cursors
  * minus their overlap (incremental; no cursor yet means full), or the records a webhook named.
  */
-export async function readSides(deps: TableSyncDeps, m: TableMapping, opts: RunOptions, cursors: { notion?: string; supabase?: string }, now: number): Promise<SidesRead> {
+export async function readSides(deps: TableSyncDeps, m: TableMapping, opts: RunOptions, cursors: { notion?: string; supabase?: string }, now: number, onPages?: PagesRead): Promise<SidesRead> {
   const rowsPort = deps.rows(m.table);
   const pages = new Map<string, NotionPage>();
   const rows = new Map<string, SupabaseTableRow>();
@@ -51,10 +60,13 @@ export async function readSides(deps: TableSyncDeps, m: TableMapping, opts: RunO
     if (opts.rowIds?.length) for (const r of await rowsPort.readBy('id', opts.rowIds)) rows.set(String(r.id), r);
     return { kind: 'records', pages, rows, wholeNotion: false, wholeSupabase: false };
   }
-  const full = !!opts.full || (!opts.hours && (!cursors.notion || !cursors.supabase));
-  if (full) {
-    for await (const batch of deps.pages.query(m.dataSourceId)) addPages(batch);
+  if (runKind(opts, cursors) === 'full') {
+    // Supabase first (a few large requests), so that each page batch can be acted on while the next is read.
     for await (const batch of rowsPort.readAll()) addRows(batch);
+    for await (const batch of deps.pages.query(m.dataSourceId)) {
+      addPages(batch);
+      onPages?.(batch, rows);
+    }
     // A side that answered nothing is read from this run's start next time.
     const start = new Date(now).toISOString();
     return { kind: 'full', pages, rows, wholeNotion: true, wholeSupabase: true, notionCursor: notionCursor ?? start, supabaseCursor: supabaseCursor ?? start };

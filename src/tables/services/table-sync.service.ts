@@ -9,7 +9,8 @@ import { hashTableContent, type SyncRecord } from '../domain/table-content.js';
 import { readSyncRecords } from '../stores/sync-records.store.js';
 import { type ApplyContext, applyRecord, createRows, isRecordError, type RecordPair } from './apply-record.service.js';
 import { loadRelations } from './relations.service.js';
-import { readSides } from './read-sides.service.js';
+import { readSides, runKind } from './read-sides.service.js';
+import { streamNewRows } from './stream-new-rows.service.js';
 import { emptyReport, type PlannedWrite, type RunOptions, type TableRunReport, type TableSyncDeps } from './table-sync-deps.js';
 
 /** sync_state keys of a table: its run (last success, errors) and one cursor per side. */
@@ -32,13 +33,22 @@ export async function runTableSync(deps: TableSyncDeps, m: TableMapping, opts: R
     notion: (await readSyncState(deps.db, tableStateKey(m.name, 'notion')))?.cursor ?? undefined,
     supabase: (await readSyncState(deps.db, tableStateKey(m.name, 'supabase')))?.cursor ?? undefined,
   };
-  const read = await readSides(deps, m, opts, cursors, started);
-  const report = emptyReport(m, read.kind, !!opts.dryRun);
+  const report = emptyReport(m, runKind(opts, cursors), !!opts.dryRun);
+  const ctx: ApplyContext = { deps, m, fields, rel, rows: rowsPort, report, now: started };
+  const full = report.kind === 'full';
+  // A full run knows every record before it reads: rows of new pages may then be written as their pages arrive.
+  const allRecords = full ? await readSyncRecords(deps.db, m.name) : undefined;
+  const stream = allRecords && !opts.dryRun ? streamNewRows(ctx, allRecords, !!opts.force) : undefined;
+  let read;
+  try {
+    read = await readSides(deps, m, opts, cursors, started, stream?.onPages);
+  } finally {
+    await stream?.done();
+  }
   report.read = { notion: read.pages.size, supabase: read.rows.size };
-  const full = read.kind === 'full';
 
   // Records of what was read; rows of the pages read (and of their records) that were not.
-  const records = full ? await readSyncRecords(deps.db, m.name) : await readSyncRecords(deps.db, m.name, { rowIds: [...read.rows.keys()], pageIds: [...read.pages.keys()] });
+  const records = allRecords ?? (await readSyncRecords(deps.db, m.name, { rowIds: [...read.rows.keys()], pageIds: [...read.pages.keys()] }));
   const recByRow = new Map(records.map((r) => [r.rowId, r]));
   const recByPage = new Map(records.map((r) => [r.pageId, r]));
   if (!full) {
@@ -61,8 +71,10 @@ export async function runTableSync(deps: TableSyncDeps, m: TableMapping, opts: R
   const pairs: RecordPair[] = [];
   const paired = new Set<string>();
   const rowByPage = new Map([...read.rows.values()].filter((r) => r.notion_page_id).map((r) => [r.notion_page_id!, r]));
-  const unresolved: string[] = [];
+  const unresolved: string[] = [...(stream?.unresolved ?? [])];
   for (const page of read.pages.values()) {
+    // Its row was written during the read, from this very answer.
+    if (stream?.written.get(page.id) === page) continue;
     const n = notionSide(page, fields, rel);
     unresolved.push(...n.unresolved.map((u) => `${page.id}: ${u}`));
     const record = recByPage.get(page.id);
@@ -110,7 +122,6 @@ export async function runTableSync(deps: TableSyncDeps, m: TableMapping, opts: R
     return report;
   }
 
-  const ctx: ApplyContext = { deps, m, fields, rel, rows: rowsPort, report, now: started };
   // Rows for new pages in batches; every other record on its own.
   const isCreate = (d: (typeof decided)[number]) => d.action.kind === 'create-row' && !d.pair.row;
   await createRows(ctx, decided.filter(isCreate).map((d) => d.pair));

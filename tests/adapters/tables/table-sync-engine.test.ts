@@ -4,6 +4,8 @@ import { listTableConflicts } from '../../../src/tables/stores/table-conflicts.s
 import { runTableSync } from '../../../src/tables/services/table-sync.service.js';
 import { resolveTableConflict } from '../../../src/tables/services/table-conflicts.service.js';
 import { tablesStatus } from '../../../src/tables/services/table-status.service.js';
+import type { NotionPages } from '../../../src/systems/notion/notion-pages.port.js';
+import { until } from '../../support/hub/hub-kit.js';
 import { startTableKit } from '../../support/tables/table-kit.js';
 import { ENGINES } from '../../support/test-env.js';
 
@@ -116,6 +118,43 @@ describe.each(ENGINES)('the table sync engine over Supabase (%s)', (engine) => {
     await runTableSync(k.deps, k.MEETINGS);
     expect((await k.user.get(retroId))!.inTrash).toBe(true);
   });
+
+  it('a first one-way sync writes the rows of each batch of pages while the next is read; a table the valve judges is written only after the whole read', async () => {
+    const k = await kit(engine);
+    for (let i = 0; i < 250; i++) k.notion.createPage(k.ds.books, { Name: title(`B${i}`) });
+    const count = async () => (await k.supabase.sql<{ n: number }>('SELECT count(*)::int AS n FROM books'))[0]!.n;
+    // Notion's answers, each asked for only once the rows of the batches before it are in Supabase (first sync),
+    // or with the row count taken as it is asked for (later syncs).
+    const atBatch: number[] = [];
+    const gated = (waitForRows: boolean): NotionPages => ({
+      ...k.deps.pages,
+      async *query(ds, q) {
+        let given = 0;
+        for await (const batch of k.deps.pages.query(ds, q)) {
+          if (given) atBatch.push(waitForRows ? await until(async () => ((await count()) >= given ? count() : undefined), `the rows of the first ${given} pages`, 20_000) : await count());
+          given += batch.length;
+          yield batch;
+        }
+      },
+    });
+    const first = await runTableSync({ ...k.deps, pages: gated(true) }, k.BOOKS, { full: true });
+    expect(first).toMatchObject({ kind: 'full', supabase: { created: 250 }, unchanged: 0, failed: [] });
+    expect(atBatch).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(atBatch[0]).toBeGreaterThanOrEqual(100);
+    expect(atBatch[1]).toBeGreaterThanOrEqual(200);
+    expect(await count()).toBe(250);
+    // Every row is linked: the next run changes nothing.
+    await k.clock.advance(60_000);
+    expect(await runTableSync(k.deps, k.BOOKS, { full: true })).toMatchObject({ supabase: { created: 0, updated: 0 }, unchanged: 250 });
+
+    // The table now holds rows the valve judges: new pages are written after the read, as the valve requires.
+    for (let i = 250; i < 400; i++) k.notion.createPage(k.ds.books, { Name: title(`B${i}`) });
+    atBatch.length = 0;
+    const later = await runTableSync({ ...k.deps, pages: gated(false) }, k.BOOKS, { full: true });
+    expect(later).toMatchObject({ supabase: { created: 150 }, unchanged: 250 });
+    expect(atBatch).toEqual([250, 250, 250]);
+    expect(await count()).toBe(400);
+  }, 120_000);
 
   it('safety valve: an empty answer for a 1,000-row table writes nothing and alerts; --force goes through', async () => {
     const k = await kit(engine);

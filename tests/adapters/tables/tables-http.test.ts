@@ -12,8 +12,12 @@ import { allQueues } from '../../../src/queues/queue-registry.js';
 import { connectRedis } from '../../../src/redis/connection.js';
 import { TABLES_QUEUE } from '../../../src/tables/jobs/table-queues.js';
 import { latestWebhookToken } from '../../../src/tables/stores/table-conflicts.store.js';
+import { createSupabaseClient } from '../../../src/systems/supabase/supabase-client.js';
+import { SupabaseTableRows } from '../../../src/systems/supabase/table-rows.js';
+import { startSupabaseEmulator } from '../../emulators/supabase/supabase-emulator.js';
 import { SUPABASE_SECRET } from '../../support/hub/hub-kit.js';
-import { cleanupRedis, ENGINES, freshDb, redisUrl, type TestDb, testLog, uniquePrefix } from '../../support/test-env.js';
+import { TABLES_SCHEMA_SQL } from '../../support/tables/table-kit.js';
+import { cleanupRedis, ENGINES, freshDb, postgresUrl, redisUrl, type TestDb, testLog, uniquePrefix } from '../../support/test-env.js';
 
 const TOKEN = 'secret_notion_verification_token';
 const ADMIN = { KITH_ADMIN_USER: 'admin', KITH_ADMIN_PASSWORD: 'a-long-admin-password' };
@@ -95,6 +99,30 @@ describe.each(ENGINES)('the table sync over HTTP (%s)', (engine) => {
     const r = await post('/webhooks/supabase', payload, { authorization: `Bearer ${SUPABASE_SECRET}` });
     expect(r.status).toBe(202);
     expect((await jobs()).map((j) => j.data)).toEqual([{ kind: 'row', supabaseTable: 'meetings', rowId: 'row-1' }]);
+  });
+
+  it("answers Kith's own row writes coming back by Database Webhook with no job, and queues a job for each edit made in Supabase", async () => {
+    const supabase = await startSupabaseEmulator({ postgresUrl: postgresUrl(), schemaSql: TABLES_SCHEMA_SQL });
+    try {
+      supabase.setWebhook(`${base}/webhooks/supabase`, SUPABASE_SECRET);
+      const rows = new SupabaseTableRows(createSupabaseClient({ url: supabase.url, key: supabase.key }), 'meetings');
+      // Kith's writes: a row created for a page, then updated from it.
+      const row = await rows.upsertForPage('page-1', { title: 'Kickoff', summary: 'from notion' }, '2026-01-01T10:00:00.000Z');
+      await rows.update(row.id, { summary: 'from notion again' }, { pageEditedAt: '2026-01-01T10:01:00.000Z' });
+      // A person's edit in Supabase, then Kith's write again.
+      await supabase.sql("UPDATE meetings SET summary = 'edited in supabase'");
+      await rows.update(row.id, { summary: 'from notion, later' });
+      await supabase.flushWebhooks();
+      expect(supabase.webhookDeliveries.map((d) => [d.type, d.status])).toEqual([
+        ['INSERT', 202],
+        ['UPDATE', 202],
+        ['UPDATE', 202],
+        ['UPDATE', 202],
+      ]);
+      expect((await jobs()).map((j) => j.data)).toEqual([{ kind: 'row', supabaseTable: 'meetings', rowId: row.id }]);
+    } finally {
+      await supabase.stop();
+    }
   });
 
   it('POST /api/sync/<name> and /api/sync/all need the admin credentials and queue runs in order', async () => {

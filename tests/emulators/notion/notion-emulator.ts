@@ -36,6 +36,8 @@ export interface NotionLoggedRequest {
   path: string;
   status: number;
   at: number;
+  /** When the answer was sent (ms since the epoch, real time). */
+  answeredAt?: number;
 }
 
 const USER: Author = { id: randomUUID(), type: 'person' };
@@ -197,6 +199,7 @@ export async function startNotionEmulator(opts: NotionEmulatorOptions = {}) {
     for await (const c of req) chunks.push(c as Buffer);
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
+      entry.answeredAt = Date.now();
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
