@@ -8,6 +8,7 @@ import { ingestInteractions } from '../../../src/people/index.js';
 import { discoverRelationships } from '../../../src/people/relationships.service.js';
 import { computeStrengths } from '../../../src/people/strengths.service.js';
 import { contactIdForPerson } from '../../../src/promotion/person-contacts.store.js';
+import { livePeople } from '../../../src/promotion/person-graph.reader.js';
 import { promoteContacts, type PromotionOptions } from '../../../src/promotion/promote.service.js';
 import { createRedis } from '../../../src/redis/connection.js';
 import { makePeople, makeRows } from '../../support/people/people-fixtures.js';
@@ -85,6 +86,13 @@ describe.each(ENGINES)('a batched first promotion against one person at a time (
     });
   };
   const promote = (hub: Hub, o: PromotionOptions = {}) => promoteContacts(hub, { rule, now: NOW, batch: 10, ...o });
+
+  it('reads the relationship totals of everyone in one pass exactly as person by person', async () => {
+    const all = await livePeople(t.db);
+    expect(all).toHaveLength(40);
+    expect(all.filter((p) => Number(p.shared) > 0).length).toBeGreaterThan(20);
+    expect(all).toEqual(await livePeople(t.db, people));
+  });
 
   it('writes the same contacts, links, outbox rows, person_contacts and fan-out jobs as one person at a time', async () => {
     const single = await newHub();
