@@ -48,7 +48,7 @@ export interface PromotionResult {
 }
 
 const FANOUT_BATCH = 100;
-/** People read and written at once: four queries for their graphs, one lock batch, one read and one transaction for their contacts. */
+/** People read and written at once: their graphs together (readPersonGraphs), one lock batch, one read and one transaction for their contacts. */
 const WRITE_BATCH = 250;
 
 /**
