@@ -37,13 +37,25 @@ export async function personContactByContact(q: Queryable, contactId: string): P
 
 /** Record what was written for a person (idempotent: the same row again changes nothing). */
 export async function savePersonContact(q: Queryable, r: Omit<PersonContactRow, 'changed'>): Promise<void> {
-  await q.run(
-    `INSERT INTO person_contacts (person_id, contact_id, input_hash, content_hash, merged_into_contact, changed, promoted_at)
-     VALUES (?, ?, ?, ?, ?, 0, ?)
-     ON CONFLICT (person_id) DO UPDATE SET input_hash = excluded.input_hash, content_hash = excluded.content_hash,
-       merged_into_contact = excluded.merged_into_contact, changed = 0, promoted_at = excluded.promoted_at`,
-    [r.person_id, r.contact_id, r.input_hash, r.content_hash, r.merged_into_contact, r.promoted_at],
-  );
+  await savePersonContacts(q, [r]);
+}
+
+/** Rows per multi-row statement (6 parameters each). */
+const WRITE_CHUNK = 500;
+
+/** savePersonContact for many people in a few statements (a person named twice: the last row wins). */
+export async function savePersonContacts(q: Queryable, rows: readonly Omit<PersonContactRow, 'changed'>[]): Promise<void> {
+  const last = [...new Map(rows.map((r) => [r.person_id, r])).values()];
+  for (let i = 0; i < last.length; i += WRITE_CHUNK) {
+    const part = last.slice(i, i + WRITE_CHUNK);
+    await q.run(
+      `INSERT INTO person_contacts (person_id, contact_id, input_hash, content_hash, merged_into_contact, changed, promoted_at)
+       VALUES ${part.map(() => '(?, ?, ?, ?, ?, 0, ?)').join(', ')}
+       ON CONFLICT (person_id) DO UPDATE SET input_hash = excluded.input_hash, content_hash = excluded.content_hash,
+         merged_into_contact = excluded.merged_into_contact, changed = 0, promoted_at = excluded.promoted_at`,
+      part.flatMap((r) => [r.person_id, r.contact_id, r.input_hash, r.content_hash, r.merged_into_contact, r.promoted_at]),
+    );
+  }
 }
 
 /**

@@ -1,14 +1,16 @@
 import { contentHash } from '../hub/domain/content-hash.js';
-import type { ContactFields } from '../hub/domain/canonical-contact.js';
+import type { CanonicalContact, ContactFields, GraphContext } from '../hub/domain/canonical-contact.js';
 import type { Hub } from '../hub/hub-context.js';
 import type { SystemContact } from '../hub/ports/contact-system.js';
+import { applyRecords, type BatchWrite } from '../hub/services/inbound-batch.service.js';
 import { applyRecord } from '../hub/services/inbound.service.js';
 import { enqueueFanout, type FanoutItem } from '../hub/services/propagation.service.js';
 import { applyCategoryRules } from './category-rules.service.js';
 import { openThreadsByPerson, type OpenThread } from './open-threads.js';
 import { buildGraphContext, graphFields, isPromoted, promotableFields, promotionHash, strengthBucket } from './person-contact.builder.js';
-import { entitySources, inAddressBook, livePeople, type PersonRow, readPersonGraph, recentConversationTails, totalOf } from './person-graph.reader.js';
-import { contactIdForPerson, getPersonContacts, linkLocalContacts, newlyMerged, type PersonContactRow, savePersonContact } from './person-contacts.store.js';
+import type { PersonGraph } from './person-graph.js';
+import { entitySources, type GraphInput, inAddressBook, livePeople, type PersonRow, readPersonGraphs, recentConversationTails, totalOf } from './person-graph.reader.js';
+import { contactIdForPerson, getPersonContacts, linkLocalContacts, newlyMerged, type PersonContactRow, savePersonContact, savePersonContacts } from './person-contacts.store.js';
 import { type CategoryRule, DEFAULT_PROMOTION_RULE, type PromotionRule } from './promotion-config.js';
 
 /**
@@ -29,8 +31,8 @@ export interface PromotionOptions {
   personIds?: readonly string[];
   /** The folders of the configured vault sources (for category rules by tag). */
   vaults?: readonly string[];
-  /** People promoted at once (default 4). */
-  concurrency?: number;
+  /** People read and written at once: their graphs, and their contacts in one transaction (default 250). */
+  writeBatch?: number;
 }
 
 export interface PromotionResult {
@@ -46,16 +48,23 @@ export interface PromotionResult {
 }
 
 const FANOUT_BATCH = 100;
-/** People promoted at once: each is a few reads and one write of its own contact, under its own lock. */
-const CONCURRENCY = 4;
+/** People read and written at once: their graphs together (readPersonGraphs), one lock batch, one read and one transaction for their contacts. */
+const WRITE_BATCH = 250;
 
-/** `fn` over `items`, at most `limit` at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]!);
+/**
+ * A person's record from the system `kith`. `deletedAt`: an instant soft-deletes, null restores,
+ * 'keep' leaves the record's state as it is (a delete made in a system stays).
+ */
+function recordOf(at: string, personId: string, contactId: string, fields: Partial<ContactFields>, deletedAt: string | null | 'keep', current: CanonicalContact | undefined): SystemContact {
+  return {
+    system: 'kith',
+    externalId: personId,
+    contactId,
+    fields,
+    ...(current ? { version: current.sync_metadata.version + 1 } : {}),
+    updatedAt: at,
+    deletedAt: deletedAt === 'keep' ? (current?.deleted_at ?? null) : deletedAt,
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }
 
 /** What decides whether a person's contact may have changed: their row, sources and relationships. */
@@ -79,20 +88,11 @@ export async function promoteContacts(hub: Hub, o: PromotionOptions = {}): Promi
   const fanout: FanoutItem[] = [];
   let tails: Promise<Map<string, OpenThread[]>> | undefined;
 
-  /** `deletedAt`: an instant soft-deletes, null restores, 'keep' leaves the record's state as it is (a delete made in a system stays). */
+  /** One person's contact on its own (applyRecord); see recordOf for `deletedAt`. */
   const write = async (personId: string, contactId: string, fields: Partial<ContactFields>, deletedAt: string | null | 'keep') => {
     const current = await hub.systems.canonical.get(contactId);
     if (!current && deletedAt !== null && deletedAt !== 'keep') return 'unchanged' as const;
-    const incoming: SystemContact = {
-      system: 'kith',
-      externalId: personId,
-      contactId,
-      fields,
-      ...(current ? { version: current.sync_metadata.version + 1 } : {}),
-      updatedAt: at,
-      deletedAt: deletedAt === 'keep' ? (current?.deleted_at ?? null) : deletedAt,
-    };
-    const r = await applyRecord(hub, incoming, { fanout: false });
+    const r = await applyRecord(hub, recordOf(at, personId, contactId, fields, deletedAt, current), { fanout: false });
     if (r.action === 'created' || r.action === 'updated') {
       fanout.push({ contactId, version: r.version });
       return r.action;
@@ -100,46 +100,140 @@ export async function promoteContacts(hub: Hub, o: PromotionOptions = {}): Promi
     return 'unchanged' as const;
   };
   const count = (a: 'created' | 'updated' | 'unchanged') => void (res[a] += 1);
+  const fail = (personId: string, err: unknown) => {
+    res.failed++;
+    if (res.errors.length < 10) res.errors.push(`${personId}: ${(err as Error).message}`);
+    hub.log.warn({ err, personId }, `promotion of person ${personId} failed`);
+  };
+  type Saved = Omit<PersonContactRow, 'changed'>;
+  /** A person whose contact is written: what the graph says, and what to record once it is. */
+  interface Planned {
+    row: PersonRow;
+    contactId: string;
+    fields: Partial<ContactFields>;
+    ctx: GraphContext;
+    restoring: boolean;
+    saved: Saved;
+  }
+  const counted = (p: Planned, action: 'created' | 'updated' | 'unchanged') => {
+    if (p.restoring) res.restored++;
+    else count(action);
+  };
 
-  const promoteOne = async (row: PersonRow): Promise<void> => {
-    const pc: PersonContactRow | undefined = known.get(row.id);
-    const src = sources.get(row.id) ?? [];
-    if (!pc && !forced.has(row.id) && !isPromoted(rule, { inAddressBook: inAddressBook(src), interactions: totalOf(row) })) return;
-    res.considered++;
-    const fp = fingerprint(row, src);
-    const restoring = pc?.merged_into_contact != null;
-    if (pc && pc.input_hash === fp && !pc.changed && !restoring) return;
+  /** The graphs of a chunk's people, read at once; should that fail, each alone, so one bad person costs only itself. */
+  const readGraphs = async (people: readonly GraphInput[]): Promise<Map<string, PersonGraph>> => {
     try {
-      tails ??= recentConversationTails(hub.db, now).then(openThreadsByPerson);
-      const graph = await readPersonGraph(hub.db, row, src, (await tails).get(row.id) ?? [], now);
+      return await readPersonGraphs(hub.db, people, now);
+    } catch {
+      const out = new Map<string, PersonGraph>();
+      for (const p of people) {
+        try {
+          out.set(p.row.id, (await readPersonGraphs(hub.db, [p], now)).get(p.row.id)!);
+        } catch (err) {
+          fail(p.row.id, err);
+        }
+      }
+      return out;
+    }
+  };
+
+  /**
+   * One chunk of people: their graphs read at once, then their contacts written at once through
+   * the hub (applyRecords: one lock batch, one read, and one transaction holding the records,
+   * their links, outbox rows and the people's person_contacts rows). Should the batch fail as a
+   * whole, each person is written on its own, so one bad record costs only its own person.
+   */
+  const promoteChunk = async (chunk: readonly PersonRow[]): Promise<void> => {
+    const todo: { row: PersonRow; src: string[]; pc: PersonContactRow | undefined; fp: string }[] = [];
+    for (const row of chunk) {
+      const pc = known.get(row.id);
+      const src = sources.get(row.id) ?? [];
+      if (!pc && !forced.has(row.id) && !isPromoted(rule, { inAddressBook: inAddressBook(src), interactions: totalOf(row) })) continue;
+      res.considered++;
+      const fp = fingerprint(row, src);
+      if (pc && pc.input_hash === fp && !pc.changed && pc.merged_into_contact == null) continue;
+      todo.push({ row, src, pc, fp });
+    }
+    if (!todo.length) return;
+    tails ??= recentConversationTails(hub.db, now).then(openThreadsByPerson);
+    let threads: Map<string, OpenThread[]>;
+    try {
+      threads = await tails;
+    } catch (err) {
+      for (const t of todo) fail(t.row.id, err);
+      return;
+    }
+    const graphs = await readGraphs(todo.map(({ row, src }) => ({ row, sources: src, openThreads: threads.get(row.id) ?? [] })));
+    const unchanged: Saved[] = [];
+    const plans: Planned[] = [];
+    for (const { row, pc, fp } of todo) {
+      const graph = graphs.get(row.id);
+      if (!graph) continue;
       const fields = graphFields(graph);
       const ctx = buildGraphContext(graph);
       const hash = promotionHash(fields, ctx);
       const contactId = pc?.contact_id ?? contactIdForPerson(row.id);
+      const restoring = pc?.merged_into_contact != null;
+      const saved: Saved = { person_id: row.id, contact_id: contactId, input_hash: fp, content_hash: hash, merged_into_contact: null, promoted_at: now };
       if (pc && pc.content_hash === hash && !restoring) {
         count('unchanged');
-      } else {
-        const current = await hub.systems.canonical.get(contactId);
-        const action = await write(row.id, contactId, promotableFields(fields, ctx, current, hub.systems.ownership), restoring ? null : 'keep');
-        if (restoring) res.restored++;
-        else count(action);
-      }
-      saved.push({ person_id: row.id, contact_id: contactId, input_hash: fp, content_hash: hash, merged_into_contact: null, promoted_at: now });
-    } catch (err) {
-      res.failed++;
-      if (res.errors.length < 10) res.errors.push(`${row.id}: ${(err as Error).message}`);
-      hub.log.warn({ err, personId: row.id }, `promotion of person ${row.id} failed`);
+        unchanged.push(saved);
+      } else plans.push({ row, contactId, fields, ctx, restoring, saved });
     }
+    // What was written is recorded with it; the rest of the chunk right after (a crash in between
+    // only makes the next promotion look at those people again and find their contact unchanged).
+    let committed: readonly BatchWrite[] = [];
+    let currents = new Map<string, CanonicalContact>();
+    const done: Saved[] = [];
+    /** Each person's contact on its own path (applyRecord, as a webhook's record): one person, or a batch that failed. */
+    const oneByOne = async (rest: readonly Planned[]) => {
+      for (const p of rest) {
+        try {
+          const current = await hub.systems.canonical.get(p.contactId);
+          counted(p, await write(p.row.id, p.contactId, promotableFields(p.fields, p.ctx, current, hub.systems.ownership), p.restoring ? null : 'keep'));
+          done.push(p.saved);
+        } catch (e) {
+          fail(p.row.id, e);
+        }
+      }
+    };
+    if (plans.length <= 1) await oneByOne(plans);
+    else {
+      try {
+        currents = await hub.systems.canonical.getMany(plans.map((p) => p.contactId));
+        const records = plans.map((p) => recordOf(at, p.row.id, p.contactId, promotableFields(p.fields, p.ctx, currents.get(p.contactId), hub.systems.ownership), p.restoring ? null : 'keep', currents.get(p.contactId)));
+        const outcomes = await applyRecords(hub, records, {
+          fanout: false,
+          alongside: async (q, written) => {
+            await savePersonContacts(q, [...written.map((w) => plans[w.index]!.saved), ...unchanged]);
+            committed = written;
+          },
+        });
+        const inTx = new Set(committed.map((w) => w.index));
+        outcomes.forEach((r, k) => {
+          const p = plans[k]!;
+          if (r.action === 'created' || r.action === 'updated') fanout.push({ contactId: r.contactId, version: r.version });
+          counted(p, r.action === 'created' || r.action === 'updated' ? r.action : 'unchanged');
+          if (!inTx.has(k)) done.push(p.saved);
+        });
+      } catch (err) {
+        hub.log.warn({ err, people: plans.length }, 'promotion: a batch of contacts could not be written at once; writing them one by one');
+        // Those the batch's transaction wrote (and recorded) before the failure are done.
+        const inTx = new Map(committed.map((w) => [w.index, w]));
+        for (const [k, p] of plans.entries()) {
+          const w = inTx.get(k);
+          if (!w) continue;
+          fanout.push({ contactId: w.contactId, version: w.version });
+          counted(p, currents.has(p.contactId) ? 'updated' : 'created');
+        }
+        await oneByOne(plans.filter((_, k) => !inTx.has(k)));
+      }
+    }
+    if (!committed.length) done.push(...unchanged);
+    if (done.length) await hub.db.tx((q) => savePersonContacts(q, done));
   };
-  // What was written is recorded after it, in few transactions: a crash in between only makes
-  // the next promotion look at those people again (their contact is then found unchanged).
-  const saved: Omit<PersonContactRow, 'changed'>[] = [];
-  await eachLimited(rows, o.concurrency ?? CONCURRENCY, promoteOne);
-  for (let i = 0; i < saved.length; i += 500) {
-    await hub.db.tx(async (q) => {
-      for (const r of saved.slice(i, i + 500)) await savePersonContact(q, r);
-    });
-  }
+  const chunk = Math.max(1, o.writeBatch ?? WRITE_BATCH);
+  for (let i = 0; i < rows.length; i += chunk) await promoteChunk(rows.slice(i, i + chunk));
 
   // People merged away: their contact is soft-deleted and points at the contact of the person kept.
   for (const m of merged) {

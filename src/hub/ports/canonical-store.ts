@@ -25,6 +25,8 @@ export interface PutOutcome {
 export interface CanonicalStore {
   readonly system: SystemName;
   get(contactId: string): Promise<CanonicalContact | undefined>;
+  /** Many records at once, by contact id (absent ids are left out). */
+  getMany(contactIds: readonly string[]): Promise<Map<string, CanonicalContact>>;
   /**
    * Store one record. With `expectedVersion` it is a compare-and-set: the stored version must be
    * exactly that (0 = must not exist yet) or VersionConflictError is thrown and nothing is written
@@ -38,6 +40,15 @@ export interface CanonicalStore {
    * leave it out, and callers write `also` after `put`.
    */
   putWith?(contact: CanonicalContact, expectedVersion: number | undefined, also: (q: Queryable) => Promise<void>): Promise<PutOutcome>;
+  /**
+   * Many records at once (the first promotion of people), each a compare-and-set against
+   * `expected` (the version stored now, 0 = must not exist yet; no entry = monotonic, as `put`):
+   * when any stored version differs, VersionConflictError and nothing is written. One outcome
+   * per record, in order.
+   */
+  putMany(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>): Promise<PutOutcome[]>;
+  /** `putMany` with `also` in the same transaction of Kith's database (as `putWith`); stores elsewhere leave it out. */
+  putManyWith?(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>, also: (q: Queryable) => Promise<void>): Promise<PutOutcome[]>;
   /** Records changed after `cursor` (undefined = from the beginning), in change order. */
   listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage>;
   /** Live and deleted records holding this address (compared normalised), by contact id. */

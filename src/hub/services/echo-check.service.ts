@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SystemName } from '../domain/canonical-contact.js';
-import { type ContactLink, findLinkByExternalId, getLink } from '../stores/contact-links.store.js';
+import { type ContactLink, findLinkByExternalId, findLinksByExternalIds, getLink, getLinksFor } from '../stores/contact-links.store.js';
 import type { SystemContact } from '../ports/contact-system.js';
 import type { Queryable } from '../../db/db.js';
 import { isEcho } from '../domain/echo-detector.js';
@@ -31,6 +31,28 @@ export async function resolveLink(db: Queryable, s: SystemContact): Promise<{ co
   const candidate = s.contactId ?? s.externalId;
   const contactId = UUID.test(candidate) ? candidate.toLowerCase() : mintContactId(s.system, s.externalId);
   return { contactId, link: await getLink(db, contactId, s.system) };
+}
+
+/** resolveLink for many records at once: a few queries per system, whatever their number. */
+export async function resolveLinks(db: Queryable, records: readonly SystemContact[]): Promise<{ contactId: string; link: ContactLink | undefined }[]> {
+  const out: { contactId: string; link: ContactLink | undefined }[] = new Array(records.length);
+  for (const system of new Set(records.map((r) => r.system))) {
+    const mine = records.map((r, i) => [r, i] as const).filter(([r]) => r.system === system);
+    const byExternal = await findLinksByExternalIds(db, system, mine.map(([r]) => r.externalId));
+    const unlinked: (readonly [SystemContact, number])[] = [];
+    for (const [r, i] of mine) {
+      const link = byExternal.get(r.externalId);
+      if (link) out[i] = { contactId: link.contactId, link };
+      else unlinked.push([r, i]);
+    }
+    const idOf = (r: SystemContact) => {
+      const candidate = r.contactId ?? r.externalId;
+      return UUID.test(candidate) ? candidate.toLowerCase() : mintContactId(r.system, r.externalId);
+    };
+    const links = unlinked.length ? await getLinksFor(db, unlinked.map(([r]) => idOf(r)), system) : new Map<string, ContactLink>();
+    for (const [r, i] of unlinked) out[i] = { contactId: idOf(r), link: links.get(idOf(r)) };
+  }
+  return out;
 }
 
 /**

@@ -135,7 +135,7 @@ export async function applyRecord(
 }
 
 /** A system's copy as the hub knows it: its contact id, its link hash, and whether it is Kith's own last write (an echo). */
-interface Identified {
+export interface Identified {
   contactId: string;
   hash: string;
   echo: boolean;
@@ -152,7 +152,7 @@ async function identify(hub: Hub, incoming: SystemContact): Promise<Identified> 
  * edit times, whatever order the events are processed in), never before the current record's,
  * never in the future; the processing time when the source's time is unreadable.
  */
-function changeTime(hub: Hub, incoming: SystemContact, current: CanonicalContact | undefined): string {
+export function changeTime(hub: Hub, incoming: SystemContact, current: CanonicalContact | undefined): string {
   const now = hub.clock();
   const at = Date.parse(incoming.updatedAt);
   const floor = current ? Date.parse(current.sync_metadata.last_updated) : 0;
@@ -167,7 +167,7 @@ function changeTime(hub: Hub, incoming: SystemContact, current: CanonicalContact
  * the system hold this content, and a later record of the system, taken late (a backlog), is
  * not mistaken for an edit Kith's write overwrote (overwrittenSince).
  */
-function heldAt(incoming: SystemContact, now: number): number {
+export function heldAt(incoming: SystemContact, now: number): number {
   const at = Date.parse(incoming.updatedAt);
   return Number.isNaN(at) ? now : Math.min(at, now);
 }
@@ -180,7 +180,7 @@ function dryOutcome(d: IncomingDecision, contactId: string, current: CanonicalCo
 }
 
 /** How a system hands a record back: its own view when configured here, else every field. */
-function viewOf(hub: Hub, system: SystemName): SystemView {
+export function viewOf(hub: Hub, system: SystemName): SystemView {
   return hub.systems.targets.get(system as TargetSystem) ?? { view: wholeView };
 }
 

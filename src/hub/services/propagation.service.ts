@@ -90,7 +90,7 @@ export async function enqueueFanout(
  * (the system an edit came from, when the merge took all of it): no job, no outbox row — their
  * job would only skip.
  */
-function fanoutTargets(hub: Hub, holders: readonly SystemName[] = []): TargetSystem[] {
+export function fanoutTargets(hub: Hub, holders: readonly SystemName[] = []): TargetSystem[] {
   return [...hub.systems.targets.keys()].filter((t) => !holders.includes(t));
 }
 

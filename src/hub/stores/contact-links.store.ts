@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/db.js';
+import { placeholders, type Queryable } from '../../db/db.js';
 import { inList } from '../../db/sql-lists.js';
 import type { LinkState } from '../domain/echo-detector.js';
 import { InvalidInputError } from '../../errors.js';
@@ -54,6 +54,17 @@ export async function findLinkByExternalId(q: Queryable, system: SystemName, ext
   return r && toLink(r);
 }
 
+/** findLinkByExternalId for many ids of one system, by external id, in one query per 500 ids. */
+export async function findLinksByExternalIds(q: Queryable, system: SystemName, externalIds: readonly string[]): Promise<Map<string, ContactLink>> {
+  const out = new Map<string, ContactLink>();
+  const ids = [...new Set(externalIds)];
+  for (let i = 0; i < ids.length; i += 500) {
+    const l = inList(q, 'external_id', ids.slice(i, i + 500));
+    for (const r of await q.all<LinkRow>(`SELECT * FROM contact_links WHERE system = ? AND ${l.sql}`, [system, ...l.params])) out.set(r.external_id, toLink(r));
+  }
+  return out;
+}
+
 export interface LinkWrite {
   contactId: string;
   system: SystemName;
@@ -63,6 +74,9 @@ export interface LinkWrite {
   version: number | null;
   at: number;
 }
+
+/** Rows per multi-row statement (6 parameters each). */
+const WRITE_CHUNK = 500;
 
 /**
  * Record (upsert on contact + system) that Kith wrote `hash`/`version` to a system. Call it in
@@ -89,10 +103,16 @@ export async function recordLinks(q: Queryable, links: readonly LinkWrite[]): Pr
       throw new InvalidInputError(`externalId: ${l.system} id ${l.externalId} is linked to contact ${other}, not ${l.contactId}`);
     }
   }
-  await q.runMany(
-    `INSERT INTO contact_links (contact_id, system, external_id, last_hash, last_version, last_synced_at) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (contact_id, system) DO UPDATE SET external_id = excluded.external_id, last_hash = excluded.last_hash,
-       last_version = excluded.last_version, last_synced_at = excluded.last_synced_at`,
-    links.map((l) => [l.contactId, l.system, l.externalId, l.hash, l.version, l.at]),
-  );
+  // One row per contact and system (the last one wins, as writing them in turn would): a
+  // multi-row upsert may not touch a row twice. A few statements, not one round trip per link.
+  const rows = [...new Map(links.map((l) => [`${l.contactId}|${l.system}`, [l.contactId, l.system, l.externalId, l.hash, l.version, l.at]])).values()];
+  for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+    const part = rows.slice(i, i + WRITE_CHUNK);
+    await q.run(
+      `INSERT INTO contact_links (contact_id, system, external_id, last_hash, last_version, last_synced_at) VALUES ${placeholders(part.length, 6)}
+       ON CONFLICT (contact_id, system) DO UPDATE SET external_id = excluded.external_id, last_hash = excluded.last_hash,
+         last_version = excluded.last_version, last_synced_at = excluded.last_synced_at`,
+      part.flat(),
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/db.js';
+import { placeholders, type Queryable } from '../../db/db.js';
 import type { SystemName } from '../domain/canonical-contact.js';
 
 /**
@@ -34,22 +34,42 @@ const toPending = (r: OutboxRow): PendingPropagation => ({
   lastError: r.last_error,
 });
 
+/** Rows per multi-row statement (4 parameters each). */
+const WRITE_CHUNK = 500;
+
 /**
  * Mark `version` of a contact as due at each target. A newer version replaces an older pending
  * one but keeps its enqueue time (the change is as old as the oldest unpropagated edit); a
  * version not newer than the recorded one is ignored, so redelivery is harmless.
  */
 export async function markPending(q: Queryable, contactId: string, version: number, targets: readonly SystemName[], now: number): Promise<void> {
-  if (!targets.length) return;
-  await q.runMany(
-    `INSERT INTO contact_outbox (contact_id, target, version, enqueued_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (contact_id, target) DO UPDATE SET
-       version = excluded.version,
-       enqueued_at = CASE WHEN contact_outbox.done_at IS NULL THEN contact_outbox.enqueued_at ELSE excluded.enqueued_at END,
-       done_at = NULL, attempts = 0, last_error = NULL
-     WHERE excluded.version > contact_outbox.version`,
-    targets.map((t) => [contactId, t, version, now]),
-  );
+  await markPendingMany(q, targets.map((target) => ({ contactId, target, version })), now);
+}
+
+/**
+ * markPending for many rows (contact, target, version) in a few multi-row statements. A pair
+ * named twice keeps its highest version, as marking them in turn would.
+ */
+export async function markPendingMany(q: Queryable, rows: readonly { contactId: string; target: SystemName; version: number }[], now: number): Promise<void> {
+  if (!rows.length) return;
+  const top = new Map<string, { contactId: string; target: SystemName; version: number }>();
+  for (const r of rows) {
+    const k = `${r.contactId}|${r.target}`;
+    if ((top.get(k)?.version ?? -Infinity) < r.version) top.set(k, r);
+  }
+  const all = [...top.values()];
+  for (let i = 0; i < all.length; i += WRITE_CHUNK) {
+    const part = all.slice(i, i + WRITE_CHUNK);
+    await q.run(
+      `INSERT INTO contact_outbox (contact_id, target, version, enqueued_at) VALUES ${placeholders(part.length, 4)}
+       ON CONFLICT (contact_id, target) DO UPDATE SET
+         version = excluded.version,
+         enqueued_at = CASE WHEN contact_outbox.done_at IS NULL THEN contact_outbox.enqueued_at ELSE excluded.enqueued_at END,
+         done_at = NULL, attempts = 0, last_error = NULL
+       WHERE excluded.version > contact_outbox.version`,
+      part.flatMap((r) => [r.contactId, r.target, r.version, now]),
+    );
+  }
 }
 
 /** The target now holds `version` (or newer): done if that covers the pending version. */

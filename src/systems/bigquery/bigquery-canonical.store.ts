@@ -42,6 +42,26 @@ export class BigQueryCanonicalStore implements CanonicalStore {
     return { contactId: contact.contact_id, action, version: action === 'unchanged' ? stored : contact.sync_metadata.version };
   }
 
+  /**
+   * Read-check-append for many records: every expected version is checked against one read of
+   * the log before anything is appended (the hub holds the contacts' locks around it).
+   */
+  async putMany(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>): Promise<PutOutcome[]> {
+    const prior = await this.bq.getMany(contacts.map((c) => c.contact_id));
+    const stored = (c: CanonicalContact) => prior.get(c.contact_id)?.sync_metadata.version ?? 0;
+    for (const c of contacts) {
+      const want = expected.get(c.contact_id);
+      if (want !== undefined && want !== stored(c)) throw new VersionConflictError(c.contact_id, want, stored(c));
+    }
+    const fresh = contacts.filter((c) => expected.has(c.contact_id) || c.sync_metadata.version >= stored(c));
+    const written = new Map((await this.bq.upsertMany(fresh)).map((r) => [r.contactId, r.action]));
+    return contacts.map((c) => {
+      const action = written.get(c.contact_id);
+      if (!action) return { contactId: c.contact_id, action: 'stale', version: stored(c) };
+      return { contactId: c.contact_id, action, version: action === 'unchanged' ? stored(c) : c.sync_metadata.version };
+    });
+  }
+
   async listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage> {
     const page = await this.bq.listChanged(cursor, limit);
     return { contacts: page.contacts.map(toCanonical), cursor: page.cursor, done: page.done };

@@ -45,6 +45,21 @@ export class LocalCanonicalStore implements CanonicalStore {
     return r!;
   }
 
+  putMany(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>): Promise<PutOutcome[]> {
+    return this.putManyWith(contacts, expected, async () => undefined);
+  }
+
+  /** Many compare-and-set writes and `also` in one transaction: all or nothing. */
+  async putManyWith(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>, also: (q: Queryable) => Promise<void>): Promise<PutOutcome[]> {
+    return withLocalErrors(() =>
+      this.db.tx(async (q) => {
+        const out = await writeContacts(q, contacts, this.clock(), expected);
+        await also(q);
+        return out;
+      }),
+    );
+  }
+
   async listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage> {
     const after = parseSeqCursor(cursor);
     const rows = await withLocalErrors(() => rowsSince(this.db, after, limit));
