@@ -109,3 +109,27 @@ export function configuredSystems(env: Env = process.env): { canonical: SystemNa
   if (isNotionContactsConfigured(env)) targets.push('notion');
   return { canonical: bq ? 'bigquery' : 'local', targets };
 }
+
+/**
+ * The canonical store alone, for readers outside the hub (the web view's contact trail reads
+ * its history): BigQuery's, its client opened on first use, when BIGQUERY_PROJECT_ID is set;
+ * else the local database's.
+ */
+export function canonicalStoreReader(db: Db, env: Env = process.env): () => Promise<HubCanonicalStore> {
+  let store: Promise<HubCanonicalStore> | undefined;
+  return () => {
+    store ??= (async () => {
+      const bq = loadBigQueryConfig(env);
+      if (!bq) return new LocalCanonicalStore(db);
+      const [{ createBigQueryContactSystem }, { BigQueryCanonicalStore }] = await Promise.all([
+        import('../systems/bigquery/bigquery-contact-system.js'),
+        import('../systems/bigquery/bigquery-canonical.store.js'),
+      ]);
+      return new BigQueryCanonicalStore(createBigQueryContactSystem(bq));
+    })().catch((err: unknown) => {
+      store = undefined;
+      throw err;
+    });
+    return store;
+  };
+}

@@ -29,7 +29,7 @@ export function hubHandlers(deps: { db: Db; redisUrl: string; prefix: string; lo
     queue: HUB_QUEUE.inbound,
     schema: inboundJobData,
     async handle(data) {
-      return applyInbound(await getHub(), data);
+      return applyInbound(await getHub(), data, { origin: 'webhook' });
     },
   });
 
