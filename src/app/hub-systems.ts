@@ -83,7 +83,7 @@ export async function buildHubSystems(db: Db, env: Env = process.env, shared?: S
     const { RequestLimiter } = await import('../systems/limits/request-limiter.js');
     // With Redis, every process on every host spends Notion's one budget; without (an offline hub), its own.
     const limiter = shared ? createNotionLimiter({ redis: shared.redis, prefix: shared.prefix, rateLimit: c.rateLimit }) : new RequestLimiter({ ...c.rateLimit, service: 'Notion requests' });
-    targets.set('notion', new NotionContactSystem(openNotionPages({ token: c.token, baseUrl: c.apiUrl, limiter }), c.contactsDataSource!));
+    targets.set('notion', new NotionContactSystem(openNotionPages({ token: c.token, baseUrl: c.apiUrl, limiter }), c.contactsDataSource!, c.contactProperties));
   }
   const { ownership, ownershipSource } = loadFieldOwnership(env);
   // Owners that do not feed this deployment (Google, say) own nothing here: see effectiveOwnership.

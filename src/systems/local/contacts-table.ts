@@ -47,7 +47,7 @@ export interface WriteResult {
 const ON_CONFLICT = `ON CONFLICT (contact_id) DO UPDATE SET ${CONTACT_COLUMNS.filter((c) => c !== 'contact_id')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ')}`;
-/** Rows per multi-row statement: one round trip per chunk on PostgreSQL (19 × 200 parameters). */
+/** Rows per multi-row statement: one round trip per chunk on PostgreSQL (22 × 200 parameters). */
 const WRITE_CHUNK = 200;
 
 async function upsertRows(q: Queryable, rows: readonly (string | number | null)[][]): Promise<void> {

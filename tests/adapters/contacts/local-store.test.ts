@@ -71,6 +71,21 @@ describe.each(ENGINES)('local contacts on %s', (engine) => {
     expect(await store.history(ID2)).toEqual([]);
   });
 
+  it('stores LinkedIn, tags and the last contact; a record without them hashes as before they existed', async () => {
+    t = await freshDb(engine);
+    const store = new LocalCanonicalStore(t.db);
+    const c = contact({ linkedin_url: 'https://www.linkedin.com/in/ada', tags: ['vip', 'board'], last_contacted: '2026-02-03' });
+    await store.put(c);
+    expect(await store.get(ID1)).toMatchObject({ linkedin_url: 'https://www.linkedin.com/in/ada', tags: ['vip', 'board'], last_contacted: '2026-02-03' });
+    expect((await store.put(c)).action).toBe('unchanged');
+    const plain = contact({ contact_id: ID2 });
+    await store.put(plain);
+    const back = (await store.get(ID2))!;
+    expect(back).not.toHaveProperty('tags');
+    expect(hashContact(back)).toBe(hashContact({ ...plain, tags: [], linkedin_url: null, last_contacted: null }));
+    await expect(store.put({ ...contact({ contact_id: ID3 }), last_contacted: '3 Feb' })).rejects.toThrow(/^last_contacted: must be a date YYYY-MM-DD/);
+  });
+
   it('putWith commits the record and the caller\'s writes together, or neither', async () => {
     t = await freshDb(engine);
     const store = new LocalCanonicalStore(t.db);
