@@ -84,7 +84,7 @@ export async function buildHubSystems(db: Db, env: Env = process.env, shared?: S
     const { RequestLimiter } = await import('../systems/limits/request-limiter.js');
     // With Redis, every process on every host spends Notion's one budget; without (an offline hub), its own.
     const limiter = shared ? createNotionLimiter({ redis: shared.redis, prefix: shared.prefix, rateLimit: c.rateLimit }) : new RequestLimiter({ ...c.rateLimit, service: 'Notion requests' });
-    targets.set('notion', new NotionContactSystem(openNotionPages({ token: c.token, baseUrl: c.apiUrl, limiter }), c.contactsDataSource!));
+    targets.set('notion', new NotionContactSystem(openNotionPages({ token: c.token, baseUrl: c.apiUrl, limiter }), c.contactsDataSource!, c.contactProperties));
   }
   if (isGoogleContactsConfigured(env)) {
     const { buildGoogleContactSystem } = await import('./google-contacts-system.js');
@@ -114,4 +114,28 @@ export function configuredSystems(env: Env = process.env): { canonical: SystemNa
   if (isNotionContactsConfigured(env)) targets.push('notion');
   if (isGoogleContactsConfigured(env)) targets.push('google');
   return { canonical: bq ? 'bigquery' : 'local', targets };
+}
+
+/**
+ * The canonical store alone, for readers outside the hub (the web view's contact trail reads
+ * its history): BigQuery's, its client opened on first use, when BIGQUERY_PROJECT_ID is set;
+ * else the local database's.
+ */
+export function canonicalStoreReader(db: Db, env: Env = process.env): () => Promise<HubCanonicalStore> {
+  let store: Promise<HubCanonicalStore> | undefined;
+  return () => {
+    store ??= (async () => {
+      const bq = loadBigQueryConfig(env);
+      if (!bq) return new LocalCanonicalStore(db);
+      const [{ createBigQueryContactSystem }, { BigQueryCanonicalStore }] = await Promise.all([
+        import('../systems/bigquery/bigquery-contact-system.js'),
+        import('../systems/bigquery/bigquery-canonical.store.js'),
+      ]);
+      return new BigQueryCanonicalStore(createBigQueryContactSystem(bq));
+    })().catch((err: unknown) => {
+      store = undefined;
+      throw err;
+    });
+    return store;
+  };
 }

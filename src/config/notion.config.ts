@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { type Env, parseEnv, wholeNumber } from './parse-env.js';
+import { ConfigError } from './config-error.js';
+import { NOTION_CONTACT_PROPERTIES, type NotionContactProperties } from '../systems/notion/contact.mapper.js';
 
 const httpUrl = z
   .string()
@@ -27,6 +29,55 @@ export interface NotionConfig {
   contactsDataSource?: string;
   /** The verification token of Notion's webhook subscription (signs every event); unset = the route is disabled. */
   webhookToken?: string;
+  /** The contacts data source's property names (defaults, overridden by NOTION_CONTACT_PROPERTIES). */
+  contactProperties: NotionContactProperties;
+}
+
+const propertyName = z.string().trim().min(1, 'must be a property name (or null to leave the field out)');
+/**
+ * NOTION_CONTACT_PROPERTIES: a JSON object from canonical field to the Notion property that holds
+ * it, e.g. {"company": "Organisation", "tags": "Labels", "linkedin_url": "LinkedIn"}; null leaves
+ * a field out of Notion. The title and the Kith ID property cannot be left out.
+ */
+export const contactPropertiesSchema = z
+  .object({
+    canonical_name: propertyName,
+    kith_id: propertyName,
+    emails: propertyName.nullable(),
+    phones: propertyName.nullable(),
+    company: propertyName.nullable(),
+    job_title: propertyName.nullable(),
+    category_code: propertyName.nullable(),
+    subcategory_code: propertyName.nullable(),
+    notes: propertyName.nullable(),
+    tags: propertyName.nullable(),
+    last_contacted: propertyName.nullable(),
+    linkedin_url: propertyName.nullable(),
+  })
+  .partial()
+  .strict();
+
+/** The property names from NOTION_CONTACT_PROPERTIES over the defaults; a ConfigError names the field that is wrong. */
+export function parseContactProperties(raw: string | undefined): NotionContactProperties {
+  if (!raw?.trim()) return NOTION_CONTACT_PROPERTIES;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('NOTION_CONTACT_PROPERTIES', 'must be a JSON object such as {"company": "Organisation", "tags": "Labels"}');
+  }
+  const r = contactPropertiesSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')}; fields: ${Object.keys(NOTION_CONTACT_PROPERTIES).join(', ')})` : '';
+    const where = issue.path.length ? `.${issue.path.join('.')}` : '';
+    throw new ConfigError(`NOTION_CONTACT_PROPERTIES${where}`, `${issue.message}${keys}`);
+  }
+  const out = { ...NOTION_CONTACT_PROPERTIES, ...r.data } as NotionContactProperties;
+  const names = Object.values(out).filter((v): v is string => v != null);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new ConfigError('NOTION_CONTACT_PROPERTIES', `property '${twice}' is named for two fields`);
+  return Object.freeze(out);
 }
 
 /** Whether the deployment uses Notion at all (the token is the switch). */
@@ -42,5 +93,6 @@ export function loadNotionConfig(env: Env = process.env): NotionConfig {
     rateLimit: { limit: c.NOTION_RATE_LIMIT, windowMs: 1000 },
     contactsDataSource: c.NOTION_CONTACTS_DATA_SOURCE,
     webhookToken: c.NOTION_WEBHOOK_TOKEN,
+    contactProperties: parseContactProperties(env.NOTION_CONTACT_PROPERTIES),
   };
 }

@@ -81,7 +81,16 @@ export function graphFields(p: PersonGraph): Partial<ContactFields> {
     out.category_code = p.category.category;
     out.subcategory_code = p.category.subcategory;
   }
+  const linkedin = linkedinProfile(p.profiles);
+  if (linkedin) out.linkedin_url = linkedin;
+  if (p.lastAt != null) out.last_contacted = new Date(p.lastAt).toISOString().slice(0, 10);
   return out;
+}
+
+/** The person's LinkedIn profile among the URLs the sources hold (the first, in sorted order, when several). */
+export function linkedinProfile(profiles: readonly string[]): string | null {
+  const found = profiles.filter((u) => /^https?:\/\/([a-z]{2,3}\.)?linkedin\.com\/in\//i.test(u.trim())).map((u) => u.trim()).sort();
+  return found[0] ?? null;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   runsQuery,
   timelineQuery,
 } from './api-params.js';
-import { contactTrail } from './contact-trail.queries.js';
+import { contactTrail, type TrailStore } from './contact-trail.queries.js';
 import { relationshipGraph } from './graph.queries.js';
 import { peoplePage, personMonthly, personPage, personTimeline } from './people-page.queries.js';
 import { acceptReview, openReviews, resolveConflict } from './review-actions.service.js';
@@ -24,6 +24,8 @@ import { ensureWebBundle } from './web-bundle.js';
 export interface WebDeps {
   db: Db;
   systems: { canonical: SystemName; targets: readonly SystemName[] };
+  /** The canonical store whose history the contact trail shows (default: the local database's). */
+  canonical?: () => Promise<TrailStore>;
   /** When set, every page and /api route asks for these (HTTP Basic); without, loopback only (see loadHttpConfig). */
   admin?: { user: string; password: string };
 }
@@ -60,7 +62,7 @@ export function webRoutes(deps: WebDeps) {
         return personTimeline(db, parseParams(personParams, req.params).id, { before: q.before, beforeId: q.before_id, limit: q.limit });
       });
       scope.get('/api/people/:id/monthly', async (req) => personMonthly(db, parseParams(personParams, req.params).id));
-      scope.get('/api/people/:id/contact-trail', async (req) => contactTrail(db, parseParams(personParams, req.params).id, deps.systems));
+      scope.get('/api/people/:id/contact-trail', async (req) => contactTrail(db, parseParams(personParams, req.params).id, deps.systems, await deps.canonical?.()));
       scope.get('/api/graph', async (req) => {
         const q = parseParams(graphQuery, req.query);
         return relationshipGraph(db, { minStrength: q.min_strength, channel: q.channel, limit: q.limit });

@@ -80,7 +80,7 @@ export interface Trail {
   contacts: {
     contactId: string;
     contact: Record<string, unknown> | null;
-    versions: { version: number | null; at: string; by: string; seenIn: string; deleted: boolean }[];
+    versions: { version: number | null; at: string; by: string; origin: string | null; changed: string[]; seenIn: string; deleted: boolean; heldBy: string[] }[];
     systems: { system: string; role: string; externalId: string | null; lastVersion: number | null; state: string; lastSyncedAt: number | null; pending: { version: number; since: number; attempts: number; lastError: string | null } | null }[];
     conflicts: { id: string; open: boolean; a: string; b: string; reason: string; createdAt: number }[];
   }[];

@@ -48,6 +48,9 @@ interface EditOptions {
   jobTitle?: string;
   category?: string;
   notes?: string;
+  linkedinUrl?: string;
+  tags?: string;
+  lastContacted?: string;
   json?: boolean;
 }
 
@@ -62,6 +65,9 @@ export function editFields(o: EditOptions): Partial<ContactFields> {
   if (o.company !== undefined) f.company = text(o.company);
   if (o.jobTitle !== undefined) f.job_title = text(o.jobTitle);
   if (o.notes !== undefined) f.notes = text(o.notes);
+  if (o.linkedinUrl !== undefined) f.linkedin_url = text(o.linkedinUrl);
+  if (o.tags !== undefined) f.tags = listOf(o.tags);
+  if (o.lastContacted !== undefined) f.last_contacted = text(o.lastContacted);
   if (o.category !== undefined) {
     if (o.category.trim() === '') {
       f.category_code = null;
@@ -89,6 +95,9 @@ function editCommand(): Command {
     .option('--job-title <text>', 'job_title ("" clears)')
     .option('--category <code>', 'category code A–H or X, optionally .<sub> (G.2; "" clears)')
     .option('--notes <text>', 'notes ("" clears)')
+    .option('--linkedin-url <url>', 'linkedin_url ("" clears)')
+    .option('--tags <list>', 'tags, comma-separated (replaces the list; "" clears)')
+    .option('--last-contacted <date>', 'last_contacted, YYYY-MM-DD ("" clears)')
     .option('--json', 'print the outcome as one JSON object')
     .action(async (ref: string, o: EditOptions) =>
       withOnlineHub(async (hub) => {

@@ -11,6 +11,8 @@ import { compareContacts } from '../../hub/domain/alignment-validator.js';
 import { localContactMeta } from '../../systems/local/contacts-table.js';
 import { LocalCanonicalStore } from '../../systems/local/local-canonical.store.js';
 import { personContactByContact } from '../../promotion/person-contacts.store.js';
+import { canonicalStoreReader } from '../../app/hub-systems.js';
+import type { ContactVersion } from '../../hub/domain/contact-version.js';
 
 /*
  * `kith contacts …` over the local database. The canonical store here is the local one; when
@@ -78,6 +80,15 @@ function showText(c: CanonicalContact, data: Awaited<ReturnType<typeof showData>
   for (const x of data.conflicts) console.log(`open conflict: ${x.id} (${x.a.system} vs ${x.b.system})`);
 }
 
+function historyText(history: readonly ContactVersion[], links: Awaited<ReturnType<typeof getLinks>>): void {
+  console.log(history.length ? 'history (newest first):' : 'history: none kept');
+  for (const v of history) {
+    const held = links.filter((l) => l.lastVersion === v.version).map((l) => l.system);
+    const changed = v.changed.length ? v.changed.join(', ') : 'nothing';
+    console.log(`  v${v.version}  ${v.at}  from ${v.system}${v.origin ? ` by way of ${v.origin}` : ''}: ${changed}${v.deleted ? ' (deleted)' : ''}${held.length ? `  held by ${held.join(', ')}` : ''}`);
+  }
+}
+
 async function showData(db: Db, c: CanonicalContact) {
   const meta = await localContactMeta(db, c.contact_id);
   return {
@@ -96,12 +107,17 @@ function showCommand(): Command {
     .description('the canonical record and its link, hash and version in every system')
     .argument('<id|email>', 'contact id or one of its email addresses')
     .option('--json', 'print one JSON object')
-    .action(async (ref: string, opts: { json?: boolean }) =>
+    .option('--history', 'also every version the canonical store kept: what changed, from which system, by which way')
+    .action(async (ref: string, opts: { json?: boolean; history?: boolean }) =>
       withDb(async (db) => {
         const c = await findContact(new LocalCanonicalStore(db), ref);
         const data = await showData(db, c);
-        if (opts.json) console.log(JSON.stringify(data));
-        else showText(c, data);
+        const history = opts.history ? await (await canonicalStoreReader(db)()).history(c.contact_id) : undefined;
+        if (opts.json) console.log(JSON.stringify(history ? { ...data, history } : data));
+        else {
+          showText(c, data);
+          if (history) historyText(history, data.links);
+        }
       }),
     );
 }

@@ -11,12 +11,13 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   sync: async () => (await import('./sync.command.js')).syncCommand(),
   status: async () => (await import('./status.command.js')).statusCommand(),
   contacts: async () => {
-    const [{ contactsCommand }, { addContactsSyncCommands }, { addContactsEditCommands }] = await Promise.all([
+    const [{ contactsCommand }, { addContactsSyncCommands }, { addContactsEditCommands }, { addContactsSetupCommands }] = await Promise.all([
       import('./contacts.command.js'),
       import('./contacts-sync.command.js'),
       import('./contacts-edit.command.js'),
+      import('./contacts-setup.command.js'),
     ]);
-    return addContactsEditCommands(addContactsSyncCommands(contactsCommand()));
+    return addContactsSetupCommands(addContactsEditCommands(addContactsSyncCommands(contactsCommand())));
   },
   prompt: async () => (await import('./prompt.command.js')).promptCommand(),
   people: async () => {

@@ -9,7 +9,7 @@ import { loadDotenv } from '../../config/parse-env.js';
 import { loadWorkerConfig, splitList } from '../../config/worker.config.js';
 import { buildHttpServer } from '../../http/server.js';
 import { hubHttpOptions } from '../../app/hub-http.js';
-import { configuredSystems } from '../../app/hub-systems.js';
+import { canonicalStoreReader, configuredSystems } from '../../app/hub-systems.js';
 import { webRoutes } from '../../web/web.routes.js';
 import { allQueues, servedQueues } from '../../queues/queue-registry.js';
 import { buildHandlers } from '../../workers/handlers/index.js';
@@ -72,7 +72,7 @@ export function startCommand(): Command {
         }
         await upsertSchedules(rt.redis.url, rt.redis.prefix, schedules);
         const hub = hubHttpOptions(rt.db, process.env, log);
-        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues([...configFileGroups(), ...(workerConfig.group ? [workerConfig.group] : [])]), admin: http.admin, log, ...hub, routes: [...hub.routes, webRoutes({ db: rt.db, systems: configuredSystems(), admin: http.admin })] });
+        server = await buildHttpServer({ redisUrl: rt.redis.url, prefix: rt.redis.prefix, db: rt.db, queues: allQueues([...configFileGroups(), ...(workerConfig.group ? [workerConfig.group] : [])]), admin: http.admin, log, ...hub, routes: [...hub.routes, webRoutes({ db: rt.db, systems: configuredSystems(), canonical: canonicalStoreReader(rt.db), admin: http.admin })] });
         const address = await server.app.listen({ host: http.host, port: http.port });
         const base = address.replace('[::1]', 'localhost');
         console.log(`Kith is running (database ${rt.db.describe}, Redis ${rt.redis.embedded ? 'embedded' : 'from REDIS_URL'}).`);

@@ -15,6 +15,8 @@ import { m019SearchVectors } from './019-search-vectors.js';
 import { m020PersonContacts } from './020-person-contacts.js';
 import { m021SourceItems } from './021-source-items.js';
 import { m022TableSync } from './022-table-sync.js';
+import { m023ContactVersions } from './023-contact-versions.js';
+import { m024ContactCrmFields } from './024-contact-crm-fields.js';
 
 /** Every migration (applied in version order). Add new files here; never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,4 +26,6 @@ export const MIGRATIONS: readonly Migration[] = [
   m020PersonContacts,
   m021SourceItems,
   m022TableSync,
+  m023ContactVersions,
+  m024ContactCrmFields,
 ];

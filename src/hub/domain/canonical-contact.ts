@@ -90,6 +90,14 @@ export const contactFields = z.object({
   subcategory_code: z.string().nullable().default(null),
   notes: z.string().nullable().default(null),
   llm_context: llmContext.nullable().default(null),
+  // Fields added later are optional: absent reads as null (or [] for tags) everywhere, so
+  // records and code that predate them stay valid (contactContent fills them in).
+  /** The person's LinkedIn profile (https://www.linkedin.com/in/…). */
+  linkedin_url: z.string().trim().min(1).nullable().optional(),
+  /** CRM tags (Notion's multi-select, say), in the order the owner keeps them. */
+  tags: z.array(z.string().trim().min(1)).optional(),
+  /** The day of the last contact with the person (YYYY-MM-DD). */
+  last_contacted: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').nullable().optional(),
 });
 export type ContactFields = z.infer<typeof contactFields>;
 

@@ -1,5 +1,5 @@
 import type { CanonicalContact, ContactFields } from './canonical-contact.js';
-import { contentHash } from './content-hash.js';
+import { contentHash, isEmptyLater, LATER_FIELDS } from './content-hash.js';
 
 /** Every editable canonical field, in a fixed order (the ownership table and diffs use it). */
 export const CONTACT_FIELD_KEYS = [
@@ -14,6 +14,9 @@ export const CONTACT_FIELD_KEYS = [
   'subcategory_code',
   'notes',
   'llm_context',
+  'linkedin_url',
+  'tags',
+  'last_contacted',
 ] as const satisfies readonly (keyof ContactFields)[];
 export type ContactFieldKey = (typeof CONTACT_FIELD_KEYS)[number];
 
@@ -21,12 +24,20 @@ export function isContactFieldKey(k: string): k is ContactFieldKey {
   return (CONTACT_FIELD_KEYS as readonly string[]).includes(k);
 }
 
-/** The content of a canonical record: its fields plus the soft-delete time, no sync metadata. */
+const LIST_FIELDS: ReadonlySet<string> = new Set(['emails', 'phones']);
+const LATER: ReadonlySet<string> = new Set(LATER_FIELDS);
+
+/** The content of a canonical record: its fields plus the soft-delete time, no sync metadata; later fields only when set. */
 export type ContactContent = ContactFields & { deleted_at: string | null };
 
 export function contactContent(c: ContactFields & { deleted_at?: string | null }): ContactContent {
   const out = {} as Record<string, unknown>;
-  for (const k of CONTACT_FIELD_KEYS) out[k] = c[k] ?? (k === 'emails' || k === 'phones' ? [] : null);
+  for (const k of CONTACT_FIELD_KEYS) {
+    // A later field (linkedin_url, tags, last_contacted) is present only when it holds something.
+    if (LATER.has(k)) {
+      if (!isEmptyLater(c[k])) out[k] = c[k];
+    } else out[k] = c[k] ?? (LIST_FIELDS.has(k) ? [] : null);
+  }
   out.deleted_at = c.deleted_at ?? null;
   return out as ContactContent;
 }

@@ -13,9 +13,28 @@ export function stableStringify(value: unknown): string {
 }
 
 /**
+ * Fields the canonical model gained after records were first stored: left out of a hash while
+ * empty, so a record that does not use them hashes as it did before they existed (no stored
+ * hash, link or version is invalidated by the model growing).
+ */
+export const LATER_FIELDS = ['linkedin_url', 'tags', 'last_contacted'] as const;
+
+/** An empty value of a later field: null, undefined or an empty list. */
+export function isEmptyLater(v: unknown): boolean {
+  return v == null || (Array.isArray(v) && v.length === 0);
+}
+
+/**
  * Hash of a contact's content (not its sync metadata). Two systems holding the same content
  * hash equal, which is how echoes are recognised without timing windows.
  */
 export function contentHash(fields: Partial<ContactFields> & { deleted_at?: string | null }): string {
-  return createHash('sha256').update(stableStringify(fields)).digest('hex').slice(0, 32);
+  let content: Record<string, unknown> = fields;
+  for (const k of LATER_FIELDS) {
+    if (k in content && isEmptyLater(content[k])) {
+      if (content === fields) content = { ...fields };
+      delete content[k];
+    }
+  }
+  return createHash('sha256').update(stableStringify(content)).digest('hex').slice(0, 32);
 }

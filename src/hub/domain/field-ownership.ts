@@ -3,8 +3,8 @@ import { SYSTEM_NAMES, type SystemName } from './canonical-contact.js';
 import { CONTACT_FIELD_KEYS, type ContactFieldKey } from './contact-content.js';
 
 /**
- * Which system owns which canonical field (seeds 002/003: Google is the truth for contact
- * details, the CRM for CRM data). A field missing from the table is owned by no one. Declared
+ * Which system owns which canonical field (Google is the truth for contact details and the
+ * LinkedIn profile, the CRM for CRM data). A field missing from the table is owned by no one. Declared
  * as data so there is one place to read and one to change (KITH_FIELD_OWNERSHIP).
  */
 export type FieldOwnership = Readonly<Partial<Record<ContactFieldKey, SystemName>>>;
@@ -15,12 +15,15 @@ export const DEFAULT_FIELD_OWNERSHIP: FieldOwnership = Object.freeze({
   last_name: 'google',
   emails: 'google',
   phones: 'google',
-  company: 'twenty',
+  company: 'notion',
   job_title: 'twenty',
-  category_code: 'twenty',
-  subcategory_code: 'twenty',
-  notes: 'twenty',
+  category_code: 'notion',
+  subcategory_code: 'notion',
+  notes: 'notion',
   llm_context: 'kith',
+  linkedin_url: 'google',
+  tags: 'notion',
+  last_contacted: 'notion',
 });
 
 /** File form: `{ <system>: [<field>, …] }`, e.g. `{ "google": ["emails", "phones"], "twenty": ["company"] }`. */
@@ -49,14 +52,16 @@ export function parseOwnershipTable(input: unknown): FieldOwnership {
 }
 
 /**
- * The default table names Twenty as the CRM; a deployment whose CRM is Notion (Notion active,
- * Twenty not) gives Notion those fields instead. A table from a file is taken as written.
+ * The default table names Notion as the CRM (company, notes, category, tags, last contacted)
+ * and Twenty for the job title. A deployment without Notion gives its CRM fields to Twenty; one
+ * without Twenty gives the job title to Notion. A table from a file is taken as written.
  */
 export function defaultOwnershipFor(active: Iterable<SystemName>): FieldOwnership {
   const on = new Set(active);
-  if (on.has('twenty') || !on.has('notion')) return DEFAULT_FIELD_OWNERSHIP;
+  if (on.has('twenty') && on.has('notion')) return DEFAULT_FIELD_OWNERSHIP;
+  const crm: SystemName = on.has('notion') ? 'notion' : 'twenty';
   const out: Partial<Record<ContactFieldKey, SystemName>> = {};
-  for (const [k, owner] of Object.entries(DEFAULT_FIELD_OWNERSHIP) as [ContactFieldKey, SystemName][]) out[k] = owner === 'twenty' ? 'notion' : owner;
+  for (const [k, owner] of Object.entries(DEFAULT_FIELD_OWNERSHIP) as [ContactFieldKey, SystemName][]) out[k] = owner === 'twenty' || owner === 'notion' ? crm : owner;
   return Object.freeze(out);
 }
 

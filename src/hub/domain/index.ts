@@ -20,6 +20,7 @@ export * from './contact-content.js';
 export * from './contact-merge.js';
 export * from './contact-normalise.js';
 export * from './contact-prompt-builder.js';
+export * from './contact-version.js';
 export * from './drift-report.js';
 export * from './echo-detector.js';
 export * from './field-ownership.js';

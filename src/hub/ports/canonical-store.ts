@@ -1,6 +1,9 @@
 import type { Queryable } from '../../db/db.js';
 import { TemporaryError } from '../../errors.js';
 import type { CanonicalContact, SystemName } from '../domain/canonical-contact.js';
+import type { ContactVersion } from '../domain/contact-version.js';
+
+export type { ContactVersion };
 
 export interface CanonicalPage {
   contacts: CanonicalContact[];
@@ -15,6 +18,12 @@ export interface PutOutcome {
   action: 'created' | 'updated' | 'unchanged' | 'stale';
   /** The version the store holds afterwards. */
   version: number;
+}
+
+/** Where a write came from, kept with the version it makes (the trail shows it). */
+export interface PutOptions {
+  /** The path the change took into Kith: `webhook`, `sweep`, `local-edit`, `promotion`, `conflict-resolution` … */
+  origin?: string;
 }
 
 /**
@@ -33,13 +42,13 @@ export interface CanonicalStore {
    * (re-read, re-decide, retry). Without it the write is monotonic: a lower version than stored
    * is 'stale' and skipped; the same version and content is 'unchanged' and costs no write.
    */
-  put(contact: CanonicalContact, expectedVersion?: number): Promise<PutOutcome>;
+  put(contact: CanonicalContact, expectedVersion?: number, opts?: PutOptions): Promise<PutOutcome>;
   /**
    * A store kept in Kith's own database: `put`, with `also` (more writes to that database, such
    * as the source's link) in the same transaction — both or neither. Stores elsewhere (BigQuery)
    * leave it out, and callers write `also` after `put`.
    */
-  putWith?(contact: CanonicalContact, expectedVersion: number | undefined, also: (q: Queryable) => Promise<void>): Promise<PutOutcome>;
+  putWith?(contact: CanonicalContact, expectedVersion: number | undefined, also: (q: Queryable) => Promise<void>, opts?: PutOptions): Promise<PutOutcome>;
   /**
    * Many records at once (the first promotion of people), each a compare-and-set against
    * `expected` (the version stored now, 0 = must not exist yet; no entry = monotonic, as `put`):
@@ -49,6 +58,11 @@ export interface CanonicalStore {
   putMany(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>): Promise<PutOutcome[]>;
   /** `putMany` with `also` in the same transaction of Kith's database (as `putWith`); stores elsewhere leave it out. */
   putManyWith?(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>, also: (q: Queryable) => Promise<void>): Promise<PutOutcome[]>;
+  /**
+   * Every version the store keeps of one contact, newest first: the record, the fields that
+   * changed, the system and origin of the change. A replayed write adds no version.
+   */
+  history(contactId: string, limit?: number): Promise<ContactVersion[]>;
   /** Records changed after `cursor` (undefined = from the beginning), in change order. */
   listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage>;
   /** Live and deleted records holding this address (compared normalised), by contact id. */

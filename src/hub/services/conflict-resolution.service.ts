@@ -25,7 +25,7 @@ export async function resolveStoredConflict(db: Db, store: CanonicalStore, confl
   const spec = parseTakeSpecs(take, [conflict.a.system, conflict.b.system]);
   const current = await store.get(conflict.contactId);
   const contact = buildTakenContact(conflict.contactId, current, [conflict.a, conflict.b], spec, new Date(now).toISOString());
-  const outcome = await store.put(contact, current?.sync_metadata.version ?? 0);
+  const outcome = await store.put(contact, current?.sync_metadata.version ?? 0, { origin: 'conflict-resolution' });
   await markConflictResolved(db, conflictId, { take, version: contact.sync_metadata.version }, now);
   return { conflict, contact, outcome };
 }

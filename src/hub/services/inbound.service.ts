@@ -43,7 +43,7 @@ export type InboundOutcome =
  * stale, reordered or redelivered), then applyRecord. A change in the canonical
  * store's own system is already canonical and only fans out.
  */
-export async function applyInbound(hub: Hub, change: InboundChange, opts: { fanout?: boolean; redelivered?: boolean } = {}): Promise<InboundOutcome> {
+export async function applyInbound(hub: Hub, change: InboundChange, opts: { fanout?: boolean; redelivered?: boolean; origin?: string } = {}): Promise<InboundOutcome> {
   const outcome = await applyInboundOnce(hub, change, opts);
   // A redelivered change already applied: its first attempt's fan-out may be lost (redrivePending).
   if (opts.redelivered && opts.fanout !== false && (outcome.action === 'echo' || outcome.action === 'same_content') && outcome.contactId) {
@@ -53,7 +53,7 @@ export async function applyInbound(hub: Hub, change: InboundChange, opts: { fano
   return outcome;
 }
 
-async function applyInboundOnce(hub: Hub, change: InboundChange, opts: { fanout?: boolean }): Promise<InboundOutcome> {
+async function applyInboundOnce(hub: Hub, change: InboundChange, opts: { fanout?: boolean; origin?: string }): Promise<InboundOutcome> {
   if (change.system === hub.systems.canonicalName) {
     const r = await syncContactToAll(hub, change.externalId, { origin: `${change.system}-edit` });
     return { action: 'canonical_change', contactId: change.externalId, version: r.version, fanout: r.id };
@@ -111,7 +111,7 @@ async function carriedRecord(system: ContactSystem, change: InboundChange): Prom
 export async function applyRecord(
   hub: Hub,
   incoming: SystemContact,
-  opts: { fanout?: boolean; dryRun?: boolean; locked?: boolean; known?: { seen: Identified; current: CanonicalContact | undefined } } = {},
+  opts: { fanout?: boolean; dryRun?: boolean; locked?: boolean; origin?: string; known?: { seen: Identified; current: CanonicalContact | undefined } } = {},
 ): Promise<InboundOutcome> {
   const fanout = opts.fanout !== false && !opts.dryRun;
   const { contactId, hash, echo } = opts.known?.seen ?? (await identify(hub, incoming));
@@ -124,7 +124,7 @@ export async function applyRecord(
       const d = decideIncoming(current, { ...incoming, contactId }, hub.systems.ownership, changeTime(hub, incoming, current));
       if (opts.dryRun) return dryOutcome(d, contactId, current);
       try {
-        return await act(hub, incoming, contactId, hash, current, d, fanout);
+        return await act(hub, incoming, contactId, hash, current, d, fanout, opts.origin ?? defaultOrigin(incoming.system));
       } catch (err) {
         if (err instanceof VersionConflictError && attempt < 3) continue;
         throw err;
@@ -132,6 +132,11 @@ export async function applyRecord(
     }
   };
   return opts.dryRun || opts.locked ? run() : withContactLock(hub.redis, hub.prefix, contactId, run);
+}
+
+/** The origin kept with a version when the caller names none: the promotion for Kith's own records, else an edit in the source. */
+function defaultOrigin(source: SystemName): string {
+  return source === 'kith' ? 'promotion' : `${source}-edit`;
 }
 
 /** A system's copy as the hub knows it: its contact id, its link hash, and whether it is Kith's own last write (an echo). */
@@ -184,7 +189,7 @@ export function viewOf(hub: Hub, system: SystemName): SystemView {
   return hub.systems.targets.get(system as TargetSystem) ?? { view: wholeView };
 }
 
-async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: string, current: CanonicalContact | undefined, d: IncomingDecision, fanout: boolean): Promise<InboundOutcome> {
+async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: string, current: CanonicalContact | undefined, d: IncomingDecision, fanout: boolean, origin: string): Promise<InboundOutcome> {
   const now = hub.clock();
   const source = incoming.system;
   if (d.action === 'create' || d.action === 'update') {
@@ -205,9 +210,9 @@ async function act(hub: Hub, incoming: SystemContact, contactId: string, hash: s
     };
     const { canonical } = hub.systems;
     const expected = current?.sync_metadata.version ?? 0;
-    if (canonical.putWith) await canonical.putWith(d.contact, expected, alongside);
+    if (canonical.putWith) await canonical.putWith(d.contact, expected, alongside, { origin });
     else {
-      await canonical.put(d.contact, expected);
+      await canonical.put(d.contact, expected, { origin });
       await hub.db.tx(alongside);
     }
     const f = fanout ? await fanoutChange(hub, { contactId, version }, { origin: `${source}-edit`, holders }) : undefined;

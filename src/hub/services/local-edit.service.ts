@@ -48,7 +48,7 @@ export async function editLocalContact(hub: Hub, contactId: string, raw: Partial
   const rejected = preview.rejected.map((field) => ({ field, owner: ownership[field] ?? 'nobody' }));
   if (hub.systems.canonicalName !== 'local') {
     await new LocalContactSystem(hub.db, hub.clock).applyLocalEdit(contactId, fields as IncomingFields);
-    const r = await applyInbound(hub, { system: 'local', externalId: contactId, at: new Date(hub.clock()).toISOString() });
+    const r = await applyInbound(hub, { system: 'local', externalId: contactId, at: new Date(hub.clock()).toISOString() }, { origin: 'local-edit' });
     const after = (await canonical.get(contactId))!;
     return { contactId, version: after.sync_metadata.version, applied: preview.applied, rejected, fanout: 'fanout' in r ? r.fanout : undefined };
   }
@@ -60,7 +60,7 @@ export async function editLocalContact(hub: Hub, contactId: string, raw: Partial
       if (!m.changed) return { contactId, version: cur.sync_metadata.version, applied: [], rejected: m.rejected.map((field) => ({ field, owner: ownership[field] ?? 'nobody' })) };
       const item = { contactId, version: m.contact.sync_metadata.version };
       try {
-        await canonical.putWith!(m.contact, cur.sync_metadata.version, (q) => markFanoutPending(q, hub, item, [], now));
+        await canonical.putWith!(m.contact, cur.sync_metadata.version, (q) => markFanoutPending(q, hub, item, [], now), { origin: 'local-edit' });
       } catch (err) {
         if (err instanceof VersionConflictError && attempt < 3) continue;
         throw err;

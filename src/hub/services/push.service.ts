@@ -98,7 +98,7 @@ async function judgeCopies(hub: Hub, plan: PushPlan, candidates: readonly Canoni
     const copyHash = copy && linkHashOf(copy);
     const ours = hashes.get(c.contact_id);
     if (copy && copyHash !== link.lastHash && copyHash !== ours) {
-      const out = await applyRecord(hub, { ...copy, contactId: c.contact_id }, { locked: true });
+      const out = await applyRecord(hub, { ...copy, contactId: c.contact_id }, { locked: true, origin: 'push-check' });
       if (out.action === 'created' || out.action === 'updated' || out.action === 'conflict') continue;
     }
     if (!copy) read.set(c.contact_id, false);

@@ -82,7 +82,7 @@ async function sweepSource(hub: Hub, system: TargetSystem, dryRun: boolean): Pro
     for (let pages = 0; pages < MAX_PAGES; pages++) {
       const page = await sys.listChanged(cursor, hub.config.pageSize);
       for (const record of page.contacts) {
-        const out: InboundOutcome = await applyRecord(hub, record, { fanout: false, dryRun });
+        const out: InboundOutcome = await applyRecord(hub, record, { fanout: false, dryRun, origin: 'sweep' });
         s.counts[out.action] = (s.counts[out.action] ?? 0) + 1;
         s.read++;
       }

@@ -1,5 +1,5 @@
 import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
-import { type CanonicalPage, type CanonicalStore, type PutOutcome, VersionConflictError } from '../../hub/ports/canonical-store.js';
+import { type CanonicalPage, type CanonicalStore, type ContactVersion, type PutOutcome, VersionConflictError } from '../../hub/ports/canonical-store.js';
 import type { SystemContact } from '../../hub/ports/contact-system.js';
 import { normaliseEmail } from '../../hub/domain/contact-normalise.js';
 import type { BigQueryContactSystem } from './bigquery-contact-system.js';
@@ -60,6 +60,11 @@ export class BigQueryCanonicalStore implements CanonicalStore {
       if (!action) return { contactId: c.contact_id, action: 'stale', version: stored(c) };
       return { contactId: c.contact_id, action, version: action === 'unchanged' ? stored(c) : c.sync_metadata.version };
     });
+  }
+
+  /** The contact's rows of contact_versions: every version appended, with the fields each changed. */
+  history(contactId: string, limit = 200): Promise<ContactVersion[]> {
+    return this.bq.history(contactId, limit);
   }
 
   async listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage> {

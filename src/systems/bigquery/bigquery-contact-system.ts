@@ -3,12 +3,13 @@ import type { BigQueryConfig } from '../../config/bigquery.config.js';
 import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
 import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../hub/ports/contact-system.js';
 import { wholeView } from '../../hub/domain/link-hash.js';
+import { type ContactVersion, historyOf } from '../../hub/domain/contact-version.js';
 import { FatalError, InvalidInputError } from '../../errors.js';
 import { type BigQueryClientOptions, createBigQueryClient } from './bigquery-client.js';
 import { type ContactVersionRead, type ContactVersionRow, fromRow, normaliseInstant, toRow, toSystemContact, versionHash } from './bigquery-contact.mapper.js';
 import { decodeCursor, encodeCursor, nextCursor } from './bigquery-cursor.js';
 import { type InsertError, insertErrorsToKithError, toKithError } from './bigquery-errors.js';
-import { changedSinceSql, latestAllSql, latestByIdsSql, tablePath } from './contact-versions.sql.js';
+import { changedSinceSql, historySql, latestAllSql, latestByIdsSql, tablePath } from './contact-versions.sql.js';
 import { CONTACT_VERSIONS_FIELDS, CONTACT_VERSIONS_TABLE, CONTACT_VERSIONS_TABLE_OPTIONS } from './contact-versions.table.js';
 
 export interface BigQueryContactSystemOptions {
@@ -117,6 +118,13 @@ export class BigQueryContactSystem implements ContactSystem {
     const lastRow = page.at(-1);
     const last: [number, string] | undefined = lastRow ? [Number(lastRow.written_us), lastRow.contact_id] : undefined;
     return { contacts: page.map((r) => toSystemContact(fromRow(r))), cursor: encodeCursor(nextCursor(prev, last, done, this.overlapUs)), done };
+  }
+
+  /** Every version of one contact, newest first; the origin of a change is not kept in the log. */
+  async history(contactId: string, limit: number): Promise<ContactVersion[]> {
+    const rows = await this.query(historySql(this.table), { id: contactId }, { id: 'STRING' }, 'reading a contact history');
+    const entries = rows.map((r) => ({ contact: fromRow(r), origin: null, recordedAt: new Date(Math.floor(Number(r.written_us) / 1000)).toISOString() }));
+    return historyOf(entries).slice(0, limit);
   }
 
   /** Latest version of every contact, for sync-all (deleted ones only with includeDeleted). */

@@ -49,3 +49,11 @@ FROM (SELECT *, ${RANK} FROM ${table})
 WHERE rn = 1${includeDeleted ? '' : ' AND deleted_at IS NULL'}
 ORDER BY contact_id`;
 }
+
+/** Every stored row of one contact (its history), oldest first; rows redelivered alike come together. */
+export function historySql(table: string): string {
+  return `SELECT ${COLUMNS}
+FROM ${table}
+WHERE contact_id = @id
+ORDER BY version, written_at, content_hash`;
+}

@@ -18,6 +18,9 @@ export interface ContactRow {
   subcategory_code: string | null;
   notes: string | null;
   llm_context: string | null;
+  linkedin_url: string | null;
+  tags: string;
+  last_contacted: string | null;
   version: number;
   last_updated: number;
   last_updated_by: string;
@@ -32,7 +35,7 @@ export interface ContactRow {
 export const CONTACT_COLUMNS = [
   'contact_id', 'canonical_name', 'first_name', 'last_name', 'emails', 'phones', 'company', 'job_title',
   'category_code', 'subcategory_code', 'notes', 'llm_context', 'version', 'last_updated', 'last_updated_by',
-  'content_hash', 'deleted_at', 'change_seq', 'updated_at',
+  'content_hash', 'deleted_at', 'change_seq', 'updated_at', 'linkedin_url', 'tags', 'last_contacted',
 ] as const;
 
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
@@ -64,6 +67,7 @@ export function contactToParams(c: CanonicalContact, hash: string, seq: number, 
     c.llm_context == null ? null : JSON.stringify(c.llm_context),
     c.sync_metadata.version, Date.parse(c.sync_metadata.last_updated), c.sync_metadata.last_updated_by,
     hash, c.deleted_at == null ? null : Date.parse(c.deleted_at), seq, now,
+    c.linkedin_url ?? null, JSON.stringify(c.tags ?? []), c.last_contacted ?? null,
   ];
 }
 
@@ -81,6 +85,9 @@ export function rowToContact(r: ContactRow): CanonicalContact {
       subcategory_code: r.subcategory_code,
       notes: r.notes,
       llm_context: r.llm_context == null ? null : (JSON.parse(r.llm_context) as CanonicalContact['llm_context']),
+      linkedin_url: r.linkedin_url,
+      tags: r.tags ? (JSON.parse(r.tags) as string[]) : [],
+      last_contacted: r.last_contacted,
       deleted_at: r.deleted_at == null ? null : iso(r.deleted_at),
     }),
     contact_id: r.contact_id,

@@ -3,7 +3,9 @@ import { VersionConflictError } from '../../hub/ports/canonical-store.js';
 import { placeholders, type Queryable } from '../../db/db.js';
 import { normaliseEmail } from '../../hub/domain/contact-normalise.js';
 import { CursorInvalidError } from '../../errors.js';
-import { CONTACT_COLUMNS, type ContactRow, contactToParams, emailKeys, prepareContact } from './contact-row.mapper.js';
+import { CONTACT_COLUMNS, type ContactRow, contactToParams, emailKeys, prepareContact, rowToContact } from './contact-row.mapper.js';
+import { type ContactContent, contactContent } from '../../hub/domain/contact-content.js';
+import { versionOf } from '../../hub/domain/contact-version.js';
 
 /*
  * Statements over the `contacts` table shared by the local canonical store and the local
@@ -45,7 +47,7 @@ export interface WriteResult {
 const ON_CONFLICT = `ON CONFLICT (contact_id) DO UPDATE SET ${CONTACT_COLUMNS.filter((c) => c !== 'contact_id')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ')}`;
-/** Rows per multi-row statement: one round trip per chunk on PostgreSQL (19 × 200 parameters). */
+/** Rows per multi-row statement: one round trip per chunk on PostgreSQL (22 × 200 parameters). */
 const WRITE_CHUNK = 200;
 
 async function upsertRows(q: Queryable, rows: readonly (string | number | null)[][]): Promise<void> {
@@ -61,12 +63,15 @@ async function upsertRows(q: Queryable, rows: readonly (string | number | null)[
  *   no row → created; same version and content hash → unchanged (no write);
  *   lower version than stored → stale (no write, so out-of-order deliveries never regress);
  *   otherwise updated. Written rows get fresh change_seq values in input order.
+ * With `history` (the canonical store's writes), each written record also becomes a
+ * contact_versions row under its change_seq, in the same transaction.
  */
 export async function writeContacts(
   q: Queryable,
   contacts: readonly CanonicalContact[],
   now: number,
   expected: ReadonlyMap<string, number> = new Map(),
+  history?: { origin: string | null },
 ): Promise<WriteResult[]> {
   const prepared = contacts.map(prepareContact);
   let seq = await lockSeq(q);
@@ -77,6 +82,8 @@ export async function writeContacts(
   // One row per contact id (the last write of a batch wins): a multi-row upsert may not touch a row twice.
   const writes = new Map<string, (string | number | null)[]>();
   const written = new Map<string, CanonicalContact>();
+  const before = new Map<string, ContactContent>(history ? [...existing].map(([id, row]) => [id, contactContent(rowToContact(row))]) : []);
+  const versions: (string | number | null)[][] = [];
   for (const { contact, hash } of prepared) {
     const id = contact.contact_id;
     const row = existing.get(id);
@@ -95,6 +102,11 @@ export async function writeContacts(
       written.delete(id);
       writes.set(id, contactToParams(contact, hash, ++seq, now));
       written.set(id, contact);
+      if (history) {
+        const v = versionOf(contact, before.get(id), history.origin, new Date(now).toISOString());
+        before.set(id, v.record);
+        versions.push([id, seq, version, hash, JSON.stringify(v.record), JSON.stringify(v.changed), v.system, v.origin, Date.parse(v.at), now]);
+      }
       // A batch naming one contact twice: the second sees the first as stored.
       existing.set(id, { ...(row ?? ({} as ContactRow)), contact_id: id, version, content_hash: hash });
     }
@@ -102,9 +114,38 @@ export async function writeContacts(
   if (writes.size) {
     await upsertRows(q, [...writes.values()]);
     await setSeq(q, seq);
+    await insertVersions(q, versions);
     await reindexEmails(q, [...written.values()].filter((c) => storedEmails.get(c.contact_id) !== JSON.stringify(c.emails)));
   }
   return results;
+}
+
+const VERSION_COLUMNS = 'contact_id, change_seq, version, content_hash, record, changed_fields, system, origin, changed_at, recorded_at';
+
+/** History rows keyed by (contact, change_seq): a row already there is kept as it is. */
+async function insertVersions(q: Queryable, rows: readonly (string | number | null)[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+    const part = rows.slice(i, i + WRITE_CHUNK);
+    await q.run(`INSERT INTO contact_versions (${VERSION_COLUMNS}) VALUES ${placeholders(part.length, 10)} ON CONFLICT DO NOTHING`, part.flat());
+  }
+}
+
+/** A contact's stored versions, newest first. */
+export async function versionRows(q: Queryable, contactId: string, limit: number): Promise<VersionRow[]> {
+  return q.all<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM contact_versions WHERE contact_id = ? ORDER BY change_seq DESC LIMIT ?`, [contactId, limit]);
+}
+
+export interface VersionRow {
+  contact_id: string;
+  change_seq: number;
+  version: number;
+  content_hash: string;
+  record: string;
+  changed_fields: string;
+  system: string;
+  origin: string | null;
+  changed_at: number;
+  recorded_at: number;
 }
 
 async function reindexEmails(q: Queryable, contacts: readonly CanonicalContact[]): Promise<void> {

@@ -1,14 +1,16 @@
-import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
-import type { CanonicalPage, CanonicalStore, PutOutcome } from '../../hub/ports/canonical-store.js';
+import type { CanonicalContact, SystemName } from '../../hub/domain/canonical-contact.js';
+import type { CanonicalPage, CanonicalStore, ContactVersion, PutOptions, PutOutcome } from '../../hub/ports/canonical-store.js';
+import type { ContactContent } from '../../hub/domain/contact-content.js';
 import type { Db, Queryable } from '../../db/db.js';
 import { parseSeqCursor, rowToContact } from './contact-row.mapper.js';
 import { withLocalErrors } from './local-errors.js';
-import { readRows, rowsByEmail, rowsSince, writeContacts } from './contacts-table.js';
+import { readRows, rowsByEmail, rowsSince, versionRows, writeContacts } from './contacts-table.js';
 
 /**
  * The canonical store when BigQuery is not configured: the `contacts` table of Kith's own
  * database. Cursors are change sequence numbers (see migration 003), so paging never skips a
- * change committed late by a concurrent writer.
+ * change committed late by a concurrent writer. Every version written is kept in
+ * contact_versions (migration 023) by the same transaction.
  */
 export class LocalCanonicalStore implements CanonicalStore {
   readonly system = 'local' as const;
@@ -28,16 +30,16 @@ export class LocalCanonicalStore implements CanonicalStore {
     return new Map([...rows].map(([id, row]) => [id, rowToContact(row)]));
   }
 
-  async put(contact: CanonicalContact, expectedVersion?: number): Promise<PutOutcome> {
-    return this.putWith(contact, expectedVersion, async () => undefined);
+  async put(contact: CanonicalContact, expectedVersion?: number, opts: PutOptions = {}): Promise<PutOutcome> {
+    return this.putWith(contact, expectedVersion, async () => undefined, opts);
   }
 
   /** `put` and `also` in one transaction of this database (one commit instead of two). */
-  async putWith(contact: CanonicalContact, expectedVersion: number | undefined, also: (q: Queryable) => Promise<void>): Promise<PutOutcome> {
+  async putWith(contact: CanonicalContact, expectedVersion: number | undefined, also: (q: Queryable) => Promise<void>, opts: PutOptions = {}): Promise<PutOutcome> {
     const expected = new Map(expectedVersion === undefined ? [] : [[contact.contact_id, expectedVersion]]);
     const [r] = await withLocalErrors(() =>
       this.db.tx(async (q) => {
-        const out = await writeContacts(q, [contact], this.clock(), expected);
+        const out = await writeContacts(q, [contact], this.clock(), expected, { origin: opts.origin ?? null });
         await also(q);
         return out;
       }),
@@ -58,6 +60,24 @@ export class LocalCanonicalStore implements CanonicalStore {
         return out;
       }),
     );
+  }
+
+  async history(contactId: string, limit = 200): Promise<ContactVersion[]> {
+    const rows = await withLocalErrors(() => versionRows(this.db, contactId, limit));
+    return rows.map((r) => {
+      const record = JSON.parse(r.record) as ContactContent;
+      return {
+        contactId: r.contact_id,
+        version: Number(r.version),
+        at: new Date(Number(r.changed_at)).toISOString(),
+        system: r.system as SystemName,
+        origin: r.origin,
+        changed: JSON.parse(r.changed_fields) as string[],
+        deleted: record.deleted_at != null,
+        record,
+        recordedAt: new Date(Number(r.recorded_at)).toISOString(),
+      };
+    });
   }
 
   async listSince(cursor: string | undefined, limit: number): Promise<CanonicalPage> {

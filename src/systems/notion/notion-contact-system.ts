@@ -1,9 +1,9 @@
 import type { CanonicalContact } from '../../hub/domain/canonical-contact.js';
 import { stableStringify } from '../../hub/domain/content-hash.js';
-import { projectFields } from '../../hub/domain/contact-content.js';
+import { type ContactFieldKey, projectFields } from '../../hub/domain/contact-content.js';
 import type { ChangePage, ContactSystem, SystemContact, UpsertOutcome } from '../../hub/ports/contact-system.js';
 import { CursorInvalidError, InvalidInputError, isKithError } from '../../errors.js';
-import { NOTION_CONTACT_PROPERTIES, NOTION_FIELD_KEYS, notionSystemContact, notionView, toNotionValues } from './contact.mapper.js';
+import { NOTION_CONTACT_PROPERTIES, type NotionContactProperties, notionFieldKeys, notionSystemContact, notionView, toNotionValues } from './contact.mapper.js';
 import type { NotionPage, NotionPages } from './notion-pages.port.js';
 
 /**
@@ -21,23 +21,29 @@ export class NotionContactSystem implements ContactSystem {
   readonly name = 'notion' as const;
   readonly keepsVersion = false;
 
+  private readonly fieldKeys: readonly ContactFieldKey[];
+
   constructor(
     readonly pages: NotionPages,
     readonly dataSourceId: string,
-  ) {}
+    /** The data source's property names (NOTION_CONTACT_PROPERTIES). */
+    readonly properties: NotionContactProperties = NOTION_CONTACT_PROPERTIES,
+  ) {
+    this.fieldKeys = notionFieldKeys(properties);
+  }
 
   view(c: CanonicalContact) {
-    return notionView(c);
+    return notionView(c, this.properties);
   }
 
   async get(ref: { contactId?: string; externalId?: string }): Promise<SystemContact | undefined> {
     if (ref.externalId) {
       const page = await this.pages.get(ref.externalId);
-      return page && page.dataSourceId === this.dataSourceId ? notionSystemContact(page) : undefined;
+      return page && page.dataSourceId === this.dataSourceId ? notionSystemContact(page, this.properties) : undefined;
     }
     if (!ref.contactId) throw new InvalidInputError('Notion get: needs contactId or externalId', 'notion_ref');
     const page = await this.findByContactId(ref.contactId);
-    return page ? notionSystemContact(page) : undefined;
+    return page ? notionSystemContact(page, this.properties) : undefined;
   }
 
   async listChanged(cursor: string | undefined, limit: number): Promise<ChangePage> {
@@ -45,7 +51,7 @@ export class NotionContactSystem implements ContactSystem {
     const out: SystemContact[] = [];
     let done = true;
     for await (const batch of this.pages.query(this.dataSourceId, { editedSince: cursor })) {
-      for (const p of batch) out.push(notionSystemContact(p));
+      for (const p of batch) out.push(notionSystemContact(p, this.properties));
       const last = out.at(-1);
       // Stop at the limit, but never inside the cursor's own minute: the next call would start there again.
       if (out.length >= limit && last && last.updatedAt !== cursor) {
@@ -69,12 +75,12 @@ export class NotionContactSystem implements ContactSystem {
           outcomes.push({ contactId: c.contact_id, externalId: known ?? '', action: 'unchanged' });
           continue;
         }
-        const created = await this.pages.create(this.dataSourceId, toNotionValues(c, c.contact_id));
+        const created = await this.pages.create(this.dataSourceId, toNotionValues(c, c.contact_id, this.properties));
         outcomes.push({ contactId: c.contact_id, externalId: created.id, action: 'created' });
         continue;
       }
-      const current = notionSystemContact(page);
-      const same = stableStringify(projectFields(current.fields, NOTION_FIELD_KEYS)) === stableStringify(projectFields(notionView(c), NOTION_FIELD_KEYS));
+      const current = notionSystemContact(page, this.properties);
+      const same = stableStringify(projectFields(current.fields, this.fieldKeys)) === stableStringify(projectFields(this.view(c), this.fieldKeys));
       const ownId = current.contactId === c.contact_id;
       if (same && ownId && wantTrash === page.inTrash) {
         outcomes.push({ contactId: c.contact_id, externalId: page.id, action: 'unchanged' });
@@ -82,7 +88,7 @@ export class NotionContactSystem implements ContactSystem {
       }
       // A trashed page cannot be edited: out of the trash first, into it last.
       if (page.inTrash && !wantTrash) await this.pages.update(page.id, {}, { inTrash: false });
-      if (!same || !ownId) await this.pages.update(page.id, toNotionValues(c, c.contact_id));
+      if (!same || !ownId) await this.pages.update(page.id, toNotionValues(c, c.contact_id, this.properties));
       if (wantTrash && !page.inTrash) await this.pages.update(page.id, {}, { inTrash: true });
       outcomes.push({ contactId: c.contact_id, externalId: page.id, action: 'updated' });
     }
@@ -104,7 +110,7 @@ export class NotionContactSystem implements ContactSystem {
   /** The page carrying this contact id, in the trash or not. */
   private async findByContactId(contactId: string): Promise<NotionPage | undefined> {
     if (!this.pages.findByText) throw new InvalidInputError('Notion contacts: the pages client cannot look a page up by property', 'notion_find');
-    const found = await this.pages.findByText(this.dataSourceId, NOTION_CONTACT_PROPERTIES.kithId, contactId);
+    const found = await this.pages.findByText(this.dataSourceId, this.properties.kith_id, contactId);
     return found.find((p) => !p.inTrash) ?? found[0];
   }
 }

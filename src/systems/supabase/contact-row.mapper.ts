@@ -21,6 +21,10 @@ export const supabaseContactRow = z.looseObject({
   subcategory_code: z.string().nullable(),
   notes: z.string().nullable(),
   llm_context: llmContext.nullable(),
+  // Columns added later: a table not yet migrated (contacts.sql applied again) has none.
+  linkedin_url: z.string().nullable().optional(),
+  tags: z.array(z.string()).nullable().optional(),
+  last_contacted: z.string().nullable().optional(),
   version: z.number().int(),
   last_updated_at: z.string(),
   last_sync_source: z.string().nullable(),
@@ -31,7 +35,10 @@ export const supabaseContactRow = z.looseObject({
 export type SupabaseContactRow = z.infer<typeof supabaseContactRow>;
 
 /** What Kith writes: every column it owns, so an upsert fully replaces the content. */
-export interface SupabaseContactWrite extends ContactFields {
+export interface SupabaseContactWrite extends Omit<ContactFields, 'linkedin_url' | 'tags' | 'last_contacted'> {
+  linkedin_url: string | null;
+  tags: string[];
+  last_contacted: string | null;
   contact_id: string;
   version: number;
   last_updated_at: string;
@@ -55,6 +62,9 @@ export function toSupabaseRow(c: CanonicalContact, writeId: string): SupabaseCon
     subcategory_code: c.subcategory_code,
     notes: c.notes,
     llm_context: c.llm_context,
+    linkedin_url: c.linkedin_url ?? null,
+    tags: c.tags ?? [],
+    last_contacted: c.last_contacted ?? null,
     version: c.sync_metadata.version,
     last_updated_at: c.sync_metadata.last_updated,
     last_sync_source: c.sync_metadata.last_updated_by,
@@ -98,6 +108,10 @@ export function fromSupabaseRow(row: SupabaseContactRow): SystemContact {
       subcategory_code: row.subcategory_code,
       notes: row.notes,
       llm_context: row.llm_context,
+      linkedin_url: row.linkedin_url ?? null,
+      tags: row.tags ?? [],
+      // A date column comes back as YYYY-MM-DD; a timestamp's day is taken as written.
+      last_contacted: row.last_contacted == null ? null : row.last_contacted.slice(0, 10),
     },
     version: row.version,
     updatedAt: iso(row.last_updated_at),

@@ -12,6 +12,9 @@
 --                     Rows inserted by an app without one get a fresh UUID, which Kith adopts.
 --   canonical_name … llm_context   the canonical fields; emails/phones are text arrays,
 --                     llm_context is JSONB (its structure validated by Kith).
+--   linkedin_url, tags, last_contacted   canonical fields added later (added to an existing
+--                     table by the ALTER TABLE … ADD COLUMN IF NOT EXISTS below): the LinkedIn
+--                     profile URL, the CRM's tags (text array), the day of the last contact.
 --   version           sync_metadata.version; higher wins in conflict resolution.
 --   last_updated_at   sync_metadata.last_updated (when the content last changed, anywhere).
 --   last_sync_source  sync_metadata.last_updated_by: which system made the last change.
@@ -60,6 +63,10 @@ CREATE TABLE IF NOT EXISTS contacts (
     CHECK (subcategory_code IS NULL OR (category_code IS NOT NULL AND left(subcategory_code, 1) = category_code))
 );
 
+ALTER TABLE contacts ADD COLUMN IF NOT EXISTS linkedin_url TEXT;
+ALTER TABLE contacts ADD COLUMN IF NOT EXISTS tags TEXT[] NOT NULL DEFAULT '{}';
+ALTER TABLE contacts ADD COLUMN IF NOT EXISTS last_contacted DATE;
+
 CREATE INDEX IF NOT EXISTS contacts_changes_idx ON contacts (updated_at, contact_id);
 CREATE INDEX IF NOT EXISTS contacts_emails_idx ON contacts USING GIN (emails);
 
@@ -76,10 +83,12 @@ BEGIN
   END IF;
   IF NEW.sync_write_id IS NOT DISTINCT FROM OLD.sync_write_id THEN
     IF ROW(NEW.canonical_name, NEW.first_name, NEW.last_name, NEW.emails, NEW.phones, NEW.company, NEW.job_title,
-           NEW.category_code, NEW.subcategory_code, NEW.notes, NEW.llm_context, NEW.deleted_at)
+           NEW.category_code, NEW.subcategory_code, NEW.notes, NEW.llm_context, NEW.deleted_at,
+           NEW.linkedin_url, NEW.tags, NEW.last_contacted)
        IS DISTINCT FROM
        ROW(OLD.canonical_name, OLD.first_name, OLD.last_name, OLD.emails, OLD.phones, OLD.company, OLD.job_title,
-           OLD.category_code, OLD.subcategory_code, OLD.notes, OLD.llm_context, OLD.deleted_at) THEN
+           OLD.category_code, OLD.subcategory_code, OLD.notes, OLD.llm_context, OLD.deleted_at,
+           OLD.linkedin_url, OLD.tags, OLD.last_contacted) THEN
       NEW.version := GREATEST(NEW.version, OLD.version + 1);
       NEW.last_sync_source := 'supabase';
       NEW.last_updated_at := NEW.updated_at;
@@ -147,10 +156,11 @@ BEGIN
   ), written AS (
     INSERT INTO contacts AS t (contact_id, canonical_name, first_name, last_name, emails, phones, company, job_title,
                                category_code, subcategory_code, notes, llm_context, version, last_updated_at,
-                               last_sync_source, content_hash, sync_write_id, deleted_at)
+                               last_sync_source, content_hash, sync_write_id, deleted_at, linkedin_url, tags, last_contacted)
     SELECT i.contact_id, i.canonical_name, i.first_name, i.last_name, COALESCE(i.emails, '{}'), COALESCE(i.phones, '{}'),
            i.company, i.job_title, i.category_code, i.subcategory_code, i.notes, i.llm_context, i.version,
-           i.last_updated_at, i.last_sync_source, i.content_hash, i.sync_write_id, i.deleted_at
+           i.last_updated_at, i.last_sync_source, i.content_hash, i.sync_write_id, i.deleted_at,
+           i.linkedin_url, COALESCE(i.tags, '{}'), i.last_contacted
       FROM input i
       JOIN decided d ON d.contact_id = i.contact_id AND d.action IN ('created', 'updated')
     ON CONFLICT (contact_id) DO UPDATE SET
@@ -159,7 +169,8 @@ BEGIN
       category_code = EXCLUDED.category_code, subcategory_code = EXCLUDED.subcategory_code, notes = EXCLUDED.notes,
       llm_context = EXCLUDED.llm_context, version = EXCLUDED.version, last_updated_at = EXCLUDED.last_updated_at,
       last_sync_source = EXCLUDED.last_sync_source, content_hash = EXCLUDED.content_hash,
-      sync_write_id = EXCLUDED.sync_write_id, deleted_at = EXCLUDED.deleted_at
+      sync_write_id = EXCLUDED.sync_write_id, deleted_at = EXCLUDED.deleted_at,
+      linkedin_url = EXCLUDED.linkedin_url, tags = EXCLUDED.tags, last_contacted = EXCLUDED.last_contacted
     RETURNING t.contact_id
   )
   SELECT COALESCE(jsonb_agg(

@@ -6,14 +6,14 @@ import { categoryFromText, categoryText } from '../../hub/domain/category-code.j
 import { type TwentyPerson, type TwentyPersonInput, twentyPerson } from './twenty-person.js';
 
 /**
- * Pure mapping canonical ↔ Twenty person. Twenty holds names, emails, phones, job title and a
- * company (by id); it has no notes or llm_context, and categories only in a custom text field
+ * Pure mapping canonical ↔ Twenty person. Twenty holds names, emails, phones, job title, the
+ * LinkedIn profile (its standard `linkedinLink`, primaryLinkUrl) and a company (by id); it has no notes or llm_context, and categories only in a custom text field
  * of the workspace when one is named (`TwentyMapping.categoryField`, TWENTY_CATEGORY_FIELD:
  * `G` or `G.2`). `canonical_name` is derived
  * from the name on the way back, so a round trip is stable: use `twentyView` (what Twenty
  * will hand back for a canonical record) to compare or hash, never the raw canonical fields.
  */
-export const TWENTY_FIELD_KEYS = ['canonical_name', 'first_name', 'last_name', 'emails', 'phones', 'company', 'job_title'] as const satisfies readonly ContactFieldKey[];
+export const TWENTY_FIELD_KEYS = ['canonical_name', 'first_name', 'last_name', 'emails', 'phones', 'company', 'job_title', 'linkedin_url'] as const satisfies readonly ContactFieldKey[];
 
 /** How this workspace's people hold what Twenty has no standard field for. */
 export interface TwentyMapping {
@@ -67,6 +67,7 @@ export function toTwentyPerson(c: ContactFields, companyId: string | null, id?: 
       additionalPhones: others,
     },
     jobTitle: c.job_title ?? '',
+    linkedinLink: { primaryLinkUrl: c.linkedin_url?.trim() ?? '', primaryLinkLabel: '' },
     companyId,
     ...(m.categoryField ? { [m.categoryField]: categoryText(c) } : {}),
   };
@@ -95,6 +96,7 @@ export function fromTwentyPerson(p: TwentyPerson, companyName: string | null, m:
     phones,
     company: companyName,
     job_title: p.jobTitle?.trim() || null,
+    linkedin_url: p.linkedinLink?.primaryLinkUrl?.trim() || null,
     ...(m.categoryField ? categoryFromText(typeof p[m.categoryField] === 'string' ? (p[m.categoryField] as string) : null) : {}),
   };
   if (displayName) fields.canonical_name = displayName;

@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { z } from 'zod';
-import { FatalError, RateLimitedError } from '../../errors.js';
+import { FatalError, NotFoundError, RateLimitedError } from '../../errors.js';
 import { type Limiter, RequestLimiter, type RequestLimiterOptions } from '../limits/request-limiter.js';
 import { twentyHttpError, twentyNetworkError } from './twenty-errors.js';
 import { type TwentyCompany, type TwentyPerson, type TwentyPersonInput, twentyCompany, twentyPerson } from './twenty-person.js';
@@ -39,6 +39,9 @@ export interface PersonPage {
 const pageInfo = z.looseObject({ hasNextPage: z.boolean().optional(), endCursor: z.string().nullable().optional() }).optional();
 const listPeopleBody = z.object({ data: z.object({ people: z.array(twentyPerson) }), pageInfo, totalCount: z.number().optional() });
 const listCompaniesBody = z.object({ data: z.object({ companies: z.array(twentyCompany) }) });
+const metadataObjectsBody = z.object({
+  data: z.object({ objects: z.array(z.looseObject({ id: z.string(), nameSingular: z.string(), fields: z.array(z.looseObject({ name: z.string() })).nullable().optional() })) }),
+});
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown, context: string): T {
   const r = schema.safeParse(body);
@@ -149,6 +152,19 @@ export class TwentyClient {
   async createCompany(name: string): Promise<TwentyCompany> {
     const body = await this.call('POST', '/rest/companies', 'create company', { body: { name } });
     return parseBody(twentyCompany, dataValue(body, 'create company'), 'create company');
+  }
+
+  /** The person object of the workspace's data model: its metadata id and its fields' API names (GET /rest/metadata/objects). */
+  async personObject(): Promise<{ id: string; fields: string[] }> {
+    const body = parseBody(metadataObjectsBody, await this.call('GET', '/rest/metadata/objects', 'read the data model', {}), 'read the data model');
+    const person = body.data.objects.find((o) => o.nameSingular === 'person');
+    if (!person) throw new NotFoundError('Twenty data model: no person object', 'twenty_no_person_object');
+    return { id: person.id, fields: (person.fields ?? []).map((f) => f.name) };
+  }
+
+  /** A custom text field on people (POST /rest/metadata/fields). */
+  async createPersonTextField(objectMetadataId: string, name: string, label: string, description: string): Promise<void> {
+    await this.call('POST', '/rest/metadata/fields', `create field ${name}`, { body: { objectMetadataId, type: 'TEXT', name, label, description } });
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,8 @@ export const twentyPerson = z.looseObject({
     .nullable()
     .optional(),
   jobTitle: nullableString,
+  /** Twenty's standard LINKS field for the LinkedIn profile. */
+  linkedinLink: z.looseObject({ primaryLinkUrl: nullableString, primaryLinkLabel: nullableString }).nullable().optional(),
   companyId: nullableString,
   /** Present with `depth=1`: the related company. */
   company: z.looseObject({ id: z.string(), name: nullableString }).nullable().optional(),
@@ -48,6 +50,7 @@ export interface TwentyPersonInput {
     additionalPhones: { number: string; countryCode: string; callingCode: string }[];
   };
   jobTitle: string;
+  linkedinLink: { primaryLinkUrl: string; primaryLinkLabel: string };
   companyId: string | null;
   /** Custom fields of the workspace (the category field, TwentyMapping). */
   [custom: string]: unknown;

@@ -30,7 +30,7 @@ export function hubHandlers(deps: { db: Db; redisUrl: string; prefix: string; lo
     schema: inboundJobData,
     async handle(data, { job }) {
       // Started before (a retry, or a stalled job taken again): its first attempt may have applied the change but lost the fan-out.
-      return applyInbound(await getHub(), data, { redelivered: job.attemptsStarted > 1 });
+      return applyInbound(await getHub(), data, { redelivered: job.attemptsStarted > 1, origin: 'webhook' });
     },
   });
 

@@ -6,7 +6,10 @@ import { conflictSide, countOpenConflicts, recordConflict } from '../../../src/h
 import { hashForSystem, hashSystemFields, projectFields } from '../../../src/hub/domain/contact-content.js';
 import { decideIncoming } from '../../../src/hub/domain/contact-merge.js';
 import { isEcho } from '../../../src/hub/domain/echo-detector.js';
-import { DEFAULT_FIELD_OWNERSHIP } from '../../../src/hub/domain/field-ownership.js';
+import { defaultOwnershipFor } from '../../../src/hub/domain/field-ownership.js';
+
+/** The default table of a deployment whose CRM is Twenty. */
+const TWENTY_CRM = defaultOwnershipFor(['twenty']);
 import { LocalCanonicalStore } from '../../../src/systems/local/local-canonical.store.js';
 import { LocalContactSystem } from '../../../src/systems/local/local-contact-system.js';
 import { ENGINES, freshDb, type TestDb } from '../../support/test-env.js';
@@ -30,7 +33,7 @@ describe.each(ENGINES)('the reverse path composed from these parts, on %s', (eng
       const link = await findLinkByExternalId(t.db, rec.system, rec.externalId);
       if (isEcho(hashSystemFields(rec.fields, rec.deletedAt), link, rec.version)) return 'echo';
       const current = await store.get(link!.contactId);
-      const d = decideIncoming(current, { ...rec, contactId: link!.contactId }, DEFAULT_FIELD_OWNERSHIP, now);
+      const d = decideIncoming(current, { ...rec, contactId: link!.contactId }, TWENTY_CRM, now);
       if (d.action === 'create' || d.action === 'update') {
         await store.put(d.contact, current?.sync_metadata.version ?? 0);
         await markPending(t.db, d.contact.contact_id, d.contact.sync_metadata.version, ['supabase', 'twenty'], Date.parse(now));

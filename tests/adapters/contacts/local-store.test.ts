@@ -42,6 +42,50 @@ describe.each(ENGINES)('local contacts on %s', (engine) => {
     expect(row!.content_hash).toBe(hashContact((await store.get(ID1))!));
   });
 
+  it('keeps every canonical version with its changes and origin, in the write\'s transaction; a replay adds none', async () => {
+    t = await freshDb(engine);
+    const store = new LocalCanonicalStore(t.db, () => Date.UTC(2026, 0, 12));
+    await store.put(contact({ sync_metadata: { last_updated_by: 'twenty' } }), 0, { origin: 'webhook' });
+    await store.put(contact({ sync_metadata: { last_updated_by: 'twenty' } }), undefined, { origin: 'webhook' });
+    const v4 = contact({ company: 'Royal Society', notes: 'met at a salon', sync_metadata: { version: 4, last_updated: '2026-01-11T09:00:00Z', last_updated_by: 'local' } });
+    await store.putWith(v4, 3, async () => undefined, { origin: 'local-edit' });
+    await store.put(v4, undefined, { origin: 'local-edit' });
+    // A stale delivery and a lost compare-and-set add nothing either.
+    await store.put(contact({ company: 'Old', sync_metadata: { version: 2 } }), undefined, { origin: 'sweep' });
+    await expect(store.putWith(contact({ company: 'Lost', sync_metadata: { version: 5 } }), 3, async () => undefined, { origin: 'sweep' })).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(store.putWith(contact({ company: 'Half', sync_metadata: { version: 5 } }), 4, async () => { throw new Error('outbox write failed'); })).rejects.toThrow('outbox write failed');
+    await store.put(contact({ ...v4, deleted_at: '2026-01-12T00:00:00Z', sync_metadata: { version: 5, last_updated: '2026-01-12T00:00:00Z', last_updated_by: 'kith' } }), 4, { origin: 'promotion' });
+
+    const h = await store.history(ID1);
+    expect(h.map((v) => [v.version, v.system, v.origin, v.changed, v.deleted])).toEqual([
+      [5, 'kith', 'promotion', ['deleted_at'], true],
+      [4, 'local', 'local-edit', ['company', 'notes'], false],
+      [3, 'twenty', 'webhook', ['canonical_name', 'first_name', 'last_name', 'emails', 'phones', 'company', 'job_title', 'category_code', 'subcategory_code'], false],
+    ]);
+    expect(h[1]).toMatchObject({ contactId: ID1, at: '2026-01-11T09:00:00.000Z', recordedAt: '2026-01-12T00:00:00.000Z', record: { company: 'Royal Society', notes: 'met at a salon', deleted_at: null } });
+    expect(h[0]!.record.deleted_at).toBe('2026-01-12T00:00:00.000Z');
+    expect(await store.history(ID1, 1)).toHaveLength(1);
+    expect(await store.history(ID2)).toEqual([]);
+    // The local database as a target (BigQuery canonical) keeps no history of its own.
+    await new LocalContactSystem(t.db).upsertMany([contact({ contact_id: ID2 })]);
+    expect(await store.history(ID2)).toEqual([]);
+  });
+
+  it('stores LinkedIn, tags and the last contact; a record without them hashes as before they existed', async () => {
+    t = await freshDb(engine);
+    const store = new LocalCanonicalStore(t.db);
+    const c = contact({ linkedin_url: 'https://www.linkedin.com/in/ada', tags: ['vip', 'board'], last_contacted: '2026-02-03' });
+    await store.put(c);
+    expect(await store.get(ID1)).toMatchObject({ linkedin_url: 'https://www.linkedin.com/in/ada', tags: ['vip', 'board'], last_contacted: '2026-02-03' });
+    expect((await store.put(c)).action).toBe('unchanged');
+    const plain = contact({ contact_id: ID2 });
+    await store.put(plain);
+    const back = (await store.get(ID2))!;
+    expect(back).not.toHaveProperty('tags');
+    expect(hashContact(back)).toBe(hashContact({ ...plain, tags: [], linkedin_url: null, last_contacted: null }));
+    await expect(store.put({ ...contact({ contact_id: ID3 }), last_contacted: '3 Feb' })).rejects.toThrow(/^last_contacted: must be a date YYYY-MM-DD/);
+  });
+
   it('putWith commits the record and the caller\'s writes together, or neither', async () => {
     t = await freshDb(engine);
     const store = new LocalCanonicalStore(t.db);

@@ -137,28 +137,51 @@ describe.each(ENGINES)('web view API on %s', (engine) => {
     expect(hub.body).toMatchObject({ canonical: 'local', systems: [{ system: 'local', role: 'canonical' }, { system: 'supabase', role: 'target', pending: 0 }], conflicts: [] });
   });
 
-  it('traces a linked contact: its version, each system’s state, what is pending, conflicts it recorded', async () => {
+  it('traces a linked contact: every version with its origin and changes, each system’s state, what is pending, conflicts it recorded', async () => {
     const store = new LocalCanonicalStore(t.db);
-    await store.put(contact({ sync_metadata: { version: 3, last_updated_by: 'twenty' } }));
+    await store.put(contact({ sync_metadata: { version: 3, last_updated_by: 'twenty' } }), undefined, { origin: 'webhook' });
+    const v4 = contact({ job_title: 'Countess', sync_metadata: { version: 4, last_updated: '2026-01-11T10:00:00.000Z', last_updated_by: 'local' } });
+    await store.put(v4, 3, { origin: 'local-edit' });
+    // A replayed write is found unchanged and adds no version.
+    await store.put(v4, undefined, { origin: 'local-edit' });
     await linkPerson(t.db, ID1, 'p_ada');
-    await recordLink(t.db, { contactId: ID1, system: 'supabase', externalId: 'sb-1', hash: 'h', version: 2, at: 10 });
-    await markPending(t.db, ID1, 3, ['supabase'], 20);
+    await recordLink(t.db, { contactId: ID1, system: 'supabase', externalId: 'sb-1', hash: 'h', version: 3, at: 10 });
+    await markPending(t.db, ID1, 4, ['supabase'], 20);
     const other = systemCopy(contact({ company: 'Royal Society' }), 'supabase', { version: 2 });
     await recordConflict(t.db, { contactId: ID1, a: conflictSide((await store.get(ID1))!), b: conflictSide(other), reason: 'tie', now: 30 });
     const trail = await get('/api/people/p_ada/contact-trail');
     const c = (trail.body.contacts as unknown as Record<string, unknown>[])[0]!;
     expect(c.contactId).toBe(ID1);
     expect(c.versions).toEqual([
-      { version: 3, at: '2026-01-10T10:00:00.000Z', by: 'twenty', seenIn: 'canonical', deleted: false },
-      expect.objectContaining({ version: 3, by: 'local' }),
+      { version: 4, at: '2026-01-11T10:00:00.000Z', by: 'local', origin: 'local-edit', changed: ['job_title'], seenIn: 'history', deleted: false, heldBy: [] },
+      expect.objectContaining({ version: 4, by: 'local', seenIn: expect.stringMatching(/^conflict /) }),
+      {
+        version: 3,
+        at: '2026-01-10T10:00:00.000Z',
+        by: 'twenty',
+        origin: 'webhook',
+        changed: ['canonical_name', 'first_name', 'last_name', 'emails', 'phones', 'company', 'job_title', 'category_code', 'subcategory_code'],
+        seenIn: 'history',
+        deleted: false,
+        heldBy: ['supabase'],
+      },
       expect.objectContaining({ version: 2, by: 'supabase' }),
     ]);
     expect(c.systems).toEqual([
       { system: 'local', role: 'canonical', externalId: null, lastVersion: null, state: 'canonical', lastSyncedAt: null, pending: null },
-      { system: 'supabase', role: 'target', externalId: 'sb-1', lastVersion: 2, state: 'behind', lastSyncedAt: 10, pending: { version: 3, since: 20, attempts: 0, lastError: null } },
+      { system: 'supabase', role: 'target', externalId: 'sb-1', lastVersion: 3, state: 'behind', lastSyncedAt: 10, pending: { version: 4, since: 20, attempts: 0, lastError: null } },
     ]);
     expect(c.conflicts).toMatchObject([{ open: true, a: 'local', b: 'supabase' }]);
-    expect((await get('/api/people/p_ada')).body.contacts).toMatchObject([{ contactId: ID1, version: 3, lastUpdatedBy: 'twenty' }]);
+    expect((await get('/api/people/p_ada')).body.contacts).toMatchObject([{ contactId: ID1, version: 4, lastUpdatedBy: 'local' }]);
+  });
+
+  it('a contact written before the store kept history still shows its current version', async () => {
+    const store = new LocalCanonicalStore(t.db);
+    await store.put(contact({ sync_metadata: { version: 3, last_updated_by: 'twenty' } }));
+    await t.db.run('DELETE FROM contact_versions');
+    await linkPerson(t.db, ID1, 'p_ada');
+    const c = ((await get('/api/people/p_ada/contact-trail')).body.contacts as unknown as Record<string, unknown>[])[0]!;
+    expect(c.versions).toEqual([{ version: 3, at: '2026-01-10T10:00:00.000Z', by: 'twenty', origin: null, changed: [], seenIn: 'canonical', deleted: false, heldBy: [] }]);
   });
 
   it('accepting a review merges its people once; a second request finds it done', async () => {
@@ -187,6 +210,7 @@ describe.each(ENGINES)('web view API on %s', (engine) => {
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ alreadyResolved: false, version: 4 });
     expect((await store.get(ID1))!.job_title).toBe('Countess');
+    expect((await store.history(ID1)).map((v) => [v.version, v.origin, v.changed])).toEqual([[4, 'conflict-resolution', ['job_title']], [3, null, expect.any(Array)]]);
     const again = await app.inject({ method: 'POST', url: `/api/conflicts/${id}/resolve`, payload: { take: ['local'] } });
     expect(again.json()).toMatchObject({ alreadyResolved: true });
     expect((await store.get(ID1))!.job_title).toBe('Countess');

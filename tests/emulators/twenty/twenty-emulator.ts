@@ -128,7 +128,30 @@ export async function startTwentyEmulator(opts: TwentyEmulatorOptions = {}) {
     };
   }
 
+  /** The metadata API, for the person object only: list objects with their fields, create a custom field. */
+  const PERSON_OBJECT_ID = '20202020-0000-4000-8000-00000000face';
+  function metadata(method: string, parts: string[], body: unknown): { status: number; body: unknown } {
+    const field = (name: string) => ({ id: `field-${name}`, objectMetadataId: PERSON_OBJECT_ID, name, label: name, type: 'TEXT', isCustom: false });
+    if (method === 'GET' && parts[0] === 'objects' && !parts[1]) {
+      const person = { id: PERSON_OBJECT_ID, nameSingular: 'person', namePlural: 'people', fields: store.personFieldNames().map(field) };
+      const company = { id: '20202020-0000-4000-8000-0000000c0a11', nameSingular: 'company', namePlural: 'companies', fields: [] };
+      return { status: 200, body: { data: { objects: [person, company] } } };
+    }
+    if (method === 'POST' && parts[0] === 'fields' && !parts[1]) {
+      const b = (body ?? {}) as { objectMetadataId?: unknown; name?: unknown; label?: unknown; type?: unknown };
+      if (b.objectMetadataId !== PERSON_OBJECT_ID) throw new HttpError(400, `Object metadata ${String(b.objectMetadataId)} not found`);
+      if (typeof b.name !== 'string' || !/^[a-z][A-Za-z0-9]*$/.test(b.name)) throw new HttpError(400, 'name must be in camelCase');
+      if (typeof b.label !== 'string' || !b.label) throw new HttpError(400, 'label is required');
+      if (b.type !== 'TEXT') throw new HttpError(400, `type ${String(b.type)} is not supported by this emulator`);
+      if (store.personFieldNames().includes(b.name)) throw new HttpError(400, `Field name "${b.name}" is not available`);
+      store.addPersonField(b.name);
+      return { status: 201, body: { data: { createOneField: { ...field(b.name), label: b.label, isCustom: true } } } };
+    }
+    throw new HttpError(404, `Cannot ${method} /rest/metadata/${parts.join('/')}`);
+  }
+
   function route(method: string, parts: string[], q: URLSearchParams, body: unknown): { status: number; body: unknown } {
+    if (parts[0] === 'metadata') return metadata(method, parts.slice(1), body);
     const restore = parts[0] === 'restore';
     const batch = parts[0] === 'batch';
     const rest = restore || batch ? parts.slice(1) : parts;

@@ -63,7 +63,8 @@ export class TwentyStore {
   private lastMs = 0;
   onChange: (e: ChangeEvent) => void = () => undefined;
 
-  private readonly personFields: ReadonlySet<string>;
+  private readonly personFields: Set<string>;
+  private readonly customPersonFields: string[];
 
   /**
    * `clock`: the time records are stamped with (an EmulatorClock's `now`). `customPersonFields`:
@@ -71,9 +72,22 @@ export class TwentyStore {
    */
   constructor(
     private readonly clock: () => number = Date.now,
-    private readonly customPersonFields: readonly string[] = [],
+    customPersonFields: readonly string[] = [],
   ) {
+    this.customPersonFields = [...customPersonFields];
     this.personFields = new Set([...PERSON_FIELDS, ...customPersonFields]);
+  }
+
+  /** The person fields, standard then custom (what the metadata API lists). */
+  personFieldNames(): string[] {
+    return [...this.personFields];
+  }
+
+  /** A custom text field added through the metadata API: blank on later creates, accepted on write. */
+  addPersonField(name: string): void {
+    if (this.personFields.has(name)) throw new Error(`field ${name} exists`);
+    this.personFields.add(name);
+    this.customPersonFields.push(name);
   }
 
   /** Milliseconds that never go backwards (two writes in one ms share a timestamp, as in Postgres at ms precision). */

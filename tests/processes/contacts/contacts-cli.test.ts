@@ -71,6 +71,13 @@ describe('kith contacts / kith prompt', { timeout: 90_000 }, () => {
     expect(missing).toMatchObject({ code: 1, stderr: 'kith: no contact has the email nobody@example.org\n' });
   });
 
+  it('show --history lists each kept version: what changed, from which system, which systems hold it', async () => {
+    const [text, jsonOut] = await Promise.all([kith('contacts', 'show', 'bob@example.org', '--history'), kith('contacts', 'show', ID2, '--history', '--json')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('history (newest first):\n  v3  2026-01-10T10:00:00.000Z  from kith: canonical_name, first_name, last_name, emails, phones, company, job_title, category_code, subcategory_code\n');
+    expect(JSON.parse(jsonOut.stdout).history).toMatchObject([{ contactId: ID2, version: 3, system: 'kith', origin: null, deleted: false, record: { canonical_name: 'Bob' } }]);
+  });
+
   it('prompt prints the context with the linked person\'s figures', async () => {
     const r = await kith('prompt', 'ada@example.org', '--base', 'You are talking to a friend.', '--recent', '3');
     expect(r.code).toBe(0);

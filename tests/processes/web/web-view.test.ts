@@ -101,7 +101,20 @@ describe.each(ENGINES)('web view in chromium (%s)', (engine) => {
     const entities = await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM source_entities WHERE person_id = ?', [id]);
     expect(await page.locator('#identities tbody tr').count()).toBe(Number(entities!.n));
     expect(await page.locator('#often-with tbody tr').count()).toBeGreaterThan(0);
-    await page.waitForSelector('#contact-trail :is(p, div.trail)');
+    // The contact trail: every version the canonical store kept (the promotion wrote them), newest first.
+    await page.waitForSelector('#contact-trail div.trail');
+    const first = await t.db.get<{ contact_id: string }>('SELECT contact_id FROM contacts WHERE person_id = ? ORDER BY deleted_at IS NOT NULL, contact_id LIMIT 1', [id]);
+    const kept = await t.db.all<{ version: number; origin: string; system: string }>(
+      'SELECT version, origin, system FROM contact_versions WHERE contact_id = ? ORDER BY change_seq DESC',
+      [first!.contact_id],
+    );
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept[0]).toMatchObject({ origin: 'promotion', system: 'kith' });
+    const rows = await page.locator('#contact-trail table.trail-versions').first().locator('tbody tr').allTextContents();
+    expect(rows).toHaveLength(kept.length);
+    expect(rows[0]).toContain(`v${kept[0]!.version}`);
+    expect(rows[0]).toContain('kithpromotion');
+    expect(rows[0]).toContain('canonical_name');
     // What the search index holds about them, newest first, as `kith search --person` lists it.
     await page.waitForSelector('#search-panel li');
     const indexed = await search(t.db, { personId: id, limit: 10 });

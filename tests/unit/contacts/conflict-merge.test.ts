@@ -3,7 +3,10 @@ import { resolveConflict } from '../../../src/hub/domain/conflict-resolver.js';
 import { decideIncoming, mergeIncoming } from '../../../src/hub/domain/contact-merge.js';
 import { hashForSystem, hashSystemFields, hashContact } from '../../../src/hub/domain/contact-content.js';
 import { isEcho, overwrittenSince } from '../../../src/hub/domain/echo-detector.js';
-import { DEFAULT_FIELD_OWNERSHIP, effectiveOwnership, parseOwnershipTable } from '../../../src/hub/domain/field-ownership.js';
+import { defaultOwnershipFor, effectiveOwnership, parseOwnershipTable } from '../../../src/hub/domain/field-ownership.js';
+
+/** The default table of a deployment whose CRM is Twenty. */
+const TWENTY_CRM = defaultOwnershipFor(['twenty']);
 import { InvalidInputError } from '../../../src/errors.js';
 import { contact, ID2, systemCopy } from '../../support/contacts/contact-fixtures.js';
 
@@ -40,7 +43,7 @@ describe('resolveConflict', () => {
 describe('mergeIncoming under field ownership', () => {
   const current = contact();
   it('takes owned and unowned fields, rejects others, bumps version once', () => {
-    const r = mergeIncoming(current, { company: 'New Co', emails: ['other@example.org'], canonical_name: 'Ada L.' }, 'twenty', DEFAULT_FIELD_OWNERSHIP, { now: NOW });
+    const r = mergeIncoming(current, { company: 'New Co', emails: ['other@example.org'], canonical_name: 'Ada L.' }, 'twenty', TWENTY_CRM, { now: NOW });
     expect(r.changed).toBe(true);
     expect(r.applied).toEqual(['company']);
     expect(r.rejected).toEqual(['canonical_name', 'emails']);
@@ -49,35 +52,35 @@ describe('mergeIncoming under field ownership', () => {
     expect(r.contact.sync_metadata).toEqual({ version: 4, last_updated: NOW, last_updated_by: 'twenty' });
   });
   it('leaves the record untouched when nothing it may change changed', () => {
-    const r = mergeIncoming(current, { emails: ['other@example.org'], company: current.company }, 'twenty', DEFAULT_FIELD_OWNERSHIP, { now: NOW });
+    const r = mergeIncoming(current, { emails: ['other@example.org'], company: current.company }, 'twenty', TWENTY_CRM, { now: NOW });
     expect(r.changed).toBe(false);
     expect(r.contact).toBe(current);
     expect(r.rejected).toEqual(['emails']);
   });
   it('lets anyone fill an empty owned field, and anyone soft-delete', () => {
-    const r = mergeIncoming(current, { notes: 'met at the club', deleted_at: NOW }, 'google', DEFAULT_FIELD_OWNERSHIP, { now: NOW });
+    const r = mergeIncoming(current, { notes: 'met at the club', deleted_at: NOW }, 'google', TWENTY_CRM, { now: NOW });
     expect(r.applied).toEqual(['notes']);
     expect(r.contact.deleted_at).toBe(NOW);
   });
   it('an owner that is not active no longer blocks edits', () => {
-    const table = effectiveOwnership(DEFAULT_FIELD_OWNERSHIP, ['twenty', 'supabase', 'kith']);
+    const table = effectiveOwnership(TWENTY_CRM, ['twenty', 'supabase', 'kith']);
     const r = mergeIncoming(current, { emails: ['new@example.org'] }, 'supabase', table, { now: NOW });
     expect(r.contact.emails).toEqual(['new@example.org']);
   });
   it('version is at least the incoming system version', () => {
-    const r = mergeIncoming(current, { company: 'Y' }, 'twenty', DEFAULT_FIELD_OWNERSHIP, { now: NOW, minVersion: 10 });
+    const r = mergeIncoming(current, { company: 'Y' }, 'twenty', TWENTY_CRM, { now: NOW, minVersion: 10 });
     expect(r.contact.sync_metadata.version).toBe(10);
   });
   it('creates with every field, and needs an id to do so', () => {
-    const r = mergeIncoming(undefined, { canonical_name: 'Bob', emails: ['bob@example.org'] }, 'twenty', DEFAULT_FIELD_OWNERSHIP, { now: NOW, contactId: ID2 });
+    const r = mergeIncoming(undefined, { canonical_name: 'Bob', emails: ['bob@example.org'] }, 'twenty', TWENTY_CRM, { now: NOW, contactId: ID2 });
     expect(r.created).toBe(true);
     expect(r.contact).toMatchObject({ contact_id: ID2, canonical_name: 'Bob', emails: ['bob@example.org'], sync_metadata: { version: 1 } });
-    expect(() => mergeIncoming(undefined, { canonical_name: 'Bob' }, 'twenty', DEFAULT_FIELD_OWNERSHIP, { now: NOW })).toThrow(/contact_id/);
+    expect(() => mergeIncoming(undefined, { canonical_name: 'Bob' }, 'twenty', TWENTY_CRM, { now: NOW })).toThrow(/contact_id/);
   });
   it('an invalid result is an InvalidInputError naming the field', () => {
     let err: unknown;
     try {
-      mergeIncoming(current, { subcategory_code: 'C2' }, 'twenty', DEFAULT_FIELD_OWNERSHIP, { now: NOW });
+      mergeIncoming(current, { subcategory_code: 'C2' }, 'twenty', TWENTY_CRM, { now: NOW });
     } catch (e) {
       err = e;
     }
@@ -90,17 +93,17 @@ describe('decideIncoming', () => {
   const current = contact();
   it('covers create, update, unchanged, stale and conflict', () => {
     const fresh = systemCopy(contact({ contact_id: ID2 }), 'twenty', { version: undefined });
-    expect(decideIncoming(undefined, fresh, DEFAULT_FIELD_OWNERSHIP, NOW)).toMatchObject({ action: 'create', contact: { contact_id: ID2 } });
-    expect(decideIncoming(current, systemCopy(current, 'supabase'), DEFAULT_FIELD_OWNERSHIP, NOW)).toMatchObject({ action: 'unchanged', reason: 'same_content' });
+    expect(decideIncoming(undefined, fresh, TWENTY_CRM, NOW)).toMatchObject({ action: 'create', contact: { contact_id: ID2 } });
+    expect(decideIncoming(current, systemCopy(current, 'supabase'), TWENTY_CRM, NOW)).toMatchObject({ action: 'unchanged', reason: 'same_content' });
     const newer = systemCopy(contact({ job_title: 'Countess', sync_metadata: { version: 4 } }), 'twenty');
-    const up = decideIncoming(current, newer, DEFAULT_FIELD_OWNERSHIP, NOW);
+    const up = decideIncoming(current, newer, TWENTY_CRM, NOW);
     expect(up).toMatchObject({ action: 'update', reason: 'higher_version', contact: { job_title: 'Countess', sync_metadata: { version: 4, last_updated_by: 'twenty' } } });
     const older = systemCopy(contact({ job_title: 'Countess', sync_metadata: { version: 2 } }), 'twenty');
-    expect(decideIncoming(current, older, DEFAULT_FIELD_OWNERSHIP, NOW)).toEqual({ action: 'stale', reason: 'lower_version' });
+    expect(decideIncoming(current, older, TWENTY_CRM, NOW)).toEqual({ action: 'stale', reason: 'lower_version' });
     const tie = systemCopy(contact({ job_title: 'Countess' }), 'supabase');
-    expect(decideIncoming(current, tie, DEFAULT_FIELD_OWNERSHIP, NOW)).toEqual({ action: 'conflict', reason: 'conflict' });
+    expect(decideIncoming(current, tie, TWENTY_CRM, NOW)).toEqual({ action: 'conflict', reason: 'conflict' });
     const notOwned = systemCopy(contact({ emails: ['x@example.org'], sync_metadata: { version: 5 } }), 'twenty');
-    expect(decideIncoming(current, notOwned, DEFAULT_FIELD_OWNERSHIP, NOW)).toEqual({ action: 'unchanged', reason: 'owned_elsewhere', rejected: ['emails'] });
+    expect(decideIncoming(current, notOwned, TWENTY_CRM, NOW)).toEqual({ action: 'unchanged', reason: 'owned_elsewhere', rejected: ['emails'] });
   });
 });
 

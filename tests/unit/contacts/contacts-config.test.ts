@@ -15,11 +15,12 @@ const file = (name: string, text: string) => {
 };
 
 describe('KITH_FIELD_OWNERSHIP', () => {
-  it('defaults to Google for contact details, Twenty for CRM fields, Kith for llm_context', () => {
+  it('defaults to Google for contact details, Notion for CRM fields, Kith for llm_context', () => {
     const c = loadFieldOwnership({});
     expect(c).toEqual({ ownership: DEFAULT_FIELD_OWNERSHIP, ownershipSource: 'default' });
     expect(c.ownership.emails).toBe('google');
-    expect(c.ownership.company).toBe('twenty');
+    expect(c.ownership.company).toBe('notion');
+    expect(c.ownership.linkedin_url).toBe('google');
     expect(c.ownership.llm_context).toBe('kith');
   });
   it('reads YAML and JSON files that replace the table', () => {

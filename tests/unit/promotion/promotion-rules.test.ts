@@ -51,7 +51,7 @@ describe('the promotion rule', () => {
 });
 
 describe('a person as a contact', () => {
-  it('fills names, addresses, company and category from the graph, and a nameless person is named by an address', () => {
+  it('fills names, addresses, company, category, LinkedIn and the last contact from the graph, and a nameless person is named by an address', () => {
     expect(graphFields(person({ category: { category: 'G', subcategory: 'G.2' } }))).toEqual({
       canonical_name: 'Ada King Lovelace',
       first_name: 'Ada',
@@ -61,8 +61,15 @@ describe('a person as a contact', () => {
       company: 'Analytical Engines',
       category_code: 'G',
       subcategory_code: 'G.2',
+      linkedin_url: 'https://www.linkedin.com/in/ada',
+      last_contacted: '2026-02-03',
     });
     expect(graphFields(person({ name: ' ' })).canonical_name).toBe('ada@example.com');
+    // Only a LinkedIn profile, the first of several in sorted order; no interactions, no date.
+    const other = graphFields(person({ profiles: ['https://github.com/ada', 'https://linkedin.com/in/zed', 'https://uk.linkedin.com/in/ada-l'], lastAt: null }));
+    expect(other).toMatchObject({ linkedin_url: 'https://linkedin.com/in/zed' });
+    expect(other).not.toHaveProperty('last_contacted');
+    expect(graphFields(person({ profiles: ['https://github.com/ada'] }))).not.toHaveProperty('linkedin_url');
     expect(splitName('Cher')).toEqual({ first_name: 'Cher', last_name: null });
   });
 
@@ -107,6 +114,12 @@ describe('a person as a contact', () => {
     expect(out.canonical_name).toBe('Ada King Lovelace'); // nobody's
     expect(out.llm_context).toEqual({ how_met: 'at a conference', graph: g });
     expect(promotableFields(fields, g, undefined, ownership).company).toBe('Analytical Engines'); // a new contact takes everything
+    // LinkedIn and the last contact: filled while no system owns them, or while the owner's value is empty.
+    const crm = { linkedin_url: 'google', last_contacted: 'notion' } as const;
+    expect(promotableFields(fields, g, { linkedin_url: null, last_contacted: null }, crm)).toMatchObject({ linkedin_url: 'https://www.linkedin.com/in/ada', last_contacted: '2026-02-03' });
+    const kept = promotableFields(fields, g, { linkedin_url: 'https://www.linkedin.com/in/ada-kept', last_contacted: '2026-03-01' }, crm);
+    expect([kept.linkedin_url, kept.last_contacted]).toEqual([undefined, undefined]);
+    expect(promotableFields(fields, g, { linkedin_url: 'https://www.linkedin.com/in/old', last_contacted: '2020-01-01' }, {})).toMatchObject({ linkedin_url: 'https://www.linkedin.com/in/ada', last_contacted: '2026-02-03' });
   });
 
   it('hashes what it would write: the same graph gives the same hash, a new interaction another', () => {

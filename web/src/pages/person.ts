@@ -165,8 +165,20 @@ function renderTrail(t: Trail, p: Person): Node {
         { className: 'trail' },
         h('h3', {}, `contact ${c.contactId}`, p.contacts.find((x) => x.contactId === c.contactId)?.deletedAt ? ' (deleted)' : ''),
         h('h4', {}, 'versions'),
-        table(['version', 'when', 'from', 'seen in'], c.versions.map((v) => [v.version == null ? '?' : `v${v.version}`, v.at, v.by, v.seenIn + (v.deleted ? ' (deleted)' : '')])),
-        h('p', { className: 'muted small' }, 'The hub keeps the current canonical version; earlier versions appear here only where a conflict recorded them.'),
+        table(
+          ['version', 'when', 'from', 'by way of', 'changed', 'held by', 'seen in'],
+          c.versions.map((v) => [
+            v.version == null ? '?' : `v${v.version}`,
+            v.at,
+            v.by,
+            v.origin ?? '–',
+            v.changed.length ? v.changed.join(', ') : '–',
+            v.heldBy.length ? v.heldBy.join(', ') : '–',
+            v.seenIn + (v.deleted ? ' (deleted)' : ''),
+          ]),
+          { className: 'trail-versions' },
+        ),
+        h('p', { className: 'muted small' }, 'Every version the canonical store kept, newest first: the system the change came from, the way it reached Kith, and the systems that last held it.'),
         h('h4', {}, 'in each system'),
         table(
           ['system', 'id there', 'version there', 'state', 'synced', 'pending'],

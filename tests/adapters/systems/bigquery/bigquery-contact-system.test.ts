@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FatalError, InvalidInputError, TemporaryError } from '../../../../src/errors.js';
 import { versionHash } from '../../../../src/systems/bigquery/bigquery-contact.mapper.js';
 import { BigQueryContactSystem, createBigQueryContactSystem } from '../../../../src/systems/bigquery/bigquery-contact-system.js';
+import { BigQueryCanonicalStore } from '../../../../src/systems/bigquery/bigquery-canonical.store.js';
 import { toKithError } from '../../../../src/systems/bigquery/bigquery-errors.js';
 import { CONTACT_VERSIONS_FIELDS } from '../../../../src/systems/bigquery/contact-versions.table.js';
 import { type Kit, contact, startKit, versionRows } from '../../../support/systems/bigquery/bq-test-kit.js';
@@ -122,6 +123,34 @@ describe('BigQueryContactSystem against the emulator (real SDK)', () => {
     expect(await kit.store.get({ externalId: c.contact_id })).toMatchObject({ version: 2, deletedAt: '2026-02-01T00:00:00.000Z', updatedBy: 'kith', fields: { canonical_name: 'Ada Lovelace' } });
     expect(await kit.store.latestAll()).toEqual([]);
     expect(await kit.store.latestAll({ includeDeleted: true })).toHaveLength(1);
+  });
+
+  it('the canonical store reads a contact\'s history from contact_versions: each version once, its changed fields, newest first', async () => {
+    let now = Date.UTC(2026, 1, 1);
+    kit = await startKit({ now: () => now });
+    const store = new BigQueryCanonicalStore(kit.store);
+    const c = contact();
+    await store.put(c, 0);
+    now += 60_000;
+    const v2 = { ...c, company: 'Royal Society', sync_metadata: { ...c.sync_metadata, version: 2, last_updated_by: 'notion' as const } };
+    await store.put(v2, 1);
+    await store.put(v2);
+    // A row redelivered past BigQuery's insertId window is stored twice; the history counts it once.
+    const sent = kit.emu.requests.filter((r) => r.path.endsWith('/insertAll')).at(-1)!.body as { rows: never[] };
+    kit.emu.advance(5 * 60_000);
+    await kit.store['client'].dataset('kith').table('contact_versions').insert(sent.rows, { raw: true });
+    now += 60_000;
+    await kit.store.softDelete([{ contactId: c.contact_id }], '2026-02-03T00:00:00Z');
+    expect(versionRows(kit.emu)).toHaveLength(4);
+    const h = await store.history(c.contact_id);
+    expect(h.map((v) => [v.version, v.system, v.origin, v.changed, v.deleted])).toEqual([
+      [3, 'kith', null, ['deleted_at'], true],
+      [2, 'notion', null, ['company'], false],
+      [1, 'twenty', null, expect.arrayContaining(['canonical_name', 'emails', 'llm_context']), false],
+    ]);
+    expect(h[1]).toMatchObject({ recordedAt: '2026-02-01T00:01:00.000Z', record: { company: 'Royal Society', deleted_at: null } });
+    expect(await store.history(c.contact_id, 2)).toHaveLength(2);
+    expect(await store.history('00000000-0000-4000-8000-000000000000')).toEqual([]);
   });
 
   it('pages listChanged over more rows than one page (and than one REST result page), oldest first', async () => {

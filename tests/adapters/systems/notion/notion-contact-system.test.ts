@@ -5,6 +5,7 @@ import { linkHashFor, linkHashOf } from '../../../../src/hub/domain/link-hash.js
 import { type NotionEmulator, startNotionEmulator } from '../../../emulators/notion/notion-emulator.js';
 import { contact, ID1, ID2, ID3 } from '../../../support/contacts/contact-fixtures.js';
 import { NOTION_CONTACTS_SCHEMA } from '../../../support/systems/notion/notion-contacts.js';
+import { parseContactProperties } from '../../../../src/config/notion.config.js';
 
 describe('NotionContactSystem through the SDK against the emulator', () => {
   let emu: NotionEmulator;
@@ -67,5 +68,45 @@ describe('NotionContactSystem through the SDK against the emulator', () => {
 
   it('a page with a value Notion refuses fails alone, naming the property', async () => {
     await expect(sys.upsertMany([contact({ contact_id: ID3, category_code: 'B', notes: 'x'.repeat(200_001) })])).rejects.toThrow(/"Notes" \(rich_text\)/);
+  });
+  it('round-trips tags and the last contact; an edit of them in Notion reads back', async () => {
+    const c = contact({ contact_id: ID3, tags: ['board', 'vip'], last_contacted: '2026-02-03' });
+    const [made] = await sys.upsertMany([c]);
+    const copy = (await sys.get({ externalId: made!.externalId }))!;
+    expect(copy.fields).toMatchObject({ tags: ['board', 'vip'], last_contacted: '2026-02-03' });
+    expect(linkHashOf(copy)).toBe(linkHashFor(sys, c));
+    expect((await sys.upsertMany([c], new Map([[ID3, made!.externalId]])))[0]!.action).toBe('unchanged');
+    await emu.clock.advance(60_000);
+    await sys.pages.update(made!.externalId, { Tags: ['vip'], 'Last contacted': { start: '2026-03-01' } });
+    expect((await sys.get({ contactId: ID3 }))!.fields).toMatchObject({ tags: ['vip'], last_contacted: '2026-03-01' });
+    expect((await sys.upsertMany([{ ...c, tags: [], last_contacted: null }], new Map([[ID3, made!.externalId]])))[0]!.action).toBe('updated');
+    expect((await sys.get({ contactId: ID3 }))!.fields).toMatchObject({ tags: [], last_contacted: null });
+  });
+});
+
+describe('NotionContactSystem with renamed properties (NOTION_CONTACT_PROPERTIES)', () => {
+  it('writes and reads the data source\'s own names, LinkedIn as a url property', async () => {
+    const emu = await startNotionEmulator({ rateLimit: false });
+    try {
+      const schema = { ...NOTION_CONTACTS_SCHEMA, Organisation: 'rich_text' as const, Labels: 'multi_select' as const, LinkedIn: 'url' as const };
+      delete (schema as Record<string, unknown>).Company;
+      delete (schema as Record<string, unknown>).Tags;
+      const ds = emu.createDataSource('CRM', schema);
+      const props = parseContactProperties('{"company": "Organisation", "tags": "Labels", "linkedin_url": "LinkedIn"}');
+      const sys = new NotionContactSystem(openNotionPages({ token: emu.token, baseUrl: emu.url }), ds, props);
+      const c = contact({ contact_id: ID1, company: 'Royal Society', tags: ['friend'], linkedin_url: 'https://www.linkedin.com/in/ada' });
+      const [made] = await sys.upsertMany([c]);
+      expect(made!.action).toBe('created');
+      const page = (await sys.pages.get(made!.externalId))!;
+      expect(page.properties.Organisation!.value).toBe('Royal Society');
+      expect(page.properties.Labels!.value).toEqual(['friend']);
+      expect(page.properties.LinkedIn).toEqual({ type: 'url', value: 'https://www.linkedin.com/in/ada' });
+      const copy = (await sys.get({ contactId: ID1 }))!;
+      expect(copy.fields).toMatchObject({ company: 'Royal Society', tags: ['friend'], linkedin_url: 'https://www.linkedin.com/in/ada' });
+      expect(linkHashOf(copy)).toBe(linkHashFor(sys, c));
+      expect((await sys.upsertMany([c]))[0]!.action).toBe('unchanged');
+    } finally {
+      await emu.stop();
+    }
   });
 });

@@ -114,6 +114,26 @@ describe('SupabaseContactSystem with supabase-js against the emulator', () => {
     expect(await system.get({ contactId: (ins.data as { contact_id: string }).contact_id })).toMatchObject({ updatedBy: 'supabase', version: 1 });
   });
 
+  it('carries LinkedIn, tags and the last contact, through upsert and the guarded rpc; an edit of them in Supabase is an edit', async () => {
+    const { emu, system } = await setup();
+    const a = makeContact({ n: 1, linkedin_url: 'https://www.linkedin.com/in/person1', tags: ['vip', 'board'], last_contacted: '2026-02-03' });
+    const b = makeContact({ n: 2, tags: ['friend'] });
+    expect((await system.upsertMany([a])).map((o) => o.action)).toEqual(['created']);
+    const guarded = await system.upsertUnlessChanged([b], new Map());
+    expect(guarded!.outcomes.map((o) => o.action)).toEqual(['created']);
+    const got = (await system.get({ contactId: a.contact_id }))!;
+    expect(got.fields).toMatchObject({ linkedin_url: 'https://www.linkedin.com/in/person1', tags: ['vip', 'board'], last_contacted: '2026-02-03' });
+    expect(hashSystemFields(got.fields, got.deletedAt)).toBe(hashForSystem(a));
+    expect((await system.get({ contactId: b.contact_id }))!.fields).toMatchObject({ tags: ['friend'], linkedin_url: null, last_contacted: null });
+    expect((await system.upsertMany([a]))[0]!.action).toBe('unchanged');
+    await emu.sql(`UPDATE contacts SET tags = ARRAY['vip'] WHERE contact_id = '${a.contact_id}'`);
+    const edited = (await system.get({ contactId: a.contact_id }))!;
+    expect(edited).toMatchObject({ version: 2, updatedBy: 'supabase', fields: { tags: ['vip'] } });
+    // Applying the shipped SQL again (an upgrade) keeps every row and column.
+    await emu.sql(readFileSync(CONTACTS_SQL_PATH, 'utf8'));
+    expect((await system.get({ contactId: a.contact_id }))!.fields).toMatchObject({ tags: ['vip'], last_contacted: '2026-02-03' });
+  });
+
   it('upsertUnlessChanged: one rpc writes new and expected rows, skips unchanged ones, and hands back a row edited in Supabase unwritten', async () => {
     const { emu, system } = await setup();
     const [a, b, c] = [makeContact({ n: 1 }), makeContact({ n: 2 }), makeContact({ n: 3 })];

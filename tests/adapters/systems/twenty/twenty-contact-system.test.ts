@@ -37,7 +37,7 @@ describe('TwentyContactSystem against the Twenty emulator', () => {
 
     const got = await system.get({ contactId: a.contact_id });
     expect(got).toMatchObject({ system: 'twenty', externalId: a.contact_id, contactId: a.contact_id, deletedAt: null });
-    expect(got!.fields).toEqual({ canonical_name: 'Person1 Example', first_name: 'Person1', last_name: 'Example', emails: ['person1@example.com'], phones: ['+14155550100'], company: 'Acme', job_title: 'Engineer' });
+    expect(got!.fields).toEqual({ canonical_name: 'Person1 Example', first_name: 'Person1', last_name: 'Example', emails: ['person1@example.com'], phones: ['+14155550100'], company: 'Acme', job_title: 'Engineer', linkedin_url: null });
     expect(await system.get({ externalId: '00000000-0000-4000-8000-000000000000' })).toBeUndefined();
     // What Twenty holds hashes like the canonical record seen through twentyView: echoes are recognisable.
     expect(hashSystemFields(got!.fields)).toBe(hashSystemFields(twentyView(a)));
@@ -63,6 +63,12 @@ describe('TwentyContactSystem against the Twenty emulator', () => {
     expect(emu.getPerson(c.contact_id)!.emails).toEqual({ primaryEmail: 'new@example.com', additionalEmails: ['person1@example.com'] });
     expect(emu.people()).toHaveLength(1);
     expect(emu.requests.some((r) => r.method === 'PATCH' && r.path === `/rest/people/${c.contact_id}`)).toBe(true);
+    // The LinkedIn profile is Twenty's standard linkedinLink; it reads back as written, and again is unchanged.
+    const linked = { ...changed, linkedin_url: 'https://www.linkedin.com/in/person1' };
+    expect((await system.upsertMany([linked]))[0]!.action).toBe('updated');
+    expect(emu.getPerson(c.contact_id)!.linkedinLink).toMatchObject({ primaryLinkUrl: 'https://www.linkedin.com/in/person1' });
+    expect((await system.get({ contactId: c.contact_id }))!.fields.linkedin_url).toBe('https://www.linkedin.com/in/person1');
+    expect((await system.upsertMany([linked]))[0]!.action).toBe('unchanged');
   });
 
   it('turns a create that meets an existing id (a retried job) into an update', async () => {

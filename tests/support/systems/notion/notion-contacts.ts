@@ -11,5 +11,7 @@ export const NOTION_CONTACTS_SCHEMA: Record<string, PropertyInput> = {
   Category: { type: 'select', options: ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'X'] },
   Subcategory: 'rich_text',
   Notes: 'rich_text',
+  Tags: 'multi_select',
+  'Last contacted': 'date',
   'Last edited': 'last_edited_time',
 };

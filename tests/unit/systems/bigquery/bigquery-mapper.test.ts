@@ -20,6 +20,17 @@ describe('contact_versions mapper', () => {
     expect(fromRow(asRead(row))).toEqual({ ...c, deleted_at: '2026-03-01T00:00:00.000Z', sync_metadata: { ...c.sync_metadata, last_updated: '2026-01-27T10:00:00.000Z' } });
   });
 
+  it('carries LinkedIn, tags and the last contact in the payload; a row written before them hashes as it did', () => {
+    const c = contact({ linkedin_url: 'https://www.linkedin.com/in/ada', tags: ['vip'], last_contacted: '2026-02-03' });
+    const row = toRow(c, new Date('2026-03-02T00:00:00Z'));
+    expect(JSON.parse(row.payload)).toMatchObject({ linkedin_url: 'https://www.linkedin.com/in/ada', tags: ['vip'], last_contacted: '2026-02-03' });
+    expect(fromRow(asRead(row))).toMatchObject({ linkedin_url: 'https://www.linkedin.com/in/ada', tags: ['vip'], last_contacted: '2026-02-03' });
+    const plain = contact();
+    const { linkedin_url: _l, tags: _t, last_contacted: _d, ...before } = plain;
+    expect(versionHash({ ...plain, linkedin_url: null, tags: [], last_contacted: null })).toBe(versionHash(before as typeof plain));
+    expect(versionHash(c)).not.toBe(versionHash({ ...c, tags: [] }));
+  });
+
   it('hashes content, not sync metadata, and not the spelling of an instant', () => {
     const c = contact({ deleted_at: '2026-03-01T00:00:00Z' });
     expect(versionHash({ ...c, deleted_at: '2026-03-01T01:00:00+01:00', sync_metadata: { ...c.sync_metadata, version: 9 } })).toBe(versionHash(c));

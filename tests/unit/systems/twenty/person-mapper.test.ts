@@ -17,8 +17,10 @@ describe('Twenty person mapper', () => {
         additionalPhones: [{ number: '555-0101', countryCode: '', callingCode: '' }],
       },
       jobTitle: 'CTO',
+      linkedinLink: { primaryLinkUrl: '', primaryLinkLabel: '' },
       companyId: 'comp-1',
     });
+    expect(toTwentyPerson({ ...c, linkedin_url: 'https://www.linkedin.com/in/p1' }, null).linkedinLink).toEqual({ primaryLinkUrl: 'https://www.linkedin.com/in/p1', primaryLinkLabel: '' });
   });
 
   it('splits canonical_name when first/last names are missing', () => {
@@ -46,6 +48,7 @@ describe('Twenty person mapper', () => {
         phones: ['+14155550123', '+3399'],
         company: 'Navy',
         job_title: null,
+        linkedin_url: null,
       },
       updatedAt: '2026-02-01T00:00:00.000Z',
       deletedAt: '2026-02-02T00:00:00.000Z',
@@ -76,7 +79,10 @@ describe('Twenty person mapper', () => {
       phones: ['+14155550123'],
       company: 'Acme',
       job_title: 'Engineer',
+      linkedin_url: null,
     });
     expect(twentyView({ ...c, ...view })).toEqual(view);
+    // The LinkedIn profile travels in linkedinLink.primaryLinkUrl and back.
+    expect(twentyView({ ...c, linkedin_url: ' https://www.linkedin.com/in/bob ' }).linkedin_url).toBe('https://www.linkedin.com/in/bob');
   });
 });
