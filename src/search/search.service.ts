@@ -3,6 +3,7 @@ import { inList } from '../db/sql-lists.js';
 import { InvalidInputError } from '../errors.js';
 import { DAY_MS } from './chunkers/conversation.chunker.js';
 import { fts5Match, isEmptyQuery, parseQuery, type ParsedQuery, tsQueryText } from './query-parser.js';
+import { rankFts5, rankFts5Within } from './fts5-ranking.js';
 import { reciprocalRankFusion } from './rank-fusion.js';
 import { VECTOR_OFF, type VectorIndex } from './vector-index.port.js';
 
@@ -121,8 +122,6 @@ function filters(opts: SearchOptions, db: Db): { sql: string; params: SqlValue[]
   return { sql: parts.map((p) => ` AND ${p}`).join(''), params };
 }
 
-const BM25_WEIGHTS = '10.0, 4.0, 1.0';
-
 async function bm25(db: Db, q: ParsedQuery, opts: SearchOptions, limit: number): Promise<Candidate[]> {
   const f = filters(opts, db);
   const person = opts.personId ? personChunks(opts.personId) : undefined;
@@ -130,14 +129,8 @@ async function bm25(db: Db, q: ParsedQuery, opts: SearchOptions, limit: number):
   if (db.engine === 'sqlite') {
     // Rank first (scores only), then fetch the rows and snippets of the few kept: snippet() on
     // every match of a common word would cost more than the ranking itself.
-    const from = person
-      ? `(${person.sql}) pc CROSS JOIN search_fts ON search_fts.rowid = pc.id${f.sql ? ' JOIN search_chunks c ON c.id = pc.id' : ''}`
-      : `search_fts${f.sql ? ' JOIN search_chunks c ON c.id = search_fts.rowid' : ''}`;
+    const top = person ? await rankFts5Within(db, q, person, f, limit) : await rankFts5(db, q, f, limit);
     const match = fts5Match(q);
-    const top = await db.all<{ id: number; score: number }>(
-      `SELECT search_fts.rowid AS id, -bm25(search_fts, ${BM25_WEIGHTS}) AS score FROM ${from} WHERE search_fts MATCH ?${f.sql} ORDER BY bm25(search_fts, ${BM25_WEIGHTS}) LIMIT ?`,
-      [...(person?.params ?? []), match, ...f.params, limit],
-    );
     if (!top.length) return [];
     const rows = await db.all<Candidate>(
       `SELECT ${cols}, snippet(search_fts, 2, '${MARK.open}', '${MARK.close}', '…', 20) AS snippet
