@@ -4,12 +4,28 @@ import { fts5Match, type ParsedQuery } from './query-parser.js';
 /** Column weights of bm25() over title, heading and body. */
 export const BM25_WEIGHTS = '10.0, 4.0, 1.0';
 
+/**
+ * A word in more than half the chunks weighs nothing in bm25() (FTS5 floors a negative IDF at
+ * 1e-6), yet bm25() scores every row it matches: a query holding one is slow for nothing. Above
+ * this estimated share (a margin over half for the sampling error) such a word is left out of
+ * the match when the query has other words.
+ */
+export const WEIGHTLESS_SHARE = 0.55;
+/** Below this many chunks words are not sampled: every query is quick as it is. */
+export const SAMPLE_MIN_CHUNKS = 20_000;
+/** Rowid windows sampled to estimate a word's share, and their width. */
+const WINDOWS = 4;
+const WINDOW = 1000;
+/** A word's estimated share is kept this long (per database), and for this many words. */
+const SHARE_TTL_MS = 10 * 60_000;
+const SHARE_CACHE = 10_000;
+
 export interface Ranked {
   id: number;
   score: number;
 }
 
-interface Scope {
+export interface Scope {
   /** ` AND …` conditions on `c` (search_chunks). */
   sql: string;
   params: SqlValue[];
@@ -18,11 +34,25 @@ interface Scope {
 const score = `-bm25(search_fts, ${BM25_WEIGHTS})`;
 const order = `bm25(search_fts, ${BM25_WEIGHTS}), search_fts.rowid`;
 
-/** The best `limit` chunks for a query by FTS5's bm25(), any word matching; ties by rowid. */
-export async function rankFts5(db: Db, q: ParsedQuery, filters: Scope, limit: number): Promise<Ranked[]> {
+/**
+ * The best `limit` chunks for a query by FTS5's bm25(), any word matching; ties by rowid. On a
+ * large index the words found in most chunks are left out of the match when other words remain:
+ * the ranking is the same, less the chunks matching only those words (they would rank last, at
+ * a score of zero); when fewer than `limit` chunks are left, the whole query is ranked.
+ */
+export async function rankFts5(db: Db, q: ParsedQuery, filters: Scope, limit: number, minChunks = SAMPLE_MIN_CHUNKS): Promise<Ranked[]> {
+  const weighted = await withoutWeightless(db, q, minChunks);
+  if (weighted) {
+    const ranked = await rankMatch(db, fts5Match(weighted), filters, limit);
+    if (ranked.length >= limit) return ranked;
+  }
+  return rankMatch(db, fts5Match(q), filters, limit);
+}
+
+async function rankMatch(db: Db, match: string, filters: Scope, limit: number): Promise<Ranked[]> {
   const join = filters.sql ? ' JOIN search_chunks c ON c.id = search_fts.rowid' : '';
   return db.all<Ranked>(`SELECT search_fts.rowid AS id, ${score} AS score FROM search_fts${join} WHERE search_fts MATCH ?${filters.sql} ORDER BY ${order} LIMIT ?`, [
-    fts5Match(q),
+    match,
     ...filters.params,
     limit,
   ]);
@@ -39,4 +69,49 @@ export async function rankFts5Within(db: Db, q: ParsedQuery, within: Scope, filt
     `SELECT search_fts.rowid AS id, ${score} AS score FROM search_fts${join} WHERE search_fts MATCH ? AND +search_fts.rowid IN (${within.sql})${filters.sql} ORDER BY ${order} LIMIT ?`,
     [fts5Match(q), ...within.params, ...filters.params, limit],
   );
+}
+
+const shares = new WeakMap<Db, Map<string, { share: number; at: number }>>();
+
+/**
+ * The query without its words found in more than WEIGHTLESS_SHARE of the chunks (estimated from
+ * a few windows of rowids, and remembered a while). Undefined when nothing is left out: a small
+ * index, no such word, or only such words.
+ */
+export async function withoutWeightless(db: Db, q: ParsedQuery, minChunks = SAMPLE_MIN_CHUNKS): Promise<ParsedQuery | undefined> {
+  if (q.terms.length + q.phrases.length < 2 || !q.terms.length) return undefined;
+  const span = await db.get<{ lo: number | null; hi: number | null }>('SELECT (SELECT min(id) FROM search_chunks) AS lo, (SELECT max(id) FROM search_chunks) AS hi');
+  const lo = Number(span?.lo ?? 0);
+  const hi = Number(span?.hi ?? 0);
+  if (hi - lo + 1 < minChunks) return undefined;
+  const known = shares.get(db) ?? new Map<string, { share: number; at: number }>();
+  shares.set(db, known);
+  const now = Date.now();
+  const width = Math.min(WINDOW, Math.floor((hi - lo + 1) / WINDOWS));
+  const starts = Array.from({ length: WINDOWS }, (_, w) => lo + w * Math.floor((hi - lo + 1) / WINDOWS));
+  const ranges = starts.flatMap((s) => [s, s + width - 1]);
+  let sampled: number | undefined;
+  const kept: ParsedQuery['terms'] = [];
+  for (const t of q.terms) {
+    const e = fts5Match({ terms: [t], phrases: [] });
+    let entry = known.get(e);
+    if (!entry || now - entry.at > SHARE_TTL_MS) {
+      if (sampled === undefined) {
+        const rows = await db.get<{ n: number }>(`SELECT ${starts.map(() => '(SELECT count(*) FROM search_chunks WHERE id BETWEEN ? AND ?)').join(' + ')} AS n`, ranges);
+        sampled = Number(rows?.n ?? 0);
+      }
+      if (!sampled) return undefined;
+      const hits = await db.get<{ n: number }>(
+        `SELECT ${starts.map(() => '(SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ?)').join(' + ')} AS n`,
+        starts.flatMap((s) => [e, s, s + width - 1]),
+      );
+      entry = { share: Number(hits?.n ?? 0) / sampled, at: now };
+      known.delete(e);
+      known.set(e, entry);
+      if (known.size > SHARE_CACHE) known.delete(known.keys().next().value!);
+    }
+    if (entry.share <= WEIGHTLESS_SHARE) kept.push(t);
+  }
+  if (kept.length === q.terms.length || (!kept.length && !q.phrases.length)) return undefined;
+  return { terms: kept, phrases: q.phrases };
 }

@@ -150,8 +150,8 @@ async function bm25(db: Db, q: ParsedQuery, opts: SearchOptions, limit: number):
        FROM (SELECT ${cols}, ts_rank_cd(c.tsv, query) AS score
                FROM search_chunks c, to_tsquery('english', ?) query
               WHERE c.tsv @@ query${where}${f.sql}
-              ORDER BY score DESC, c.at DESC LIMIT ?) top
-      ORDER BY top.score DESC, top.at DESC`,
+              ORDER BY score DESC, c.at DESC, c.id LIMIT ?) top
+      ORDER BY top.score DESC, top.at DESC, top.id`,
     [tsQueryText(q), tsQueryText(q), ...(person?.params ?? []), ...f.params, limit],
   );
   return rows.map(num);
