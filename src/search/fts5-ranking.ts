@@ -13,9 +13,8 @@ export const BM25_WEIGHTS = '10.0, 4.0, 1.0';
 export const WEIGHTLESS_SHARE = 0.55;
 /** Below this many chunks words are not sampled: every query is quick as it is. */
 export const SAMPLE_MIN_CHUNKS = 20_000;
-/** Rowid windows sampled to estimate a word's share, and their width. */
-const WINDOWS = 4;
-const WINDOW = 1000;
+/** Matches read from each end of a word's match list (in rowid order) to estimate its share. */
+const SAMPLE = 500;
 /** A word's estimated share is kept this long (per database), and for this many words. */
 const SHARE_TTL_MS = 10 * 60_000;
 const SHARE_CACHE = 10_000;
@@ -74,9 +73,10 @@ export async function rankFts5Within(db: Db, q: ParsedQuery, within: Scope, filt
 const shares = new WeakMap<Db, Map<string, { share: number; at: number }>>();
 
 /**
- * The query without its words found in more than WEIGHTLESS_SHARE of the chunks (estimated from
- * a few windows of rowids, and remembered a while). Undefined when nothing is left out: a small
- * index, no such word, or only such words.
+ * The query without its words found in more than WEIGHTLESS_SHARE of the chunks. A word's share
+ * is estimated from its first and last SAMPLE matches by rowid (how many rowids they span), read
+ * from the ends of its match list without walking the rest, and remembered a while. Undefined
+ * when nothing is left out: a small index, no such word, or only such words.
  */
 export async function withoutWeightless(db: Db, q: ParsedQuery, minChunks = SAMPLE_MIN_CHUNKS): Promise<ParsedQuery | undefined> {
   if (q.terms.length + q.phrases.length < 2 || !q.terms.length) return undefined;
@@ -87,25 +87,12 @@ export async function withoutWeightless(db: Db, q: ParsedQuery, minChunks = SAMP
   const known = shares.get(db) ?? new Map<string, { share: number; at: number }>();
   shares.set(db, known);
   const now = Date.now();
-  const width = Math.min(WINDOW, Math.floor((hi - lo + 1) / WINDOWS));
-  const starts = Array.from({ length: WINDOWS }, (_, w) => lo + w * Math.floor((hi - lo + 1) / WINDOWS));
-  const ranges = starts.flatMap((s) => [s, s + width - 1]);
-  let sampled: number | undefined;
   const kept: ParsedQuery['terms'] = [];
   for (const t of q.terms) {
     const e = fts5Match({ terms: [t], phrases: [] });
     let entry = known.get(e);
     if (!entry || now - entry.at > SHARE_TTL_MS) {
-      if (sampled === undefined) {
-        const rows = await db.get<{ n: number }>(`SELECT ${starts.map(() => '(SELECT count(*) FROM search_chunks WHERE id BETWEEN ? AND ?)').join(' + ')} AS n`, ranges);
-        sampled = Number(rows?.n ?? 0);
-      }
-      if (!sampled) return undefined;
-      const hits = await db.get<{ n: number }>(
-        `SELECT ${starts.map(() => '(SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ?)').join(' + ')} AS n`,
-        starts.flatMap((s) => [e, s, s + width - 1]),
-      );
-      entry = { share: Number(hits?.n ?? 0) / sampled, at: now };
+      entry = { share: await shareOf(db, e, lo, hi), at: now };
       known.delete(e);
       known.set(e, entry);
       if (known.size > SHARE_CACHE) known.delete(known.keys().next().value!);
@@ -114,4 +101,20 @@ export async function withoutWeightless(db: Db, q: ParsedQuery, minChunks = SAMP
   }
   if (kept.length === q.terms.length || (!kept.length && !q.phrases.length)) return undefined;
   return { terms: kept, phrases: q.phrases };
+}
+
+/** A word's estimated share of the chunks with rowids lo..hi (rowids of deleted chunks count as chunks: an underestimate). */
+async function shareOf(db: Db, match: string, lo: number, hi: number): Promise<number> {
+  const sample = (dir: 'ASC' | 'DESC') =>
+    db.get<{ n: number; edge: number | null }>(
+      `SELECT count(*) AS n, ${dir === 'ASC' ? 'max' : 'min'}(rowid) AS edge FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid ${dir} LIMIT ?)`,
+      [match, SAMPLE],
+    );
+  const first = await sample('ASC');
+  const n1 = Number(first?.n ?? 0);
+  if (n1 < SAMPLE) return n1 / (hi - lo + 1);
+  const last = await sample('DESC');
+  const fromStart = Number(first!.edge) - lo + 1;
+  const toEnd = hi - Number(last?.edge ?? hi) + 1;
+  return (n1 + Number(last?.n ?? 0)) / (fromStart + toEnd);
 }
