@@ -3,6 +3,7 @@ import { inList } from '../db/sql-lists.js';
 import { InvalidInputError } from '../errors.js';
 import { DAY_MS } from './chunkers/conversation.chunker.js';
 import { fts5Match, isEmptyQuery, parseQuery, type ParsedQuery, tsQueryText } from './query-parser.js';
+import { rankFts5, rankFts5Within } from './fts5-ranking.js';
 import { reciprocalRankFusion } from './rank-fusion.js';
 import { VECTOR_OFF, type VectorIndex } from './vector-index.port.js';
 
@@ -82,10 +83,14 @@ export async function search(db: Db, opts: SearchOptions, vectors?: VectorIndex)
   } else if (mode === 'bm25') ranked = await bm25(db, parsed, opts, limit);
   else {
     const pool = Math.max(50, limit * 3);
-    const [lexical, semantic] = await Promise.all([mode === 'hybrid' ? bm25(db, parsed, opts, pool) : Promise.resolve([]), nearestChunks(db, vectors!, opts, pool)]);
+    // The pool's snippets are not made: only the hits kept after fusion get theirs.
+    const [lexical, semantic] = await Promise.all([mode === 'hybrid' ? bm25(db, parsed, opts, pool, false) : Promise.resolve([]), nearestChunks(db, vectors!, opts, pool)]);
     const byId = new Map<number, Candidate>([...semantic, ...lexical].map((c) => [c.id, c]));
     const fused = mode === 'hybrid' ? reciprocalRankFusion([lexical.map((c) => c.id), semantic.map((c) => c.id)]) : semantic.map((c) => ({ id: c.id, score: c.score }));
     ranked = fused.slice(0, limit).map((f) => ({ ...byId.get(f.id)!, score: f.score }));
+    const matched = new Set(lexical.map((c) => c.id));
+    const snippets = await snippetsOf(db, parsed, ranked.filter((c) => matched.has(c.id)));
+    ranked = ranked.map((c) => (snippets.has(c.id) ? { ...c, snippet: snippets.get(c.id) } : c));
   }
   return notice ? { mode, notice, hits: await withPeople(db, ranked) } : { mode, hits: await withPeople(db, ranked) };
 }
@@ -121,30 +126,42 @@ function filters(opts: SearchOptions, db: Db): { sql: string; params: SqlValue[]
   return { sql: parts.map((p) => ` AND ${p}`).join(''), params };
 }
 
-const BM25_WEIGHTS = '10.0, 4.0, 1.0';
+const HEADLINE = `'StartSel=${MARK.open}, StopSel=${MARK.close}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'`;
+const SNIPPET = `snippet(search_fts, 2, '${MARK.open}', '${MARK.close}', '…', 20)`;
 
-async function bm25(db: Db, q: ParsedQuery, opts: SearchOptions, limit: number): Promise<Candidate[]> {
+/** Highlighted snippets of these chunks (which match the query), by chunk id. */
+async function snippetsOf(db: Db, q: ParsedQuery, hits: readonly Candidate[]): Promise<Map<number, string | null>> {
+  if (!hits.length) return new Map();
+  const ids = JSON.stringify(hits.map((h) => h.id));
+  const rows =
+    db.engine === 'sqlite'
+      ? await db.all<{ id: number; snippet: string | null }>(`SELECT rowid AS id, ${SNIPPET} AS snippet FROM search_fts WHERE search_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`, [fts5Match(q), ids])
+      : await db.all<{ id: number; snippet: string | null }>(
+          `SELECT c.id, ts_headline('english', c.body, to_tsquery('english', ?), ${HEADLINE}) AS snippet FROM search_chunks c WHERE c.id IN (SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(? AS json)))`,
+          [tsQueryText(q), ids],
+        );
+  return new Map(rows.map((r) => [Number(r.id), r.snippet]));
+}
+
+async function bm25(db: Db, q: ParsedQuery, opts: SearchOptions, limit: number, snippets = true): Promise<Candidate[]> {
   const f = filters(opts, db);
   const person = opts.personId ? personChunks(opts.personId) : undefined;
   const cols = 'c.id, c.source, c.at, c.title, c.ref, c.content_hash, c.body';
   if (db.engine === 'sqlite') {
     // Rank first (scores only), then fetch the rows and snippets of the few kept: snippet() on
     // every match of a common word would cost more than the ranking itself.
-    const from = person
-      ? `(${person.sql}) pc CROSS JOIN search_fts ON search_fts.rowid = pc.id${f.sql ? ' JOIN search_chunks c ON c.id = pc.id' : ''}`
-      : `search_fts${f.sql ? ' JOIN search_chunks c ON c.id = search_fts.rowid' : ''}`;
+    const top = person ? await rankFts5Within(db, q, person, f, limit) : await rankFts5(db, q, f, limit);
     const match = fts5Match(q);
-    const top = await db.all<{ id: number; score: number }>(
-      `SELECT search_fts.rowid AS id, -bm25(search_fts, ${BM25_WEIGHTS}) AS score FROM ${from} WHERE search_fts MATCH ?${f.sql} ORDER BY bm25(search_fts, ${BM25_WEIGHTS}) LIMIT ?`,
-      [...(person?.params ?? []), match, ...f.params, limit],
-    );
     if (!top.length) return [];
-    const rows = await db.all<Candidate>(
-      `SELECT ${cols}, snippet(search_fts, 2, '${MARK.open}', '${MARK.close}', '…', 20) AS snippet
-         FROM search_fts JOIN search_chunks c ON c.id = search_fts.rowid
-        WHERE search_fts MATCH ? AND search_fts.rowid IN (SELECT value FROM json_each(?))`,
-      [match, JSON.stringify(top.map((t) => Number(t.id)))],
-    );
+    const ids = JSON.stringify(top.map((t) => Number(t.id)));
+    const rows = snippets
+      ? await db.all<Candidate>(
+          `SELECT ${cols}, ${SNIPPET} AS snippet
+             FROM search_fts JOIN search_chunks c ON c.id = search_fts.rowid
+            WHERE search_fts MATCH ? AND search_fts.rowid IN (SELECT value FROM json_each(?))`,
+          [match, ids],
+        )
+      : await db.all<Candidate>(`SELECT ${cols} FROM search_chunks c WHERE c.id IN (SELECT value FROM json_each(?))`, [ids]);
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
     return top.flatMap((t) => {
       const r = byId.get(Number(t.id));
@@ -153,13 +170,13 @@ async function bm25(db: Db, q: ParsedQuery, opts: SearchOptions, limit: number):
   }
   const where = person ? ` AND c.id IN (${person.sql})` : '';
   const rows = await db.all<Candidate>(
-    `SELECT top.*, ts_headline('english', top.body, to_tsquery('english', ?), 'StartSel=${MARK.open}, StopSel=${MARK.close}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
+    `SELECT top.*, ${snippets ? `ts_headline('english', top.body, to_tsquery('english', ?), ${HEADLINE})` : 'CAST(? AS text)'} AS snippet
        FROM (SELECT ${cols}, ts_rank_cd(c.tsv, query) AS score
                FROM search_chunks c, to_tsquery('english', ?) query
               WHERE c.tsv @@ query${where}${f.sql}
-              ORDER BY score DESC, c.at DESC LIMIT ?) top
-      ORDER BY top.score DESC, top.at DESC`,
-    [tsQueryText(q), tsQueryText(q), ...(person?.params ?? []), ...f.params, limit],
+              ORDER BY score DESC, c.at DESC, c.id LIMIT ?) top
+      ORDER BY top.score DESC, top.at DESC, top.id`,
+    [snippets ? tsQueryText(q) : null, tsQueryText(q), ...(person?.params ?? []), ...f.params, limit],
   );
   return rows.map(num);
 }

@@ -207,6 +207,9 @@ describe.each(ENGINES)('search over the bundled examples (%s)', (engine) => {
     expect(refs[0]).toBe('handle:+15550107777@2026-02-08');
     expect(hybrid.hits[0]!.score).toBeGreaterThan(1 / 61);
     expect(hybrid.hits.slice(1).every((h) => h.score <= 1 / 61)).toBe(true);
+    // Only the hits kept get a snippet: the one BM25 matched is highlighted, the vectors' alone are not.
+    expect(hybrid.hits[0]!.snippet.toLowerCase()).toContain('**dental**');
+    expect(hybrid.hits.find((h) => h.ref === 'D0SAMADA@2026-02-04')!.snippet).not.toContain('**');
     // A person filter restricts the vectors to that person's chunks.
     const ada = await idOf(t, 'ada@example.com');
     const adaOnly = await search(t.db, { query: 'espresso', mode: 'vector', personId: ada, limit: 10 }, vectors);
