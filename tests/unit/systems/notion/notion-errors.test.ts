@@ -45,7 +45,10 @@ describe('notionHttpError: Notion status + code → Kith error kind', () => {
 describe('loadNotionConfig', () => {
   it('reads the variables with defaults', () => {
     const c = loadNotionConfig({ NOTION_TOKEN: 'secret_x', NOTION_API_URL: 'http://127.0.0.1:9/' });
-    expect(c).toEqual({ token: 'secret_x', apiUrl: 'http://127.0.0.1:9', rateLimit: { limit: 3, windowMs: 1000 }, contactsDataSource: undefined, webhookToken: undefined });
+    expect(c).toEqual({ token: 'secret_x', apiUrl: 'http://127.0.0.1:9', rateLimit: { limit: 3, windowMs: 1000 }, contactsDataSource: undefined, webhookToken: undefined, contactProperties: {
+      canonical_name: 'Name', kith_id: 'Kith ID', emails: 'Emails', phones: 'Phones', company: 'Company', job_title: 'Job title', notes: 'Notes',
+      category_code: 'Category', subcategory_code: 'Subcategory', tags: 'Tags', last_contacted: 'Last contacted', linkedin_url: null,
+    } });
   });
   it('names the variable that is wrong', () => {
     expect(() => loadNotionConfig({})).toThrow(/NOTION_TOKEN/);
