@@ -55,13 +55,23 @@ export interface SharedRequestLimiterOptions extends RequestLimiterOptions {
   pollMs?: number;
   /** Longest pause (a 429's Retry-After) a request waits out; a longer one throws RateLimitedError (default 1 s). */
   pauseWaitMs?: number;
+  /**
+   * When a slot's window starts: `response` (default) — a window after the response, the safe
+   * reading for a provider that counts requests in flight or by their completion; `send` — a
+   * window (plus `sendMarginMs`) after the request was sent, for a provider that counts requests
+   * by their arrival (Notion's requests a second): a run of dependent requests (a cursor's pages)
+   * then keeps the full rate instead of losing a round trip every `limit` requests.
+   */
+  holdFrom?: 'response' | 'send';
+  /** With `holdFrom: 'send'`: added to the window, for the spread of request latencies (default 50 ms). */
+  sendMarginMs?: number;
 }
 
 /**
  * The same sliding window as `RequestLimiter`, kept in Redis so that every process of a
  * deployment, on every host, spends one budget: Twenty's 100 requests a minute hold for the
  * deployment, not per worker process. A slot is held from the moment a request is sent until
- * `windowMs` after its response; within one process, waiters are served first come, first served.
+ * `windowMs` after its response (or after its send: `holdFrom`); within one process, waiters are served first come, first served.
  * A request that finds the budget paused for longer than a moment (`pauseWaitMs`) is not held
  * back: it throws RateLimitedError with the pause's time left, so a job releases its worker and
  * its lock (the worker host pauses the queue) instead of sleeping out the Retry-After.
@@ -89,7 +99,7 @@ export class SharedRequestLimiter implements Limiter {
       () => undefined,
     );
     const token = await mine;
-    let released = false;
+    let released = this.options.holdFrom === 'send'; // the slot frees by itself, a window after the send
     return () => {
       if (released) return;
       released = true;
@@ -103,7 +113,7 @@ export class SharedRequestLimiter implements Limiter {
 
   private async take(cost: number): Promise<string> {
     const token = `${process.pid}.${randomBytes(6).toString('hex')}`;
-    const hold = this.options.requestTimeoutMs + this.options.windowMs;
+    const hold = this.options.holdFrom === 'send' ? this.options.windowMs + (this.options.sendMarginMs ?? 50) : this.options.requestTimeoutMs + this.options.windowMs;
     for (;;) {
       const wait = Number(await this.call(ACQUIRE, [this.options.key, `${this.options.key}:pause`], [this.options.limit, hold, token, cost]));
       if (wait === 0) return token;

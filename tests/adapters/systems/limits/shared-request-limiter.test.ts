@@ -6,6 +6,12 @@ import { cleanupRedis, redisUrl, uniquePrefix } from '../../../support/test-env.
 /** The largest number of `times` inside any window of `windowMs` starting at one of them. */
 const busiest = (times: readonly number[], windowMs: number) => Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + windowMs).length));
 
+/** Redis's clock, in ms (the limiter's slots are scored by it). */
+const redisMs = async (c: RedisClient) => {
+  const [sec, usec] = (await c.call('TIME')) as [string, string];
+  return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+};
+
 /** Three processes' worth of limiters: each its own Redis connection, one key. */
 describe('SharedRequestLimiter: one request budget in Redis for every process', () => {
   const prefix = uniquePrefix();
@@ -56,6 +62,37 @@ describe('SharedRequestLimiter: one request budget in Redis for every process', 
     release();
     (await next)();
     expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(140);
+  });
+
+  it("holding from the send: a slot frees a window after its request started, however long the request takes, and no window holds more than `limit` starts", async () => {
+    const all = conns.map((c) => new SharedRequestLimiter({ limit: 2, windowMs: 200, redis: () => c, key: `${prefix}:send`, requestTimeoutMs: 5000, holdFrom: 'send', sendMarginMs: 10 }));
+    const start = Date.now();
+    const times: number[] = [];
+    // Each request takes 150 ms: counted from its response, 6 requests at 2 per 200 ms would take about 3 × 350 ms.
+    await Promise.all(
+      all.flatMap((l) =>
+        Array.from({ length: 2 }, async () => {
+          const release = await l.acquire();
+          times.push(Date.now() - start);
+          await new Promise((r) => setTimeout(r, 150));
+          release();
+        }),
+      ),
+    );
+    times.sort((a, b) => a - b);
+    expect(times).toHaveLength(6);
+    expect(busiest(times, 205)).toBeLessThanOrEqual(2);
+    expect(times[4]).toBeGreaterThanOrEqual(400);
+    // The slot's free time is set at the send and left alone by the response: a window (and the margin) after the send.
+    const [one] = all;
+    const before = await redisMs(conns[0]!);
+    const release = await one!.acquire();
+    const [, score] = await conns[0]!.zrange(`${prefix}:send`, -1, -1, 'WITHSCORES');
+    release();
+    const [, after] = await conns[0]!.zrange(`${prefix}:send`, -1, -1, 'WITHSCORES');
+    expect(Number(score) - before).toBeLessThanOrEqual(200 + 10 + 1000); // not the request timeout (5 s) on top
+    expect(Number(score) - before).toBeGreaterThanOrEqual(210);
+    expect(after).toBe(score);
   });
 
   it("a process that dies mid-request frees its slot after the request timeout and the window", async () => {
