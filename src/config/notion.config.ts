@@ -39,7 +39,7 @@ const propertyName = z.string().trim().min(1, 'must be a property name (or null 
  * it, e.g. {"company": "Organisation", "tags": "Labels", "linkedin_url": "LinkedIn"}; null leaves
  * a field out of Notion. The title and the Kith ID property cannot be left out.
  */
-export const contactPropertiesSchema = z
+const contactPropertiesSchema = z
   .object({
     canonical_name: propertyName,
     kith_id: propertyName,
