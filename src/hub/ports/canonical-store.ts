@@ -55,9 +55,9 @@ export interface CanonicalStore {
    * when any stored version differs, VersionConflictError and nothing is written. One outcome
    * per record, in order.
    */
-  putMany(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>): Promise<PutOutcome[]>;
+  putMany(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>, opts?: PutOptions): Promise<PutOutcome[]>;
   /** `putMany` with `also` in the same transaction of Kith's database (as `putWith`); stores elsewhere leave it out. */
-  putManyWith?(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>, also: (q: Queryable) => Promise<void>): Promise<PutOutcome[]>;
+  putManyWith?(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>, also: (q: Queryable) => Promise<void>, opts?: PutOptions): Promise<PutOutcome[]>;
   /**
    * Every version the store keeps of one contact, newest first: the record, the fields that
    * changed, the system and origin of the change. A replayed write adds no version.

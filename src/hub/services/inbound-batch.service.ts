@@ -11,7 +11,7 @@ import type { Hub } from '../hub-context.js';
 import type { Queryable } from '../../db/db.js';
 import { TemporaryError } from '../../errors.js';
 import { resolveLinks } from './echo-check.service.js';
-import { applyRecord, changeTime, heldAt, type Identified, type InboundOutcome, viewOf } from './inbound.service.js';
+import { applyRecord, changeTime, defaultOrigin, heldAt, type Identified, type InboundOutcome, viewOf } from './inbound.service.js';
 import { enqueueFanout, fanoutTargets, type FanoutItem } from './propagation.service.js';
 
 /** Compare-and-set rounds of a batch before its records go one by one through applyRecord. */
@@ -161,9 +161,12 @@ async function writeBatch(hub: Hub, records: readonly SystemContact[], writes: r
   const { canonical } = hub.systems;
   const contacts = writes.map((w) => w.d.contact);
   const expected = new Map(writes.map((w) => [w.seen.contactId, w.current?.sync_metadata.version ?? 0]));
-  if (canonical.putManyWith) await canonical.putManyWith(contacts, expected, also);
+  // The versions' origin, as one by one: the batch's system's (the promotion's for Kith's own records).
+  const systems = new Set(writes.map((w) => records[w.i]!.system));
+  const put = { origin: systems.size === 1 ? defaultOrigin([...systems][0]!) : undefined };
+  if (canonical.putManyWith) await canonical.putManyWith(contacts, expected, also, put);
   else {
-    await canonical.putMany(contacts, expected);
+    await canonical.putMany(contacts, expected, put);
     await hub.db.tx(also);
   }
   return written;

@@ -135,7 +135,7 @@ export async function applyRecord(
 }
 
 /** The origin kept with a version when the caller names none: the promotion for Kith's own records, else an edit in the source. */
-function defaultOrigin(source: SystemName): string {
+export function defaultOrigin(source: SystemName): string {
   return source === 'kith' ? 'promotion' : `${source}-edit`;
 }
 

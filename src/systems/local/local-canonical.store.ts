@@ -47,15 +47,15 @@ export class LocalCanonicalStore implements CanonicalStore {
     return r!;
   }
 
-  putMany(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>): Promise<PutOutcome[]> {
-    return this.putManyWith(contacts, expected, async () => undefined);
+  putMany(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>, opts: PutOptions = {}): Promise<PutOutcome[]> {
+    return this.putManyWith(contacts, expected, async () => undefined, opts);
   }
 
-  /** Many compare-and-set writes and `also` in one transaction: all or nothing. */
-  async putManyWith(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>, also: (q: Queryable) => Promise<void>): Promise<PutOutcome[]> {
+  /** Many compare-and-set writes and `also` in one transaction: all or nothing; each version written is kept in the history, as `putWith` keeps it. */
+  async putManyWith(contacts: readonly CanonicalContact[], expected: ReadonlyMap<string, number>, also: (q: Queryable) => Promise<void>, opts: PutOptions = {}): Promise<PutOutcome[]> {
     return withLocalErrors(() =>
       this.db.tx(async (q) => {
-        const out = await writeContacts(q, contacts, this.clock(), expected);
+        const out = await writeContacts(q, contacts, this.clock(), expected, { origin: opts.origin ?? null });
         await also(q);
         return out;
       }),

@@ -29,6 +29,7 @@ const TABLES: Record<string, string> = {
   contact_links: 'SELECT * FROM contact_links ORDER BY contact_id, system',
   contact_outbox: 'SELECT * FROM contact_outbox ORDER BY contact_id, target',
   person_contacts: 'SELECT * FROM person_contacts ORDER BY person_id',
+  contact_versions: 'SELECT contact_id, change_seq, version, content_hash, record, changed_fields, system, origin FROM contact_versions ORDER BY contact_id, change_seq',
 };
 
 describe.each(ENGINES)('a batched first promotion against one person at a time (%s)', (engine) => {
@@ -115,6 +116,8 @@ describe.each(ENGINES)('a batched first promotion against one person at a time (
     expect(byBatch.contact_links).toHaveLength(34);
     expect(byBatch.contact_outbox).toHaveLength(68);
     expect(byBatch.person_contacts).toHaveLength(34);
+    expect(byBatch.contact_versions).toHaveLength(34);
+    expect(byBatch.contact_versions).toEqual(expect.arrayContaining([expect.objectContaining({ system: 'kith', origin: 'promotion' })]));
     expect(singleJobs.reduce((n, j) => n + j.count, 0)).toBe(34);
     const withProfile = (byBatch.contacts as { contact_id: string; llm_context: string }[]).find((c) => c.contact_id === contactIdForPerson(people[3]!))!;
     expect(JSON.parse(withProfile.llm_context)).toMatchObject({ graph: { person_id: people[3], profiles: ['https://www.linkedin.com/in/someone'] } });
