@@ -1,7 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../config/config-error.js';
+import { readAccountFile, writeAccountFile } from '../account-file.js';
 
 /** The read-only scopes `kith auth google` asks for (Contacts: `contacts`, for the contact hub's writes). */
 export const GOOGLE_READ_SCOPES = [
@@ -43,26 +42,9 @@ export type StoredGoogleAccount = z.infer<typeof storedGoogleAccount>;
 export const googleAccountFile = (dataDir: string) => join(dataDir, 'google-account.json');
 
 export function readGoogleAccount(dataDir: string): StoredGoogleAccount | undefined {
-  const file = googleAccountFile(dataDir);
-  if (!existsSync(file)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(file, `is not valid JSON (${(err as Error).message}); run \`kith auth google\` again`);
-  }
-  const r = storedGoogleAccount.safeParse(raw);
-  if (!r.success) throw new ConfigError(`${file}: ${r.error.issues[0]!.path.join('.') || 'account'}`, `${r.error.issues[0]!.message}; run \`kith auth google\` again`);
-  return r.data;
+  return readAccountFile(googleAccountFile(dataDir), storedGoogleAccount, 'kith auth google');
 }
 
-/** Write the account with mode 0600 (created so, then renamed over the old one). */
 export function writeGoogleAccount(dataDir: string, account: StoredGoogleAccount): string {
-  const file = googleAccountFile(dataDir);
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(account, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
-  return file;
+  return writeAccountFile(googleAccountFile(dataDir), account);
 }

@@ -1,7 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../config/config-error.js';
+import { readAccountFile, writeAccountFile } from '../account-file.js';
 import { AuthError } from '../../errors.js';
 
 /** Slack's Web API root (a source entry's `base_url` may name a proxy or a loopback emulator). */
@@ -24,28 +23,11 @@ export type StoredSlackAccount = z.infer<typeof storedSlackAccount>;
 export const slackAccountFile = (dataDir: string) => join(dataDir, 'slack-account.json');
 
 export function readSlackAccount(dataDir: string): StoredSlackAccount | undefined {
-  const file = slackAccountFile(dataDir);
-  if (!existsSync(file)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(file, `is not valid JSON (${(err as Error).message}); run \`kith auth slack\` again`);
-  }
-  const r = storedSlackAccount.safeParse(raw);
-  if (!r.success) throw new ConfigError(`${file}: ${r.error.issues[0]!.path.join('.') || 'account'}`, `${r.error.issues[0]!.message}; run \`kith auth slack\` again`);
-  return r.data;
+  return readAccountFile(slackAccountFile(dataDir), storedSlackAccount, 'kith auth slack');
 }
 
-/** Write the account with mode 0600 (created so, then renamed over the old one). */
 export function writeSlackAccount(dataDir: string, account: StoredSlackAccount): string {
-  const file = slackAccountFile(dataDir);
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(account, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
-  return file;
+  return writeAccountFile(slackAccountFile(dataDir), account);
 }
 
 export type SlackCredential = { kind: 'env'; token: string; variable: 'SLACK_TOKEN' } | { kind: 'stored'; token: string; account: StoredSlackAccount };
