@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- search [--chunks 1000000] [--people 20000] [--queries 1000] [--embedded 100000] [--db sqlite|postgres]`
+ * `npm run bench -- search [--chunks 1000000] [--people 20000] [--queries 1000] [--embedded 100000] [--db sqlite|postgres] [--keep]`
  *
  * Builds a synthetic index: notes (two sections each, a few people mentioned), mail (one chunk
  * a message, two people) and messages (a conversation's day a chunk) over `--people` people, in
@@ -10,7 +10,8 @@
  * one JSON object. Then `--embedded` chunks (default 100,000) are embedded through the loopback
  * embeddings emulator (384 dimensions) into the vector store (sqlite-vec or pgvector), and the
  * same queries are run in hybrid mode (BM25 and vectors fused by reciprocal rank).
- * PostgreSQL: DATABASE_URL (postgres://…) when set, else a throwaway server.
+ * PostgreSQL: DATABASE_URL (postgres://…) when set, else a throwaway server. `--keep` leaves the
+ * SQLite database in place (its path on stderr) for queries of one's own against the same index.
  */
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,23 +29,12 @@ import { createVectorIndex } from '../src/search/vectors/vector-index.js';
 import { enableVectorExtension } from '../src/search/vectors/vector-extension.js';
 import { EmbeddingsClient } from '../src/systems/embeddings/embeddings-client.js';
 import { startEmbeddingsEmulator } from '../tests/emulators/embeddings/embeddings-emulator.js';
+import { benchQueries, rng, word, words } from './support/synthetic-text.js';
 
 const log = (msg: string) => process.stderr.write(`[search] ${msg}\n`);
 const CHAT = ['slack', 'whatsapp', 'imessage', 'sms', 'linkedin'];
 const BASE = Date.parse('2024-01-01T00:00:00Z');
 const DAY = 86_400_000;
-
-/** Deterministic pseudo-random numbers. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
-}
-
-/** A vocabulary of 5,000 made-up words, drawn with a Zipf-like skew (a few common, many rare). */
-const SYL = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'vo', 'zi', 'pe', 'sa', 'do', 'fu', 'gi', 'ha', 'ju', 'be'];
-const VOCAB = Array.from({ length: 5000 }, (_, i) => SYL[i % 16]! + SYL[(i >> 4) % 16]! + SYL[(i >> 8) % 16]! + (i >= 4096 ? 'x' : ''));
-const word = (r: () => number) => VOCAB[Math.floor(VOCAB.length * r() ** 3)]!;
-const words = (r: () => number, n: number) => Array.from({ length: n }, () => word(r)).join(' ');
 
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -55,11 +45,12 @@ export async function main(args: string[]): Promise<void> {
       queries: { type: 'string', default: '1000' },
       embedded: { type: 'string', default: '100000' },
       db: { type: 'string', default: 'sqlite' },
+      keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.error('usage: npm run bench -- search [--chunks N] [--people N] [--queries N] [--embedded N] [--db sqlite|postgres]');
+    console.error('usage: npm run bench -- search [--chunks N] [--people N] [--queries N] [--embedded N] [--db sqlite|postgres] [--keep]');
     return;
   }
   const nChunks = int(values.chunks, 'chunks');
@@ -72,7 +63,7 @@ export async function main(args: string[]): Promise<void> {
   const nDays = nChunks - nNotes * 2 - nMail;
   const nConv = Math.max(1, Math.floor(nDays / 15));
 
-  const env = await openEnvironment(values.db);
+  const env = await openEnvironment(values.db, values.keep);
   const db = env.db;
   try {
     const people = Array.from({ length: nPeople }, (_, i) => `p_bench_${String(i).padStart(6, '0')}`);
@@ -89,8 +80,7 @@ export async function main(args: string[]): Promise<void> {
     log(`indexed ${written} chunks in ${indexS.toFixed(1)} s`);
     await db.exec(db.engine === 'postgres' ? 'VACUUM ANALYZE' : 'ANALYZE');
 
-    const r = rng(7);
-    const queries = Array.from({ length: nQueries }, () => words(r, 2 + Math.floor(r() * 2)));
+    const queries = benchQueries(nQueries);
     const bm25 = await timeAll(queries, (q) => search(db, { query: q, limit: 10 }));
     log(`bm25 p95 ${bm25.p95.toFixed(1)} ms`);
     const filtered = await timeAll(queries, (q, i) => search(db, { query: q, personId: people[(i * 7919) % people.length], limit: 10 }));
@@ -240,7 +230,7 @@ function int(v: string | undefined, name: string): number {
   return n;
 }
 
-async function openEnvironment(engine: string): Promise<{ db: Db; sizeMb(): Promise<number>; close(): Promise<void> }> {
+async function openEnvironment(engine: string, keep = false): Promise<{ db: Db; sizeMb(): Promise<number>; close(): Promise<void> }> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'kith-bench-search-'));
     const path = join(dir, 'kith.db');
@@ -254,7 +244,8 @@ async function openEnvironment(engine: string): Promise<{ db: Db; sizeMb(): Prom
       },
       async close() {
         await db.close();
-        rmSync(dir, { recursive: true, force: true });
+        if (keep) log(`kept the database: ${path}`);
+        else rmSync(dir, { recursive: true, force: true });
       },
     };
   }

@@ -8,8 +8,8 @@ import type { Chunk, ChunkKind } from './chunkers/chunk.js';
 import { chunkConversationDay, dayOf } from './chunkers/conversation.chunker.js';
 import { groupItems, type Item, itemKeyOf } from './chunkers/item.js';
 import { chunkMail } from './chunkers/mail.chunker.js';
-import { chunkNote, type NoteFile } from './chunkers/note.chunker.js';
-import { deleteUnseen, emptyCounts, type IndexCounts, writeItems } from './chunk.store.js';
+import { chunkNote, type NoteFile, noteDocKey, noteInputHash } from './chunkers/note.chunker.js';
+import { deleteUnseen, emptyCounts, type IndexCounts, type NoteStamp, noteStamps, writeItems } from './chunk.store.js';
 
 /** The interaction source types each kind of item chunk is built from. */
 export const ITEM_SOURCES: Record<Exclude<ChunkKind, 'note'>, readonly string[]> = {
@@ -38,9 +38,10 @@ export interface NoteRoot {
 
 /**
  * Index the notes of these folders: every `*.md` below each (dot folders and files skipped, as
- * the vault source does), chunked by heading and paragraph. Only chunks whose content changed
- * are written; notes deleted from a folder lose their chunks. A folder inside another listed
- * folder is indexed once, as part of the outer one.
+ * the vault source does), chunked by heading and paragraph. A note whose file has the size and
+ * mtime stored with its chunks is not read again, one whose text is the same is not chunked
+ * again; only chunks whose content changed are written; notes deleted from a folder lose their
+ * chunks. A folder inside another listed folder is indexed once, as part of the outer one.
  */
 export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { batch?: number; progress?: IndexProgress } = {}): Promise<IndexCounts & { missingFolders: string[] }> {
   const counts = { ...emptyCounts(), missingFolders: [] as string[] };
@@ -53,19 +54,31 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
       continue;
     }
     const seen = new Set<string>();
-    let batch = new Map<string, Chunk[]>();
+    let pending: string[] = [];
     const flush = async () => {
-      add(counts, await writeItems(db, batch));
+      const stored = await noteStamps(db, pending.map((rel) => noteDocKey(root.id, rel)));
+      const batch = new NoteBatch(stored);
+      for (const rel of pending) {
+        const file = join(root.path, rel);
+        const st = await ifExists(file, () => stat(file));
+        if (!st) continue; // removed since the folder was listed: its chunks go with it
+        const mtimeMs = Math.round(st.mtimeMs);
+        if (batch.unchangedFile(noteDocKey(root.id, rel), st.size, mtimeMs)) {
+          seen.add(noteDocKey(root.id, rel));
+          continue;
+        }
+        const text = await ifExists(file, () => readFile(file, 'utf8'));
+        if (text === undefined) continue;
+        seen.add(noteDocKey(root.id, rel));
+        batch.add({ root: root.id, rel, text, mtimeMs }, st.size);
+      }
+      add(counts, await batch.write(db));
       opts.progress?.('note', seen.size);
-      batch = new Map();
+      pending = [];
     };
     for await (const rel of markdownFiles(root.path)) {
-      const note = await readNoteFile(root, rel);
-      if (!note) continue; // removed since the folder was listed: its chunks go with it
-      const chunks = chunkNote(note);
-      seen.add(chunks[0]!.docKey);
-      batch.set(chunks[0]!.docKey, chunks);
-      if (batch.size >= (opts.batch ?? 200)) await flush();
+      pending.push(rel);
+      if (pending.length >= (opts.batch ?? 200)) await flush();
     }
     await flush();
     counts.deleted += await deleteUnseen(db, 'note', seen, `note:${root.id}:`);
@@ -73,30 +86,70 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
   return counts;
 }
 
-async function readNoteFile(root: NoteRoot, rel: string): Promise<NoteFile | undefined> {
-  const file = join(root.path, rel);
+/** A file's contents or stat, or undefined when it has gone; other errors say which file. */
+async function ifExists<T>(file: string, read: () => Promise<T>): Promise<T | undefined> {
   try {
-    const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-    return { root: root.id, rel, text, mtimeMs: Math.round(st.mtimeMs) };
+    return await read();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read note ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 
-/** Index notes given as data (a rebuild over files already read, the benchmark's synthetic notes). */
+/**
+ * One batch of notes to write: a note whose stored stamp matches is counted unchanged (its
+ * chunks are neither made nor compared); the others are chunked and written with new stamps.
+ */
+class NoteBatch {
+  private readonly items = new Map<string, Chunk[]>();
+  private readonly stamps = new Map<string, NoteStamp>();
+  private unchanged = 0;
+
+  constructor(private readonly stored: ReadonlyMap<string, NoteStamp>) {}
+
+  /** Whether the stamp stored for this note says its file is as it was (same size and mtime). */
+  unchangedFile(docKey: string, size: number, mtimeMs: number): boolean {
+    const old = this.stored.get(docKey);
+    if (!old || old.size !== size || old.mtimeMs !== mtimeMs) return false;
+    this.unchanged += old.chunks;
+    return true;
+  }
+
+  add(note: NoteFile, size: number): void {
+    const docKey = noteDocKey(note.root, note.rel);
+    const hash = noteInputHash(note);
+    const old = this.stored.get(docKey);
+    if (old?.hash === hash) {
+      this.unchanged += old.chunks;
+      return;
+    }
+    const chunks = chunkNote(note);
+    this.items.set(docKey, chunks);
+    this.stamps.set(docKey, { size, mtimeMs: note.mtimeMs, hash, chunks: chunks.length });
+  }
+
+  async write(db: Db): Promise<IndexCounts> {
+    const counts = await writeItems(db, this.items, Date.now(), this.stamps);
+    counts.unchanged += this.unchanged;
+    return counts;
+  }
+}
+
+/** Index notes given as data (a rebuild over files already read, the benchmark's synthetic notes); unchanged notes are not chunked again. */
 export async function indexNoteFiles(db: Db, notes: Iterable<NoteFile>, opts: { batch?: number } = {}): Promise<IndexCounts> {
   const counts = emptyCounts();
-  let batch = new Map<string, Chunk[]>();
+  let pending: NoteFile[] = [];
+  const flush = async () => {
+    const batch = new NoteBatch(await noteStamps(db, pending.map((n) => noteDocKey(n.root, n.rel))));
+    for (const note of pending) batch.add(note, Buffer.byteLength(note.text));
+    add(counts, await batch.write(db));
+    pending = [];
+  };
   for (const note of notes) {
-    const chunks = chunkNote(note);
-    batch.set(chunks[0]!.docKey, chunks);
-    if (batch.size >= (opts.batch ?? 500)) {
-      add(counts, await writeItems(db, batch));
-      batch = new Map();
-    }
+    pending.push(note);
+    if (pending.length >= (opts.batch ?? 500)) await flush();
   }
-  add(counts, await writeItems(db, batch));
+  await flush();
   return counts;
 }
 

@@ -20,7 +20,10 @@ export interface RebuildResult {
  * written again. With a VectorIndex, every chunk's text not yet embedded for its model is.
  */
 export async function rebuildIndex(db: Db, sources: readonly ConfiguredSource[], opts: { vectors?: VectorIndex; progress?: IndexProgress } = {}): Promise<RebuildResult> {
-  await db.run('DELETE FROM search_chunks');
+  await db.tx(async (q) => {
+    await q.run('DELETE FROM search_note_stamps');
+    await q.run('DELETE FROM search_chunks');
+  });
   const { missingFolders, ...notes } = await indexNotes(db, noteRoots(sources), { progress: opts.progress });
   const mail = await indexItems(db, 'mail', { progress: opts.progress });
   const calendar = await indexItems(db, 'calendar', { progress: opts.progress });

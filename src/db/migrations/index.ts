@@ -17,6 +17,7 @@ import { m021SourceItems } from './021-source-items.js';
 import { m022TableSync } from './022-table-sync.js';
 import { m023ContactVersions } from './023-contact-versions.js';
 import { m024ContactCrmFields } from './024-contact-crm-fields.js';
+import { m025SearchNoteStamps } from './025-search-note-stamps.js';
 
 /** Every migration (applied in version order). Add new files here; never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m022TableSync,
   m023ContactVersions,
   m024ContactCrmFields,
+  m025SearchNoteStamps,
 ];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseNoteDate, splitNote } from '../../sources/vault/front-matter.js';
 import { basename } from '../../sources/vault/vault-index.js';
 import { plainNoteText } from '../../sources/vault/wikilinks.js';
@@ -6,6 +7,9 @@ import { ALL_TIME, byWords, type Chunk, wordCount } from './chunk.js';
 /** Words a chunk aims for: paragraphs are packed up to this, a longer paragraph is cut. */
 export const NOTE_CHUNK_WORDS = 250;
 
+/** Changes whenever the rules below change what chunks a note gives: stored note hashes then no longer match. */
+const NOTE_RULES_VERSION = 1;
+
 export interface NoteFile {
   /** Key of the folder it was read from (the vault source's id), so two vaults never collide. */
   root: string;
@@ -13,6 +17,14 @@ export interface NoteFile {
   rel: string;
   text: string;
   mtimeMs: number;
+}
+
+/** The item key of a note's chunks. */
+export const noteDocKey = (root: string, rel: string) => `note:${root}:${rel}`;
+
+/** A hash of everything a note's chunks are made from (its place, text, mtime and these rules): equal hashes, equal chunks. */
+export function noteInputHash(note: NoteFile): string {
+  return createHash('sha256').update(`${NOTE_RULES_VERSION}\u0000${note.root}\u0000${note.rel}\u0000${note.mtimeMs}\u0000`).update(note.text).digest('hex');
 }
 
 /**
@@ -29,7 +41,7 @@ export function chunkNote(note: NoteFile): Chunk[] {
   const title = typeof fm.title === 'string' && fm.title.trim() ? fm.title.trim() : basename(note.rel);
   const at = parseNoteDate(fm.date) ?? parseNoteDate(fm.created) ?? note.mtimeMs;
   const source = String(fm.source ?? '').toLowerCase() === 'granola' ? 'granola' : 'vault';
-  const base = { kind: 'note' as const, docKey: `note:${note.root}:${note.rel}`, source, conv: note.rel, ...ALL_TIME, at, title, ref: note.rel };
+  const base = { kind: 'note' as const, docKey: noteDocKey(note.root, note.rel), source, conv: note.rel, ...ALL_TIME, at, title, ref: note.rel };
   const out: Chunk[] = [];
   for (const section of sections(body)) {
     for (const text of pack(section.paragraphs)) out.push({ ...base, ord: out.length, heading: section.heading, body: text });

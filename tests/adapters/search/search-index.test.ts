@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -261,6 +261,48 @@ describe.each(ENGINES)('search over the bundled examples (%s)', (engine) => {
     await t.db.run("DELETE FROM interactions WHERE source_type = 'gmail' AND external_id LIKE 'chapter-3@doe-partners.example.net#%'");
     expect(await indexItems(t.db, 'mail')).toMatchObject({ written: 0, deleted: 1, unchanged: 4 });
     expect((await find(t, { query: 'chapter 3 draft' })).hits.map((h) => h.ref)).not.toContain('chapter-3@doe-partners.example.net');
+  });
+
+  it('does not read a note again while its file keeps its size and mtime, nor chunk one whose text is the same', async () => {
+    const note = join(vault, 'Projects/Engine.md');
+    const text = readFileSync(note, 'utf8');
+    const { mtime } = statSync(note);
+    // Same length, same mtime: taken as unchanged without being read (as git's index does).
+    writeFileSync(note, text.replace('flux capacitor', 'flux condenser'));
+    utimesSync(note, mtime, mtime);
+    expect(await indexNotes(t.db, noteRoots(sources))).toMatchObject({ written: 0, deleted: 0 });
+    expect((await find(t, { query: 'condenser' })).hits).toEqual([]);
+    // A new mtime has it read; its changed words are written, and found.
+    utimesSync(note, new Date(mtime.getTime() + 5000), new Date(mtime.getTime() + 5000));
+    const edited = await indexNotes(t.db, noteRoots(sources));
+    expect(edited.written).toBeGreaterThan(0);
+    expect((await find(t, { query: 'condenser' })).hits.map((h) => h.ref)).toEqual(['Projects/Engine.md']);
+    // The same text and mtime again (written back after a read): read, hashed, not chunked or written.
+    writeFileSync(note, readFileSync(note, 'utf8'));
+    utimesSync(note, new Date(mtime.getTime() + 5000), new Date(mtime.getTime() + 5000));
+    expect(await indexNotes(t.db, noteRoots(sources))).toMatchObject({ written: 0, deleted: 0 });
+    const stamps = Number((await t.db.get<{ n: number }>('SELECT COUNT(DISTINCT doc_key) AS n FROM search_note_stamps'))!.n);
+    const notes = Number((await t.db.get<{ n: number }>("SELECT COUNT(DISTINCT doc_key) AS n FROM search_chunks WHERE kind = 'note'"))!.n);
+    expect(stamps).toBe(notes);
+  });
+
+  it.runIf(engine === 'sqlite')('keeps FTS5 exactly in step with the chunks through inserts, updates and deletes', async () => {
+    // integrity-check with rank 1 compares the FTS5 index with the chunks table row by row.
+    await expect(t.db.run("INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)")).resolves.toBeDefined();
+    const hits = await t.db.all<{ n: number }>("SELECT COUNT(*) AS n FROM search_fts WHERE search_fts MATCH 'condenser'");
+    expect(Number(hits[0]!.n)).toBe(1);
+    await t.db.run("UPDATE search_chunks SET body = 'nothing here' WHERE ref = 'Projects/Engine.md'");
+    await expect(t.db.run("INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)")).resolves.toBeDefined();
+    // A chunk row inserted without its FTS5 row is what the check exists to catch.
+    await t.db.run("INSERT INTO search_chunks (kind, doc_key, ord, source, conv, t_from, t_to, at, title, heading, body, ref, content_hash, indexed_at) VALUES ('note', 'note:x:y', 0, 'vault', 'y', 0, 0, 0, 't', '', 'orphan words', 'y', 'h', 0)");
+    await expect(t.db.run("INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)")).rejects.toThrow(/malformed|corrupt/i);
+    await t.db.run("DELETE FROM search_chunks WHERE doc_key = 'note:x:y'");
+    await t.db.run("INSERT INTO search_fts (search_fts) VALUES ('rebuild')");
+    await expect(t.db.run("INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)")).resolves.toBeDefined();
+    // Indexed again, the edited note's chunks come back as they were.
+    const again = await indexNotes(t.db, noteRoots(sources));
+    expect(again.deleted).toBe(0);
+    await expect(t.db.run("INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)")).resolves.toBeDefined();
   });
 
   it("the index steps report what they did to chunks, for the run's sync log", async () => {
