@@ -1,19 +1,20 @@
 /**
  * `npm run bench -- search [--chunks 1000000] [--people 20000] [--queries 1000] [--embedded 100000] [--db sqlite|postgres] [--keep]`
  *
- * Builds a synthetic index: notes (two sections each, a few people mentioned), mail (one chunk
- * a message, two people) and messages (a conversation's day a chunk) over `--people` people, in
- * the proportions 40/30/30 of `--chunks`. The interactions behind them are written straight into
- * the tables (setup, not measured); then it times indexing every chunk, BM25 queries of two or
- * three words from the same vocabulary, the same with a person filter, and an incremental notes
- * pass over every note where 1,000 of them changed. Progress on stderr; the last stdout line is
+ * Builds a synthetic index: notes (Markdown files in a folder, two sections each, a few people
+ * mentioned), mail (one chunk a message, two people) and messages (a conversation's day a chunk)
+ * over `--people` people, in the proportions 40/30/30 of `--chunks`. The interactions behind
+ * them are written straight into the tables and the notes to files (setup, not measured); then
+ * it times indexing every chunk (notes read from their files), BM25 queries of two or three words
+ * from the same vocabulary, the same with a person filter, and an incremental notes pass over
+ * the folder after 1,000 notes were edited. Progress on stderr; the last stdout line is
  * one JSON object. Then `--embedded` chunks (default 100,000) are embedded through the loopback
  * embeddings emulator (384 dimensions) into the vector store (sqlite-vec or pgvector), and the
  * same queries are run in hybrid mode (BM25 and vectors fused by reciprocal rank).
  * PostgreSQL: DATABASE_URL (postgres://…) when set, else a throwaway server. `--keep` leaves the
  * SQLite database in place (its path on stderr) for queries of one's own against the same index.
  */
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,8 +22,7 @@ import pg from 'pg';
 import { startPostgres } from '../tests/support/postgres-server.js';
 import type { Db, Params } from '../src/db/db.js';
 import { openDb } from '../src/db/open-db.js';
-import type { NoteFile } from '../src/search/chunkers/note.chunker.js';
-import { indexItems, indexNoteFiles } from '../src/search/index.service.js';
+import { indexItems, indexNotes } from '../src/search/index.service.js';
 import { search } from '../src/search/search.service.js';
 import { chunkTexts } from '../src/search/chunk.store.js';
 import { createVectorIndex } from '../src/search/vectors/vector-index.js';
@@ -65,14 +65,16 @@ export async function main(args: string[]): Promise<void> {
 
   const env = await openEnvironment(values.db, values.keep);
   const db = env.db;
+  const vault = { id: 'bench', path: mkdtempSync(join(tmpdir(), 'kith-bench-notes-')) };
   try {
     const people = Array.from({ length: nPeople }, (_, i) => `p_bench_${String(i).padStart(6, '0')}`);
     log(`setup: ${nPeople} people, ${nNotes} notes, ${nMail} mails, ${nDays} conversation days in ${nConv} conversations`);
     await setup(db, people, nNotes, nMail, nDays, nConv);
+    writeNotes(vault.path, nNotes, new Set());
 
     log('indexing');
     const t0 = performance.now();
-    const notes = await indexNoteFiles(db, noteFiles(nNotes, new Set()));
+    const notes = await indexNotes(db, [vault]);
     const mail = await indexItems(db, 'mail');
     const message = await indexItems(db, 'message');
     const indexS = (performance.now() - t0) / 1000;
@@ -87,8 +89,9 @@ export async function main(args: string[]): Promise<void> {
     log(`person-filtered p95 ${filtered.p95.toFixed(1)} ms`);
 
     const changed = new Set(Array.from({ length: Math.min(1000, nNotes) }, (_, i) => Math.floor((i * nNotes) / Math.min(1000, nNotes))));
+    writeNotes(vault.path, nNotes, changed, true);
     const t1 = performance.now();
-    const reindex = await indexNoteFiles(db, noteFiles(nNotes, changed));
+    const reindex = await indexNotes(db, [vault]);
     const reindexS = (performance.now() - t1) / 1000;
     log(`re-index with ${changed.size} changed notes: ${reindex.written} chunks written in ${reindexS.toFixed(2)} s`);
 
@@ -113,16 +116,23 @@ export async function main(args: string[]): Promise<void> {
     );
   } finally {
     await env.close();
+    rmSync(vault.path, { recursive: true, force: true });
   }
 }
 
-/** Notes as files: two sections of ~80 words each; a changed note has a different second section. */
-function* noteFiles(n: number, changed: ReadonlySet<number>): Generator<NoteFile> {
+/**
+ * Notes as Markdown files in a folder of folders (a thousand notes each), two sections of ~80
+ * words; a changed note has a paragraph more. `onlyChanged` rewrites just the changed ones.
+ */
+function writeNotes(root: string, n: number, changed: ReadonlySet<number>, onlyChanged = false): void {
   for (let k = 0; k < n; k++) {
+    if (onlyChanged && !changed.has(k)) continue;
     const r = rng(k + 1);
     const edit = changed.has(k) ? `\n\nEdited ${words(rng(k + 99_999), 12)}` : '';
     const text = `---\ndate: ${new Date(BASE + (k % 700) * DAY).toISOString().slice(0, 10)}\n---\n# ${words(r, 3)}\n\n${words(r, 80)}\n\n## ${words(r, 2)}\n\n${words(r, 80)}${edit}\n`;
-    yield { root: 'bench', rel: `Notes/n${k}.md`, text, mtimeMs: BASE };
+    const dir = join(root, `Notes${Math.floor(k / 1000)}`);
+    if (k % 1000 === 0 || onlyChanged) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `n${k}.md`), text);
   }
 }
 
@@ -136,7 +146,7 @@ async function setup(db: Db, people: string[], nNotes: number, nMail: number, nD
   const sql = 'INSERT INTO interactions (person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
   await insert(db, sql, (function* () {
     for (let k = 0; k < nNotes; k++) {
-      const rel = `Notes/n${k}.md`;
+      const rel = `Notes${Math.floor(k / 1000)}/n${k}.md`;
       for (const p of new Set([pick(), pick()])) yield [p, 'vault', `${rel}#${p}`, BASE + (k % 700) * DAY, `n${k}`, null, rel, p];
     }
     for (let m = 0; m < nMail; m++) {

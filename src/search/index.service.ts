@@ -58,20 +58,22 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
     const flush = async () => {
       const stored = await noteStamps(db, pending.map((rel) => noteDocKey(root.id, rel)));
       const batch = new NoteBatch(stored);
-      for (const rel of pending) {
-        const file = join(root.path, rel);
-        const st = await ifExists(file, () => stat(file));
-        if (!st) continue; // removed since the folder was listed: its chunks go with it
-        const mtimeMs = Math.round(st.mtimeMs);
-        if (batch.unchangedFile(noteDocKey(root.id, rel), st.size, mtimeMs)) {
-          seen.add(noteDocKey(root.id, rel));
-          continue;
-        }
-        const text = await ifExists(file, () => readFile(file, 'utf8'));
-        if (text === undefined) continue;
-        seen.add(noteDocKey(root.id, rel));
-        batch.add({ root: root.id, rel, text, mtimeMs }, st.size);
-      }
+      // The batch's files are stat-ed, then the changed ones read, concurrently (the file system
+      // answers in parallel; one at a time, each call's round trip would dominate).
+      const stats = await Promise.all(pending.map((rel) => ifExists(join(root.path, rel), (f) => stat(f))));
+      const changed = pending.flatMap((rel, i) => {
+        const st = stats[i];
+        if (!st) return []; // removed since the folder was listed: its chunks go with it
+        const docKey = noteDocKey(root.id, rel);
+        seen.add(docKey);
+        return batch.unchangedFile(docKey, st.size, Math.round(st.mtimeMs)) ? [] : [{ rel, st }];
+      });
+      const texts = await Promise.all(changed.map(({ rel }) => ifExists(join(root.path, rel), (f) => readFile(f, 'utf8'))));
+      changed.forEach(({ rel, st }, i) => {
+        const text = texts[i];
+        if (text === undefined) seen.delete(noteDocKey(root.id, rel));
+        else batch.add({ root: root.id, rel, text, mtimeMs: Math.round(st.mtimeMs) }, st.size);
+      });
       add(counts, await batch.write(db));
       opts.progress?.('note', seen.size);
       pending = [];
@@ -87,9 +89,9 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
 }
 
 /** A file's contents or stat, or undefined when it has gone; other errors say which file. */
-async function ifExists<T>(file: string, read: () => Promise<T>): Promise<T | undefined> {
+async function ifExists<T>(file: string, read: (file: string) => Promise<T>): Promise<T | undefined> {
   try {
-    return await read();
+    return await read(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read note ${file}: ${(err as Error).message}`, { cause: err });
