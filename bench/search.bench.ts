@@ -31,7 +31,7 @@ import { EmbeddingsClient } from '../src/systems/embeddings/embeddings-client.js
 import { startEmbeddingsEmulator } from '../tests/emulators/embeddings/embeddings-emulator.js';
 import { benchQueries, rng, word, words } from './support/synthetic-text.js';
 
-const log = (msg: string) => process.stderr.write(`[search] ${msg}\n`);
+const log = (msg: string) => process.stderr.write(`[search] ${msg} (rss ${Math.round(process.memoryUsage.rss() / 1048576)} MB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB)\n`);
 const CHAT = ['slack', 'whatsapp', 'imessage', 'sms', 'linkedin'];
 const BASE = Date.parse('2024-01-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -75,9 +75,13 @@ export async function main(args: string[]): Promise<void> {
     log('indexing');
     const t0 = performance.now();
     const notes = await indexNotes(db, [vault]);
+    const tMail = performance.now();
     const mail = await indexItems(db, 'mail');
+    const tMessage = performance.now();
     const message = await indexItems(db, 'message');
     const indexS = (performance.now() - t0) / 1000;
+    const rate = (n: number, ms: number) => `${n} chunks at ${Math.round(n / (ms / 1000))}/s`;
+    log(`  notes ${rate(notes.written, tMail - t0)}, mail ${rate(mail.written, tMessage - tMail)}, messages ${rate(message.written, performance.now() - tMessage)}`);
     const written = notes.written + mail.written + message.written;
     log(`indexed ${written} chunks in ${indexS.toFixed(1)} s`);
     await db.exec(db.engine === 'postgres' ? 'VACUUM ANALYZE' : 'ANALYZE');
