@@ -200,7 +200,7 @@ export async function indexItems(db: Db, kind: Exclude<ChunkKind, 'note'>, opts:
   for (;;) {
     const page: { conversation_key: string }[] = await db.all<{ conversation_key: string }>(
       `SELECT DISTINCT conversation_key FROM interactions${byConversation} WHERE conversation_key IS NOT NULL AND ${after === null ? '' : 'conversation_key > ? AND '}${inSources} ORDER BY conversation_key LIMIT ?`,
-      [...(after === null ? [] : [after]), ...sources, opts.conversations ?? 500],
+      [...(after === null ? [] : [after]), ...sources, opts.conversations ?? 200],
     );
     if (!page.length) break;
     const first = page[0]!.conversation_key;
