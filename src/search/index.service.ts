@@ -1,5 +1,5 @@
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { type Dirent, readFileSync, type Stats, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Db } from '../db/db.js';
 import { CHAT_SOURCES } from '../domain/people/source-mapping.js';
@@ -58,9 +58,8 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
     const flush = async () => {
       const stored = await noteStamps(db, pending.map((rel) => noteDocKey(root.id, rel)));
       const batch = new NoteBatch(stored);
-      // The batch's files are stat-ed, then the changed ones read, concurrently (the file system
-      // answers in parallel; one at a time, each call's round trip would dominate).
-      const stats = await Promise.all(pending.map((rel) => ifExists(join(root.path, rel), (f) => stat(f))));
+      // Stat-ed, and the changed ones read, synchronously (see statNote).
+      const stats = pending.map((rel) => statNote(join(root.path, rel)));
       const changed = pending.flatMap((rel, i) => {
         const st = stats[i];
         if (!st) return []; // removed since the folder was listed: its chunks go with it
@@ -68,9 +67,8 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
         seen.add(docKey);
         return batch.unchangedFile(docKey, st.size, Math.round(st.mtimeMs)) ? [] : [{ rel, st }];
       });
-      const texts = await Promise.all(changed.map(({ rel }) => ifExists(join(root.path, rel), (f) => readFile(f, 'utf8'))));
-      changed.forEach(({ rel, st }, i) => {
-        const text = texts[i];
+      changed.forEach(({ rel, st }) => {
+        const text = readNote(join(root.path, rel));
         if (text === undefined) seen.delete(noteDocKey(root.id, rel));
         else batch.add({ root: root.id, rel, text, mtimeMs: Math.round(st.mtimeMs) }, st.size);
       });
@@ -88,10 +86,23 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
   return counts;
 }
 
-/** A file's contents or stat, or undefined when it has gone; other errors say which file. */
-async function ifExists<T>(file: string, read: (file: string) => Promise<T>): Promise<T | undefined> {
+/**
+ * A note file's stat, or undefined when it has gone; other errors say which file. Synchronous,
+ * as is reading a changed note: a few microseconds a call, where a thread pool's round trip per
+ * file would cost more than the call.
+ */
+function statNote(file: string): Stats | undefined {
   try {
-    return await read(file);
+    return statSync(file, { throwIfNoEntry: false });
+  } catch (err) {
+    throw new Error(`cannot read note ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** A note file's text, or undefined when it has gone since it was listed. */
+function readNote(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read note ${file}: ${(err as Error).message}`, { cause: err });
