@@ -11,26 +11,21 @@ import type { Migration } from '../migration.js';
  *   mtime is not read again; one whose text hashes the same is not chunked again. Written in the
  *   same transaction as the note's chunks; removed with them.
  */
+const STAMPS = `
+CREATE TABLE search_note_stamps (
+  doc_key TEXT PRIMARY KEY,
+  size BIGINT NOT NULL,
+  mtime_ms BIGINT NOT NULL,
+  hash TEXT NOT NULL,
+  chunks INTEGER NOT NULL
+);
+`;
+
 export const m025SearchNoteStamps: Migration = {
   version: 25,
   name: 'search-note-stamps',
   sqlite: `
 DROP TRIGGER IF EXISTS search_chunks_ai;
-CREATE TABLE search_note_stamps (
-  doc_key TEXT PRIMARY KEY,
-  size BIGINT NOT NULL,
-  mtime_ms BIGINT NOT NULL,
-  hash TEXT NOT NULL,
-  chunks INTEGER NOT NULL
-);
-`,
-  postgres: `
-CREATE TABLE search_note_stamps (
-  doc_key TEXT PRIMARY KEY,
-  size BIGINT NOT NULL,
-  mtime_ms BIGINT NOT NULL,
-  hash TEXT NOT NULL,
-  chunks INTEGER NOT NULL
-);
-`,
+${STAMPS}`,
+  postgres: STAMPS,
 };
