@@ -55,9 +55,9 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
     }
     const seen = new Set<string>();
     let pending: string[] = [];
-    const flush = async () => {
-      const stored = await noteStamps(db, pending.map((rel) => noteDocKey(root.id, rel)));
-      const batch = new NoteBatch(stored);
+    const batch = new NoteBatch();
+    const flush = async (last: boolean) => {
+      batch.stored = await noteStamps(db, pending.map((rel) => noteDocKey(root.id, rel)));
       // Stat-ed, and the changed ones read, synchronously (see statNote).
       const stats = pending.map((rel) => statNote(join(root.path, rel)));
       const changed = pending.flatMap((rel, i) => {
@@ -72,15 +72,17 @@ export async function indexNotes(db: Db, roots: readonly NoteRoot[], opts: { bat
         if (text === undefined) seen.delete(noteDocKey(root.id, rel));
         else batch.add({ root: root.id, rel, text, mtimeMs: Math.round(st.mtimeMs) }, st.size);
       });
-      add(counts, await batch.write(db));
+      // Changed notes are written once enough of them gather (a transaction each batch of
+      // mostly unchanged files would cost more than the writing).
+      if (last || batch.size >= (opts.batch ?? 200)) add(counts, await batch.write(db));
       opts.progress?.('note', seen.size);
       pending = [];
     };
     for await (const rel of markdownFiles(root.path)) {
       pending.push(rel);
-      if (pending.length >= (opts.batch ?? 200)) await flush();
+      if (pending.length >= (opts.batch ?? 200)) await flush(false);
     }
-    await flush();
+    await flush(true);
     counts.deleted += await deleteUnseen(db, 'note', seen, `note:${root.id}:`);
   }
   return counts;
@@ -110,15 +112,20 @@ function readNote(file: string): string | undefined {
 }
 
 /**
- * One batch of notes to write: a note whose stored stamp matches is counted unchanged (its
- * chunks are neither made nor compared); the others are chunked and written with new stamps.
+ * Notes to write: a note whose stored stamp matches is counted unchanged (its chunks are
+ * neither made nor compared); the others are chunked and gathered until `write`, which writes
+ * them with their new stamps and starts over. `stored` holds the stamps of the notes looked at next.
  */
 class NoteBatch {
-  private readonly items = new Map<string, Chunk[]>();
-  private readonly stamps = new Map<string, NoteStamp>();
+  private items = new Map<string, Chunk[]>();
+  private stamps = new Map<string, NoteStamp>();
   private unchanged = 0;
+  stored: ReadonlyMap<string, NoteStamp> = new Map();
 
-  constructor(private readonly stored: ReadonlyMap<string, NoteStamp>) {}
+  /** Notes gathered to write. */
+  get size(): number {
+    return this.items.size;
+  }
 
   /** Whether the stamp stored for this note says its file is as it was (same size and mtime). */
   unchangedFile(docKey: string, size: number, mtimeMs: number): boolean {
@@ -144,6 +151,9 @@ class NoteBatch {
   async write(db: Db): Promise<IndexCounts> {
     const counts = await writeItems(db, this.items, Date.now(), this.stamps);
     counts.unchanged += this.unchanged;
+    this.items = new Map();
+    this.stamps = new Map();
+    this.unchanged = 0;
     return counts;
   }
 }
@@ -152,17 +162,18 @@ class NoteBatch {
 export async function indexNoteFiles(db: Db, notes: Iterable<NoteFile>, opts: { batch?: number } = {}): Promise<IndexCounts> {
   const counts = emptyCounts();
   let pending: NoteFile[] = [];
-  const flush = async () => {
-    const batch = new NoteBatch(await noteStamps(db, pending.map((n) => noteDocKey(n.root, n.rel))));
+  const batch = new NoteBatch();
+  const flush = async (last: boolean) => {
+    batch.stored = await noteStamps(db, pending.map((n) => noteDocKey(n.root, n.rel)));
     for (const note of pending) batch.add(note, Buffer.byteLength(note.text));
-    add(counts, await batch.write(db));
+    if (last || batch.size >= (opts.batch ?? 500)) add(counts, await batch.write(db));
     pending = [];
   };
   for (const note of notes) {
     pending.push(note);
-    if (pending.length >= (opts.batch ?? 500)) await flush();
+    if (pending.length >= (opts.batch ?? 500)) await flush(false);
   }
-  await flush();
+  await flush(true);
   return counts;
 }
 
