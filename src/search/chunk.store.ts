@@ -57,10 +57,11 @@ const same = (s: Stored, c: Chunk, hash: string) =>
  * FTS5 in step through its trigger. PostgreSQL upserts (its tsvector is a generated column).
  */
 export async function writeItems(db: Db, items: ReadonlyMap<string, readonly Chunk[]>, now = Date.now(), stamps?: ReadonlyMap<string, NoteStamp>): Promise<IndexCounts> {
-  const counts = emptyCounts();
-  if (!items.size && !stamps?.size) return counts;
+  if (!items.size && !stamps?.size) return emptyCounts();
   const pg = db.engine === 'postgres';
-  await db.tx(async (q) => {
+  // Counted afresh inside the transaction: PostgreSQL may run it again after a conflict.
+  const counts = await db.tx(async (q) => {
+    const counts = emptyCounts();
     const l = inList(q, 'doc_key', [...items.keys()]);
     const stored = items.size ? await q.all<Stored>(`SELECT id, doc_key, ord, content_hash, source, conv, t_from, t_to, at, ref FROM search_chunks WHERE ${l.sql}`, l.params) : [];
     const byKey = new Map<string, Stored>(stored.map((s) => [`${s.doc_key}\u0000${s.ord}`, s]));
@@ -94,6 +95,7 @@ export async function writeItems(db: Db, items: ReadonlyMap<string, readonly Chu
         [...stamps].map(([k, st]) => [k, st.size, st.mtimeMs, st.hash, st.chunks]),
       );
     }
+    return counts;
   });
   counts.written = counts.created + counts.updated;
   return counts;
