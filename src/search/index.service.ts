@@ -158,25 +158,6 @@ class NoteBatch {
   }
 }
 
-/** Index notes given as data (a rebuild over files already read, the benchmark's synthetic notes); unchanged notes are not chunked again. */
-export async function indexNoteFiles(db: Db, notes: Iterable<NoteFile>, opts: { batch?: number } = {}): Promise<IndexCounts> {
-  const counts = emptyCounts();
-  let pending: NoteFile[] = [];
-  const batch = new NoteBatch();
-  const flush = async (last: boolean) => {
-    batch.stored = await noteStamps(db, pending.map((n) => noteDocKey(n.root, n.rel)));
-    for (const note of pending) batch.add(note, Buffer.byteLength(note.text));
-    if (last || batch.size >= (opts.batch ?? 500)) add(counts, await batch.write(db));
-    pending = [];
-  };
-  for (const note of notes) {
-    pending.push(note);
-    if (pending.length >= (opts.batch ?? 500)) await flush(false);
-  }
-  await flush(true);
-  return counts;
-}
-
 /** Vault-relative `/` paths of Markdown notes below `root`, skipping dot entries. */
 async function* markdownFiles(root: string, dir = ''): AsyncGenerator<string> {
   let entries: Dirent[];

@@ -1,8 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Params } from '../../../src/db/db.js';
-import type { NoteFile } from '../../../src/search/chunkers/note.chunker.js';
 import { rankFts5, withoutWeightless } from '../../../src/search/fts5-ranking.js';
-import { indexNoteFiles } from '../../../src/search/index.service.js';
+import { indexNotes } from '../../../src/search/index.service.js';
 import { parseQuery } from '../../../src/search/query-parser.js';
 import { search } from '../../../src/search/search.service.js';
 import { ENGINES, freshDb, type TestDb } from '../../support/test-env.js';
@@ -14,17 +16,17 @@ const BASE = Date.parse('2025-03-01T00:00:00Z');
  * Notes of one section each: "ordinary" in every note, "frequent" in two of three, "zephyr" in
  * every 50th (more often in some), "quill" in every 7th. Note k concerns person k % 5.
  */
-function notes(): NoteFile[] {
-  return Array.from({ length: NOTES }, (_, k) => {
+function writeNotes(dir: string): void {
+  Array.from({ length: NOTES }, (_, k) => {
     const words = ['ordinary', 'plain', 'text', `item${k}`];
     if (k % 3) words.push('frequent');
     if (k % 50 === 0) words.push(...Array.from({ length: 1 + (k % 4) }, () => 'zephyr'));
     if (k % 7 === 0) words.push('quill');
-    return { root: 'r', rel: `n${String(k).padStart(3, '0')}.md`, text: `---\ndate: 2025-03-01\n---\n${words.join(' ')}\n`, mtimeMs: BASE };
+    writeFileSync(join(dir, `n${String(k).padStart(3, '0')}.md`), `---\ndate: 2025-03-01\n---\n${words.join(' ')}\n`);
   });
 }
 
-async function seed(t: TestDb): Promise<void> {
+async function seed(t: TestDb, dir: string): Promise<void> {
   const now = Date.now();
   await t.db.tx(async (q) => {
     await q.runMany('INSERT INTO people (id, canonical_name, name_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', Array.from({ length: 5 }, (_, i): Params => [`p_rank_${i}`, `Person ${i}`, `person ${i}`, now, now]));
@@ -34,19 +36,22 @@ async function seed(t: TestDb): Promise<void> {
     });
     await q.runMany('INSERT INTO interactions (person_id, source_type, external_id, occurred_at, title, snippet, conversation_key, entity_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', rows);
   });
-  await indexNoteFiles(t.db, notes());
+  writeNotes(dir);
+  await indexNotes(t.db, [{ id: 'r', path: dir }]);
 }
 
 describe.each(ENGINES)('search ranking (%s)', (engine) => {
   let t: TestDb;
+  const dir = mkdtempSync(join(tmpdir(), 'kith-ranking-'));
 
   beforeAll(async () => {
     t = await freshDb(engine);
-    await seed(t);
+    await seed(t, dir);
   }, 60_000);
 
   afterAll(async () => {
     await t?.dispose();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("ranks a person's chunks as the whole index ranks them, keeping only theirs", async () => {
@@ -73,14 +78,16 @@ describe.each(ENGINES)('search ranking (%s)', (engine) => {
 
 describe('FTS5 ranking without the words found in most chunks (sqlite)', () => {
   let t: TestDb;
+  const dir = mkdtempSync(join(tmpdir(), 'kith-ranking-'));
 
   beforeAll(async () => {
     t = await freshDb('sqlite');
-    await seed(t);
+    await seed(t, dir);
   }, 60_000);
 
   afterAll(async () => {
     await t?.dispose();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const none = { sql: '', params: [] };
