@@ -28,6 +28,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { fts5Match, parseQuery } from '../src/search/query-parser.js';
+import { percentiles, positiveInt as int } from './support/measure.js';
 import { benchQueries, rng, words } from './support/synthetic-text.js';
 
 const log = (msg: string) => process.stderr.write(`[search-floor] ${msg}\n`);
@@ -195,16 +196,4 @@ function timeAll(items: readonly string[], fn: (m: string) => unknown) {
   return percentiles(ms);
 }
 
-function percentiles(ms: number[]) {
-  ms.sort((a, b) => a - b);
-  const at = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]!;
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
 const rounded = (t: { p50: number; p95: number; p99: number }) => ({ p50: Math.round(t.p50 * 100) / 100, p95: Math.round(t.p95 * 100) / 100, p99: Math.round(t.p99 * 100) / 100 });
-
-function int(v: string | undefined, name: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
-  return n;
-}

@@ -29,6 +29,7 @@ import { createVectorIndex } from '../src/search/vectors/vector-index.js';
 import { enableVectorExtension } from '../src/search/vectors/vector-extension.js';
 import { EmbeddingsClient } from '../src/systems/embeddings/embeddings-client.js';
 import { startEmbeddingsEmulator } from '../tests/emulators/embeddings/embeddings-emulator.js';
+import { percentiles, positiveInt as int } from './support/measure.js';
 import { benchQueries, rng, word, words } from './support/synthetic-text.js';
 
 const log = (msg: string) => process.stderr.write(`[search] ${msg} (rss ${Math.round(process.memoryUsage.rss() / 1048576)} MB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB)\n`);
@@ -231,18 +232,10 @@ async function timeAll<T>(items: string[], fn: (q: string, i: number) => Promise
     await fn(items[i]!, i);
     ms.push(performance.now() - t);
   }
-  ms.sort((a, b) => a - b);
-  const at = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]!;
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  return percentiles(ms);
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
-
-function int(v: string | undefined, name: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
-  return n;
-}
 
 async function openEnvironment(engine: string, keep = false): Promise<{ db: Db; sizeMb(): Promise<number>; close(): Promise<void> }> {
   if (engine === 'sqlite') {

@@ -27,6 +27,7 @@ import { discoverRelationships } from '../src/people/relationships.service.js';
 import { refreshPeopleStats, verifyStats } from '../src/people/stats.service.js';
 import { computeStrengths } from '../src/people/strengths.service.js';
 import type { InteractionSourceType } from '../src/sources/source-event.js';
+import { positiveInt as int } from './support/measure.js';
 
 const TYPES: InteractionSourceType[] = ['gmail', 'calendar', 'vault', 'granola', 'imessage', 'whatsapp', 'sms', 'slack'];
 const log = (msg: string) => process.stderr.write(`[stats] ${msg}\n`);
@@ -125,11 +126,6 @@ export async function main(args: string[]): Promise<void> {
   }
 }
 
-function int(v: string | undefined, name: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
-  return n;
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
